@@ -1,0 +1,47 @@
+# soak: `make demo` runs a short soak of the reference bot; `make test` runs the tests.
+# Every target sets up what it needs first, and setting up twice does nothing the second time.
+VENV := .venv
+PY := $(VENV)/bin/python
+BOT := examples/reference-bot
+SETUP_STAMP := $(VENV)/.setup-done
+BOT_STAMP := $(BOT)/node_modules/.package-lock.json
+PYTHON ?= python3
+
+.PHONY: setup demo test lint format bench clean
+
+setup: $(SETUP_STAMP) $(BOT_STAMP)
+	@scripts/ensure-redis.sh
+
+$(SETUP_STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+$(BOT_STAMP): $(BOT)/package.json $(BOT)/package-lock.json
+	cd $(BOT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: setup
+	$(VENV)/bin/soak run profiles/smoke.toml
+
+# pytest exits 5 when it collected no tests: that must fail, not pass quietly.
+test: setup
+	@$(PY) -m pytest; code=$$?; \
+	if [ $$code -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$code
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(BOT)/node_modules

@@ -1,0 +1,1 @@
+"""Pure judgement of recorded curves: windows, robust trends, threshold checks. No I/O here."""

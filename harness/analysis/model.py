@@ -1,0 +1,61 @@
+"""The values analysis works on and returns: curves in, checks and a verdict out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A metric's samples: seconds since run start and values, in time order."""
+
+    t_s: tuple[float, ...]
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Span:
+    """The part of the run a check was measured on, in seconds since run start."""
+
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class Check:
+    """One judged figure with its evidence."""
+
+    name: str
+    status: Status
+    figure: float | None
+    limit: float
+    unit: str
+    span: Span | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    checks: tuple[Check, ...] = field(default_factory=tuple)
+
+    @property
+    def failed(self) -> tuple[Check, ...]:
+        return tuple(check for check in self.checks if check.status is Status.FAIL)
+
+
+def overall(checks: tuple[Check, ...]) -> Status:
+    """Any fail fails; otherwise any inconclusive is inconclusive; no checks at all is inconclusive."""
+    statuses = {check.status for check in checks}
+    if Status.FAIL in statuses:
+        return Status.FAIL
+    if Status.INCONCLUSIVE in statuses or not checks:
+        return Status.INCONCLUSIVE
+    return Status.PASS

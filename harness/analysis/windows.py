@@ -1,0 +1,35 @@
+"""Cutting curves to a span and summarising them per fixed window (medians resist GC sawtooth)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from harness.analysis.model import Curve, Span
+
+
+def within(curve: Curve, span: Span) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    t_s = np.asarray(curve.t_s, dtype=float)
+    values = np.asarray(curve.values, dtype=float)
+    keep = (t_s >= span.start_s) & (t_s <= span.end_s)
+    return t_s[keep], values[keep]
+
+
+def window_medians(curve: Curve, span: Span, window_s: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per window of window_s: the window's centre time and the median of its samples."""
+    t_s, values = within(curve, span)
+    if t_s.size == 0:
+        return np.empty(0), np.empty(0)
+    index = np.floor((t_s - span.start_s) / window_s).astype(int)
+    centres, medians = [], []
+    for window in np.unique(index):
+        members = index == window
+        centres.append(float(np.median(t_s[members])))
+        medians.append(float(np.median(values[members])))
+    return np.asarray(centres), np.asarray(medians)
+
+
+def value_at(curve: Curve, t_s: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Curve interpolated at the given times (for aligning a counter with another metric)."""
+    known_t_s = np.asarray(curve.t_s, dtype=float)
+    return np.asarray(np.interp(t_s, known_t_s, np.asarray(curve.values, dtype=float)), dtype=float)

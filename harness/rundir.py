@@ -1,0 +1,62 @@
+"""The run directory: its name, run.json, and the events log appended as things happen."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RUN_JSON = "run.json"
+EVENTS = "events.jsonl"
+SAMPLES = "samples.db"
+VERDICT = "verdict.json"
+
+
+def new_run_dir(results_dir: Path, name: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    results_dir.mkdir(parents=True, exist_ok=True)
+    for attempt in range(100):
+        suffix = f"-{attempt}" if attempt else ""
+        path = results_dir / f"{name}-{stamp}{suffix}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a run directory under {results_dir}")
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write then rename, so a crash never leaves half a file behind."""
+    partial = path.with_suffix(path.suffix + ".partial")
+    partial.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+class EventLog:
+    """Appends one JSON line per event and flushes it at once."""
+
+    def __init__(self, run_dir: Path, t0: float) -> None:
+        self._path = run_dir / EVENTS
+        self._t0 = t0
+
+    def emit(self, event: str, **fields: Any) -> None:
+        record = {"event": event, "t_s": round(time.monotonic() - self._t0, 3), "time": time.time(), **fields}
+        with self._path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+
+def read_events(run_dir: Path) -> list[dict[str, Any]]:
+    path = run_dir / EVENTS
+    if not path.is_file():
+        return []
+    events = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            continue  # a line cut by a kill mid-write
+    return events

@@ -1,0 +1,175 @@
+"""One run, in order: redis, mocks, target, collector, load, cool-down, stop in reverse order.
+
+Whatever happens (a failure, Ctrl-C, SIGTERM), every started process is stopped and what was
+recorded stays on disk, so `soak report` can still judge it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from harness import __version__
+from harness.analysis.model import Verdict
+from harness.collector.mock_probe import MockProbe
+from harness.collector.process_probe import ProcessProbe
+from harness.collector.sampler import Probe, Sampler
+from harness.collector.store import SampleWriter
+from harness.config import RunSpec
+from harness.load import start_locust
+from harness.mocks_launcher import start_mocks
+from harness.procs import Child, HarnessError, free_port
+from harness.redis_backend import start_redis
+from harness.report.judge import judge_run
+from harness.rundir import RUN_JSON, SAMPLES, EventLog, new_run_dir, write_json
+from harness.target import start_target
+from mocks.config import CursorRunnerConfig, MocksConfig, TelegramConfig
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_dir: Path
+    verdict: Verdict
+
+
+class Interrupted(Exception):
+    """SIGTERM or Ctrl-C arrived; the run stops and keeps what it recorded."""
+
+
+def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def mocks_config(spec: RunSpec, target_port: int) -> MocksConfig:
+    cr = spec.mocks.cursor_runner
+    return MocksConfig(
+        telegram=TelegramConfig(token=spec.target.telegram_token),
+        cursor_runner=CursorRunnerConfig(
+            mode=cr.mode,
+            latency_s=cr.latency_s,
+            callback_delay_s=cr.callback_delay_s,
+            callback_url=f"http://127.0.0.1:{target_port}/cursor-runner/callback",
+            callback_secret=spec.target.callback_secret,
+        ),
+    )
+
+
+class Run:
+    """Holds the state of one run while it goes through its phases."""
+
+    def __init__(self, spec: RunSpec, profile_path: Path) -> None:
+        self.spec = spec
+        self.t0 = time.monotonic()
+        self.run_dir = new_run_dir(Path(spec.run.results_dir), spec.run.name)
+        self.events = EventLog(self.run_dir, self.t0)
+        self.info: dict[str, Any] = {
+            "spec": spec.model_dump(by_alias=True, mode="json"),
+            "profile": str(profile_path),
+            "versions": {"soak": __version__, "python": platform.python_version()},
+            "target_command": spec.target.command,
+            "started_at": time.time(),
+            "outcome": "running",
+        }
+        self.save_info()
+
+    def save_info(self) -> None:
+        write_json(self.run_dir / RUN_JSON, self.info)
+
+    def phase(self, name: str) -> None:
+        self.events.emit("phase", phase=name)
+        print(f"soak: {name}", file=sys.stderr, flush=True)
+
+    def execute(self, stack: contextlib.ExitStack) -> None:
+        spec = self.spec
+        tmp_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-tmp-")))
+        self.phase("redis")
+        redis = start_redis(spec.redis.backend, tmp_dir, self.run_dir / "redis.log")
+        stack.callback(self._stop, redis.child)
+        self.info["redis"] = {"backend": redis.backend.value, "port": redis.port, "pid": redis.child.pid}
+
+        self.phase("mocks")
+        target_port = free_port()
+        mocks = start_mocks(mocks_config(spec, target_port).model_dump_json(), self.run_dir)
+        stack.callback(self._stop, mocks.child)
+        self.info["mocks"] = {"urls": mocks.urls, "pid": mocks.child.pid}
+        self.save_info()
+        upstreams = {
+            "REDIS_URL": redis.url,
+            "CURSOR_RUNNER_URL": mocks.urls["cursor_runner"],
+            "TELEGRAM_API_BASE": mocks.urls["telegram"],
+            "REDIS_READY_CHECK": "0" if redis.backend.value == "fakeredis" else "1",
+        }
+
+        self.phase("target")
+        target = start_target(spec.target, upstreams, self.run_dir, tmp_dir, port=target_port)
+        stack.callback(self._stop, target.child, spec.target.stop_timeout_s)
+        self.info["target"] = {"pid": target.child.pid, "url": target.base_url}
+        self.save_info()
+
+        writer = SampleWriter(self.run_dir / SAMPLES)
+        stack.callback(writer.close)
+        probes: list[Probe] = [ProcessProbe(target.child.pid), MockProbe(mocks.urls)]
+        sampler = Sampler(writer, probes, spec.run.interval_s, self.t0)
+        sampler.start()
+        stack.callback(sampler.stop)
+
+        self.phase("load")
+        locust = start_locust(spec.load, target.base_url, spec.run.duration_s, self.run_dir, spec.target.webhook_secret)
+        stack.callback(self._stop, locust)
+        self.info["locust"] = {"pid": locust.pid}
+        self.save_info()
+        self._wait_load(locust, target.child, sampler)
+
+        self.phase("cooldown")
+        time.sleep(spec.run.cooldown_s)
+        if sampler.error is not None:
+            raise HarnessError(f"collector failed: {sampler.error}")
+
+    def _wait_load(self, locust: Child, target: Child, sampler: Sampler) -> None:
+        deadline = time.monotonic() + self.spec.run.duration_s + 30
+        while locust.exit_code() is None:
+            if time.monotonic() > deadline:
+                raise HarnessError("locust did not stop within 30 s of the run's duration")
+            if target.exit_code() is not None:
+                self.events.emit("target_exit", code=target.exit_code())
+                print(f"soak: target exited with code {target.exit_code()} during load", file=sys.stderr)
+                return
+            if sampler.error is not None:
+                raise HarnessError(f"collector failed: {sampler.error}")
+            time.sleep(0.2)
+        if locust.exit_code() not in (0, None):
+            raise HarnessError(f"locust exited with code {locust.exit_code()} (see locust.log)")
+
+    def _stop(self, child: Child, timeout_s: float = 10.0) -> None:
+        code = child.stop(timeout_s)
+        self.events.emit("stopped", process=child.name, code=code)
+
+
+def run_profile(spec: RunSpec, profile_path: Path) -> RunOutcome:
+    """Run a profile end to end; HarnessError or Interrupted propagate after cleanup."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    run = Run(spec, profile_path)
+    print(f"soak: run directory {run.run_dir}", file=sys.stderr, flush=True)
+    try:
+        with contextlib.ExitStack() as stack:
+            run.execute(stack)
+            run.phase("stop")
+    except BaseException as exc:
+        run.info["outcome"] = "interrupted" if isinstance(exc, Interrupted | KeyboardInterrupt) else "error"
+        run.info["error"] = str(exc) or type(exc).__name__
+        raise
+    else:
+        run.info["outcome"] = "completed"
+    finally:
+        run.info["ended_at"] = time.time()
+        run.save_info()
+        signal.signal(signal.SIGTERM, previous)
+    return RunOutcome(run_dir=run.run_dir, verdict=judge_run(run.run_dir))

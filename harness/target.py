@@ -1,0 +1,68 @@
+"""Launching the service under test with an injected environment and waiting for its health."""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.config import TargetSection
+from harness.procs import Child, HarnessError, free_port, start_child, wait_until
+
+
+@dataclass(frozen=True)
+class TargetHandle:
+    child: Child
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def health_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1.0) as response:
+            status: int = response.status
+            return 200 <= status < 300
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def target_env(spec: TargetSection, port: int, upstreams: dict[str, str], tmp_dir: Path) -> dict[str, str]:
+    """The environment the target starts with: ours first, then the profile's own values."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "NODE_ENV": "production",
+            "TELEGRAM_BOT_TOKEN": spec.telegram_token,
+            "TELEGRAM_WEBHOOK_SECRET": spec.webhook_secret,
+            "WEBHOOK_SECRET": spec.callback_secret,
+            "TMPDIR": str(tmp_dir),
+            **upstreams,
+        }
+    )
+    env.update(spec.env)
+    return env
+
+
+def start_target(
+    spec: TargetSection, upstreams: dict[str, str], run_dir: Path, tmp_dir: Path, port: int | None = None
+) -> TargetHandle:
+    port = port or free_port()
+    cwd = Path(spec.cwd).resolve()
+    if not cwd.is_dir():
+        raise HarnessError(f"target cwd does not exist: {cwd}")
+    env = target_env(spec, port, upstreams, tmp_dir)
+    child = start_child("target", spec.command, env=env, cwd=cwd, log_path=run_dir / "target.log")
+    url = f"http://127.0.0.1:{port}{spec.health_path}"
+    try:
+        wait_until(lambda: health_ok(url), child, spec.startup_timeout_s, f"health at {url}", poll_s=0.1)
+    except HarnessError:
+        child.stop(spec.stop_timeout_s)
+        raise
+    return TargetHandle(child=child, port=port)

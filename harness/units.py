@@ -1,0 +1,90 @@
+"""Parsing of the human units used in profiles: durations, byte sizes, and rates of either."""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER = r"(?P<num>[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
+_DURATION_S = {
+    "ms": 0.001,
+    "s": 1.0,
+    "sec": 1.0,
+    "min": 60.0,
+    "m": 60.0,
+    "h": 3600.0,
+    "hour": 3600.0,
+    "d": 86400.0,
+}
+_SIZE_BYTES = {
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+}
+
+
+class UnitError(ValueError):
+    """A value in a profile that does not parse as the unit it should have."""
+
+
+def _split(text: str) -> tuple[float, str]:
+    match = re.fullmatch(_NUMBER + r"\s*(?P<unit>[A-Za-z]*)", text.strip())
+    if match is None:
+        raise UnitError(f"not a number with a unit: {text!r}")
+    return float(match["num"]), match["unit"].lower()
+
+
+def parse_duration_s(value: str | int | float) -> float:
+    """'250 ms', '5 min', '2h' or a bare number of seconds -> seconds."""
+    if isinstance(value, int | float):
+        return float(value)
+    number, unit = _split(value)
+    if unit == "":
+        return number
+    if unit not in _DURATION_S:
+        raise UnitError(f"unknown duration unit {unit!r} in {value!r}")
+    return number * _DURATION_S[unit]
+
+
+def parse_size_bytes(value: str | int | float) -> float:
+    """'512 MiB', '64 B' or a bare number of bytes -> bytes."""
+    if isinstance(value, int | float):
+        return float(value)
+    number, unit = _split(value)
+    if unit == "":
+        return number
+    if unit not in _SIZE_BYTES:
+        raise UnitError(f"unknown size unit {unit!r} in {value!r}")
+    return number * _SIZE_BYTES[unit]
+
+
+def parse_size_rate_bytes_per_s(value: str | int | float) -> float:
+    """'2 MiB/h' -> bytes per second; a bare number is bytes per second."""
+    if isinstance(value, int | float):
+        return float(value)
+    size_text, _, per_text = value.partition("/")
+    if not per_text:
+        raise UnitError(f"a rate needs a '/': {value!r}")
+    per_s = parse_duration_s("1 " + per_text.strip())
+    return parse_size_bytes(size_text) / per_s
+
+
+def parse_size_per_request_bytes(value: str | int | float) -> float:
+    """'1 KiB/req' -> bytes per request."""
+    if isinstance(value, int | float):
+        return float(value)
+    size_text, _, per_text = value.partition("/")
+    if per_text.strip().lower() not in {"req", "request", "update"}:
+        raise UnitError(f"expected '<size>/req': {value!r}")
+    return parse_size_bytes(size_text)
+
+
+def format_bytes(value: float) -> str:
+    """Bytes in the largest binary unit that keeps the figure >= 1."""
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if abs(value) >= size:
+            return f"{value / size:.2f} {unit}"
+    return f"{value:.0f} B"

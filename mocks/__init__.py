@@ -1,0 +1,1 @@
+"""Mock upstreams of the service under test: Telegram Bot API and cursor-runner, on loopback."""

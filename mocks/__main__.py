@@ -1,0 +1,62 @@
+"""Run every mock upstream in one process; write their URLs to a ready file once serving."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+from pathlib import Path
+
+from mocks.common.serve import start_app
+from mocks.config import MocksConfig
+from mocks.cursor_runner.app import create_app as create_cursor_runner
+from mocks.telegram.app import create_app as create_telegram
+
+
+async def serve(config: MocksConfig, ready_file: Path | None) -> None:
+    apps = {
+        "telegram": create_telegram(config.telegram),
+        "cursor_runner": create_cursor_runner(config.cursor_runner),
+    }
+    runners = []
+    urls: dict[str, str] = {}
+    for name, app in apps.items():
+        runner, port = await start_app(app)
+        runners.append(runner)
+        urls[name] = f"http://127.0.0.1:{port}"
+    announce(urls, ready_file)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    for runner in runners:
+        await runner.cleanup()
+
+
+def announce(urls: dict[str, str], ready_file: Path | None) -> None:
+    text = json.dumps(urls)
+    if ready_file is None:
+        print(text, flush=True)
+        return
+    # Written then renamed, so a reader never sees half a file.
+    partial = ready_file.with_suffix(".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, ready_file)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="soak mock upstreams on 127.0.0.1")
+    parser.add_argument("--config", type=Path, help="JSON file of MocksConfig")
+    parser.add_argument("--ready-file", type=Path, help="where to write the URLs once serving")
+    args = parser.parse_args()
+    config = MocksConfig()
+    if args.config:
+        config = MocksConfig.model_validate_json(args.config.read_text(encoding="utf-8"))
+    asyncio.run(serve(config, args.ready_file))
+
+
+if __name__ == "__main__":
+    main()

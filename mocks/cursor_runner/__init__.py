@@ -1,0 +1,1 @@
+"""Mock of the cursor-runner service."""

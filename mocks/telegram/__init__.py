@@ -1,0 +1,1 @@
+"""Mock of the Telegram Bot API."""

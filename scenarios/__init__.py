@@ -1,0 +1,1 @@
+"""Locust scenarios; imported only inside the Locust process."""

@@ -1,0 +1,26 @@
+"""Text scenario: each user is one chat posting prompts to the webhook at a constant rate."""
+
+from __future__ import annotations
+
+import os
+
+from locust import FastHttpUser, constant_throughput, task
+
+from scenarios.payloads import new_chat_id, text_update
+
+WEBHOOK_SECRET = os.environ.get("SOAK_WEBHOOK_SECRET", "")
+RATE_PER_USER = float(os.environ.get("SOAK_RATE_PER_USER", "1"))
+
+
+class TextUser(FastHttpUser):
+    wait_time = constant_throughput(RATE_PER_USER)
+
+    def on_start(self) -> None:
+        self.chat_id = new_chat_id()
+
+    @task
+    def post_prompt(self) -> None:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        self.client.post(
+            "/telegram/webhook", json=text_update(self.chat_id, "List failing tests on main"), headers=headers
+        )

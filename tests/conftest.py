@@ -1,0 +1,38 @@
+"""Fixtures that start real parts on loopback: the mocks process and a private Redis."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.mocks_launcher import MocksHandle, start_mocks
+from harness.redis_backend import RedisHandle, start_redis
+from mocks.config import MocksConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def mocks(tmp_path: Path) -> Iterator[MocksHandle]:
+    handle = start_mocks(MocksConfig().model_dump_json(), tmp_path)
+    yield handle
+    handle.child.stop()
+
+
+@pytest.fixture(params=["redis-server", "fakeredis"])
+def redis_handle(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RedisHandle]:
+    import shutil
+
+    if request.param == "redis-server" and shutil.which("redis-server") is None:
+        pytest.skip("no redis-server on PATH (make setup installs it as root)")
+    handle = start_redis(request.param, tmp_path, tmp_path / "redis.log")
+    yield handle
+    handle.child.stop()
+
+
+def read_json(path: Path) -> dict[str, object]:
+    data: dict[str, object] = json.loads(path.read_text())
+    return data

@@ -1,0 +1,123 @@
+"""Whole runs of the reference bot through the `soak` command, as a user starts them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SOAK = [str(Path(sys.executable).parent / "soak")]
+
+
+def soak(*args: str, timeout_s: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SOAK, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout_s, check=False)
+
+
+def run_dir_of(result: subprocess.CompletedProcess[str]) -> Path:
+    line = next(line for line in result.stdout.splitlines() if line.startswith("results: "))
+    return ROOT / line.removeprefix("results: ")
+
+
+def started_pids(run_dir: Path) -> list[int]:
+    info = json.loads((run_dir / "run.json").read_text())
+    return [info[part]["pid"] for part in ("redis", "mocks", "target", "locust") if part in info]
+
+
+def assert_all_gone(pids: list[int]) -> None:
+    for pid in pids:
+        alive = psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        assert not alive, f"pid {pid} still running"
+
+
+def test_healthy_bot_passes_and_leaves_a_complete_run_dir(tmp_path: Path) -> None:
+    result = soak("run", "profiles/smoke.toml", "--duration", "40 s", "--results", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    run_dir = run_dir_of(result)
+    for name in ("run.json", "samples.db", "verdict.json", "events.jsonl", "target.log"):
+        assert (run_dir / name).is_file(), name
+    assert list((run_dir / "locust").glob("*_stats_history.csv"))
+    verdict = json.loads((run_dir / "verdict.json").read_text())
+    assert verdict["schema_version"] == 1 and verdict["status"] == "pass"
+    assert {check["name"] for check in verdict["checks"]} >= {"rss_per_request", "fds_growth", "target_alive"}
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["outcome"] == "completed" and info["redis"]["backend"] in {"redis-server", "fakeredis"}
+    assert_all_gone(started_pids(run_dir))
+
+    again = soak("report", str(run_dir))
+    assert again.returncode == 0 and "PASS" in again.stdout
+
+
+def test_heap_leak_fails_naming_the_check(tmp_path: Path) -> None:
+    result = soak("run", "profiles/leak-heap.toml", "--duration", "40 s", "--results", str(tmp_path))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAIL         rss_per_request" in result.stdout
+    verdict = json.loads((run_dir_of(result) / "verdict.json").read_text())
+    failed = {check["name"] for check in verdict["checks"] if check["status"] == "fail"}
+    assert "rss_per_request" in failed
+
+
+def test_fakeredis_fallback_carries_the_text_flow(tmp_path: Path) -> None:
+    profile = tmp_path / "fake.toml"
+    text = (ROOT / "profiles/smoke.toml").read_text().replace('backend = "auto"', 'backend = "fakeredis"')
+    profile.write_text(text)
+    result = soak("run", str(profile), "--duration", "15 s", "--results", str(tmp_path))
+    run_dir = run_dir_of(result)
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["redis"]["backend"] == "fakeredis"
+    mocks_log = json.loads((run_dir / "verdict.json").read_text())
+    assert mocks_log["status"] in {"pass", "inconclusive"}, result.stdout
+    # Every forwarded prompt came back by callback and was answered with sendMessage.
+    from harness.collector.store import SampleReader
+
+    reader = SampleReader(run_dir / "samples.db")
+    replies = reader.series("mocks.telegram.requests_total")
+    forwards = reader.series("mocks.cursor_runner.requests_total")
+    assert replies is not None and forwards is not None
+    assert forwards.values[-1] > 50
+    assert replies.values[-1] >= 0.95 * forwards.values[-1]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_stops_every_process_and_keeps_the_data(tmp_path: Path, sig: signal.Signals) -> None:
+    proc = subprocess.Popen(
+        [*SOAK, "run", "profiles/smoke.toml", "--results", str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    run_dir = None
+    while time.monotonic() < deadline:
+        dirs = list(tmp_path.glob("smoke-*"))
+        if dirs and "locust" in json.loads((dirs[0] / "run.json").read_text()):
+            run_dir = dirs[0]
+            break
+        time.sleep(0.2)
+    assert run_dir is not None, "run never reached the load phase"
+    time.sleep(3)
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert_all_gone(started_pids(run_dir))
+    assert json.loads((run_dir / "run.json").read_text())["outcome"] == "interrupted"
+    report = soak("report", str(run_dir))
+    assert report.returncode in (0, 1, 3) and "verdict:" in report.stdout
+
+
+def test_bad_profile_is_one_line_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[target]\ncommand = ["node"]\n[run]\nduration = "soon"\n')
+    result = soak("run", str(bad))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "run.duration" in result.stderr
+    missing = soak("report", str(tmp_path))
+    assert missing.returncode == 2 and "not a run directory" in missing.stderr
+    assert os.listdir(tmp_path) == ["bad.toml"]
