@@ -31,6 +31,18 @@ def health_ok(url: str) -> bool:
         return False
 
 
+def append_node_options(env: dict[str, str], *options: str) -> None:
+    """Add flags to NODE_OPTIONS without dropping what is there (interception and the runtime
+    probe each add their own)."""
+    parts = env.get("NODE_OPTIONS", "").split()
+    for option in options:
+        words = option.split()
+        present = any(parts[i : i + len(words)] == words for i in range(len(parts)))
+        if not present:
+            parts.extend(words)
+    env["NODE_OPTIONS"] = " ".join(parts)
+
+
 def target_env(spec: TargetSection, port: int, upstreams: dict[str, str], tmp_dir: Path) -> dict[str, str]:
     """The environment the target starts with: ours first, then the profile's own values."""
     env = dict(os.environ)

@@ -44,3 +44,17 @@ def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
     bad.write_text("[run\nname=")
     with pytest.raises(ConfigError, match="invalid TOML"):
         load_profile(bad)
+
+
+def test_node_options_are_appended_not_replaced() -> None:
+    from harness.target import append_node_options
+
+    env = {"NODE_OPTIONS": "--max-old-space-size=256"}
+    append_node_options(env, "--require /x/preload.js")
+    append_node_options(env, "--inspect=127.0.0.1:0", "--require /x/preload.js")
+    assert env["NODE_OPTIONS"].split() == [
+        "--max-old-space-size=256",
+        "--require",
+        "/x/preload.js",
+        "--inspect=127.0.0.1:0",
+    ]
