@@ -9,23 +9,29 @@ import os
 import signal
 from pathlib import Path
 
+from aiohttp import web
+
 from mocks.common.serve import start_app
-from mocks.config import MocksConfig
+from mocks.config import MocksConfig, TlsFiles
 from mocks.cursor_runner.app import create_app as create_cursor_runner
+from mocks.elevenlabs.app import create_app as create_elevenlabs
 from mocks.telegram.app import create_app as create_telegram
 
 
 async def serve(config: MocksConfig, ready_file: Path | None) -> None:
-    apps = {
-        "telegram": create_telegram(config.telegram),
-        "cursor_runner": create_cursor_runner(config.cursor_runner),
+    apps: dict[str, tuple[web.Application, TlsFiles | None]] = {
+        "telegram": (create_telegram(config.telegram), config.telegram.tls),
+        "elevenlabs": (create_elevenlabs(config.elevenlabs), config.elevenlabs.tls),
+        "cursor_runner": (create_cursor_runner(config.cursor_runner), None),
     }
     runners = []
     urls: dict[str, str] = {}
-    for name, app in apps.items():
-        runner, port = await start_app(app)
+    for name, (app, tls) in apps.items():
+        runner, port, tls_port = await start_app(app, tls=tls)
         runners.append(runner)
         urls[name] = f"http://127.0.0.1:{port}"
+        if tls_port is not None:
+            urls[f"{name}_tls"] = f"https://127.0.0.1:{tls_port}"
     announce(urls, ready_file)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,0 +1,1 @@
+"""Mock of the ElevenLabs speech-to-text and text-to-speech API."""

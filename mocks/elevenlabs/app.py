@@ -1,0 +1,117 @@
+"""ElevenLabs mock: speech-to-text (multipart, transcript per file id) and text-to-speech (+stream)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+from mocks.common.admin import STATS_KEY, add_admin_routes, record
+from mocks.config import ElevenLabsConfig
+
+CONFIG_KEY = web.AppKey("elevenlabs_config", ElevenLabsConfig)
+# The SUT names the upload telegram_<file_id>_<basename>; file ids never hold "_" in practice,
+# but Telegram's do hold "-", so take everything up to the next underscore.
+_FILE_ID = re.compile(r"^telegram_([^_]+)_")
+_MP3_FRAME = b"\xff\xfb\x90\x64" + b"\x00" * 413
+
+
+def _detail(status: int, detail: Any) -> web.Response:
+    return web.json_response({"detail": detail}, status=status)
+
+
+def _unauthorized(request: web.Request) -> web.Response | None:
+    if request.headers.get("xi-api-key") == request.app[CONFIG_KEY].api_key:
+        return None
+    return _detail(401, {"status": "invalid_api_key", "message": "Invalid API key"})
+
+
+def _violation(request: web.Request, status: int, detail: Any) -> web.Response:
+    request.app[STATS_KEY].contract_violations += 1
+    return _detail(status, detail)
+
+
+def mp3_bytes(size_bytes: int) -> bytes:
+    frames = _MP3_FRAME * (size_bytes // len(_MP3_FRAME) + 1)
+    return frames[:size_bytes]
+
+
+async def _read_stt_form(request: web.Request) -> dict[str, Any] | None:
+    """Parts by name: file -> (filename, byte count), others -> text; None if not multipart."""
+    try:
+        reader = await request.multipart()
+    except (AssertionError, ValueError, KeyError):
+        return None
+    parts: dict[str, Any] = {}
+    try:
+        async for part in reader:
+            if not isinstance(part, BodyPartReader) or part.name is None:
+                continue
+            data = await part.read()
+            parts[part.name] = (part.filename or "", len(data)) if part.filename else data.decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return parts
+
+
+async def speech_to_text(request: web.Request) -> web.StreamResponse:
+    denied = _unauthorized(request)
+    if denied is not None:
+        return record(request, "speech_to_text", denied)
+    form = await _read_stt_form(request)
+    if form is None or "file" not in form or not isinstance(form["file"], tuple):
+        missing = [{"loc": ["body", "file"], "msg": "field required", "type": "missing"}]
+        return record(request, "speech_to_text", _violation(request, 422, missing))
+    if not form.get("model_id"):
+        missing = [{"loc": ["body", "model_id"], "msg": "field required", "type": "missing"}]
+        return record(request, "speech_to_text", _violation(request, 422, missing))
+    match = _FILE_ID.match(form["file"][0])
+    file_id = match.group(1) if match else ""
+    config = request.app[CONFIG_KEY]
+    text = config.transcripts.get(file_id, config.default_transcript)
+    body = {"language_code": "en", "language_probability": 0.97, "text": text, "words": []}
+    return record(request, "speech_to_text", web.json_response(body))
+
+
+async def _tts_text(request: web.Request) -> str | None:
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    text = body.get("text")
+    return text if isinstance(text, str) and text else None
+
+
+async def text_to_speech(request: web.Request) -> web.StreamResponse:
+    route = "text_to_speech_stream" if request.path.endswith("/stream") else "text_to_speech"
+    denied = _unauthorized(request)
+    if denied is not None:
+        return record(request, route, denied)
+    text = await _tts_text(request)
+    if text is None:
+        missing = [{"loc": ["body", "text"], "msg": "field required", "type": "missing"}]
+        return record(request, route, _violation(request, 422, missing))
+    audio = mp3_bytes(request.app[CONFIG_KEY].tts_bytes)
+    if route == "text_to_speech":
+        return record(request, route, web.Response(body=audio, content_type="audio/mpeg"))
+    response = web.StreamResponse(headers={"Content-Type": "audio/mpeg"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    for start in range(0, len(audio), 16_384):
+        await response.write(audio[start : start + 16_384])
+    await response.write_eof()
+    return record(request, route, response)
+
+
+def create_app(config: ElevenLabsConfig) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app[CONFIG_KEY] = config
+    add_admin_routes(app)
+    app.router.add_post("/v1/speech-to-text", speech_to_text)
+    app.router.add_post("/v1/text-to-speech/{voice_id}", text_to_speech)
+    app.router.add_post("/v1/text-to-speech/{voice_id}/stream", text_to_speech)
+    return app
