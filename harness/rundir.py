@@ -29,11 +29,15 @@ def new_run_dir(results_dir: Path, name: str) -> Path:
     raise FileExistsError(f"cannot create a run directory under {results_dir}")
 
 
-def write_json(path: Path, data: Any) -> None:
+def write_text(path: Path, text: str) -> None:
     """Write then rename, so a crash never leaves half a file behind."""
     partial = path.with_suffix(path.suffix + ".partial")
-    partial.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 class EventLog:

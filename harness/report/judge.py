@@ -12,7 +12,11 @@ from harness.analysis.verdict import judge
 from harness.collector import metrics
 from harness.collector.store import SampleReader, StoreError
 from harness.config import ConfigError, RunSpec
-from harness.rundir import RUN_JSON, SAMPLES, VERDICT, read_events, write_json
+from harness.report.html import PHASE_COLOURS, Chart, render_html
+from harness.report.junit import junit_xml
+from harness.report.summary import summary_markdown
+from harness.report.svg import Band
+from harness.rundir import RUN_JSON, SAMPLES, VERDICT, read_events, write_json, write_text
 
 VERDICT_SCHEMA_VERSION = 1
 EXIT_CODES = {Status.PASS: 0, Status.FAIL: 1, Status.INCONCLUSIVE: 3}
@@ -50,23 +54,53 @@ def _load_span(run_dir: Path, last_tick_s: float) -> Span:
     return Span(start_s, end_s)
 
 
-def read_curves(run_dir: Path) -> RunCurves:
+def _open(run_dir: Path) -> SampleReader:
     try:
-        reader = SampleReader(run_dir / SAMPLES)
+        return SampleReader(run_dir / SAMPLES)
     except StoreError as exc:
         raise ReportError(str(exc)) from None
-    try:
-        rss = _curve(reader, metrics.RSS.name)
-        last_tick_s = rss.t_s[-1] if rss else 0.0
-        return RunCurves(
-            rss=rss,
-            fds=_curve(reader, metrics.FDS.name),
-            requests=_curve(reader, metrics.MOCK_REQUESTS.name),
-            alive=_curve(reader, metrics.ALIVE.name),
-            load=_load_span(run_dir, last_tick_s),
-        )
-    finally:
-        reader.close()
+
+
+def read_curves(reader: SampleReader, run_dir: Path) -> RunCurves:
+    rss = _curve(reader, metrics.RSS.name)
+    last_tick_s = rss.t_s[-1] if rss else 0.0
+    return RunCurves(
+        rss=rss,
+        fds=_curve(reader, metrics.FDS.name),
+        requests=_curve(reader, metrics.MOCK_REQUESTS.name),
+        alive=_curve(reader, metrics.ALIVE.name),
+        load=_load_span(run_dir, last_tick_s),
+    )
+
+
+def phase_bands(curves: RunCurves, warmup_s: float, last_tick_s: float) -> list[Band]:
+    load = curves.load
+    warm_end_s = min(load.end_s, load.start_s + warmup_s)
+    return [
+        Band(load.start_s, warm_end_s, "warm-up", PHASE_COLOURS["warm-up"]),
+        Band(warm_end_s, load.end_s, "load (judged)", PHASE_COLOURS["load"]),
+        Band(load.end_s, max(load.end_s, last_tick_s), "cool-down", PHASE_COLOURS["cool-down"]),
+    ]
+
+
+def _charts(reader: SampleReader) -> list[Chart]:
+    charts = []
+    for metric in reader.metrics():
+        series = reader.series(metric.name)
+        if series is not None and series.t_s:
+            charts.append(Chart(metric.name, metric.unit, metric.source, series.t_s, series.values))
+    return charts
+
+
+def write_outputs(run_dir: Path, verdict: Verdict, reader: SampleReader, curves: RunCurves, warmup_s: float) -> None:
+    """Everything a person or a CI system reads: verdict.json, junit.xml, summary.md, report.html."""
+    charts = _charts(reader)
+    last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
+    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict))
+    write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
+    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict))
+    bands = phase_bands(curves, warmup_s, last_tick_s)
+    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands))
 
 
 def verdict_document(run_dir: Path, verdict: Verdict) -> dict[str, Any]:
@@ -91,10 +125,15 @@ def verdict_document(run_dir: Path, verdict: Verdict) -> dict[str, Any]:
 
 
 def judge_run(run_dir: Path) -> Verdict:
-    """Recompute the verdict from stored data and write verdict.json."""
+    """Recompute the verdict from stored data and write every report file."""
     spec = load_spec(run_dir)
-    verdict = judge(read_curves(run_dir), spec.thresholds)
-    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict))
+    reader = _open(run_dir)
+    try:
+        curves = read_curves(reader, run_dir)
+        verdict = judge(curves, spec.thresholds)
+        write_outputs(run_dir, verdict, reader, curves, spec.thresholds.warmup_s)
+    finally:
+        reader.close()
     return verdict
 
 

@@ -41,7 +41,7 @@ def test_healthy_bot_passes_and_leaves_a_complete_run_dir(tmp_path: Path) -> Non
     result = soak("run", "profiles/smoke.toml", "--duration", "40 s", "--results", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     run_dir = run_dir_of(result)
-    for name in ("run.json", "samples.db", "verdict.json", "events.jsonl", "target.log"):
+    for name in ("run.json", "samples.db", "verdict.json", "junit.xml", "summary.md", "report.html", "events.jsonl"):
         assert (run_dir / name).is_file(), name
     assert list((run_dir / "locust").glob("*_stats_history.csv"))
     verdict = json.loads((run_dir / "verdict.json").read_text())

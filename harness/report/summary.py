@@ -1,0 +1,20 @@
+"""verdict -> summary.md: the verdict and each check's evidence in a few lines of Markdown."""
+
+from __future__ import annotations
+
+from harness.analysis.model import Status, Verdict
+
+_MARK = {Status.PASS: "pass", Status.FAIL: "**FAIL**", Status.INCONCLUSIVE: "_inconclusive_"}
+
+
+def summary_markdown(run_name: str, verdict: Verdict) -> str:
+    lines = [
+        f"# soak run `{run_name}`: {verdict.status.value.upper()}",
+        "",
+        "| check | result | measured on (s) | evidence |",
+        "|---|---|---|---|",
+    ]
+    for check in sorted(verdict.checks, key=lambda c: c.status is not Status.FAIL):
+        span = f"{check.span.start_s:.0f}-{check.span.end_s:.0f}" if check.span else "-"
+        lines.append(f"| {check.name} | {_MARK[check.status]} | {span} | {check.detail} |")
+    return "\n".join(lines) + "\n"

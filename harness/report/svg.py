@@ -1,0 +1,69 @@
+"""A small line chart as inline SVG: no plotting library, no script, opens anywhere offline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+WIDTH, HEIGHT = 720, 180
+LEFT, RIGHT, TOP, BOTTOM = 70, 10, 10, 24
+
+
+@dataclass(frozen=True)
+class Band:
+    """A shaded stretch of the x axis (a phase or a check's span)."""
+
+    start_s: float
+    end_s: float
+    label: str
+    colour: str
+
+
+def _scale(value: float, low: float, high: float, out_low: float, out_high: float) -> float:
+    if high == low:
+        return (out_low + out_high) / 2
+    return out_low + (value - low) * (out_high - out_low) / (high - low)
+
+
+def _format(value: float) -> str:
+    magnitude = abs(value)
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if magnitude >= size:
+            return f"{value / size:.1f}{unit}"
+    return f"{value:.3g}"
+
+
+def line_chart(t_s: Sequence[float], values: Sequence[float], bands: Sequence[Band], unit: str) -> str:
+    if not t_s:
+        return "<p>no samples</p>"
+    t_low = min([t_s[0], *(band.start_s for band in bands)])
+    t_high = max([t_s[-1], *(band.end_s for band in bands)])
+    v_low, v_high = min(values), max(values)
+
+    def x_of(t: float) -> float:
+        return _scale(t, t_low, t_high, LEFT, WIDTH - RIGHT)
+
+    def y_of(v: float) -> float:
+        return _scale(v, v_low, v_high, HEIGHT - BOTTOM, TOP)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" role="img">']
+    for band in bands:
+        x0, x1 = x_of(band.start_s), x_of(band.end_s)
+        parts.append(
+            f'<rect x="{x0:.1f}" y="{TOP}" width="{max(0.0, x1 - x0):.1f}" height="{HEIGHT - TOP - BOTTOM}" '
+            f'fill="{band.colour}" opacity="0.25"><title>{escape(band.label)}</title></rect>'
+        )
+    points = " ".join(f"{x_of(t):.1f},{y_of(v):.1f}" for t, v in zip(t_s, values, strict=True))
+    parts.append(f'<polyline fill="none" stroke="#1f4e9c" stroke-width="1.5" points="{points}"/>')
+    axis_y = HEIGHT - BOTTOM
+    parts += [
+        f'<line x1="{LEFT}" y1="{axis_y}" x2="{WIDTH - RIGHT}" y2="{axis_y}" stroke="#555"/>',
+        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{axis_y}" stroke="#555"/>',
+        f'<text x="{LEFT - 4}" y="{TOP + 10}" text-anchor="end" font-size="11">{_format(v_high)} {escape(unit)}</text>',
+        f'<text x="{LEFT - 4}" y="{axis_y}" text-anchor="end" font-size="11">{_format(v_low)}</text>',
+        f'<text x="{LEFT}" y="{HEIGHT - 6}" font-size="11">{t_low:.0f} s</text>',
+        f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 6}" text-anchor="end" font-size="11">{t_high:.0f} s</text>',
+        "</svg>",
+    ]
+    return "".join(parts)
