@@ -69,5 +69,22 @@ def report(run_dir: Annotated[Path, typer.Argument(help="a results/<run> directo
     raise typer.Exit(EXIT_CODES[verdict.status])
 
 
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="the baseline run directory")],
+    run_b: Annotated[Path, typer.Argument(help="the run to compare with it")],
+) -> None:
+    """Two runs side by side; exit 1 when a check is worse in B than in A."""
+    from harness.report.compare import CompareError, compare_runs, format_table
+
+    try:
+        rows = compare_runs(run_a, run_b)
+    except CompareError as exc:
+        _fail(str(exc))
+    for line in format_table(rows, run_a, run_b):
+        typer.echo(line)
+    raise typer.Exit(1 if any(row.regressed for row in rows) else 0)
+
+
 def main() -> None:
     app()

@@ -1,0 +1,83 @@
+"""Two runs side by side: each check's status and figure in A and B, and whether B regressed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.rundir import VERDICT
+
+_RANK = {"pass": 0, "inconclusive": 1, "fail": 2}
+
+
+class CompareError(Exception):
+    """A run directory without a readable verdict.json; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    status_a: str | None
+    status_b: str | None
+    figure_a: float | None
+    figure_b: float | None
+    unit: str
+
+    @property
+    def regressed(self) -> bool:
+        """Worse status in B than in A (a check new in B counts only if it fails)."""
+        rank_b = _RANK.get(self.status_b or "pass", 0)
+        return rank_b > _RANK.get(self.status_a or "pass", 0)
+
+    @property
+    def change(self) -> str:
+        if self.figure_a is None or self.figure_b is None:
+            return "-"
+        if self.figure_a == 0:
+            return "n/a" if self.figure_b == 0 else "new"
+        return f"{(self.figure_b - self.figure_a) / abs(self.figure_a):+.0%}"
+
+
+def _checks(run_dir: Path) -> dict[str, dict[str, Any]]:
+    path = run_dir / VERDICT
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return {check["name"]: check for check in document["checks"]}
+    except FileNotFoundError:
+        raise CompareError(f"no {VERDICT} in {run_dir} (run `soak report {run_dir}` first)") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CompareError(f"{path}: unreadable verdict: {exc}") from None
+
+
+def compare_runs(run_a: Path, run_b: Path) -> list[Row]:
+    checks_a, checks_b = _checks(run_a), _checks(run_b)
+    rows = []
+    for name in sorted(checks_a.keys() | checks_b.keys()):
+        a, b = checks_a.get(name, {}), checks_b.get(name, {})
+        rows.append(
+            Row(
+                name=name,
+                status_a=a.get("status"),
+                status_b=b.get("status"),
+                figure_a=a.get("figure"),
+                figure_b=b.get("figure"),
+                unit=a.get("unit") or b.get("unit") or "",
+            )
+        )
+    return rows
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def format_table(rows: list[Row], run_a: Path, run_b: Path) -> list[str]:
+    lines = [f"A: {run_a}", f"B: {run_b}", f"{'check':20} {'A':>14} {'B':>14} {'change':>8}  unit"]
+    for row in rows:
+        a = f"{row.status_a or '-'} {_fmt(row.figure_a)}"
+        b = f"{row.status_b or '-'} {_fmt(row.figure_b)}"
+        mark = "  REGRESSED" if row.regressed else ""
+        lines.append(f"{row.name:20} {a:>14} {b:>14} {row.change:>8}  {row.unit}{mark}")
+    return lines
