@@ -90,6 +90,8 @@ class Thresholds(_Strict):
     rss_per_request_max: BytesPerRequest | None = None
     rss_max: Bytes | None = None
     fds_growth_max: float | None = None
+    error_ratio_max: float | None = Field(None, ge=0, le=1)
+    latency_p95_max_s: Seconds | None = Field(None, alias="latency_p95_max", gt=0)
     significance: float = Field(0.05, gt=0, lt=1)
 
 

@@ -1,10 +1,12 @@
-"""Threshold checks over the load phase after warm-up; each returns its figure and evidence."""
+"""Resource checks over the load phase after warm-up; each returns its figure and evidence."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from harness.analysis.model import Check, Curve, Span, Status
 from harness.analysis.trend import Trend, trend
@@ -13,14 +15,24 @@ from harness.config import Thresholds
 
 
 @dataclass(frozen=True)
+class LoadStats:
+    """What the load generator saw over the whole run."""
+
+    requests: int
+    failures: int
+    p95_s: float | None
+
+
+@dataclass(frozen=True)
 class RunCurves:
-    """What a verdict is computed from: the recorded curves and the load phase."""
+    """What a verdict is computed from: the recorded curves, the load phase and the load's stats."""
 
     rss: Curve | None
     fds: Curve | None
     requests: Curve | None
     alive: Curve | None
     load: Span
+    load_stats: LoadStats | None = None
 
 
 def judged_span(curves: RunCurves, limits: Thresholds) -> Span:
@@ -32,27 +44,60 @@ def _too_little(name: str, limit: float, unit: str, span: Span, *, have: int, ne
     return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, detail)
 
 
-def _trend_status(figure: float, limit: float, found: Trend, alpha: float) -> Status:
-    """Above the limit fails only with a significant rising trend; otherwise it is unproven."""
-    if figure <= limit:
-        return Status.PASS
-    return Status.FAIL if found.increasing and found.p_value < alpha else Status.INCONCLUSIVE
+@dataclass(frozen=True)
+class TrendInput:
+    """A trend check's question: does y grow with x faster than limit?"""
+
+    name: str
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    limit: float
+    unit: str
+    span: Span
+    describe: Callable[[float], str]
+
+
+def _plateau_slope(x: NDArray[np.float64], y: NDArray[np.float64]) -> float | None:
+    """Slope over the later half of the windows, when there are enough of them to say."""
+    half = x.size // 2
+    return trend(x[half:], y[half:]).slope if x.size - half >= 4 else None
+
+
+def trend_check(question: TrendInput, alpha: float) -> Check:
+    """Fail on a significant rise above the limit that is still rising at the end of the span.
+
+    A rise that stopped (a cache or pool reaching its size) is a plateau, reported as a pass
+    with the level reached; a rise that is not significant is inconclusive, never a pass.
+    """
+    found: Trend = trend(question.x, question.y)
+    detail = f"{question.describe(found.slope)}, Mann-Kendall p={found.p_value:.3g}"
+    status = Status.PASS
+    if found.slope > question.limit:
+        later = _plateau_slope(question.x, question.y)
+        if later is not None and later <= question.limit:
+            status = Status.PASS
+            detail += f"; plateau: later-half slope {question.describe(later)} at level {question.y[-1]:.4g}"
+        elif found.increasing and found.p_value < alpha:
+            status = Status.FAIL
+        else:
+            status = Status.INCONCLUSIVE
+    return Check(question.name, status, found.slope, question.limit, question.unit, question.span, detail)
 
 
 def rss_slope(curves: RunCurves, limits: Thresholds) -> Check | None:
     if limits.rss_slope_max is None or curves.rss is None:
         return None
-    span = judged_span(curves, limits)
+    span, limit = judged_span(curves, limits), limits.rss_slope_max
     t_s, medians = window_medians(curves.rss, span, limits.window_s)
     if t_s.size < limits.min_windows:
-        return _too_little("rss_slope", limits.rss_slope_max, "B/s", span, have=t_s.size, need=limits.min_windows)
-    found = trend(t_s, medians)
-    status = _trend_status(found.slope, limits.rss_slope_max, found, limits.significance)
-    detail = (
-        f"Theil-Sen slope {found.slope * 3600 / 2**20:.2f} MiB/h over {t_s.size} window medians, "
-        f"limit {limits.rss_slope_max * 3600 / 2**20:.2f} MiB/h, Mann-Kendall p={found.p_value:.3g}"
-    )
-    return Check("rss_slope", status, found.slope, limits.rss_slope_max, "B/s", span, detail)
+        return _too_little("rss_slope", limit, "B/s", span, have=t_s.size, need=limits.min_windows)
+
+    def describe(slope: float) -> str:
+        mib_h = 3600 / 2**20
+        return f"{slope * mib_h:.2f} MiB/h (limit {limit * mib_h:.2f}) over {t_s.size} windows"
+
+    question = TrendInput("rss_slope", t_s, medians, limit, "B/s", span, describe)
+    return trend_check(question, limits.significance)
 
 
 def rss_per_request(curves: RunCurves, limits: Thresholds) -> Check | None:
@@ -68,13 +113,12 @@ def rss_per_request(curves: RunCurves, limits: Thresholds) -> Check | None:
     handled = value_at(curves.requests, t_s)
     if np.ptp(handled) == 0:
         return Check("rss_per_request", Status.INCONCLUSIVE, None, limit, "B/req", span, "no requests handled")
-    found = trend(handled, medians)
-    status = _trend_status(found.slope, limit, found, limits.significance)
-    detail = (
-        f"{found.slope:.0f} B per upstream request over {int(np.ptp(handled))} requests, "
-        f"limit {limit:.0f} B/req, Mann-Kendall p={found.p_value:.3g}"
-    )
-    return Check("rss_per_request", status, found.slope, limit, "B/req", span, detail)
+
+    def describe(slope: float) -> str:
+        return f"{slope:.0f} B per upstream request (limit {limit:.0f}) over {int(np.ptp(handled))} requests"
+
+    question = TrendInput("rss_per_request", handled, medians, limit, "B/req", span, describe)
+    return trend_check(question, limits.significance)
 
 
 def rss_max(curves: RunCurves, limits: Thresholds) -> Check | None:
@@ -112,4 +156,27 @@ def target_alive(curves: RunCurves, limits: Thresholds) -> Check | None:
     return Check("target_alive", status, float(deaths), 0.0, "samples", curves.load, detail)
 
 
-CHECKS = (target_alive, rss_slope, rss_per_request, rss_max, fds_growth)
+def error_ratio(curves: RunCurves, limits: Thresholds) -> Check | None:
+    if limits.error_ratio_max is None:
+        return None
+    stats, limit = curves.load_stats, limits.error_ratio_max
+    if stats is None or stats.requests == 0:
+        return Check("error_ratio", Status.INCONCLUSIVE, None, limit, "ratio", curves.load, "no load statistics")
+    ratio = stats.failures / stats.requests
+    status = Status.PASS if ratio <= limit else Status.FAIL
+    detail = f"{stats.failures} of {stats.requests} webhook requests failed ({ratio:.2%}), limit {limit:.2%}"
+    return Check("error_ratio", status, ratio, limit, "ratio", curves.load, detail)
+
+
+def latency_p95(curves: RunCurves, limits: Thresholds) -> Check | None:
+    if limits.latency_p95_max_s is None:
+        return None
+    stats, limit = curves.load_stats, limits.latency_p95_max_s
+    if stats is None or stats.p95_s is None:
+        return Check("latency_p95", Status.INCONCLUSIVE, None, limit, "s", curves.load, "no latency statistics")
+    status = Status.PASS if stats.p95_s <= limit else Status.FAIL
+    detail = f"webhook p95 {stats.p95_s * 1000:.0f} ms, limit {limit * 1000:.0f} ms"
+    return Check("latency_p95", status, stats.p95_s, limit, "s", curves.load, detail)
+
+
+CHECKS = (target_alive, rss_slope, rss_per_request, rss_max, fds_growth, error_ratio, latency_p95)

@@ -31,6 +31,10 @@ def mann_kendall_p(y: NDArray[np.float64]) -> tuple[float, bool]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tiny samples make the correction warn; p stays valid
         result = pymannkendall.hamed_rao_modification_test(y)
+        if np.isnan(result.p):
+            # A noise-free ramp leaves no residual autocorrelation to correct for (the
+            # correction divides by zero); the uncorrected test is exact there.
+            result = pymannkendall.original_test(y)
     return float(result.p), bool(result.s > 0)
 
 

@@ -14,6 +14,7 @@ from harness.collector.store import SampleReader, StoreError
 from harness.config import ConfigError, RunSpec
 from harness.report.html import PHASE_COLOURS, Chart, render_html
 from harness.report.junit import junit_xml
+from harness.report.locust_stats import read_load_stats
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
 from harness.rundir import RUN_JSON, SAMPLES, VERDICT, read_events, write_json, write_text
@@ -70,6 +71,7 @@ def read_curves(reader: SampleReader, run_dir: Path) -> RunCurves:
         requests=_curve(reader, metrics.MOCK_REQUESTS.name),
         alive=_curve(reader, metrics.ALIVE.name),
         load=_load_span(run_dir, last_tick_s),
+        load_stats=read_load_stats(run_dir),
     )
 
 

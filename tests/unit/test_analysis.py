@@ -82,3 +82,32 @@ def test_target_death_fails() -> None:
     alive = Curve(curves.alive.t_s, tuple(1.0 if t < 30 else 0.0 for t in curves.alive.t_s))  # type: ignore[union-attr]
     dead = RunCurves(curves.rss, curves.fds, curves.requests, alive, curves.load)
     assert _check(judge(dead, LIMITS), "target_alive").status is Status.FAIL
+
+
+def test_plateau_is_reported_not_failed() -> None:
+    t = np.arange(150)
+    rss = 80 * MIB + np.minimum(t, 60) * 0.5 * MIB  # a cache filling for a minute, then full
+    check = _check(judge(_curves(rss), LIMITS), "rss_slope")
+    assert check.status is Status.PASS
+    assert "plateau" in check.detail
+
+
+def test_leak_that_keeps_growing_is_not_a_plateau() -> None:
+    t = np.arange(150)
+    rss = 80 * MIB + t * 0.2 * MIB
+    check = _check(judge(_curves(rss), LIMITS), "rss_slope")
+    assert check.status is Status.FAIL and "plateau" not in check.detail
+
+
+def test_load_errors_and_latency_are_judged() -> None:
+    from harness.analysis.checks import LoadStats
+
+    limits = Thresholds.model_validate({"error_ratio_max": 0.01, "latency_p95_max": "250 ms"})
+    base = _curves(np.full(60, 80.0 * MIB))
+    bad = RunCurves(base.rss, base.fds, base.requests, base.alive, base.load, LoadStats(1000, 50, 0.4))
+    good = RunCurves(base.rss, base.fds, base.requests, base.alive, base.load, LoadStats(1000, 2, 0.02))
+    assert _check(judge(bad, limits), "error_ratio").status is Status.FAIL
+    assert _check(judge(bad, limits), "latency_p95").status is Status.FAIL
+    assert _check(judge(good, limits), "error_ratio").status is Status.PASS
+    assert _check(judge(good, limits), "latency_p95").status is Status.PASS
+    assert _check(judge(base, limits), "error_ratio").status is Status.INCONCLUSIVE
