@@ -1,28 +1,97 @@
-// Switchable leaks for proving soak's detectors: LEAKS="heap:4096" retains 4096 bytes per
-// handled update. Parsed once at start; unknown switches stop the process so a typo is loud.
+// Switchable leaks with known rates, to prove soak's detectors: LEAKS="heap:4096,fd:0.5".
+// Probabilities fire deterministically (exactly p of the events, spread evenly), so the expected
+// growth is rate × events. Unknown switches or bad rates stop the process so a typo is loud.
 'use strict';
 
-const KNOWN = new Set(['heap']);
+const fs = require('fs');
+const http = require('http');
+const https = require('https');
+const { ConfigError } = require('./config');
+
+// name → what the rate means; see README.md for the resource each one grows.
+const SWITCHES = {
+  heap: 'bytes', fd: 'probability', socket: 'probability', redis: 'probability', tempfile: 'probability',
+  listener: 'probability', timer: 'probability', cache: 'bytes', lru: 'bytes', 'pool-warmup': 'bytes', 'gc-lazy': 'bytes',
+};
+const POOL_STEPS = 8;
 
 function parseLeaks(spec) {
   const leaks = {};
   for (const part of (spec || '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const [name, raw] = part.split(':');
-    if (!KNOWN.has(name)) throw new Error(`unknown leak switch: ${name}`);
+    if (!(name in SWITCHES)) throw new ConfigError(`unknown leak switch: ${name}`);
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`bad rate for leak ${name}: ${raw}`);
+    const bad = !Number.isFinite(value) || value < 0 || (SWITCHES[name] === 'probability' && value > 1);
+    if (bad) throw new ConfigError(`bad rate for leak ${name}: ${raw}`);
     leaks[name] = value;
   }
   return leaks;
 }
 
-function makeLeaker(leaks) {
-  const retained = [];
-  return {
-    onUpdate() {
-      if (leaks.heap) retained.push(Buffer.alloc(leaks.heap, 1));
-    },
+// Fires on exactly floor(n × p) of the first n calls.
+function everyFraction(p) {
+  let calls = 0;
+  return () => {
+    calls += 1;
+    return p > 0 && Math.floor(calls * p) > Math.floor((calls - 1) * p);
   };
 }
 
-module.exports = { parseLeaks, makeLeaker };
+function positiveNumber(raw, fallback) {
+  const value = Number(raw);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }) {
+  const rates = parseLeaks(spec);
+  const fire = Object.fromEntries(Object.keys(SWITCHES).map((name) => [name, everyFraction(rates[name] || 0)]));
+  const retained = { heap: [], fds: [], agents: [], redis: [], timers: [], cache: new Map(), lru: new Map(), pool: [] };
+  const lruCap = positiveNumber(env.LEAK_LRU_ENTRIES, 256);
+  const poolStepMs = positiveNumber(env.LEAK_POOL_STEP_S, 20) * 1000;
+  let lastPoolStep = -Infinity;
+
+  function onUpdate(updateId) {
+    if (rates.heap) retained.heap.push(Buffer.alloc(rates.heap, 1));
+    if (fire.fd()) retained.fds.push(fs.openSync(__filename, 'r'));
+    if (fire.listener()) emitter.on('error', () => {});
+    if (fire.timer()) retained.timers.push(setInterval(() => {}, 60000));
+    if (rates.cache) retained.cache.set(updateId, Buffer.alloc(rates.cache, 1));
+    if (rates.lru) addToLru(updateId);
+    if (rates['pool-warmup']) growPool();
+    // Dropped at once: the GC frees it whenever it next runs, hence the sawtooth.
+    if (rates['gc-lazy']) Buffer.allocUnsafe(rates['gc-lazy']).fill(1);
+  }
+
+  function addToLru(updateId) {
+    retained.lru.delete(updateId);
+    retained.lru.set(updateId, Buffer.alloc(rates.lru, 1));
+    if (retained.lru.size > lruCap) retained.lru.delete(retained.lru.keys().next().value);
+  }
+
+  // One slab per step interval (driven by updates, no timer) until POOL_STEPS slabs exist.
+  function growPool() {
+    const now = Date.now();
+    if (retained.pool.length >= POOL_STEPS || now - lastPoolStep < poolStepMs) return;
+    lastPoolStep = now;
+    retained.pool.push(Buffer.alloc(Math.ceil(rates['pool-warmup'] / POOL_STEPS), 1));
+  }
+
+  function agentForRequest() {
+    if (!fire.socket()) return null;
+    const agents = { httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }) };
+    retained.agents.push(agents);
+    return agents;
+  }
+
+  function storeForJob() {
+    if (!fire.redis()) return null;
+    const client = connectRedis();
+    client.on('error', () => {});
+    retained.redis.push(client);
+    return makeStore(client);
+  }
+
+  return { rates, onUpdate, agentForRequest, storeForJob, keepTempFile: () => fire.tempfile() };
+}
+
+module.exports = { parseLeaks, makeLeaks, SWITCHES };
