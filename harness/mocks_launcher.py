@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.procs import Child, HarnessError, start_child, wait_until
+from harness.rundir import EVENTS
+from mocks.config import MocksConfig
+
+# One compact JSON line per upstream request (and per callback sent), for attributing calls to updates.
+UPSTREAM_CALLS = "upstream-calls.jsonl"
 
 
 @dataclass(frozen=True)
@@ -15,10 +21,31 @@ class MocksHandle:
     urls: dict[str, str]
     child: Child
 
+    @property
+    def admin_urls(self) -> dict[str, str]:
+        """One plain-HTTP base URL per upstream (telegram, elevenlabs, cursor_runner): for stats and faults."""
+        return {name: url for name, url in self.urls.items() if not name.endswith("_tls")}
 
-def start_mocks(config_json: str, run_dir: Path, timeout_s: float = 20.0) -> MocksHandle:
+
+def with_run_files(config_json: str, run_dir: Path, t0_monotonic: float | None) -> str:
+    """Point the mocks at the run's correlation file and events log unless the config already does."""
+    config = MocksConfig.model_validate_json(config_json)
+    update: dict[str, object] = {}
+    if config.correlation_file is None:
+        update["correlation_file"] = str(run_dir / UPSTREAM_CALLS)
+    if config.events_file is None:
+        update["events_file"] = str(run_dir / EVENTS)
+    if config.t0_monotonic is None:
+        update["t0_monotonic"] = t0_monotonic if t0_monotonic is not None else time.monotonic()
+    return config.model_copy(update=update).model_dump_json()
+
+
+def start_mocks(
+    config_json: str, run_dir: Path, timeout_s: float = 20.0, t0_monotonic: float | None = None
+) -> MocksHandle:
+    """Start the mocks; t0_monotonic (the run's start) is what fault windows and event times count from."""
     config_path = run_dir / "mocks-config.json"
-    config_path.write_text(config_json, encoding="utf-8")
+    config_path.write_text(with_run_files(config_json, run_dir, t0_monotonic), encoding="utf-8")
     ready_file = run_dir / "mocks-ready.json"
     argv = [sys.executable, "-m", "mocks", "--config", str(config_path), "--ready-file", str(ready_file)]
     child = start_child("mocks", argv, log_path=run_dir / "mocks.log")

@@ -10,7 +10,9 @@ import signal
 from pathlib import Path
 
 from aiohttp import web
+from pydantic import ValidationError
 
+from mocks.common.app import MockEnv
 from mocks.common.serve import start_app
 from mocks.config import MocksConfig, TlsFiles
 from mocks.cursor_runner.app import create_app as create_cursor_runner
@@ -19,10 +21,11 @@ from mocks.telegram.app import create_app as create_telegram
 
 
 async def serve(config: MocksConfig, ready_file: Path | None) -> None:
+    env = MockEnv.from_config(config)
     apps: dict[str, tuple[web.Application, TlsFiles | None]] = {
-        "telegram": (create_telegram(config.telegram), config.telegram.tls),
-        "elevenlabs": (create_elevenlabs(config.elevenlabs), config.elevenlabs.tls),
-        "cursor_runner": (create_cursor_runner(config.cursor_runner), None),
+        "telegram": (create_telegram(config.telegram, env), config.telegram.tls),
+        "elevenlabs": (create_elevenlabs(config.elevenlabs, env), config.elevenlabs.tls),
+        "cursor_runner": (create_cursor_runner(config.cursor_runner, env), None),
     }
     runners = []
     urls: dict[str, str] = {}
@@ -53,15 +56,26 @@ def announce(urls: dict[str, str], ready_file: Path | None) -> None:
     os.replace(partial, ready_file)
 
 
+def load_config(path: Path | None) -> MocksConfig:
+    """The config from a JSON file; a clear one-line error (and exit 2) for a bad one."""
+    if path is None:
+        return MocksConfig()
+    try:
+        return MocksConfig.model_validate_json(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SystemExit(f"mocks: error: cannot read {path}: {exc.strerror}") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise SystemExit(f"mocks: error: {path}: {where}: {first['msg']}") from None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="soak mock upstreams on 127.0.0.1")
     parser.add_argument("--config", type=Path, help="JSON file of MocksConfig")
     parser.add_argument("--ready-file", type=Path, help="where to write the URLs once serving")
     args = parser.parse_args()
-    config = MocksConfig()
-    if args.config:
-        config = MocksConfig.model_validate_json(args.config.read_text(encoding="utf-8"))
-    asyncio.run(serve(config, args.ready_file))
+    asyncio.run(serve(load_config(args.config), args.ready_file))
 
 
 if __name__ == "__main__":

@@ -4,11 +4,61 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+FaultKind = Literal["latency", "error", "rate_limit", "hang", "reset", "dribble", "malformed"]
+
+
+class LatencySpec(_Frozen):
+    """A latency distribution: fixed, uniform between low and high, or lognormal around a median."""
+
+    kind: Literal["fixed", "uniform", "lognormal"] = "fixed"
+    fixed_s: float = Field(0.0, ge=0)
+    low_s: float = Field(0.0, ge=0)
+    high_s: float = Field(0.0, ge=0)
+    median_s: float = Field(0.0, ge=0)
+    sigma: float = Field(1.0, ge=0, description="of the underlying normal, e.g. 1.0")
+    cap_s: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LatencySpec:
+        if self.high_s < self.low_s:
+            raise ValueError("high_s must not be below low_s")
+        return self
+
+
+class FaultSpec(_Frozen):
+    """One fault on one route (or "*"), for a share of requests, optionally only inside a window.
+
+    start_s/end_s count from the run's start (MocksConfig.t0_monotonic), so a profile can say
+    "minutes 10-15: 503 for half of sendMessage".
+    """
+
+    route: str = "*"
+    kind: FaultKind
+    rate: float = Field(1.0, ge=0, le=1)
+    latency: LatencySpec = Field(default_factory=LatencySpec)
+    status: int = Field(500, ge=400, le=599)
+    body: str | None = None
+    retry_after_s: int = Field(7, ge=0)
+    dribble_bytes_per_s: float = Field(512.0, gt=0)
+    start_s: float | None = Field(None, ge=0)
+    end_s: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _window(self) -> FaultSpec:
+        if self.start_s is not None and self.end_s is not None and self.end_s <= self.start_s:
+            raise ValueError("end_s must be after start_s")
+        return self
+
+    @property
+    def windowed(self) -> bool:
+        return self.start_s is not None or self.end_s is not None
 
 
 class TlsFiles(_Frozen):
@@ -21,6 +71,8 @@ class TlsFiles(_Frozen):
 class TelegramConfig(_Frozen):
     token: str = "123456:TEST-soak-token"
     tls: TlsFiles | None = None
+    file_bytes: int = Field(21_034, ge=0, description="OGG bytes served per file download")
+    faults: tuple[FaultSpec, ...] = ()
 
 
 class ElevenLabsConfig(_Frozen):
@@ -29,18 +81,38 @@ class ElevenLabsConfig(_Frozen):
     transcripts: dict[str, str] = Field(default_factory=dict, description="transcript by file id")
     default_transcript: str = "list failing tests on main"
     tts_bytes: int = Field(32_000, ge=0, description="MP3 bytes per text-to-speech answer")
+    faults: tuple[FaultSpec, ...] = ()
+
+
+class CallbackFaults(_Frozen):
+    """Shares of cursor-runner callbacks to break, each drawn on its own."""
+
+    drop: float = Field(0.0, ge=0, le=1)
+    duplicate: float = Field(0.0, ge=0, le=1)
+    unknown_id: float = Field(0.0, ge=0, le=1)
+    bad_secret: float = Field(0.0, ge=0, le=1)
+    missing_secret: float = Field(0.0, ge=0, le=1)
+    huge_output: float = Field(0.0, ge=0, le=1, description="output over the SUT's 100 kB body limit")
+    failure: float = Field(0.0, ge=0, le=1, description="success:false with an error")
 
 
 class CursorRunnerConfig(_Frozen):
-    mode: Literal["sync", "sync+callback", "ack+callback", "removed"] = "sync+callback"
+    # "async" is the issue's name for "ack+callback" (accept now, call back after the run).
+    mode: Literal["sync", "sync+callback", "ack+callback", "async", "removed"] = "sync+callback"
     latency_s: float = Field(0.05, ge=0)
+    latency: LatencySpec | None = Field(None, description="replaces latency_s when set")
     callback_delay_s: float = Field(0.05, ge=0)
     max_concurrent: int = Field(5, ge=1)
     callback_url: str | None = None
     callback_secret: str = ""
+    callback_faults: CallbackFaults = Field(default_factory=CallbackFaults)
+    faults: tuple[FaultSpec, ...] = ()
 
 
 class MocksConfig(_Frozen):
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     elevenlabs: ElevenLabsConfig = Field(default_factory=ElevenLabsConfig)
     cursor_runner: CursorRunnerConfig = Field(default_factory=CursorRunnerConfig)
+    correlation_file: str | None = Field(None, description="JSONL, one compact record per request")
+    events_file: str | None = Field(None, description="the run's events.jsonl, for fault windows")
+    t0_monotonic: float | None = Field(None, description="the run's start on CLOCK_MONOTONIC")

@@ -6,6 +6,8 @@ import ssl
 
 from aiohttp import web
 
+from mocks.common.admin import STATE_KEY
+from mocks.common.connections import watch_server
 from mocks.config import TlsFiles
 
 
@@ -25,6 +27,8 @@ async def start_app(
     """
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
+    if runner.server is not None and STATE_KEY in app:
+        watch_server(runner.server, app[STATE_KEY].connections)
     await web.TCPSite(runner, host, 0).start()
     port: int = runner.addresses[0][1]
     tls_port: int | None = None

@@ -1,115 +1,30 @@
-"""cursor-runner mock: /cursor/iterate in the configured mode, one FIFO job queue of a few
-slots like the real one, and callbacks posted once (never retried) through one pooled client."""
+"""cursor-runner mock: iterate/execute (sync and async) in the configured mode, health and queue.
+
+Modes: sync (result after the run), sync+callback (result, then a callback after a delay),
+ack+callback or async (accepted at once, callback after the run), removed (404).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import secrets
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import aiohttp
 from aiohttp import web
 
-from mocks.common.admin import add_admin_routes, record
+from mocks.common.admin import STATE_KEY as MOCK_STATE_KEY
+from mocks.common.admin import correlate
+from mocks.common.app import MockEnv, new_mock_app
 from mocks.config import CursorRunnerConfig
+from mocks.cursor_runner import payloads
+from mocks.cursor_runner.jobs import Jobs
 
-
-@dataclass
-class RunnerState:
-    """Everything the cursor-runner mock keeps between requests."""
-
-    config: CursorRunnerConfig
-    slots: asyncio.Semaphore
-    client: aiohttp.ClientSession | None = None
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    callbacks_sent: int = 0
-    callbacks_failed: int = 0
-
-
-STATE_KEY = web.AppKey("cursor_runner_state", RunnerState)
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _result_body(request_id: str, job: dict[str, Any], duration_s: float) -> dict[str, Any]:
-    return {
-        "success": True,
-        "requestId": request_id,
-        "repository": job.get("repository", ""),
-        "iterations": 1,
-        "maxIterations": job.get("maxIterations", 5),
-        "output": f"done: {str(job.get('prompt', ''))[:200]}",
-        "error": None,
-        "exitCode": 0,
-        "duration": f"{int(duration_s * 1000)}ms",
-        "timestamp": _now_iso(),
-        "branchName": job.get("branchName", "main"),
-    }
-
-
-def _not_found(request: web.Request) -> web.Response:
-    body = {"success": False, "error": "Route not found", "path": request.path, "method": request.method}
-    return web.json_response(body, status=404)
-
-
-async def _run_job(state: RunnerState) -> None:
-    async with state.slots:
-        await asyncio.sleep(state.config.latency_s)
-
-
-def _callback_target(state: RunnerState, job: dict[str, Any]) -> tuple[str, str] | None:
-    """The callback URL without its secret query parameter, and the secret to send."""
-    url = job.get("callbackUrl") or job.get("callback_url") or state.config.callback_url
-    if not url:
-        return None
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
-    secret = (query.pop("secret", [""])[0]) or state.config.callback_secret
-    clean = urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
-    return clean, secret
-
-
-async def _send_callback(state: RunnerState, job: dict[str, Any], body: dict[str, Any]) -> None:
-    target = _callback_target(state, job)
-    if target is None or state.client is None:
-        return
-    url, secret = target
-    headers = {"User-Agent": "cursor-runner/1.0"}
-    if secret:
-        headers["X-Webhook-Secret"] = secret
-        headers["X-Cursor-Runner-Secret"] = secret
-    try:
-        async with state.client.post(url, json=body, headers=headers) as response:
-            await response.read()
-            ok = response.status < 300
-    except (aiohttp.ClientError, TimeoutError):
-        ok = False
-    if ok:
-        state.callbacks_sent += 1
-    else:
-        state.callbacks_failed += 1
-
-
-def _spawn(state: RunnerState, coro: Any) -> None:
-    task = asyncio.get_running_loop().create_task(coro)
-    state.tasks.add(task)
-    task.add_done_callback(state.tasks.discard)
-
-
-async def _later_callback(state: RunnerState, job: dict[str, Any], body: dict[str, Any], delay_s: float) -> None:
-    await asyncio.sleep(delay_s)
-    await _send_callback(state, job, body)
-
-
-async def _async_job(state: RunnerState, job: dict[str, Any], request_id: str) -> None:
-    await _run_job(state)
-    await _send_callback(state, job, _result_body(request_id, job, state.config.latency_s))
+JOBS_KEY = web.AppKey("cursor_runner_jobs", Jobs)
+MAX_BODY_BYTES = 100 * 1024
+CALLBACK_TIMEOUT_S = 30.0
 
 
 async def _read_job(request: web.Request) -> dict[str, Any] | None:
@@ -120,68 +35,111 @@ async def _read_job(request: web.Request) -> dict[str, Any] | None:
     return job if isinstance(job, dict) else None
 
 
-async def iterate(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE_KEY]
-    mode = state.config.mode
-    if mode == "removed":
-        return record(request, "iterate", _not_found(request))
+async def _accept(request: web.Request) -> tuple[dict[str, Any], str] | web.Response:
+    """The job and its request id, or the 400 the real service gives for a job without a prompt."""
     job = await _read_job(request)
-    if job is None or not job.get("prompt"):
-        return record(
-            request, "iterate", web.json_response({"success": False, "error": "prompt is required"}, status=400)
-        )
+    if job is None:
+        return payloads.error(400, "Invalid JSON body")
     request_id = str(job.get("id") or f"cr-{secrets.token_hex(6)}")
-    if mode == "ack+callback":
-        _spawn(state, _async_job(state, job, request_id))
-        return record(request, "iterate", web.json_response(_accepted(request_id)))
-    await _run_job(state)
-    body = _result_body(request_id, job, state.config.latency_s)
-    if mode == "sync+callback":
-        _spawn(state, _later_callback(state, job, body, state.config.callback_delay_s))
-    return record(request, "iterate", web.json_response(body))
+    correlate(request, request_id=request_id, prompt=str(job.get("prompt") or "")[:64])
+    if not job.get("prompt"):
+        return payloads.error(400, "prompt is required")
+    return job, request_id
 
 
-def _accepted(request_id: str) -> dict[str, Any]:
-    return {"success": True, "message": "Request accepted", "requestId": request_id, "timestamp": _now_iso()}
+async def _run_then_call_back(jobs: Jobs, job: dict[str, Any], request_id: str, execute: bool) -> None:
+    duration_s = await jobs.run()
+    await jobs.callback(job, payloads.result_body(request_id, job, duration_s, execute=execute))
+
+
+async def _later_callback(jobs: Jobs, job: dict[str, Any], body: dict[str, Any]) -> None:
+    await asyncio.sleep(jobs.config.callback_delay_s)
+    await jobs.callback(job, body)
+
+
+async def _sync(request: web.Request, execute: bool) -> web.StreamResponse:
+    jobs = request.app[JOBS_KEY]
+    if jobs.config.mode == "removed":
+        return payloads.route_not_found(request)
+    accepted = await _accept(request)
+    if isinstance(accepted, web.Response):
+        return accepted
+    job, request_id = accepted
+    if jobs.config.mode in ("ack+callback", "async"):
+        jobs.spawn(_run_then_call_back(jobs, job, request_id, execute))
+        return web.json_response(payloads.accepted(request_id))
+    duration_s = await jobs.run()
+    body = payloads.result_body(request_id, job, duration_s, execute=execute)
+    if jobs.config.mode == "sync+callback":
+        jobs.spawn(_later_callback(jobs, job, body))
+    return web.json_response(body)
+
+
+async def _async(request: web.Request, execute: bool) -> web.StreamResponse:
+    jobs = request.app[JOBS_KEY]
+    accepted = await _accept(request)
+    if isinstance(accepted, web.Response):
+        return accepted
+    job, request_id = accepted
+    jobs.spawn(_run_then_call_back(jobs, job, request_id, execute))
+    return web.json_response(payloads.accepted(request_id))
+
+
+async def iterate(request: web.Request) -> web.StreamResponse:
+    return await _sync(request, execute=False)
+
+
+async def execute(request: web.Request) -> web.StreamResponse:
+    return await _sync(request, execute=True)
 
 
 async def iterate_async(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE_KEY]
-    job = await _read_job(request)
-    if job is None or not job.get("prompt"):
-        return record(
-            request, "iterate_async", web.json_response({"success": False, "error": "prompt is required"}, status=400)
-        )
-    request_id = str(job.get("id") or f"cr-{secrets.token_hex(6)}")
-    _spawn(state, _async_job(state, job, request_id))
-    return record(request, "iterate_async", web.json_response(_accepted(request_id)))
+    return await _async(request, execute=False)
+
+
+async def execute_async(request: web.Request) -> web.StreamResponse:
+    return await _async(request, execute=True)
 
 
 async def health(request: web.Request) -> web.StreamResponse:
-    return record(request, "health", web.json_response({"status": "ok", "service": "cursor-runner"}))
+    return web.json_response({"status": "ok", "service": "cursor-runner"})
+
+
+async def health_queue(request: web.Request) -> web.StreamResponse:
+    queue = request.app[JOBS_KEY].queue_snapshot()
+    return web.json_response({"status": "ok", "service": "cursor-runner", "queue": queue, "warning": None})
+
+
+async def not_found(request: web.Request) -> web.StreamResponse:
+    return payloads.route_not_found(request)
 
 
 async def callback_stats(request: web.Request) -> web.Response:
-    state = request.app[STATE_KEY]
-    return web.json_response({"callbacks_sent": state.callbacks_sent, "callbacks_failed": state.callbacks_failed})
+    return web.json_response(request.app[JOBS_KEY].stats())
 
 
-async def _client_lifecycle(app: web.Application) -> Any:
-    state = app[STATE_KEY]
-    state.client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+async def _client_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    jobs = app[JOBS_KEY]
+    jobs.client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT_S))
     yield
-    for task in list(state.tasks):
+    for task in list(jobs.tasks):
         task.cancel()
-    await state.client.close()
+    await jobs.client.close()
 
 
-def create_app(config: CursorRunnerConfig) -> web.Application:
-    app = web.Application()
-    app[STATE_KEY] = RunnerState(config=config, slots=asyncio.Semaphore(config.max_concurrent))
-    add_admin_routes(app)
-    app.router.add_get("/__mock__/callbacks", callback_stats)
-    app.router.add_post("/cursor/iterate", iterate)
-    app.router.add_post("/cursor/iterate/async", iterate_async)
-    app.router.add_get("/health", health)
+def create_app(config: CursorRunnerConfig, env: MockEnv | None = None) -> web.Application:
+    app = new_mock_app("cursor_runner", payloads.error_shape, config.faults, env, MAX_BODY_BYTES)
+    state = app[MOCK_STATE_KEY]
+    jobs = Jobs(config=config, correlation=state.correlation, slots=asyncio.Semaphore(config.max_concurrent))
+    app[JOBS_KEY] = jobs
+    state.extra = jobs.stats
+    app.router.add_get("/__mock__/callbacks", callback_stats, name="mock_admin_callbacks")
+    app.router.add_post("/cursor/iterate", iterate, name="iterate")
+    app.router.add_post("/cursor/iterate/async", iterate_async, name="iterate_async")
+    app.router.add_post("/cursor/execute", execute, name="execute")
+    app.router.add_post("/cursor/execute/async", execute_async, name="execute_async")
+    app.router.add_get("/health", health, name="health")
+    app.router.add_get("/health/queue", health_queue, name="health_queue")
+    app.router.add_route("*", "/{tail:.*}", not_found, name="unknown")
     app.cleanup_ctx.append(_client_lifecycle)
     return app

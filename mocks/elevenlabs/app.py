@@ -8,7 +8,8 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from mocks.common.admin import STATS_KEY, add_admin_routes, record
+from mocks.common.admin import correlate, violation
+from mocks.common.app import MockEnv, new_mock_app
 from mocks.config import ElevenLabsConfig
 
 CONFIG_KEY = web.AppKey("elevenlabs_config", ElevenLabsConfig)
@@ -16,6 +17,14 @@ CONFIG_KEY = web.AppKey("elevenlabs_config", ElevenLabsConfig)
 # but Telegram's do hold "-", so take everything up to the next underscore.
 _FILE_ID = re.compile(r"^telegram_([^_]+)_")
 _MP3_FRAME = b"\xff\xfb\x90\x64" + b"\x00" * 413
+
+
+_STATUS_NAMES = {401: "invalid_api_key", 429: "too_many_concurrent_requests"}
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
+def error_shape(status: int, description: str, retry_after_s: int | None) -> dict[str, Any]:
+    return {"detail": {"status": _STATUS_NAMES.get(status, "internal_error"), "message": description}}
 
 
 def _detail(status: int, detail: Any) -> web.Response:
@@ -29,7 +38,7 @@ def _unauthorized(request: web.Request) -> web.Response | None:
 
 
 def _violation(request: web.Request, status: int, detail: Any) -> web.Response:
-    request.app[STATS_KEY].contract_violations += 1
+    violation(request)
     return _detail(status, detail)
 
 
@@ -59,20 +68,21 @@ async def _read_stt_form(request: web.Request) -> dict[str, Any] | None:
 async def speech_to_text(request: web.Request) -> web.StreamResponse:
     denied = _unauthorized(request)
     if denied is not None:
-        return record(request, "speech_to_text", denied)
+        return denied
     form = await _read_stt_form(request)
     if form is None or "file" not in form or not isinstance(form["file"], tuple):
         missing = [{"loc": ["body", "file"], "msg": "field required", "type": "missing"}]
-        return record(request, "speech_to_text", _violation(request, 422, missing))
+        return _violation(request, 422, missing)
     if not form.get("model_id"):
         missing = [{"loc": ["body", "model_id"], "msg": "field required", "type": "missing"}]
-        return record(request, "speech_to_text", _violation(request, 422, missing))
+        return _violation(request, 422, missing)
     match = _FILE_ID.match(form["file"][0])
     file_id = match.group(1) if match else ""
+    correlate(request, file_id=file_id)
     config = request.app[CONFIG_KEY]
     text = config.transcripts.get(file_id, config.default_transcript)
     body = {"language_code": "en", "language_probability": 0.97, "text": text, "words": []}
-    return record(request, "speech_to_text", web.json_response(body))
+    return web.json_response(body)
 
 
 async def _tts_text(request: web.Request) -> str | None:
@@ -90,28 +100,32 @@ async def text_to_speech(request: web.Request) -> web.StreamResponse:
     route = "text_to_speech_stream" if request.path.endswith("/stream") else "text_to_speech"
     denied = _unauthorized(request)
     if denied is not None:
-        return record(request, route, denied)
+        return denied
     text = await _tts_text(request)
     if text is None:
         missing = [{"loc": ["body", "text"], "msg": "field required", "type": "missing"}]
-        return record(request, route, _violation(request, 422, missing))
+        return _violation(request, 422, missing)
     audio = mp3_bytes(request.app[CONFIG_KEY].tts_bytes)
     if route == "text_to_speech":
-        return record(request, route, web.Response(body=audio, content_type="audio/mpeg"))
+        return web.Response(body=audio, content_type="audio/mpeg")
     response = web.StreamResponse(headers={"Content-Type": "audio/mpeg"})
     response.enable_chunked_encoding()
     await response.prepare(request)
     for start in range(0, len(audio), 16_384):
         await response.write(audio[start : start + 16_384])
     await response.write_eof()
-    return record(request, route, response)
+    return response
 
 
-def create_app(config: ElevenLabsConfig) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024 * 1024)
+async def not_found(request: web.Request) -> web.StreamResponse:
+    return _detail(404, "Not Found")
+
+
+def create_app(config: ElevenLabsConfig, env: MockEnv | None = None) -> web.Application:
+    app = new_mock_app("elevenlabs", error_shape, config.faults, env, MAX_UPLOAD_BYTES)
     app[CONFIG_KEY] = config
-    add_admin_routes(app)
-    app.router.add_post("/v1/speech-to-text", speech_to_text)
-    app.router.add_post("/v1/text-to-speech/{voice_id}", text_to_speech)
-    app.router.add_post("/v1/text-to-speech/{voice_id}/stream", text_to_speech)
+    app.router.add_post("/v1/speech-to-text", speech_to_text, name="speech_to_text")
+    app.router.add_post("/v1/text-to-speech/{voice_id}", text_to_speech, name="text_to_speech")
+    app.router.add_post("/v1/text-to-speech/{voice_id}/stream", text_to_speech, name="text_to_speech_stream")
+    app.router.add_route("*", "/{tail:.*}", not_found, name="unknown")
     return app

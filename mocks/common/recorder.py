@@ -1,0 +1,55 @@
+"""Append-only JSONL outputs of the mocks: correlation records (buffered) and run events."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+# Past this many buffered lines a record flushes at once, so a stalled flusher cannot grow memory.
+MAX_BUFFERED_LINES = 10_000
+
+
+class CorrelationLog:
+    """One compact line per upstream request, written in batches (flush() runs on a timer)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._lines: list[str] = []
+        self.written = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self._path is not None
+
+    def add(self, record: dict[str, Any]) -> None:
+        if self._path is None:
+            return
+        self._lines.append(json.dumps(record, separators=(",", ":")))
+        if len(self._lines) >= MAX_BUFFERED_LINES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._path is None or not self._lines:
+            return
+        lines, self._lines = self._lines, []
+        with self._path.open("a", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        self.written += len(lines)
+
+
+class EventWriter:
+    """Writes events in the harness's events.jsonl shape; t_s counts from the run's start."""
+
+    def __init__(self, path: Path | None, t0_monotonic: float) -> None:
+        self._path = path
+        self.t0_monotonic = t0_monotonic
+
+    def emit(self, event: str, **fields: Any) -> None:
+        if self._path is None:
+            return
+        record = {"event": event, "t_s": round(time.monotonic() - self.t0_monotonic, 3), "time": time.time()}
+        # One write call per line in append mode, so lines from the harness never interleave.
+        with self._path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps({**record, **fields}) + "\n")
