@@ -1,0 +1,233 @@
+"""The reference bot against the real mocks and Redis: one update of each kind, and the upstream
+calls seen at the mocks (and the Redis commands seen by redis-server) match TARGET-CONTRACT §5."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from harness.mocks_launcher import MocksHandle, start_mocks
+from harness.procs import free_port
+from harness.redis_backend import RedisHandle, start_redis
+from mocks.config import CursorRunnerConfig, ElevenLabsConfig, MocksConfig
+from tests.integration.test_reference_bot_support import (
+    CALLBACK_SECRET,
+    Bot,
+    Poster,
+    all_counts,
+    callback_query_update,
+    delta,
+    settle,
+    start_bot,
+    text_update,
+    voice_update,
+    wait_for,
+)
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+
+LOCAL_FILE_ID = "AwACAgIAAxkDAAE-local"
+EMPTY_FILE_ID = "AwACAgIAAxkDAAE-empty"
+TG, EL, CR = "telegram.", "elevenlabs.", "cursor_runner."
+
+
+@dataclass
+class Stack:
+    bot: Bot
+    mocks: MocksHandle
+    redis: RedisHandle
+
+
+def _start_stack(tmp_path: Path, cr_mode: str, bot_env: Mapping[str, str]) -> Iterator[Stack]:
+    redis_handle = start_redis("redis-server", tmp_path, tmp_path / "redis.log")
+    port = free_port()
+    config = MocksConfig(
+        elevenlabs=ElevenLabsConfig(transcripts={LOCAL_FILE_ID: "/status", EMPTY_FILE_ID: ""}),
+        cursor_runner=CursorRunnerConfig(
+            mode=cr_mode,  # type: ignore[arg-type]
+            latency_s=0.01,
+            callback_delay_s=0.01,
+            callback_url=f"http://127.0.0.1:{port}/cursor-runner/callback",
+            callback_secret=CALLBACK_SECRET,
+        ),
+    )
+    mocks = start_mocks(config.model_dump_json(), tmp_path)
+    bot = None
+    try:
+        bot = start_bot(tmp_path, mocks.urls, redis_handle.url, bot_env, port=port)
+        yield Stack(bot=bot, mocks=mocks, redis=redis_handle)
+    finally:
+        if bot is not None:
+            bot.child.stop()
+        mocks.child.stop()
+        redis_handle.child.stop()
+
+
+@pytest.fixture
+def loud_stack(tmp_path: Path) -> Iterator[Stack]:
+    """S=1, A=1; CR called synchronously, results come back by callback (sync+callback)."""
+    env = {"BOT_DEBUG": "1", "BOT_ALLOW_AUDIO_OUTPUT": "1", "CURSOR_RUNNER_MODE": "sync"}
+    yield from _start_stack(tmp_path, "sync+callback", env)
+
+
+@pytest.fixture
+def quiet_stack(tmp_path: Path) -> Iterator[Stack]:
+    """S=0, A=0; CR called on /cursor/iterate/async with a callbackUrl."""
+    yield from _start_stack(tmp_path, "sync", {"CURSOR_RUNNER_MODE": "async"})
+
+
+def redis_calls(url: str) -> dict[str, int]:
+    client = redis.Redis.from_url(url)
+    try:
+        stats: dict[str, dict[str, Any]] = client.info("commandstats")
+    finally:
+        client.close()
+    wanted = ("setex", "get", "del")
+    return {name: int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in wanted}
+
+
+def observe(stack: Stack, send: Any, expected: Mapping[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """Do `send`, wait for the expected calls (or a timeout), then for quiet; return the deltas."""
+    mocks_before, redis_before = all_counts(stack.mocks.urls), redis_calls(stack.redis.url)
+    send()
+
+    def reached() -> bool:
+        seen = delta(all_counts(stack.mocks.urls), mocks_before)
+        return all(seen.get(route, 0) >= count for route, count in expected.items() if not route.startswith("redis."))
+
+    wait_for(reached, 10.0, f"calls {dict(expected)}")
+    mocks_after = settle(lambda: all_counts(stack.mocks.urls), quiet_s=0.3)
+    redis_delta = {f"redis.{k}": v for k, v in delta(redis_calls(stack.redis.url), redis_before).items()}
+    return delta(mocks_after, mocks_before), redis_delta
+
+
+def check_budget(stack: Stack, send: Any, expected: dict[str, int]) -> None:
+    seen, redis_seen = observe(stack, send, expected)
+    assert {**seen, **redis_seen} == expected
+    assert list(stack.bot.tmp_dir.iterdir()) == [], "temp files left behind"
+
+
+FORWARD_LOUD = {f"{TG}sendMessage": 2, f"{CR}iterate": 1, "redis.setex": 1, "redis.get": 1, "redis.del": 1}
+AUDIO_LOUD = {
+    f"{TG}sendMessage": 2,  # 🎤 and ⏳; the result goes out as a voice note (A=1)
+    f"{TG}getFile": 1,
+    f"{TG}file": 1,
+    f"{EL}speech_to_text": 1,
+    f"{CR}iterate": 1,
+    f"{EL}text_to_speech": 1,
+    f"{TG}sendVoice": 1,
+    "redis.setex": 1,
+    "redis.get": 1,
+    "redis.del": 1,
+}
+
+
+def test_every_update_kind_within_budget_with_status_and_audio_on(loud_stack: Stack) -> None:
+    poster = Poster(loud_stack.bot)
+    chat = 5500001
+    cases: list[tuple[dict[str, Any], dict[str, int]]] = [
+        (text_update(1, chat, 10, "List failing tests on main"), FORWARD_LOUD),
+        (text_update(2, chat, 10, "List failing tests on develop", kind="edited_message"), FORWARD_LOUD),
+        (voice_update(3, chat, 11, "AwACAgIAAxkDAAE-v11"), AUDIO_LOUD),
+        (voice_update(4, chat, 12, "CQACAgIAAxkDAAE-a12", field="audio"), AUDIO_LOUD),
+        (voice_update(5, chat, 13, "BQACAgIAAxkDAAE-d13", field="document"), AUDIO_LOUD),
+        (
+            voice_update(6, chat, 14, LOCAL_FILE_ID),
+            {
+                f"{TG}sendMessage": 1,
+                f"{TG}getFile": 1,
+                f"{TG}file": 1,
+                f"{EL}speech_to_text": 1,
+                f"{EL}text_to_speech": 1,
+                f"{TG}sendVoice": 1,
+            },
+        ),
+        (
+            voice_update(7, chat, 15, EMPTY_FILE_ID),
+            {f"{TG}sendMessage": 2, f"{TG}getFile": 1, f"{TG}file": 1, f"{EL}speech_to_text": 1},
+        ),
+        (text_update(8, chat, 16, "/start"), {f"{TG}sendMessage": 1}),
+        (text_update(9, chat, 17, "/STATUS"), {f"{TG}sendMessage": 1}),
+        (
+            {"update_id": 10, "message": {"message_id": 18, "chat": {"id": chat}, "sticker": {}}},
+            {f"{TG}sendMessage": 1},
+        ),
+        (
+            callback_query_update(11, chat, 19, "q-11", "rerun nightly build"),
+            {**FORWARD_LOUD, f"{TG}answerCallbackQuery": 1},
+        ),
+        (callback_query_update(12, chat, 20, "q-12", "/help"), {f"{TG}answerCallbackQuery": 1, f"{TG}sendMessage": 1}),
+        (callback_query_update(13, chat, 21, "q-13", ""), {f"{TG}answerCallbackQuery": 1, f"{TG}sendMessage": 1}),
+    ]
+    try:
+        for update, expected in cases:
+            check_budget(loud_stack, lambda u=update: poster.update(u), expected)
+        # An unknown kind: nothing at all, so wait only for quiet.
+        seen, redis_seen = observe(loud_stack, lambda: poster.update({"update_id": 14, "channel_post": {}}), {})
+        assert (seen, redis_seen) == ({}, {})
+    finally:
+        poster.close()
+
+
+def test_every_update_kind_within_budget_quiet_and_async(quiet_stack: Stack) -> None:
+    poster = Poster(quiet_stack.bot)
+    chat = 5500002
+    forward = {f"{TG}sendMessage": 1, f"{CR}iterate_async": 1, "redis.setex": 1, "redis.get": 1, "redis.del": 1}
+    audio = {**forward, f"{TG}getFile": 1, f"{TG}file": 1, f"{EL}speech_to_text": 1}
+    cases: list[tuple[dict[str, Any], dict[str, int]]] = [
+        (text_update(1, chat, 10, "List failing tests on main"), forward),
+        (voice_update(2, chat, 11, "AwACAgIAAxkDAAE-q11"), audio),
+        (
+            voice_update(3, chat, 12, LOCAL_FILE_ID),
+            {f"{TG}sendMessage": 1, f"{TG}getFile": 1, f"{TG}file": 1, f"{EL}speech_to_text": 1},
+        ),
+        (text_update(4, chat, 13, "/help"), {f"{TG}sendMessage": 1}),
+        (callback_query_update(5, chat, 14, "q-5", "deploy staging"), {**forward, f"{TG}answerCallbackQuery": 1}),
+    ]
+    try:
+        for update, expected in cases:
+            check_budget(quiet_stack, lambda u=update: poster.update(u), expected)
+    finally:
+        poster.close()
+
+
+def test_admin_calls_and_callbacks_within_budget(quiet_stack: Stack) -> None:
+    poster = Poster(quiet_stack.bot)
+    admin = {"X-Admin-Secret": CALLBACK_SECRET}
+    try:
+        for method, path, route in (
+            ("POST", "/telegram/set_webhook", "setWebhook"),
+            ("GET", "/telegram/webhook_info", "getWebhookInfo"),
+            ("DELETE", "/telegram/webhook", "deleteWebhook"),
+        ):
+            statuses: list[int] = []
+            check_budget(
+                quiet_stack,
+                lambda m=method, p=path, out=statuses: out.append(poster.request(m, p, {}, admin)[0]),
+                {f"{TG}{route}": 1},
+            )
+            assert statuses == [200]
+        unknown = {"requestId": "telegram-1-00000000", "success": True, "output": "x"}
+        secret = {"X-Webhook-Secret": CALLBACK_SECRET}
+        answers: list[tuple[int, bytes]] = []
+        check_budget(
+            quiet_stack,
+            lambda: answers.append(poster.request("POST", "/cursor-runner/callback", unknown, secret)),
+            {"redis.get": 1},
+        )
+        check_budget(
+            quiet_stack, lambda: answers.append(poster.request("POST", "/cursor-runner/callback", {}, secret)), {}
+        )
+        check_budget(
+            quiet_stack, lambda: answers.append(poster.request("POST", "/cursor-runner/callback", unknown, {})), {}
+        )
+        assert [status for status, _ in answers] == [200, 400, 401]
+        assert b"Request not found" in answers[0][1]
+    finally:
+        poster.close()
