@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from harness.units import (
     UnitError,
@@ -59,6 +59,7 @@ class TargetSection(_Strict):
     telegram_token: str = "123456:TEST-soak-token"
     webhook_secret: str = "soak-webhook-secret"
     callback_secret: str = "soak-callback-secret"
+    elevenlabs_api_key: str = "soak-test-xi-api-key"
 
 
 class RedisSection(_Strict):
@@ -77,9 +78,23 @@ class MocksSection(_Strict):
 
 class LoadSection(_Strict):
     scenario: str = "text"
+    shape: Literal["steady", "ramp", "spike"] = "steady"
     users: int = Field(5, ge=1, le=10_000)
+    peak_users: int | None = Field(None, ge=1, le=10_000, description="ramp target or spike height")
+    ramp_s: Seconds = Field(0.0, alias="ramp", ge=0)
+    spike_at_s: Seconds = Field(0.0, alias="spike_at", ge=0)
+    spike_s: Seconds = Field(0.0, alias="spike_duration", ge=0)
     spawn_rate: float = Field(5.0, gt=0)
     rate_per_user: float = Field(1.0, gt=0, description="updates per second per user")
+    mix: dict[str, float] = Field(default_factory=dict, description="update kind -> weight (mixed scenario)")
+
+    @model_validator(mode="after")
+    def _shape_needs_a_peak(self) -> LoadSection:
+        if self.shape != "steady" and self.peak_users is None:
+            raise ValueError(f"shape '{self.shape}' needs peak_users")
+        if self.shape == "spike" and self.spike_s <= 0:
+            raise ValueError("shape 'spike' needs spike_duration > 0")
+        return self
 
 
 class Thresholds(_Strict):

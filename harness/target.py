@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ def target_env(spec: TargetSection, port: int, upstreams: dict[str, str], tmp_di
             "TELEGRAM_BOT_TOKEN": spec.telegram_token,
             "TELEGRAM_WEBHOOK_SECRET": spec.webhook_secret,
             "WEBHOOK_SECRET": spec.callback_secret,
+            "ELEVENLABS_API_KEY": spec.elevenlabs_api_key,
             "TMPDIR": str(tmp_dir),
             **upstreams,
         }
@@ -62,14 +64,39 @@ def target_env(spec: TargetSection, port: int, upstreams: dict[str, str], tmp_di
     return env
 
 
+INSPECT_OPTION = "--inspect=127.0.0.1:0"
+_INSPECTOR_URL = re.compile(r"Debugger listening on (ws://127\.0\.0\.1:\d+/[\w-]+)")
+
+
+def inspector_url(log_path: Path) -> str | None:
+    """The ws:// URL a Node target printed at start; the last one if several Node processes did
+    (a wrapper such as npm starts first, the service itself last)."""
+    try:
+        text = log_path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    urls = _INSPECTOR_URL.findall(text)
+    return urls[-1] if urls else None
+
+
 def start_target(
-    spec: TargetSection, upstreams: dict[str, str], run_dir: Path, tmp_dir: Path, port: int | None = None
+    spec: TargetSection,
+    upstreams: dict[str, str],
+    run_dir: Path,
+    tmp_dir: Path,
+    port: int | None = None,
+    *,
+    inspect: bool = False,
+    node_options: tuple[str, ...] = (),
 ) -> TargetHandle:
     port = port or free_port()
     cwd = Path(spec.cwd).resolve()
     if not cwd.is_dir():
         raise HarnessError(f"target cwd does not exist: {cwd}")
     env = target_env(spec, port, upstreams, tmp_dir)
+    append_node_options(env, *node_options)  # interception's --require, after what the shell had
+    if inspect:  # the runtime probe's loopback inspector; port 0 so runs never collide
+        append_node_options(env, INSPECT_OPTION)
     child = start_child("target", spec.command, env=env, cwd=cwd, log_path=run_dir / "target.log")
     url = f"http://127.0.0.1:{port}{spec.health_path}"
     try:

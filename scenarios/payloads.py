@@ -1,28 +1,83 @@
-"""Telegram Update factories: increasing update ids, a chat per simulated user, unique message ids."""
+"""Telegram Update factories: increasing update ids, a chat per simulated user, unique message
+ids, and file ids that are partly unique and partly repeated (as Telegram re-sends files)."""
 
 from __future__ import annotations
 
 import itertools
+import random
 import time
 from typing import Any
 
 _update_ids = itertools.count(90_000_001)
 _message_ids = itertools.count(1)
 _chat_ids = itertools.count(4_400_001)
+_file_serial = itertools.count(1)
+REPEATED_FILE_IDS = tuple(f"AwACAgIAAxkDAAE-rep{index:03d}" for index in range(20))
 
 
 def new_chat_id() -> int:
     return next(_chat_ids)
 
 
-def text_update(chat_id: int, text: str) -> dict[str, Any]:
-    message_id = next(_message_ids)
+def _message(chat_id: int, **fields: Any) -> dict[str, Any]:
     return {
-        "update_id": next(_update_ids),
-        "message": {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private"},
-            "text": f"{text} [soak m{message_id}]",
-        },
+        "message_id": next(_message_ids),
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private"},
+        **fields,
     }
+
+
+def _update(**kind: Any) -> dict[str, Any]:
+    return {"update_id": next(_update_ids), **kind}
+
+
+def text_update(chat_id: int, text: str) -> dict[str, Any]:
+    message = _message(chat_id)
+    message["text"] = f"{text} [soak m{message['message_id']}]"
+    return _update(message=message)
+
+
+def edited_text_update(chat_id: int, text: str) -> dict[str, Any]:
+    message = _message(chat_id, edit_date=int(time.time()))
+    message["text"] = f"{text} (edited) [soak m{message['message_id']}]"
+    return _update(edited_message=message)
+
+
+def command_update(chat_id: int, command: str) -> dict[str, Any]:
+    return _update(message=_message(chat_id, text=command))
+
+
+def file_id(rng: random.Random, repeat_share: float = 0.5) -> str:
+    if rng.random() < repeat_share:
+        return rng.choice(REPEATED_FILE_IDS)
+    return f"AwACAgIAAxkDAAE-uniq{next(_file_serial):08d}"
+
+
+def voice_update(chat_id: int, rng: random.Random, kind: str = "voice") -> dict[str, Any]:
+    """kind: voice (OGG note), audio (an MP3), or document (an audio file sent as a document)."""
+    fid = file_id(rng)
+    if kind == "audio":
+        attachment = {"audio": {"file_id": fid, "duration": 48, "mime_type": "audio/mpeg", "file_size": 77120}}
+    elif kind == "document":
+        attachment = {"document": {"file_id": fid, "file_name": "memo.ogg", "mime_type": "audio/ogg"}}
+    else:
+        attachment = {"voice": {"file_id": fid, "duration": 6, "mime_type": "audio/ogg", "file_size": 21034}}
+    return _update(message=_message(chat_id, **attachment))
+
+
+def callback_update(chat_id: int, data: str) -> dict[str, Any]:
+    query_id = str(7_719_000_000_000_000_000 + next(_update_ids))
+    return _update(
+        callback_query={
+            "id": query_id,
+            "chat_instance": f"-{chat_id}",
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Soak"},
+            "data": data,
+            "message": _message(chat_id, text="Choose:"),
+        }
+    )
+
+
+def no_text_update(chat_id: int) -> dict[str, Any]:
+    return _update(message=_message(chat_id, sticker={"file_id": "CAACAgIAAxkBAAE-stk", "emoji": "👍"}))

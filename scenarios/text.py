@@ -7,6 +7,9 @@ import os
 from locust import FastHttpUser, constant_throughput, task
 
 from scenarios.payloads import new_chat_id, text_update
+from scenarios.shapes import SoakShape
+
+__all__ = ["SoakShape", "TextUser"]
 
 WEBHOOK_SECRET = os.environ.get("SOAK_WEBHOOK_SECRET", "")
 RATE_PER_USER = float(os.environ.get("SOAK_RATE_PER_USER", "1"))
