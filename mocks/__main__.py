@@ -7,6 +7,8 @@ import asyncio
 import json
 import os
 import signal
+import sys
+import tomllib
 from pathlib import Path
 
 from aiohttp import web
@@ -48,6 +50,9 @@ async def serve(config: MocksConfig, ready_file: Path | None) -> None:
 def announce(urls: dict[str, str], ready_file: Path | None) -> None:
     text = json.dumps(urls)
     if ready_file is None:
+        for name, url in urls.items():
+            print(f"{name:<16} {url}")
+        print("stats: GET <url>/__mock__/stats; faults: POST/GET/DELETE <url>/__mock__/faults; Ctrl-C stops")
         print(text, flush=True)
         return
     # Written then renamed, so a reader never sees half a file.
@@ -56,18 +61,32 @@ def announce(urls: dict[str, str], ready_file: Path | None) -> None:
     os.replace(partial, ready_file)
 
 
+class MocksConfigError(ValueError):
+    """A config file that cannot be read or does not validate; the message is one line."""
+
+
 def load_config(path: Path | None) -> MocksConfig:
-    """The config from a JSON file; a clear one-line error (and exit 2) for a bad one."""
+    """The config from a JSON (or TOML) file of MocksConfig; MocksConfigError for a bad one."""
     if path is None:
         return MocksConfig()
     try:
-        return MocksConfig.model_validate_json(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".toml":
+            return MocksConfig.model_validate(tomllib.loads(text))
+        return MocksConfig.model_validate_json(text)
     except OSError as exc:
-        raise SystemExit(f"mocks: error: cannot read {path}: {exc.strerror}") from None
+        raise MocksConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MocksConfigError(f"{path}: {exc}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise SystemExit(f"mocks: error: {path}: {where}: {first['msg']}") from None
+        raise MocksConfigError(f"{path}: {where}: {first['msg']}") from None
+
+
+def serve_forever(config: MocksConfig) -> None:
+    """Serve until SIGINT or SIGTERM, printing the URLs (for people driving a service by hand)."""
+    asyncio.run(serve(config, None))
 
 
 def main() -> None:
@@ -75,7 +94,12 @@ def main() -> None:
     parser.add_argument("--config", type=Path, help="JSON file of MocksConfig")
     parser.add_argument("--ready-file", type=Path, help="where to write the URLs once serving")
     args = parser.parse_args()
-    asyncio.run(serve(load_config(args.config), args.ready_file))
+    try:
+        config = load_config(args.config)
+    except MocksConfigError as exc:
+        print(f"mocks: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    asyncio.run(serve(config, args.ready_file))
 
 
 if __name__ == "__main__":
