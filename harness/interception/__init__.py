@@ -13,15 +13,18 @@ from harness.interception.modes import (
     activate,
     parse_redirects,
 )
+from harness.interception.plan import InterceptionPlan, epoch_of_monotonic
 
 __all__ = [
     "PRELOAD_JS",
     "InterceptionMode",
+    "InterceptionPlan",
     "LeafFiles",
     "Redirect",
     "RunTls",
     "TargetInterception",
     "activate",
     "build_run_tls",
+    "epoch_of_monotonic",
     "parse_redirects",
 ]

@@ -1,0 +1,62 @@
+"""The runner's view of interception: certificates before the mocks start, the target's side after.
+
+plan = InterceptionPlan.prepare(spec.interception, tmp_dir)    # CA + leaves in tmp_dir/tls
+mocks_config(..., tls=plan.mock_tls)                          # each mock serves its leaf
+target_side = plan.activate(mocks.urls, run_dir, events_file, t0_epoch)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.config import InterceptionSection
+from harness.interception.ca import RunTls, build_run_tls
+from harness.interception.modes import InterceptionMode, Redirect, TargetInterception, activate, parse_redirects
+from mocks.config import TlsFiles
+
+
+def epoch_of_monotonic(t0_monotonic: float) -> float:
+    """Wall-clock time of a monotonic instant, so other processes can stamp t_s like the harness."""
+    return time.time() - (time.monotonic() - t0_monotonic)
+
+
+@dataclass(frozen=True)
+class InterceptionPlan:
+    section: InterceptionSection
+    redirects: list[Redirect]
+    tls: RunTls
+
+    @classmethod
+    def prepare(cls, section: InterceptionSection, tmp_dir: Path) -> InterceptionPlan:
+        redirects = parse_redirects({str(mock): host for mock, host in section.hosts.items()})
+        tls = build_run_tls(tmp_dir / "tls", [redirect.host for redirect in redirects])
+        return cls(section=section, redirects=redirects, tls=tls)
+
+    @property
+    def mode(self) -> InterceptionMode:
+        return InterceptionMode(self.section.mode)
+
+    @property
+    def mock_tls(self) -> dict[str, TlsFiles]:
+        """Leaf files by mock name, for the mocks' TLS listeners."""
+        files = {}
+        for redirect in self.redirects:
+            leaf = self.tls.leaf(redirect.host)
+            files[redirect.mock] = TlsFiles(cert_file=str(leaf.cert_file), key_file=str(leaf.key_file))
+        return files
+
+    def activate(
+        self, mock_urls: dict[str, str], run_dir: Path, events_file: Path, t0_epoch: float
+    ) -> TargetInterception:
+        return activate(
+            self.mode,
+            self.redirects,
+            base_url_env={str(mock): name for mock, name in self.section.base_url_env.items()},
+            mock_urls=mock_urls,
+            tls=self.tls,
+            run_dir=run_dir,
+            events_file=events_file,
+            t0_epoch=t0_epoch,
+        )
