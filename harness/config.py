@@ -45,6 +45,7 @@ class RunSection(_Strict):
     name: str = "run"
     duration_s: Seconds = Field(60.0, alias="duration", gt=0)
     cooldown_s: Seconds = Field(10.0, alias="cooldown", ge=0)
+    baseline_s: Seconds = Field(3.0, alias="baseline", ge=0, description="quiet sampling before the load")
     interval_s: Seconds = Field(1.0, alias="interval", gt=0)
     results_dir: str = "results"
 
@@ -105,6 +106,19 @@ class Thresholds(_Strict):
     rss_per_request_max: BytesPerRequest | None = None
     rss_max: Bytes | None = None
     fds_growth_max: float | None = None
+    heap_slope_max: BytesPerSecond | None = None
+    heap_per_request_max: BytesPerRequest | None = None
+    sockets_growth_max: float | None = None
+    redis_clients_growth_max: float | None = None
+    handles_growth_max: float | None = None
+    tcp_close_wait_max: float | None = None
+    temp_file_age_max_s: Seconds | None = Field(None, alias="temp_file_age_max", gt=0)
+    loop_delay_p99_max_s: Seconds | None = Field(None, alias="loop_delay_p99_max", gt=0)
+    fds_residual_max: float | None = None
+    sockets_residual_max: float | None = None
+    temp_files_residual_max: float | None = None
+    recovery_window_s: Seconds = Field(5.0, alias="recovery_window", gt=0)
+    listener_warnings_max: int | None = Field(None, ge=0)
     error_ratio_max: float | None = Field(None, ge=0, le=1)
     latency_p95_max_s: Seconds | None = Field(None, alias="latency_p95_max", gt=0)
     significance: float = Field(0.05, gt=0, lt=1)

@@ -121,6 +121,9 @@ class Run:
         sampler.start()
         stack.callback(sampler.stop)
 
+        # Quiet samples before the load: the level that fds, sockets and temp files must return to.
+        self.phase("baseline")
+        time.sleep(spec.run.baseline_s)
         self.phase("load")
         locust = start_locust(spec.load, target.base_url, spec.run.duration_s, self.run_dir, spec.target.webhook_secret)
         stack.callback(self._stop, locust)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -26,6 +27,32 @@ class Span:
 
     start_s: float
     end_s: float
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    """What the load generator saw over the whole run."""
+
+    requests: int
+    failures: int
+    p95_s: float | None
+
+
+@dataclass(frozen=True)
+class RunData:
+    """Everything a verdict is computed from.
+
+    curves: recorded metrics by name. load: the load phase. baseline: quiet sampling before the
+    load (None when the run had none). cooldown: from load end to the last sample, or None.
+    log_counts: occurrences of known warning lines in the target's output.
+    """
+
+    curves: Mapping[str, Curve]
+    load: Span
+    baseline: Span | None = None
+    cooldown: Span | None = None
+    load_stats: LoadStats | None = None
+    log_counts: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

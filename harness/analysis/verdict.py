@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from harness.analysis.checks import CHECKS, RunCurves
-from harness.analysis.model import Check, Verdict, overall
+from harness.analysis.level_checks import always_alive
+from harness.analysis.load_checks import LOAD_CHECKS
+from harness.analysis.model import Check, RunData, Verdict, overall
+from harness.analysis.rules import ALIVE, evaluate_rules
 from harness.config import Thresholds
 
 
-def judge(curves: RunCurves, limits: Thresholds) -> Verdict:
-    checks: tuple[Check, ...] = tuple(
-        check for check in (evaluate(curves, limits) for evaluate in CHECKS) if check is not None
-    )
-    return Verdict(status=overall(checks), checks=checks)
+def judge(data: RunData, limits: Thresholds) -> Verdict:
+    checks: list[Check] = []
+    if ALIVE in data.curves:
+        checks.append(always_alive(data.curves[ALIVE], data.load))
+    checks.extend(evaluate_rules(data, limits))
+    checks.extend(check for check in (evaluate(data, limits) for evaluate in LOAD_CHECKS) if check is not None)
+    return Verdict(status=overall(tuple(checks)), checks=tuple(checks))

@@ -43,7 +43,7 @@ figure { margin: 1em 0; } figcaption { font-weight: 600; }
 </body></html>
 """
 
-PHASE_COLOURS = {"warm-up": "#f4b400", "load": "#4285f4", "cool-down": "#0f9d58"}
+PHASE_COLOURS = {"baseline": "#9e9e9e", "warm-up": "#f4b400", "load": "#4285f4", "cool-down": "#0f9d58"}
 
 
 def render_html(run: str, verdict: Verdict, charts: Sequence[Chart], bands: Sequence[Band]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from harness.analysis.checks import LoadStats
+from harness.analysis.model import LoadStats
 
 
 def read_load_stats(run_dir: Path) -> LoadStats | None:

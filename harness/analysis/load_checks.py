@@ -1,0 +1,43 @@
+"""Checks on what the load generator and the target's own output saw."""
+
+from __future__ import annotations
+
+from harness.analysis.model import Check, RunData, Status
+from harness.config import Thresholds
+
+LISTENER_WARNING = "MaxListenersExceededWarning"
+
+
+def error_ratio(data: RunData, limits: Thresholds) -> Check | None:
+    if limits.error_ratio_max is None:
+        return None
+    stats, limit = data.load_stats, limits.error_ratio_max
+    if stats is None or stats.requests == 0:
+        return Check("error_ratio", Status.INCONCLUSIVE, None, limit, "ratio", data.load, "no load statistics")
+    ratio = stats.failures / stats.requests
+    status = Status.PASS if ratio <= limit else Status.FAIL
+    detail = f"{stats.failures} of {stats.requests} webhook requests failed ({ratio:.2%}), limit {limit:.2%}"
+    return Check("error_ratio", status, ratio, limit, "ratio", data.load, detail)
+
+
+def latency_p95(data: RunData, limits: Thresholds) -> Check | None:
+    if limits.latency_p95_max_s is None:
+        return None
+    stats, limit = data.load_stats, limits.latency_p95_max_s
+    if stats is None or stats.p95_s is None:
+        return Check("latency_p95", Status.INCONCLUSIVE, None, limit, "s", data.load, "no latency statistics")
+    status = Status.PASS if stats.p95_s <= limit else Status.FAIL
+    detail = f"webhook p95 {stats.p95_s * 1000:.0f} ms, limit {limit * 1000:.0f} ms"
+    return Check("latency_p95", status, stats.p95_s, limit, "s", data.load, detail)
+
+
+def listener_warnings(data: RunData, limits: Thresholds) -> Check | None:
+    if limits.listener_warnings_max is None:
+        return None
+    seen, limit = data.log_counts.get(LISTENER_WARNING, 0), limits.listener_warnings_max
+    status = Status.PASS if seen <= limit else Status.FAIL
+    detail = f"{seen} {LISTENER_WARNING} lines in target.log, limit {limit}"
+    return Check("listener_warnings", status, float(seen), float(limit), "lines", None, detail)
+
+
+LOAD_CHECKS = (error_ratio, latency_p95, listener_warnings)

@@ -1,0 +1,114 @@
+"""Which check judges which metric under which threshold: one table, evaluated in order.
+
+Metric names are the collector's catalogue names (tests/unit/test_rules.py keeps them in step).
+A threshold that is set for a metric the run did not record gives an inconclusive check,
+never a silent pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, auto
+
+from harness.analysis.level_checks import growth, peak, residual
+from harness.analysis.model import Check, Curve, RunData, Span, Status
+from harness.analysis.trend_checks import TrendSettings, slope_per_hour, slope_per_request
+from harness.config import Thresholds
+
+RSS = "target.rss_bytes"
+FDS = "target.fds"
+SOCKETS = "target.fds.socket"
+ALIVE = "target.alive"
+REQUESTS = "mocks.requests_total"
+HEAP_AFTER_GC = "node.heap_used_after_gc_bytes"
+HEAP = "node.heap_used_bytes"
+REDIS_TARGET_CLIENTS = "redis.target_clients"
+HANDLES = "node.active_handles"
+CLOSE_WAIT = "target.tcp.close_wait"
+TMP_FILES = "tmp.files"
+TMP_OLDEST_AGE = "tmp.oldest_age_s"
+LOOP_DELAY_P99 = "node.loop_delay_p99_s"
+
+
+class Kind(Enum):
+    SLOPE = auto()  # Theil-Sen over time, judged span
+    PER_REQUEST = auto()  # Theil-Sen against requests handled, judged span
+    PEAK = auto()  # highest sample, whole run
+    GROWTH = auto()  # last window minus first, judged span
+    RESIDUAL = auto()  # end of cool-down minus the pre-load baseline
+    RESIDUAL_ZERO = auto()  # end of cool-down, healthy level zero
+
+
+@dataclass(frozen=True)
+class Rule:
+    check: str
+    threshold: str  # the Thresholds field holding the limit
+    kind: Kind
+    metrics: tuple[str, ...]  # the first one recorded is judged
+    unit: str
+
+
+RULES = (
+    Rule("rss_slope", "rss_slope_max", Kind.SLOPE, (RSS,), "B/s"),
+    Rule("rss_per_request", "rss_per_request_max", Kind.PER_REQUEST, (RSS,), "B/req"),
+    Rule("heap_slope", "heap_slope_max", Kind.SLOPE, (HEAP_AFTER_GC, HEAP), "B/s"),
+    Rule("heap_per_request", "heap_per_request_max", Kind.PER_REQUEST, (HEAP_AFTER_GC, HEAP), "B/req"),
+    Rule("rss_max", "rss_max", Kind.PEAK, (RSS,), "B"),
+    Rule("fds_growth", "fds_growth_max", Kind.GROWTH, (FDS,), "fds"),
+    Rule("sockets_growth", "sockets_growth_max", Kind.GROWTH, (SOCKETS,), "sockets"),
+    Rule("redis_clients_growth", "redis_clients_growth_max", Kind.GROWTH, (REDIS_TARGET_CLIENTS,), "clients"),
+    Rule("handles_growth", "handles_growth_max", Kind.GROWTH, (HANDLES,), "handles"),
+    Rule("tcp_close_wait", "tcp_close_wait_max", Kind.PEAK, (CLOSE_WAIT,), "sockets"),
+    Rule("temp_file_age", "temp_file_age_max_s", Kind.PEAK, (TMP_OLDEST_AGE,), "s"),
+    Rule("loop_delay_p99", "loop_delay_p99_max_s", Kind.PEAK, (LOOP_DELAY_P99,), "s"),
+    Rule("fds_residual", "fds_residual_max", Kind.RESIDUAL, (FDS,), "fds"),
+    Rule("sockets_residual", "sockets_residual_max", Kind.RESIDUAL, (SOCKETS,), "sockets"),
+    Rule("temp_files_residual", "temp_files_residual_max", Kind.RESIDUAL_ZERO, (TMP_FILES,), "files"),
+)
+
+
+def _whole_run(data: RunData) -> Span:
+    start_s = data.baseline.start_s if data.baseline else data.load.start_s
+    end_s = data.cooldown.end_s if data.cooldown else data.load.end_s
+    return Span(start_s, end_s)
+
+
+def evaluate_rule(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float) -> Check:
+    judged = Span(data.load.start_s + limits.warmup_s, data.load.end_s)
+    settings = TrendSettings(limits.window_s, limits.min_windows, limits.significance)
+    match rule.kind:
+        case Kind.SLOPE:
+            return slope_per_hour(rule.check, curve, judged, limit, settings)
+        case Kind.PER_REQUEST:
+            requests = data.curves.get(REQUESTS)
+            return slope_per_request(rule.check, curve, requests, judged, limit=limit, settings=settings)
+        case Kind.PEAK:
+            return peak(rule.check, curve, _whole_run(data), limit, rule.unit)
+        case Kind.GROWTH:
+            return growth(rule.check, curve, judged, limit, window_s=limits.window_s, unit=rule.unit)
+        case Kind.RESIDUAL | Kind.RESIDUAL_ZERO:
+            baseline = data.baseline if rule.kind is Kind.RESIDUAL else None
+            return residual(
+                rule.check,
+                curve,
+                cooldown=data.cooldown,
+                baseline=baseline,
+                limit=limit,
+                recovery_s=limits.recovery_window_s,
+                unit=rule.unit,
+            )
+
+
+def evaluate_rules(data: RunData, limits: Thresholds) -> list[Check]:
+    checks = []
+    for rule in RULES:
+        limit = getattr(limits, rule.threshold)
+        if limit is None:
+            continue
+        curve = next((data.curves[name] for name in rule.metrics if name in data.curves), None)
+        if curve is None:
+            detail = f"not recorded in this run: {' or '.join(rule.metrics)}"
+            checks.append(Check(rule.check, Status.INCONCLUSIVE, None, float(limit), rule.unit, None, detail))
+            continue
+        checks.append(evaluate_rule(rule, curve, data, limits, float(limit)))
+    return checks

@@ -1,0 +1,65 @@
+"""Reading a run directory into what analysis judges: curves, phases, load stats, log counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.analysis.load_checks import LISTENER_WARNING
+from harness.analysis.model import Curve, RunData, Span
+from harness.collector.store import SampleReader
+from harness.report.locust_stats import read_load_stats
+from harness.rundir import read_events
+
+TARGET_LOG = "target.log"
+
+
+def read_all_curves(reader: SampleReader) -> dict[str, Curve]:
+    curves = {}
+    for metric in reader.metrics():
+        series = reader.series(metric.name)
+        if series is not None and series.t_s:
+            curves[metric.name] = Curve(series.t_s, series.values)
+    return curves
+
+
+def _phase_starts(run_dir: Path) -> dict[str, float]:
+    starts: dict[str, float] = {}
+    for event in read_events(run_dir):
+        if event.get("event") == "phase" and isinstance(event.get("t_s"), int | float):
+            starts.setdefault(str(event.get("phase")), float(event["t_s"]))
+    return starts
+
+
+def phases(run_dir: Path, last_tick_s: float) -> tuple[Span | None, Span, Span | None]:
+    """Baseline, load and cool-down spans; a run killed mid-load is judged up to its last tick."""
+    starts = _phase_starts(run_dir)
+    load_start_s = starts.get("load", 0.0)
+    load_end_s = starts.get("cooldown", last_tick_s)
+    baseline = Span(starts["baseline"], load_start_s) if "baseline" in starts else None
+    cooldown = None
+    if "cooldown" in starts:
+        cooldown = Span(load_end_s, min(starts.get("stop", last_tick_s), last_tick_s))
+    return baseline, Span(load_start_s, load_end_s), cooldown
+
+
+def count_log_warnings(run_dir: Path) -> dict[str, int]:
+    try:
+        with (run_dir / TARGET_LOG).open(encoding="utf-8", errors="replace") as handle:
+            seen = sum(line.count(LISTENER_WARNING) for line in handle)
+    except FileNotFoundError:
+        return {}
+    return {LISTENER_WARNING: seen}
+
+
+def read_run_data(reader: SampleReader, run_dir: Path) -> RunData:
+    curves = read_all_curves(reader)
+    last_tick_s = max((curve.t_s[-1] for curve in curves.values()), default=0.0)
+    baseline, load, cooldown = phases(run_dir, last_tick_s)
+    return RunData(
+        curves=curves,
+        load=load,
+        baseline=baseline,
+        cooldown=cooldown,
+        load_stats=read_load_stats(run_dir),
+        log_counts=count_log_warnings(run_dir),
+    )

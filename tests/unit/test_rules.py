@@ -1,0 +1,53 @@
+"""The rule table: names in step with the collector, residuals after cool-down, missing metrics."""
+
+import numpy as np
+
+from harness.analysis import rules
+from harness.analysis.model import Curve, RunData, Span, Status
+from harness.analysis.verdict import judge
+from harness.collector import metrics
+from harness.config import Thresholds
+
+
+def _curve(values: list[float]) -> Curve:
+    return Curve(tuple(float(t) for t in range(len(values))), tuple(values))
+
+
+def test_rule_metric_names_are_in_the_collector_catalogue() -> None:
+    catalogue = {value.name for value in vars(metrics).values() if isinstance(value, metrics.Metric)}
+    catalogue |= {metrics.fds_of_kind("socket").name}
+    for rule in rules.RULES:
+        for name in rule.metrics:
+            assert name in catalogue, f"{rule.check} reads {name}, which the collector does not record"
+
+
+def _run(sockets: list[float], tmp_files: list[float]) -> RunData:
+    # 0-9 s baseline, 10-69 s load, 70-89 s cool-down
+    curves = {"target.fds.socket": _curve(sockets), "tmp.files": _curve(tmp_files)}
+    return RunData(curves=curves, load=Span(10, 70), baseline=Span(0, 10), cooldown=Span(70, 89))
+
+
+LIMITS = Thresholds.model_validate(
+    {"sockets_residual_max": 2, "temp_files_residual_max": 0, "recovery_window": "5 s", "redis_clients_growth_max": 0}
+)
+
+
+def test_sockets_that_come_back_pass_and_leaked_ones_fail() -> None:
+    healthy = [12.0] * 10 + [40.0] * 60 + [12.0] * 20
+    leaky = [12.0] * 10 + list(np.linspace(12, 80, 60)) + [80.0] * 20
+    files = [0.0] * 90
+    checks = {c.name: c for c in judge(_run(healthy, files), LIMITS).checks}
+    assert checks["sockets_residual"].status is Status.PASS
+    checks = {c.name: c for c in judge(_run(leaky, files), LIMITS).checks}
+    assert checks["sockets_residual"].status is Status.FAIL and checks["sockets_residual"].figure == 68
+
+
+def test_temp_files_left_after_cool_down_fail() -> None:
+    files = [0.0] * 10 + [3.0] * 60 + [2.0] * 20  # two files never deleted
+    check = next(c for c in judge(_run([10.0] * 90, files), LIMITS).checks if c.name == "temp_files_residual")
+    assert check.status is Status.FAIL and check.figure == 2
+
+
+def test_threshold_on_an_unrecorded_metric_is_inconclusive() -> None:
+    check = next(c for c in judge(_run([1.0] * 90, [0.0] * 90), LIMITS).checks if c.name == "redis_clients_growth")
+    assert check.status is Status.INCONCLUSIVE and "not recorded" in check.detail
