@@ -52,6 +52,8 @@ def test_tls_listeners_serve_the_same_apps(tls_mocks: MocksHandle, ca: trustme.C
     with httpx.Client() as plain:
         stats = plain.get(f"{urls['telegram']}/__mock__/stats").json()
     assert stats["routes"]["sendMessage"] == {"200": 1}
+    # The TLS listener's connection is counted with the plain ones (one server behind both ports).
+    assert stats["connections"]["opened"] == 1 and stats["connections"]["requests"] == 1
 
 
 def test_tls_rejects_a_client_that_does_not_trust_the_ca(tls_mocks: MocksHandle) -> None:
