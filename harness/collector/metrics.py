@@ -1,17 +1,49 @@
-"""The catalogue of metrics the collector records: name, unit and the probe that yields it."""
+"""The catalogue of metrics the collector records: name, unit and the probe that yields it.
+
+judge.py and analysis read RSS, FDS, ALIVE and MOCK_REQUESTS by name: keep those names.
+"""
 
 from __future__ import annotations
 
 from harness.collector.store import Metric
 
 RSS = Metric("target.rss_bytes", "bytes", "process")
+USS = Metric("target.uss_bytes", "bytes", "process")
+PSS = Metric("target.pss_bytes", "bytes", "process")
 FDS = Metric("target.fds", "count", "process")
-TCP = Metric("target.tcp_connections", "count", "process")
+TCP = Metric("target.tcp_connections", "count", "tcp")
+TCP_CLOSE_WAIT = Metric("target.tcp.close_wait", "count", "tcp")
+TIME_WAIT_TO_MOCKS = Metric("system.tcp.time_wait_to_mocks", "count", "tcp")
 THREADS = Metric("target.threads", "count", "process")
 CPU = Metric("target.cpu_percent", "percent", "process")
 PROCESSES = Metric("target.processes", "count", "process")
 ALIVE = Metric("target.alive", "bool", "process")
+TMP_FDS = Metric("target.fds.tmpdir_files", "count", "process")
 MOCK_REQUESTS = Metric("mocks.requests_total", "count", "mocks")
+
+TMP_FILES = Metric("tmp.files", "count", "tmp")
+TMP_BYTES = Metric("tmp.bytes", "bytes", "tmp")
+TMP_OLDEST_AGE = Metric("tmp.oldest_age_s", "seconds", "tmp")
+
+REDIS_UP = Metric("redis.up", "bool", "redis")
+REDIS_CLIENTS = Metric("redis.connected_clients", "count", "redis")
+REDIS_TARGET_CLIENTS = Metric("redis.target_clients", "count", "redis")
+REDIS_USED_MEMORY = Metric("redis.used_memory_bytes", "bytes", "redis")
+REDIS_DBSIZE = Metric("redis.dbsize", "count", "redis")
+
+NODE_INSPECTOR_UP = Metric("node.inspector_up", "bool", "node")
+NODE_HEAP_USED = Metric("node.heap_used_bytes", "bytes", "node")
+NODE_HEAP_TOTAL = Metric("node.heap_total_bytes", "bytes", "node")
+NODE_EXTERNAL = Metric("node.external_bytes", "bytes", "node")
+NODE_ARRAY_BUFFERS = Metric("node.array_buffers_bytes", "bytes", "node")
+NODE_HEAP_AFTER_GC = Metric("node.heap_used_after_gc_bytes", "bytes", "node")
+NODE_ACTIVE_HANDLES = Metric("node.active_handles", "count", "node")
+NODE_ACTIVE_REQUESTS = Metric("node.active_requests", "count", "node")
+NODE_LOOP_DELAY_P50 = Metric("node.loop_delay_p50_s", "seconds", "node")
+NODE_LOOP_DELAY_P99 = Metric("node.loop_delay_p99_s", "seconds", "node")
+NODE_LOOP_DELAY_MAX = Metric("node.loop_delay_max_s", "seconds", "node")
+
+TICK_COST = Metric("collector.tick_cost_s", "seconds", "collector")
 
 
 def mock_requests(upstream: str) -> Metric:
@@ -20,3 +52,55 @@ def mock_requests(upstream: str) -> Metric:
 
 def mock_violations(upstream: str) -> Metric:
     return Metric(f"mocks.{upstream}.contract_violations", "count", "mocks")
+
+
+def fds_of_kind(kind: str) -> Metric:
+    return Metric(f"target.fds.{kind}", "count", "process")
+
+
+def tcp_by_state(state: str) -> Metric:
+    return Metric(f"target.tcp.state.{state.lower()}", "count", "tcp")
+
+
+def tcp_by_peer(peer: str) -> Metric:
+    return Metric(f"target.tcp.peer.{peer}", "count", "tcp")
+
+
+def tmp_files_of(pattern: str) -> Metric:
+    return Metric(f"tmp.files.{_slug(pattern)}", "count", "tmp")
+
+
+def tmp_bytes_of(pattern: str) -> Metric:
+    return Metric(f"tmp.bytes.{_slug(pattern)}", "bytes", "tmp")
+
+
+def redis_keys_of(prefix: str) -> Metric:
+    return Metric(f"redis.keys.{_slug(prefix)}", "count", "redis")
+
+
+def node_resource(kind: str) -> Metric:
+    return Metric(f"node.active.{kind}", "count", "node")
+
+
+def process_rss(role: str) -> Metric:
+    return Metric(f"{role}.rss_bytes", "bytes", "self")
+
+
+def process_cpu(role: str) -> Metric:
+    return Metric(f"{role}.cpu_percent", "percent", "self")
+
+
+def probe_cost(probe: str) -> Metric:
+    return Metric(f"collector.{probe}.cost_s", "seconds", "collector")
+
+
+def probe_overruns(probe: str) -> Metric:
+    return Metric(f"collector.{probe}.over_budget_total", "count", "collector")
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch == "_" else "" for ch in text).strip("_") or "all"
+
+
+def probe_errors(probe: str) -> Metric:
+    return Metric(f"collector.{probe}.errors_total", "count", "collector")

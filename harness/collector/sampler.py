@@ -1,29 +1,102 @@
-"""The sampling loop: ticks scheduled against deadlines (next += interval), one transaction each."""
+"""The sampling loop: ticks scheduled against deadlines (next += interval), one transaction each.
+
+Inline probes (the process sample) run in the tick itself. Slow probes (TCP table, Redis,
+inspector, temp files) each run in their own thread on their own cadence and publish their
+latest values, which the next tick writes; so a slow probe never delays the process sample.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-from harness.collector.store import Metric, SampleWriter
+from harness.collector import metrics
+from harness.collector.store import Metric, SampleWriter, Value
+
+log = logging.getLogger(__name__)
 
 
 class Probe(Protocol):
-    def sample(self) -> dict[Metric, float]: ...
+    def sample(self) -> Mapping[Metric, Value]: ...
+
+
+@dataclass(frozen=True)
+class Slow:
+    """A probe with its own cadence and time budget, run in its own thread."""
+
+    name: str
+    probe: Probe
+    every_s: float
+    budget_s: float
+
+
+class _SlowRunner:
+    """Runs one slow probe against deadlines; the tick thread takes what it published."""
+
+    def __init__(self, slow: Slow, stop: threading.Event) -> None:
+        self._slow = slow
+        self._stop = stop
+        self._lock = threading.Lock()
+        self._pending: dict[Metric, Value] = {}
+        self._overruns = 0
+        self._errors = 0
+        self.thread = threading.Thread(target=self._loop, name=f"soak-probe-{slow.name}", daemon=True)
+
+    def take(self) -> dict[Metric, Value]:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        return pending
+
+    def _loop(self) -> None:
+        deadline = time.monotonic()
+        while not self._stop.is_set():
+            self._run_once()
+            deadline += self._slow.every_s
+            while deadline < time.monotonic():
+                deadline += self._slow.every_s
+            self._stop.wait(deadline - time.monotonic())
+
+    def _run_once(self) -> None:
+        name = self._slow.name
+        start = time.monotonic()
+        try:
+            values = dict(self._slow.probe.sample())
+        except Exception as exc:  # noqa: BLE001 - one failing probe must not stop the others
+            self._errors += 1
+            log.warning("probe %s failed: %s", name, exc)
+            values = {}
+        cost_s = time.monotonic() - start
+        if cost_s > self._slow.budget_s:
+            self._overruns += 1
+        values[metrics.probe_cost(name)] = cost_s
+        values[metrics.probe_overruns(name)] = float(self._overruns)
+        values[metrics.probe_errors(name)] = float(self._errors)
+        with self._lock:
+            self._pending.update(values)
 
 
 class Sampler:
     """Runs probes every interval_s in a thread until stopped; lateness is recorded per tick."""
 
-    def __init__(self, writer: SampleWriter, probes: Sequence[Probe], interval_s: float, t0: float) -> None:
+    def __init__(
+        self,
+        writer: SampleWriter,
+        probes: Sequence[Probe],
+        interval_s: float,
+        t0: float,
+        slow: Sequence[Slow] = (),
+    ) -> None:
         self._writer = writer
         self._probes = probes
         self._interval_s = interval_s
         self._t0 = t0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="soak-sampler", daemon=True)
+        self._slow = [_SlowRunner(entry, self._stop) for entry in slow]
         self.ticks = 0
         self.error: BaseException | None = None
 
@@ -33,11 +106,18 @@ class Sampler:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+        for runner in self._slow:
+            if runner.thread.ident is not None:
+                runner.thread.join(timeout=5)
 
     def tick(self, lateness_s: float = 0.0) -> None:
-        values: dict[Metric, float] = {}
+        start = time.monotonic()
+        values: dict[Metric, Value] = {}
         for probe in self._probes:
             values.update(probe.sample())
+        values[metrics.TICK_COST] = time.monotonic() - start
+        for runner in self._slow:
+            values.update(runner.take())
         self._writer.write_tick(time.monotonic() - self._t0, lateness_s, values)
         self.ticks += 1
 
@@ -47,6 +127,10 @@ class Sampler:
             while not self._stop.is_set():
                 lateness_s = max(0.0, time.monotonic() - deadline)
                 self.tick(lateness_s)
+                if self.ticks == 1:
+                    # After the first process sample, so the TCP probe has socket inodes to map.
+                    for runner in self._slow:
+                        runner.thread.start()
                 deadline += self._interval_s
                 # A tick that overran skips the deadlines it missed rather than bursting.
                 while deadline < time.monotonic():

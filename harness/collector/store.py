@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Version 2 added `unavailable`: metrics a probe cannot measure here (recorded as missing, not 0).
+_READABLE_VERSIONS = frozenset({1, 2})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -22,6 +24,8 @@ CREATE TABLE IF NOT EXISTS ticks (
 CREATE TABLE IF NOT EXISTS samples (
     tick_id INTEGER NOT NULL REFERENCES ticks(id), metric_id INTEGER NOT NULL REFERENCES metrics(id),
     value REAL NOT NULL, PRIMARY KEY (tick_id, metric_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS unavailable (
+    metric_id INTEGER PRIMARY KEY REFERENCES metrics(id), reason TEXT NOT NULL);
 """
 
 
@@ -34,6 +38,16 @@ class Metric:
     name: str
     unit: str
     source: str
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A value a probe cannot measure on this setup (e.g. CLIENT LIST on fakeredis)."""
+
+    reason: str
+
+
+Value = float | Missing
 
 
 @dataclass(frozen=True)
@@ -68,9 +82,12 @@ class SampleWriter:
             self._metric_ids[metric.name] = cursor.lastrowid
         return self._metric_ids[metric.name]
 
-    def write_tick(self, t_s: float, lateness_s: float, values: Mapping[Metric, float]) -> None:
-        rows = [(self.register(metric), value) for metric, value in values.items()]
+    def write_tick(self, t_s: float, lateness_s: float, values: Mapping[Metric, Value]) -> None:
+        rows = [(self.register(m), v) for m, v in values.items() if not isinstance(v, Missing)]
+        missing = [(self.register(m), v.reason) for m, v in values.items() if isinstance(v, Missing)]
         self._db.execute("BEGIN")
+        if missing:
+            self._db.executemany("INSERT OR IGNORE INTO unavailable VALUES (?, ?)", missing)
         cursor = self._db.execute(
             "INSERT INTO ticks (t_wall, t_s, lateness_s) VALUES (?, ?, ?)", (time.time(), t_s, lateness_s)
         )
@@ -93,7 +110,7 @@ class SampleReader:
             row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} is not a readable sample store: {exc}") from None
-        if row is None or int(row[0]) != SCHEMA_VERSION:
+        if row is None or int(row[0]) not in _READABLE_VERSIONS:
             raise StoreError(f"{path}: unknown sample store schema {row[0] if row else None}")
 
     def metrics(self) -> list[Metric]:
@@ -103,6 +120,19 @@ class SampleReader:
     def tick_count(self) -> int:
         count: int = self._db.execute("SELECT COUNT(*) FROM ticks").fetchone()[0]
         return count
+
+    def lateness_s(self) -> tuple[float, ...]:
+        return tuple(row[0] for row in self._db.execute("SELECT lateness_s FROM ticks ORDER BY id"))
+
+    def unavailable(self) -> dict[str, str]:
+        """Metric name -> why it could not be measured (empty for schema 1 stores)."""
+        try:
+            rows = self._db.execute(
+                "SELECT m.name, u.reason FROM unavailable u JOIN metrics m ON m.id = u.metric_id"
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return {}
+        return dict(rows)
 
     def series(self, name: str) -> Series | None:
         meta = self._db.execute("SELECT id, unit, source FROM metrics WHERE name=?", (name,)).fetchone()

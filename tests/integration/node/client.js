@@ -2,7 +2,7 @@
 // Test client: makes N sequential requests to one URL with axios or Node's https module and
 // prints one JSON document with each outcome. Argument: a JSON spec
 //   {"client": "axios" | "https", "url": "...", "count": 1, "method": "GET", "body": {...},
-//    "keepAlive": true, "connectProxy": "http://127.0.0.1:<port>" (https only: tunnel by CONNECT)}
+//    "headers": {...}, "keepAlive": true, "connectProxy": "http://127.0.0.1:<port>" (https only: tunnel by CONNECT)}
 // axios comes from NODE_PATH (the reference bot's node_modules, so its pinned version).
 
 const http = require('http');
@@ -26,7 +26,7 @@ function axiosClient(agentOptions) {
 }
 
 async function viaAxios(client) {
-  const response = await client.request({ url: spec.url, method: spec.method || 'GET', data: spec.body });
+  const response = await client.request({ url: spec.url, method: spec.method || 'GET', data: spec.body, headers: spec.headers });
   return { ok: true, status: response.status, body: response.data };
 }
 
@@ -52,7 +52,8 @@ function tunnel(proxyUrl, target) {
 
 async function viaHttps(agent) {
   const url = new URL(spec.url);
-  const options = { method: spec.method || 'GET', agent, headers: { 'content-type': 'application/json' } };
+  const headers = { 'content-type': 'application/json', ...(spec.headers || {}) };
+  const options = { method: spec.method || 'GET', agent, headers };
   if (spec.connectProxy) {
     const socket = await tunnel(spec.connectProxy, `${url.hostname}:${url.port || 443}`);
     options.agent = false;

@@ -1,0 +1,126 @@
+"""`soak collect`: attach to a service that is already running and record only.
+
+The output directory is a run directory (run.json, events.jsonl, samples.db), so `soak report`
+judges it like any run, also after the collector was killed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import psutil
+
+from harness import __version__
+from harness.collector.plan import Attachment, Collector
+from harness.collector.procfs import TcpState, environ, fd_census, tcp_table
+from harness.collector.store import SampleWriter
+from harness.config import CollectorSection, RunSpec
+from harness.rundir import RUN_JSON, SAMPLES, EventLog, write_json
+
+
+class CollectError(Exception):
+    """The process to attach to does not exist or cannot be read; the message is one line."""
+
+
+@dataclass(frozen=True)
+class CollectRequest:
+    pid: int
+    out_dir: Path
+    duration_s: float | None = None
+    interval_s: float = 1.0
+    inspector_url: str | None = None
+
+
+def listening_ports(pid: int) -> frozenset[int]:
+    inodes = fd_census(pid).socket_inodes
+    return frozenset(e.local_port for e in tcp_table(pid) if e.state is TcpState.LISTEN and e.inode in inodes)
+
+
+def attachment_for(pid: int, inspector_url: str | None) -> Attachment:
+    """What can be learnt from the process itself: its TMPDIR, REDIS_URL and listening ports."""
+    try:
+        env = environ(pid)
+        ports = listening_ports(pid)
+    except (FileNotFoundError, ProcessLookupError):
+        raise CollectError(f"no process with pid {pid}") from None
+    except PermissionError:
+        raise CollectError(f"not allowed to read /proc/{pid} (run as the service's user)") from None
+    return Attachment(
+        target_pid=pid,
+        tmp_dir=env.get("TMPDIR"),
+        redis_url=env.get("REDIS_URL"),
+        inbound_ports=ports,
+        inspector_url=inspector_url,
+    )
+
+
+def _run_info(pid: int) -> dict[str, object]:
+    try:
+        command = psutil.Process(pid).cmdline() or [str(pid)]
+    except psutil.Error as exc:
+        raise CollectError(f"cannot read process {pid}: {exc}") from None
+    spec = RunSpec.model_validate({"run": {"name": "collect"}, "target": {"command": command}})
+    return {
+        "spec": spec.model_dump(by_alias=True, mode="json"),
+        "mode": "collect",
+        "versions": {"soak": __version__},
+        "target_command": command,
+        "target": {"pid": pid},
+        "started_at": time.time(),
+        "outcome": "running",
+    }
+
+
+def collect(request: CollectRequest, settings: CollectorSection | None = None) -> int:
+    """Record until the duration ends, the target exits, or SIGTERM/SIGINT; returns the tick count."""
+    attachment = attachment_for(request.pid, request.inspector_url)
+    info = _run_info(request.pid)
+    request.out_dir.mkdir(parents=True, exist_ok=True)
+    write_json(request.out_dir / RUN_JSON, info)
+    t0 = time.monotonic()
+    events = EventLog(request.out_dir, t0)
+    writer = SampleWriter(request.out_dir / SAMPLES)
+    collector = Collector(writer, attachment, settings or CollectorSection(), request.interval_s, t0)
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, _setter(stop)) for sig in (signal.SIGTERM, signal.SIGINT)}
+    events.emit("phase", phase="load")
+    collector.start()
+    try:
+        _wait(stop, collector, request.duration_s)
+    finally:
+        collector.stop()
+        writer.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        events.emit("phase", phase="cooldown")
+        info["outcome"] = "completed" if collector.error is None else "error"
+        info["ended_at"] = time.time()
+        write_json(request.out_dir / RUN_JSON, info)
+    if collector.error is not None:
+        raise CollectError(f"collector failed: {collector.error}")
+    return collector.sampler.ticks
+
+
+def _setter(stop: threading.Event) -> Callable[[int, FrameType | None], None]:
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    return handler
+
+
+def _wait(stop: threading.Event, collector: Collector, duration_s: float | None) -> None:
+    deadline = None if duration_s is None else time.monotonic() + duration_s
+    while not stop.is_set() and collector.error is None and not collector.process.gone:
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            return
+        stop.wait(0.2 if remaining is None else min(0.2, remaining))
+        if not os.path.exists(f"/proc/{collector.process.root_pid}"):
+            return

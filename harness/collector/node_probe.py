@@ -1,0 +1,137 @@
+"""Node runtime probe over the inspector protocol (CDP): heap, handles, event-loop delay.
+
+The target runs with --inspect=127.0.0.1:0; we evaluate one expression per sample, which also
+installs perf_hooks.monitorEventLoopDelay on first use, and reset the histogram each time, so
+the percentiles are per sample interval. A forced GC (HeapProfiler.collectGarbage) runs on its
+own slow cadence, or never.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import aiohttp
+
+from harness.collector import metrics
+from harness.collector.store import Metric, Value
+
+# The histogram records each timer period, resolution included; we subtract it to get the delay.
+SNAPSHOT_JS = """(() => {
+  const g = globalThis, RES_NS = 10e6;
+  if (!g.__soakLoopDelay) {
+    const ph = process.getBuiltinModule ? process.getBuiltinModule('perf_hooks') : require('perf_hooks');
+    g.__soakLoopDelay = ph.monitorEventLoopDelay({ resolution: 10 });
+    g.__soakLoopDelay.enable();
+  }
+  const h = g.__soakLoopDelay;
+  const m = process.memoryUsage();
+  const resources = {};
+  for (const t of process.getActiveResourcesInfo()) resources[t] = (resources[t] || 0) + 1;
+  const out = { heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external,
+    arrayBuffers: m.arrayBuffers, handles: process._getActiveHandles().length,
+    requests: process._getActiveRequests().length, resources,
+    delayCount: h.count, p50: h.percentile(50) - RES_NS, p99: h.percentile(99) - RES_NS, max: h.max - RES_NS };
+  h.reset();
+  return out;
+})()"""
+
+HEAP_USED_JS = "process.memoryUsage().heapUsed"
+_NS = 1e-9
+
+
+class InspectorError(Exception):
+    """The inspector refused a command or answered with an exception."""
+
+
+class NodeInspectorProbe:
+    """Not thread-safe: one thread calls sample(); it owns a private event loop."""
+
+    name = "node"
+
+    def __init__(self, ws_url: str, gc_every_s: float = 0.0, timeout_s: float = 1.0) -> None:
+        self._url = ws_url
+        self._gc_every_s = gc_every_s
+        self._timeout_s = timeout_s
+        self._next_gc = time.monotonic() + gc_every_s
+        self._loop = asyncio.new_event_loop()
+        self._session: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._next_id = 0
+
+    def sample(self) -> dict[Metric, Value]:
+        try:
+            return self._loop.run_until_complete(asyncio.wait_for(self._sample(), self._timeout_s))
+        except (aiohttp.ClientError, OSError, TimeoutError, InspectorError):
+            self._loop.run_until_complete(self._disconnect())
+            return {metrics.NODE_INSPECTOR_UP: 0.0}
+
+    async def _sample(self) -> dict[Metric, Value]:
+        snap = await self.evaluate(SNAPSHOT_JS)
+        values = _snapshot_values(snap)
+        if self._gc_every_s > 0 and time.monotonic() >= self._next_gc:
+            self._next_gc = time.monotonic() + self._gc_every_s
+            await self.command("HeapProfiler.collectGarbage")
+            values[metrics.NODE_HEAP_AFTER_GC] = float(await self.evaluate(HEAP_USED_JS))
+        return values
+
+    async def evaluate(self, expression: str) -> Any:
+        result = await self.command("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        if "exceptionDetails" in result:
+            raise InspectorError(str(result["exceptionDetails"].get("text", "exception")))
+        return result["result"].get("value")
+
+    async def command(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        ws = await self._connect()
+        self._next_id += 1
+        await ws.send_str(json.dumps({"id": self._next_id, "method": method, "params": params or {}}))
+        while True:  # skip notifications until our answer
+            message = await ws.receive()
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                raise InspectorError(f"inspector connection ended ({message.type.name})")
+            data: dict[str, Any] = json.loads(message.data)
+            if data.get("id") == self._next_id:
+                if "error" in data:
+                    raise InspectorError(str(data["error"]))
+                result: dict[str, Any] = data.get("result", {})
+                return result
+
+    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
+        if self._ws is None or self._ws.closed:
+            if self._session is None:
+                self._session = aiohttp.ClientSession()
+            self._ws = await self._session.ws_connect(self._url, max_msg_size=0)
+        return self._ws
+
+    async def _disconnect(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+            self._ws = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._disconnect())
+        self._loop.close()
+
+
+def _snapshot_values(snap: dict[str, Any]) -> dict[Metric, Value]:
+    values: dict[Metric, Value] = {
+        metrics.NODE_INSPECTOR_UP: 1.0,
+        metrics.NODE_HEAP_USED: float(snap["heapUsed"]),
+        metrics.NODE_HEAP_TOTAL: float(snap["heapTotal"]),
+        metrics.NODE_EXTERNAL: float(snap["external"]),
+        metrics.NODE_ARRAY_BUFFERS: float(snap["arrayBuffers"]),
+        metrics.NODE_ACTIVE_HANDLES: float(snap["handles"]),
+        metrics.NODE_ACTIVE_REQUESTS: float(snap["requests"]),
+    }
+    for kind, count in snap["resources"].items():
+        values[metrics.node_resource(str(kind))] = float(count)
+    if snap["delayCount"] > 0:
+        values[metrics.NODE_LOOP_DELAY_P50] = max(0.0, float(snap["p50"]) * _NS)
+        values[metrics.NODE_LOOP_DELAY_P99] = max(0.0, float(snap["p99"]) * _NS)
+        values[metrics.NODE_LOOP_DELAY_MAX] = max(0.0, float(snap["max"]) * _NS)
+    return values

@@ -1,0 +1,99 @@
+"""Assembling the collector for one target: which probes, on which cadence, with which budget."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from harness.collector.mock_probe import MockProbe
+from harness.collector.node_probe import NodeInspectorProbe
+from harness.collector.process_probe import ProcessProbe
+from harness.collector.redis_probe import RedisProbe
+from harness.collector.sampler import Probe, Sampler, Slow
+from harness.collector.self_probe import SelfProbe
+from harness.collector.store import SampleWriter
+from harness.collector.tcp_probe import TcpProbe
+from harness.collector.tmp_probe import TempFilesProbe
+from harness.config import CollectorSection
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """What the collector watches, as known when it starts (absent parts are simply not probed)."""
+
+    target_pid: int
+    tmp_dir: str | None = None
+    mock_urls: Mapping[str, str] = field(default_factory=dict)
+    redis_url: str | None = None
+    inbound_ports: frozenset[int] = frozenset()
+    inspector_url: str | None = None
+
+
+def _port(url: str) -> int | None:
+    return urlsplit(url).port
+
+
+def peer_ports(attachment: Attachment) -> dict[int, str]:
+    """Remote port -> upstream name, for naming the target's connections."""
+    peers: dict[int, str] = {}
+    for upstream, url in attachment.mock_urls.items():
+        port = _port(url)
+        if port is not None:
+            peers[port] = upstream.replace("_", "-")
+    if attachment.redis_url is not None and (port := _port(attachment.redis_url)) is not None:
+        peers[port] = "redis"
+    return peers
+
+
+class Collector:
+    """The process and self probes run inline every tick; everything else on its own thread."""
+
+    def __init__(
+        self, writer: SampleWriter, attachment: Attachment, settings: CollectorSection, interval_s: float, t0: float
+    ) -> None:
+        self.process = ProcessProbe(attachment.target_pid, attachment.tmp_dir, settings.memory_detail_every_s)
+        self.self_probe = SelfProbe()
+        inline: list[Probe] = [self.process, self.self_probe]
+        if attachment.mock_urls:
+            inline.append(MockProbe(dict(attachment.mock_urls)))
+        self._closers: list[RedisProbe | NodeInspectorProbe] = []
+        self.sampler = Sampler(writer, inline, interval_s, t0, slow=self._slow(attachment, settings))
+
+    def _slow(self, attachment: Attachment, settings: CollectorSection) -> list[Slow]:
+        budget_s = settings.probe_budget_s
+        peers = peer_ports(attachment)
+        mock_ports = frozenset(port for port, name in peers.items() if name != "redis")
+        tcp = TcpProbe(attachment.target_pid, self.process.socket_inodes, peers, attachment.inbound_ports, mock_ports)
+        slow = [Slow("tcp", tcp, settings.tcp_every_s, budget_s)]
+        if attachment.tmp_dir is not None:
+            tmp = TempFilesProbe(attachment.tmp_dir, settings.temp_patterns)
+            slow.append(Slow("tmp", tmp, settings.tmp_every_s, budget_s))
+        if attachment.redis_url is not None:
+            scan_budget_s = settings.redis_scan_budget_s
+            redis = RedisProbe(
+                attachment.redis_url, settings.redis_prefixes, lambda: tcp.local_ports("redis"), scan_budget_s
+            )
+            self._closers.append(redis)
+            slow.append(Slow("redis", redis, settings.redis_every_s, budget_s + scan_budget_s))
+        if attachment.inspector_url is not None and settings.inspector:
+            node = NodeInspectorProbe(attachment.inspector_url, settings.forced_gc_every_s, timeout_s=budget_s * 4)
+            self._closers.append(node)
+            slow.append(Slow("node", node, settings.inspector_every_s, budget_s))
+        return slow
+
+    def watch(self, role: str, pid: int) -> None:
+        """Also record RSS and CPU of a harness part started later (e.g. 'locust')."""
+        self.self_probe.watch(role, pid)
+
+    @property
+    def error(self) -> BaseException | None:
+        return self.sampler.error
+
+    def start(self) -> None:
+        self.sampler.start()
+
+    def stop(self) -> None:
+        self.sampler.stop()
+        for probe in self._closers:
+            probe.close()

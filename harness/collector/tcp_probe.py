@@ -1,0 +1,82 @@
+"""TCP probe (slow cadence): the target's sockets by state and by named peer, from /proc/net/tcp.
+
+Sockets are matched to the target through the inodes the process probe read from its fd links,
+so no system-wide psutil.net_connections() walk is needed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping
+
+from harness.collector import metrics
+from harness.collector.procfs import TcpState, tcp_table
+from harness.collector.store import Metric, Value
+
+INBOUND = "inbound"
+OTHER = "other"
+
+
+class TcpProbe:
+    """peers maps a remote port to an upstream's name; inbound_ports are the target's listeners."""
+
+    name = "tcp"
+
+    def __init__(
+        self,
+        root_pid: int,
+        socket_inodes: Callable[[], frozenset[int]],
+        peers: Mapping[int, str],
+        inbound_ports: frozenset[int],
+        mock_ports: frozenset[int],
+    ) -> None:
+        self._root_pid = root_pid
+        self._socket_inodes = socket_inodes
+        self._peers = dict(peers)
+        self._inbound_ports = inbound_ports
+        self._mock_ports = mock_ports
+        self._lock = threading.Lock()
+        self._local_ports: dict[str, frozenset[int]] = {}
+
+    def local_ports(self, peer: str) -> frozenset[int]:
+        """The target's local ports of its connections to peer, as of the last sample."""
+        with self._lock:
+            return self._local_ports.get(peer, frozenset())
+
+    def sample(self) -> dict[Metric, Value]:
+        table = tcp_table(self._root_pid)
+        inodes = self._socket_inodes()
+        states: Counter[TcpState] = Counter()
+        by_peer: Counter[str] = Counter()
+        local_ports: dict[str, set[int]] = {}
+        time_wait_to_mocks = 0
+        for entry in table:
+            if entry.inode in inodes and entry.inode != 0:
+                states[entry.state] += 1
+                if entry.state is not TcpState.LISTEN:
+                    peer = self._peer(entry.local_port, entry.remote_port)
+                    by_peer[peer] += 1
+                    local_ports.setdefault(peer, set()).add(entry.local_port)
+            elif entry.state is TcpState.TIME_WAIT and entry.remote_port in self._mock_ports:
+                time_wait_to_mocks += 1
+        with self._lock:
+            self._local_ports = {peer: frozenset(ports) for peer, ports in local_ports.items()}
+        return self._values(states, by_peer, time_wait_to_mocks)
+
+    def _peer(self, local_port: int, remote_port: int) -> str:
+        if local_port in self._inbound_ports:
+            return INBOUND
+        return self._peers.get(remote_port, OTHER)
+
+    def _values(self, states: Counter[TcpState], by_peer: Counter[str], time_wait: int) -> dict[Metric, Value]:
+        values: dict[Metric, Value] = {
+            metrics.TCP: float(sum(states.values())),
+            metrics.TCP_CLOSE_WAIT: float(states[TcpState.CLOSE_WAIT]),
+            metrics.TIME_WAIT_TO_MOCKS: float(time_wait),
+        }
+        for state in TcpState:
+            values[metrics.tcp_by_state(state.value)] = float(states[state])
+        for peer in {*self._peers.values(), INBOUND, OTHER}:
+            values[metrics.tcp_by_peer(peer)] = float(by_peer[peer])
+        return values
