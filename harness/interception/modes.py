@@ -114,7 +114,7 @@ def start_proxy(config: ProxyConfig, run_dir: Path, timeout_s: float = 20.0) -> 
     config_path = run_dir / "proxy-config.json"
     config_path.write_text(config.model_dump_json(), encoding="utf-8")
     ready_file = run_dir / "proxy-ready.json"
-    argv = [sys.executable, "-m", "harness.interception.proxy", "--config", str(config_path)]
+    argv = [sys.executable, "-m", "harness.interception", "--config", str(config_path)]
     child = start_child("proxy", [*argv, "--ready-file", str(ready_file)], log_path=run_dir / "proxy.log")
     try:
         wait_until(ready_file.exists, child, timeout_s, "serving")

@@ -5,7 +5,7 @@ proxy) are re-sent in origin form to the route's plain mock port, over one upstr
 client connection, so the client's own keep-alive shows through. A CONNECT opens a raw tunnel to
 the route's TLS mock port: TLS ends at the mock, whose certificate for the real name comes from
 the run CA, so the client verifies it as usual. Any host without a route is refused (403) and
-recorded. Run as `python -m harness.interception.proxy --config FILE --ready-file FILE`.
+recorded. Run as `python -m harness.interception --config FILE --ready-file FILE`.
 """
 
 from __future__ import annotations

@@ -56,7 +56,8 @@ async function viaHttps(agent) {
   const options = { method: spec.method || 'GET', agent, headers };
   if (spec.connectProxy) {
     const socket = await tunnel(spec.connectProxy, `${url.hostname}:${url.port || 443}`);
-    options.agent = false;
+    // No agent, so ClientRequest takes our connection (agent: false would make a fresh Agent).
+    delete options.agent;
     options.createConnection = () => require('tls').connect({ socket, servername: url.hostname });
   }
   return new Promise((resolve, reject) => {
@@ -93,8 +94,9 @@ async function main() {
       results.push(outcomeOfError(error));
     }
   }
-  process.stdout.write(`${JSON.stringify({ results })}\n`);
   agent.destroy();
+  // Exit even if a tunnel or a pooled socket is still open.
+  process.stdout.write(`${JSON.stringify({ results })}\n`, () => process.exit(0));
 }
 
 main();
