@@ -94,7 +94,15 @@ class Poster:
     ) -> tuple[int, bytes]:
         data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
         all_headers = {"Content-Type": "application/json", **(headers or {})}
-        self.conn.request(method, path, body=data, headers=all_headers)
+        try:
+            return self._send(method, path, data, all_headers)
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The bot closes connections idle for 5 s (Node's keep-alive timeout): reconnect once.
+            self.conn.close()
+            return self._send(method, path, data, all_headers)
+
+    def _send(self, method: str, path: str, data: bytes | None, headers: Mapping[str, str]) -> tuple[int, bytes]:
+        self.conn.request(method, path, body=data, headers=dict(headers))
         response = self.conn.getresponse()
         return response.status, response.read()
 
@@ -132,12 +140,14 @@ def delta(after: Mapping[str, int], before: Mapping[str, int]) -> dict[str, int]
     return {k: v for k, v in changed.items() if v}
 
 
-def wait_for(predicate: Callable[[], bool], timeout_s: float = 10.0, what: str = "condition") -> None:
+def wait_for(
+    predicate: Callable[[], bool], timeout_s: float = 10.0, what: str = "condition", poll_s: float = 0.05
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.05)
+        time.sleep(poll_s)
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
@@ -195,9 +205,22 @@ def temp_files(bot: Bot, prefix: str) -> int:
     return sum(1 for p in bot.tmp_dir.iterdir() if p.name.startswith(prefix))
 
 
-def runtime(bot: Bot) -> dict[str, Any]:
-    """Handles, timers and listeners from the bot's debug route (BOT_DEBUG_ROUTES=1)."""
-    return get_json(f"{bot.base_url}/__debug__/resources")
+def runtime(bot: Bot, gc: bool = False) -> dict[str, Any]:
+    """Handles, timers and listeners from the bot's debug route (BOT_DEBUG_ROUTES=1); gc=True
+    collects garbage first (the bot must run with --expose-gc)."""
+    return get_json(f"{bot.base_url}/__debug__/resources{'?gc=1' if gc else ''}")
+
+
+def rss_after_gc_bytes(bot: Bot) -> int:
+    runtime(bot, gc=True)
+    return rss_bytes(bot)
+
+
+def retained_bytes(bot: Bot) -> int:
+    """JS heap plus external memory (Buffers) in use after a full GC: what the process keeps,
+    without the allocator's and V8's slack that RSS also counts."""
+    memory = runtime(bot, gc=True)["memory"]
+    return int(memory["heapUsed"]) + int(memory["external"])
 
 
 def port_of(url: str) -> int:

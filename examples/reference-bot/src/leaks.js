@@ -78,6 +78,7 @@ function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }
 
   function agentForRequest() {
     if (!fire.socket()) return null;
+    // No idle timeout: the socket stays open as long as the upstream keeps it.
     const agents = { httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }) };
     retained.agents.push(agents);
     return agents;

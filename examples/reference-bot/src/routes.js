@@ -42,9 +42,16 @@ function adminRoutes(app, config, telegram) {
 }
 
 // Enabled by BOT_DEBUG_ROUTES=1 only: handles, timers and listeners on the long-lived emitters,
-// which cannot be read from outside the process without the inspector.
+// which cannot be read from outside the process without the inspector. `?gc=1` collects garbage
+// first when node runs with --expose-gc.
 function debugRoutes(app, emitters) {
-  app.get('/__debug__/resources', (_req, res) => {
+  app.get('/__debug__/resources', async (req, res) => {
+    if (req.query.gc === '1' && typeof global.gc === 'function') {
+      // ArrayBuffer memory is released after the collection, off the main thread: collect twice.
+      global.gc();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      global.gc();
+    }
     const resources = {};
     for (const type of process.getActiveResourcesInfo()) resources[type] = (resources[type] || 0) + 1;
     let listeners = 0;

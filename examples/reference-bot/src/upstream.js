@@ -6,8 +6,12 @@ const http = require('http');
 const https = require('https');
 const axios = require('axios');
 
+const IDLE_SOCKET_MS = 5000;
+
 function makeUpstream(baseURL, timeoutMs, leaks) {
-  const shared = { httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }) };
+  // Like Node 20's global agents: keep-alive, idle sockets closed after 5 s.
+  const options = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+  const shared = { httpAgent: new http.Agent(options), httpsAgent: new https.Agent(options) };
   const client = axios.create({ baseURL, timeout: timeoutMs, maxContentLength: Infinity, maxBodyLength: Infinity, ...shared });
   // Registered once per instance: an interceptor runs per request but adds no listener.
   client.interceptors.request.use((config) => {
