@@ -37,6 +37,7 @@ class RedisProbe:
         self._budget_s = budget_s
         self._cursor = 0
         self._partial: Counter[str] = Counter()
+        self._info_error: str | None = None
 
     def sample(self) -> dict[Metric, Value]:
         try:
@@ -50,10 +51,15 @@ class RedisProbe:
         return values
 
     def _info(self) -> dict[Metric, Value]:
-        try:
-            info = self._client.info()
-        except redis.ResponseError as exc:
-            reason = f"INFO unsupported: {exc}"
+        if self._info_error is None:
+            try:
+                info = self._client.info()
+            except redis.ResponseError as exc:
+                self._info_error = f"INFO unsupported: {exc}"
+                # fakeredis may drop the connection after an unknown command: start afresh.
+                self._client.connection_pool.disconnect()
+        if self._info_error is not None:
+            reason = self._info_error
             return {metrics.REDIS_CLIENTS: Missing(reason), metrics.REDIS_USED_MEMORY: Missing(reason)}
         assert isinstance(info, dict)
         return {
@@ -62,6 +68,10 @@ class RedisProbe:
         }
 
     def _clients(self) -> dict[Metric, Value]:
+        if self._info_error is not None:
+            # A server without INFO is fakeredis, whose CLIENT LIST is not the real client table
+            # (and sometimes drops the connection), so it is not asked.
+            return {metrics.REDIS_TARGET_CLIENTS: Missing(f"CLIENT LIST not trusted: {self._info_error}")}
         try:
             clients = self._client.client_list()
         except redis.ResponseError as exc:
@@ -76,8 +86,8 @@ class RedisProbe:
         return {metrics.REDIS_TARGET_CLIENTS: float(sum(1 for port in ports if port in target_ports))}
 
     def _scan_step(self, deadline: float) -> dict[Metric, Value]:
-        """Advance the SCAN until the deadline; a completed pass publishes its counts."""
-        while time.monotonic() < deadline:
+        """Advance the SCAN (at least one batch) until the deadline; a completed pass publishes."""
+        while True:
             cursor, keys = self._client.scan(self._cursor, count=_SCAN_COUNT)
             for key in keys:
                 text = key.decode(errors="replace") if isinstance(key, bytes) else str(key)
@@ -88,7 +98,8 @@ class RedisProbe:
             if self._cursor == 0:
                 counts, self._partial = self._partial, Counter()
                 return {metrics.redis_keys_of(prefix): float(counts[prefix]) for prefix in self._prefixes}
-        return {}
+            if time.monotonic() >= deadline:
+                return {}
 
     def close(self) -> None:
         self._client.close()
