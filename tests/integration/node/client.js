@@ -87,6 +87,7 @@ async function main() {
   const client = spec.client === 'axios' ? axiosClient(agentOptions) : null;
   const once = client ? () => viaAxios(client) : () => viaHttps(agent);
   const results = [];
+  const started = process.hrtime.bigint();
   for (let i = 0; i < (spec.count || 1); i += 1) {
     try {
       results.push(await once());
@@ -96,7 +97,8 @@ async function main() {
   }
   agent.destroy();
   // Exit even if a tunnel or a pooled socket is still open.
-  process.stdout.write(`${JSON.stringify({ results })}\n`, () => process.exit(0));
+  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+  process.stdout.write(`${JSON.stringify({ results, elapsedMs })}\n`, () => process.exit(0));
 }
 
 main();
