@@ -14,6 +14,8 @@ from pathlib import Path
 from harness.config import InterceptionSection
 from harness.interception.ca import RunTls, build_run_tls
 from harness.interception.modes import InterceptionMode, Redirect, TargetInterception, activate, parse_redirects
+from harness.procs import HarnessError
+from harness.rundir import read_events
 from mocks.config import TlsFiles
 
 
@@ -60,3 +62,16 @@ class InterceptionPlan:
             events_file=events_file,
             t0_epoch=t0_epoch,
         )
+
+    def confirm_loaded(self, run_dir: Path) -> list[int] | None:
+        """Pids that loaded the preload (None outside node-preload mode). Without the preload the
+        egress guard is off too, so a target that dropped NODE_OPTIONS must not run at all."""
+        if self.mode is not InterceptionMode.NODE_PRELOAD:
+            return None
+        pids = sorted({int(e["pid"]) for e in read_events(run_dir) if e.get("event") == "preload_active"})
+        if not pids:
+            raise HarnessError(
+                "interception: the target never loaded the node-preload (not a Node process, or its start "
+                'script replaced NODE_OPTIONS); fix that or set [interception] mode = "proxy" or "base-url"'
+            )
+        return pids

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import ConfigError, parse_profile
+from harness.config import ConfigError, InterceptionSection, parse_profile
 from harness.interception import PRELOAD_JS, InterceptionMode, InterceptionPlan, parse_redirects
 from harness.target import append_node_options
 
@@ -85,3 +85,20 @@ def test_bad_sections_give_one_line_errors(section: dict[str, object], where: st
     with pytest.raises(ConfigError) as caught:
         parse_profile({"target": {"command": ["node"]}, "interception": section})
     assert str(caught.value).startswith(where) and "\n" not in str(caught.value)
+
+
+def test_a_target_that_never_loaded_the_preload_is_stopped(tmp_path: Path) -> None:
+    from harness.procs import HarnessError
+    from harness.rundir import EVENTS
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    plan = InterceptionPlan.prepare(InterceptionSection(), tmp_path)
+    (run_dir / EVENTS).write_text('{"event": "phase", "phase": "target"}\n')
+    with pytest.raises(HarnessError, match="never loaded the node-preload"):
+        plan.confirm_loaded(run_dir)
+    with (run_dir / EVENTS).open("a") as events:
+        events.write('{"event": "preload_active", "pid": 4242}\n{"event": "preload_active", "pid": 17}\n')
+    assert plan.confirm_loaded(run_dir) == [17, 4242]
+    other = InterceptionPlan(section=InterceptionSection(mode="proxy"), redirects=plan.redirects, tls=plan.tls)
+    assert other.confirm_loaded(tmp_path / "nowhere") is None
