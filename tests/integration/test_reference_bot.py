@@ -23,8 +23,10 @@ from tests.integration.test_reference_bot_support import (
     all_counts,
     callback_query_update,
     delta,
+    port_of,
     settle,
     start_bot,
+    tcp_to_port,
     text_update,
     voice_update,
     wait_for,
@@ -44,14 +46,14 @@ class Stack:
     redis: RedisHandle
 
 
-def _start_stack(tmp_path: Path, cr_mode: str, bot_env: Mapping[str, str]) -> Iterator[Stack]:
+def _start_stack(tmp_path: Path, cr_mode: str, bot_env: Mapping[str, str], latency_s: float = 0.01) -> Iterator[Stack]:
     redis_handle = start_redis("redis-server", tmp_path, tmp_path / "redis.log")
     port = free_port()
     config = MocksConfig(
         elevenlabs=ElevenLabsConfig(transcripts={LOCAL_FILE_ID: "/status", EMPTY_FILE_ID: ""}),
         cursor_runner=CursorRunnerConfig(
             mode=cr_mode,  # type: ignore[arg-type]
-            latency_s=0.01,
+            latency_s=latency_s,
             callback_delay_s=0.01,
             callback_url=f"http://127.0.0.1:{port}/cursor-runner/callback",
             callback_secret=CALLBACK_SECRET,
@@ -231,3 +233,21 @@ def test_admin_calls_and_callbacks_within_budget(quiet_stack: Stack) -> None:
         assert b"Request not found" in answers[0][1]
     finally:
         poster.close()
+
+
+@pytest.fixture
+def slow_stack(tmp_path: Path) -> Iterator[Stack]:
+    """S=1 and a cursor-runner that takes 1 s to answer."""
+    yield from _start_stack(tmp_path, "sync", {"BOT_DEBUG": "1", "CURSOR_RUNNER_MODE": "sync"}, latency_s=1.0)
+
+
+def test_sigterm_lets_updates_in_flight_finish(slow_stack: Stack) -> None:
+    poster = Poster(slow_stack.bot)
+    before = all_counts(slow_stack.mocks.urls)
+    poster.update(text_update(1, 5500003, 10, "slow prompt"))
+    poster.close()
+    cr_port = port_of(slow_stack.mocks.urls["cursor_runner"])
+    wait_for(lambda: tcp_to_port(slow_stack.bot, cr_port) == 1, 5.0, "the CR call under way")
+    assert slow_stack.bot.child.stop(timeout_s=8.0) == 0
+    # The ⏳ reply goes out after CR answered, which was after SIGTERM.
+    assert delta(all_counts(slow_stack.mocks.urls), before) == {f"{CR}iterate": 1, f"{TG}sendMessage": 1}

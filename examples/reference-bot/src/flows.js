@@ -113,7 +113,20 @@ function makeFlows({ telegram, elevenlabs, cursorRunner, store: sharedStore, lea
     if (msg && msg.chat) await forward(store, msg.chat.id, msg.message_id, data, false);
   }
 
-  async function handleUpdate(update) {
+  // Updates still being processed after their 200, so shutdown can let them finish.
+  const inFlight = new Set();
+
+  function handleUpdate(update) {
+    const job = processUpdate(update);
+    inFlight.add(job);
+    return job.finally(() => inFlight.delete(job));
+  }
+
+  function drain() {
+    return Promise.allSettled([...inFlight]);
+  }
+
+  async function processUpdate(update) {
     const msg = update.message || update.edited_message;
     const query = update.callback_query;
     if (!(msg && msg.chat) && !query) return;
@@ -147,7 +160,7 @@ function makeFlows({ telegram, elevenlabs, cursorRunner, store: sharedStore, lea
     }
   }
 
-  return { handleUpdate, handleResult };
+  return { handleUpdate, handleResult, drain };
 }
 
 module.exports = { makeFlows, localReply, audioFileId };

@@ -56,11 +56,14 @@ function installShutdown(server, parts) {
     log('info', 'shutting down', { signal });
     // The grace timer is unref'd so it never keeps a drained process alive.
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
-    server.close(() => {
-      for (const client of [parts.telegram, parts.elevenlabs, parts.cursorRunner]) client.destroy();
-      parts.redis.quit().catch(() => {}).finally(() => process.exit(0));
-    });
+    // Stop accepting, let updates already answered with 200 finish, then release the clients.
+    const closed = new Promise((resolve) => server.close(resolve));
     server.closeIdleConnections();
+    Promise.all([closed, parts.flows.drain()]).then(async () => {
+      for (const client of [parts.telegram, parts.elevenlabs, parts.cursorRunner]) client.destroy();
+      await parts.redis.quit().catch(() => {});
+      process.exit(0);
+    });
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
