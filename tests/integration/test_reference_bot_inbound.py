@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from harness.mocks_launcher import MocksHandle
 from harness.redis_backend import start_redis
@@ -20,8 +21,10 @@ from tests.integration.test_reference_bot_support import (
     Poster,
     all_counts,
     bot_env,
+    delta,
     start_bot,
     text_update,
+    wait_for,
 )
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
@@ -124,3 +127,26 @@ def test_bad_configuration_is_one_line_and_exit_1(tmp_path: Path, env: dict[str,
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [f"reference-bot: {done.stderr.strip().split(': ', 1)[1]}"]
     assert message in done.stderr
+
+
+def test_works_on_fakeredis_without_ready_check(tmp_path: Path, mocks: MocksHandle) -> None:
+    """fakeredis has no INFO, so the bot runs there only with REDIS_READY_CHECK=0."""
+    redis_handle = start_redis("fakeredis", tmp_path, tmp_path / "redis.log")
+    handle = None
+    try:
+        handle = start_bot(tmp_path, mocks.urls, redis_handle.url, {"REDIS_READY_CHECK": "0"})
+        before = all_counts(mocks.urls)
+        poster = Poster(handle)
+        poster.update(text_update(1, 88, 1, "hello from fakeredis"))
+        poster.close()
+        wait_for(lambda: delta(all_counts(mocks.urls), before).get("cursor_runner.iterate") == 1, 10.0, "a forward")
+        # No callback comes (the mock has no callback URL), so the record stays, with its TTL.
+        client = redis.Redis.from_url(redis_handle.url)
+        keys = client.keys("cursor_runner_callback:*")
+        ttls = [client.ttl(key) for key in keys]
+        client.close()
+        assert len(keys) == 1 and 3500 < ttls[0] <= 3600
+    finally:
+        if handle is not None:
+            handle.child.stop()
+        redis_handle.child.stop()
