@@ -114,6 +114,7 @@ def start_proxy(config: ProxyConfig, run_dir: Path, timeout_s: float = 20.0) -> 
     config_path = run_dir / "proxy-config.json"
     config_path.write_text(config.model_dump_json(), encoding="utf-8")
     ready_file = run_dir / "proxy-ready.json"
+    ready_file.unlink(missing_ok=True)  # a stale one would announce a proxy that is gone
     argv = [sys.executable, "-m", "harness.interception", "--config", str(config_path)]
     child = start_child("proxy", [*argv, "--ready-file", str(ready_file)], log_path=run_dir / "proxy.log")
     try:

@@ -12,6 +12,7 @@ import pytest
 from harness.interception import RunTls, build_run_tls
 from harness.interception.modes import LOOPBACK_NO_PROXY, start_proxy
 from harness.interception.proxy import ProxyConfig, ProxyRoute
+from harness.procs import port_open
 from tests.integration.node.support import Recorder, node_env, recording_server, run_client
 
 REAL = "api.telegram.org"
@@ -97,3 +98,13 @@ def test_no_proxy_keeps_loopback_direct(proxy_url: tuple[str, Path], tls: RunTls
     with recording_server() as (port, recorder):
         (result,) = run_client({"client": "axios", "url": f"http://127.0.0.1:{port}/health"}, _env(tls, proxy_url[0]))
     assert result["status"] == 200 and len(recorder.arrivals) == 1
+
+
+def test_a_restarted_proxy_announces_its_own_port(tmp_path: Path) -> None:
+    first, _ = start_proxy(ProxyConfig(routes={}), tmp_path)
+    first.stop()
+    second, url = start_proxy(ProxyConfig(routes={}), tmp_path)
+    try:
+        assert port_open("127.0.0.1", int(url.rsplit(":", 1)[1]))
+    finally:
+        second.stop()
