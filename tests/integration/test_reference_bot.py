@@ -3,7 +3,10 @@ calls seen at the mocks (and the Redis commands seen by redis-server) match TARG
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,3 +254,44 @@ def test_sigterm_lets_updates_in_flight_finish(slow_stack: Stack) -> None:
     assert slow_stack.bot.child.stop(timeout_s=8.0) == 0
     # The ⏳ reply goes out after CR answered, which was after SIGTERM.
     assert delta(all_counts(slow_stack.mocks.urls), before) == {f"{CR}iterate": 1, f"{TG}sendMessage": 1}
+
+
+def set_faults(mock_url: str, faults: list[dict[str, Any]]) -> None:
+    request = urllib.request.Request(
+        f"{mock_url}/__mock__/faults",
+        data=json.dumps({"faults": faults}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+
+
+def open_tmp_fds(stack: Stack) -> int:
+    fd_dir = Path(f"/proc/{stack.bot.child.pid}/fd")
+    tmp = str(stack.bot.tmp_dir)
+    return sum(1 for fd in fd_dir.iterdir() if os.readlink(fd).startswith(tmp))
+
+
+def test_failed_stt_and_sendvoice_stay_within_budget_and_leave_no_files(loud_stack: Stack) -> None:
+    poster = Poster(loud_stack.bot)
+    chat = 5500004
+    try:
+        set_faults(loud_stack.mocks.urls["elevenlabs"], [{"route": "speech_to_text", "kind": "error", "status": 500}])
+        expected = {f"{TG}sendMessage": 2, f"{TG}getFile": 1, f"{TG}file": 1, f"{EL}speech_to_text": 1}
+        check_budget(loud_stack, lambda: poster.update(voice_update(1, chat, 10, "AwACAgIAAxkD-f1")), expected)
+        set_faults(loud_stack.mocks.urls["elevenlabs"], [])
+        set_faults(loud_stack.mocks.urls["telegram"], [{"route": "sendVoice", "kind": "error", "status": 500}])
+        # Voice -> /status with A=1: TTS, a failed sendVoice, then the same text as a message.
+        expected = {
+            f"{TG}sendMessage": 2,
+            f"{TG}getFile": 1,
+            f"{TG}file": 1,
+            f"{EL}speech_to_text": 1,
+            f"{EL}text_to_speech": 1,
+            f"{TG}sendVoice": 1,
+        }
+        check_budget(loud_stack, lambda: poster.update(voice_update(2, chat, 11, LOCAL_FILE_ID)), expected)
+        assert open_tmp_fds(loud_stack) == 0
+    finally:
+        poster.close()

@@ -23,11 +23,18 @@ function makeElevenLabs(config, leaks) {
   const auth = { 'xi-api-key': config.elevenlabsKey };
 
   async function transcribe(filePath) {
-    const form = new FormData();
     const name = path.basename(filePath);
-    form.append('file', fs.createReadStream(filePath), { filename: name, contentType: audioType(name) });
+    const audio = fs.createReadStream(filePath);
+    const form = new FormData();
+    form.append('file', audio, { filename: name, contentType: audioType(name) });
     form.append('model_id', config.sttModel);
-    const response = await client.post('/v1/speech-to-text', form, { headers: { ...auth, ...form.getHeaders() } });
+    let response;
+    try {
+      response = await client.post('/v1/speech-to-text', form, { headers: { ...auth, ...form.getHeaders() } });
+    } finally {
+      // A request that failed before reading the file would otherwise keep its fd open.
+      audio.destroy();
+    }
     const text = response.data && typeof response.data.text === 'string' ? response.data.text.trim() : '';
     if (!text) throw new Error('empty transcript');
     return text;

@@ -57,12 +57,18 @@ function makeTelegram(config, leaks) {
 
   async function sendVoice(chatId, mp3Path, replyTo) {
     if (!enabled) return null;
+    const voice = fs.createReadStream(mp3Path);
     const form = new FormData();
-    form.append('voice', fs.createReadStream(mp3Path), { filename: path.basename(mp3Path), contentType: 'audio/mpeg' });
+    form.append('voice', voice, { filename: path.basename(mp3Path), contentType: 'audio/mpeg' });
     form.append('chat_id', String(chatId));
     if (replyTo !== undefined && replyTo !== null) form.append('reply_to_message_id', String(replyTo));
-    const response = await client.post(method('sendVoice'), form, { headers: form.getHeaders() });
-    return response.data;
+    try {
+      const response = await client.post(method('sendVoice'), form, { headers: form.getHeaders() });
+      return response.data;
+    } finally {
+      // A request that failed before reading the file would otherwise keep its fd open.
+      voice.destroy();
+    }
   }
 
   async function setWebhook(url, secretToken) {
