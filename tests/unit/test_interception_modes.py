@@ -36,6 +36,9 @@ def test_default_is_node_preload_for_both_real_hosts(tmp_path: Path) -> None:
         "api.elevenlabs.io:443": "127.0.0.1:4004",
     }
     assert side.env["NODE_EXTRA_CA_CERTS"] == str(plan.tls.ca_cert_file)
+    assert (
+        side.env["SOAK_EVENTS_FILE"] == str(tmp_path / "events.jsonl") and side.env["SOAK_EVENTS_T0"] == "1000.000000"
+    )
     assert side.env["HTTPS_PROXY"] == "" and "TELEGRAM_API_BASE" not in side.env
     assert side.node_options == (f"--require {PRELOAD_JS}",)
     assert side.record["mode"] == "node-preload" and side.proxy is None
