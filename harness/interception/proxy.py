@@ -70,6 +70,22 @@ def _send(conn: h11.Connection, writer: asyncio.StreamWriter, event: h11.Event) 
         writer.write(data)
 
 
+async def _drain_request(conn: h11.Connection, reader: asyncio.StreamReader) -> None:
+    """Read the rest of a request we answer ourselves, so the connection stays in step."""
+    while not isinstance(event := await _next_event(conn, reader), h11.EndOfMessage):
+        if isinstance(event, h11.ConnectionClosed):
+            raise ConnectionError("client closed in the middle of its request")
+
+
+async def _answer(conn: h11.Connection, writer: asyncio.StreamWriter, status: int, text: str) -> None:
+    body = f"{text}\n".encode()
+    headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
+    _send(conn, writer, h11.Response(status_code=status, headers=headers))
+    _send(conn, writer, h11.Data(data=body))
+    _send(conn, writer, h11.EndOfMessage())
+    await writer.drain()
+
+
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         while data := await reader.read(_READ_BYTES):
@@ -122,25 +138,23 @@ class Proxy:
 
     async def _refuse(self, conn: h11.Connection, writer: asyncio.StreamWriter, host: str, port: int, how: str) -> None:
         self.record_refusal(host, port, how)
-        body = f"soak proxy: refused {host}:{port}, which has no route to a mock\n".encode()
-        headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
-        _send(conn, writer, h11.Response(status_code=403, headers=headers))
-        _send(conn, writer, h11.Data(data=body))
-        _send(conn, writer, h11.EndOfMessage())
-        await writer.drain()
+        await _answer(conn, writer, 403, f"soak proxy: refused {host}:{port}, which has no route to a mock")
 
     async def _tunnel(
         self, conn: h11.Connection, request: h11.Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         host, port = _split_host_port(request.target.decode())
-        while not isinstance(await _next_event(conn, reader), h11.EndOfMessage):
-            pass
+        await _drain_request(conn, reader)
         route = self.config.routes.get(f"{host}:{port}")
         if route is None:
             await self._refuse(conn, writer, host, port, "CONNECT")
             return
         up_host, up_port = _split_host_port(route.tls)
-        up_reader, up_writer = await asyncio.open_connection(up_host, up_port)
+        try:
+            up_reader, up_writer = await asyncio.open_connection(up_host, up_port)
+        except OSError as exc:
+            await _answer(conn, writer, 502, f"soak proxy: mock {route.tls} for {host}:{port} unreachable: {exc}")
+            return
         _send(conn, writer, h11.Response(status_code=200, headers=[], reason=b"Connection Established"))
         leftover, _closed = conn.trailing_data
         if leftover:
@@ -161,11 +175,15 @@ class Proxy:
         host, port = url.hostname.lower().rstrip("."), url.port or (443 if url.scheme == "https" else 80)
         route = self.config.routes.get(f"{host}:{port}")
         if route is None:
-            while not isinstance(await _next_event(conn, reader), h11.EndOfMessage):
-                pass
+            await _drain_request(conn, reader)
             await self._refuse(conn, writer, host, port, "absolute-form request")
             return
-        upstream = upstreams.get(route.plain) or await _open_upstream(route.plain)
+        try:
+            upstream = upstreams.get(route.plain) or await _open_upstream(route.plain)
+        except OSError as exc:
+            await _drain_request(conn, reader)
+            await _answer(conn, writer, 502, f"soak proxy: mock {route.plain} for {host}:{port} unreachable: {exc}")
+            return
         upstreams[route.plain] = upstream
         origin = (url.path or "/") + (f"?{url.query}" if url.query else "")
         headers = [(name, value) for name, value in request.headers if name.lower() not in _HOP_HEADERS]

@@ -12,7 +12,7 @@ import pytest
 from harness.interception import RunTls, build_run_tls
 from harness.interception.modes import LOOPBACK_NO_PROXY, start_proxy
 from harness.interception.proxy import ProxyConfig, ProxyRoute
-from harness.procs import port_open
+from harness.procs import free_port, port_open
 from tests.integration.node.support import Recorder, node_env, recording_server, run_client
 
 REAL = "api.telegram.org"
@@ -108,3 +108,17 @@ def test_a_restarted_proxy_announces_its_own_port(tmp_path: Path) -> None:
         assert port_open("127.0.0.1", int(url.rsplit(":", 1)[1]))
     finally:
         second.stop()
+
+
+def test_a_mock_that_is_down_gives_502(tmp_path: Path, tls: RunTls) -> None:
+    closed = f"127.0.0.1:{free_port()}"
+    config = ProxyConfig(routes={f"{REAL}:443": ProxyRoute(plain=closed, tls=closed)})
+    child, url = start_proxy(config, tmp_path)
+    try:
+        (by_axios,) = run_client({"client": "axios", "url": f"https://{REAL}/x"}, _env(tls, url))
+        spec = {"client": "https", "url": f"https://{REAL}/x", "connectProxy": url}
+        (by_connect,) = run_client(spec, _env(tls, url))
+    finally:
+        child.stop()
+    assert by_axios["status"] == 502 and "unreachable" in by_axios["body"]
+    assert by_connect["code"] == "PROXY_502"
