@@ -1,0 +1,29 @@
+"""What a report should say about interception, from run.json and events.jsonl (pure, no I/O)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+
+def egress_refusals(events: Iterable[Mapping[str, Any]]) -> Counter[str]:
+    """Refused connections by "host:port", from the preload's and the proxy's events."""
+    return Counter(f"{e.get('host')}:{e.get('port')}" for e in events if e.get("event") == "egress_refused")
+
+
+def interception_notes(run_info: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> list[str]:
+    """One line per thing a reader of the verdict must know: the mode, its caveat, refused egress."""
+    record = run_info.get("interception") or {}
+    notes = []
+    if record.get("mode"):
+        notes.append(f"upstream interception: {record['mode']}")
+    if record.get("note"):
+        notes.append(str(record["note"]))
+    refused = egress_refusals(events)
+    if refused:
+        hosts = ", ".join(f"{address} ×{count}" for address, count in refused.most_common(5))
+        more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+        total = sum(refused.values())
+        notes.append(f"egress guard refused {total} connection(s) off the machine: {hosts}{more} (events.jsonl)")
+    return notes

@@ -1,0 +1,28 @@
+"""Report lines about interception: the mode, the proxy caveat, refused egress."""
+
+from harness.interception.modes import PROXY_POOLING_NOTE
+from harness.interception.notes import interception_notes
+
+
+def test_preload_run_without_refusals_says_only_the_mode() -> None:
+    events = [{"event": "phase", "phase": "load"}, {"event": "preload_active", "pid": 7}]
+    assert interception_notes({"interception": {"mode": "node-preload"}}, events) == [
+        "upstream interception: node-preload"
+    ]
+
+
+def test_proxy_caveat_and_refusals_are_reported() -> None:
+    events = [
+        {"event": "egress_refused", "host": "example.com", "port": 443},
+        {"event": "egress_refused", "host": "example.com", "port": 443},
+        {"event": "egress_refused", "host": "10.0.0.1", "port": 80},
+    ]
+    notes = interception_notes({"interception": {"mode": "proxy", "note": PROXY_POOLING_NOTE}}, events)
+    assert notes[:2] == ["upstream interception: proxy", PROXY_POOLING_NOTE]
+    assert notes[2] == (
+        "egress guard refused 3 connection(s) off the machine: example.com:443 ×2, 10.0.0.1:80 ×1 (events.jsonl)"
+    )
+
+
+def test_a_run_from_before_interception_gets_no_lines() -> None:
+    assert interception_notes({}, []) == []
