@@ -94,6 +94,10 @@ def probe_cost(probe: str) -> Metric:
     return Metric(f"collector.{probe}.cost_s", "seconds", "collector")
 
 
+def probe_cpu(probe: str) -> Metric:
+    return Metric(f"collector.{probe}.cpu_s", "seconds", "collector")
+
+
 def probe_overruns(probe: str) -> Metric:
     return Metric(f"collector.{probe}.over_budget_total", "count", "collector")
 

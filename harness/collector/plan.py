@@ -47,7 +47,8 @@ def peer_ports(attachment: Attachment) -> dict[int, str]:
 
 
 class Collector:
-    """The process and self probes run inline every tick; everything else on its own thread."""
+    """The process and self probes run inline every tick; everything else (mocks' HTTP stats,
+    TCP table, temp dir, Redis, inspector) on its own thread and cadence."""
 
     def __init__(
         self, writer: SampleWriter, attachment: Attachment, settings: CollectorSection, interval_s: float, t0: float
@@ -55,8 +56,6 @@ class Collector:
         self.process = ProcessProbe(attachment.target_pid, attachment.tmp_dir, settings.memory_detail_every_s)
         self.self_probe = SelfProbe()
         inline: list[Probe] = [self.process, self.self_probe]
-        if attachment.mock_urls:
-            inline.append(MockProbe(dict(attachment.mock_urls)))
         self._closers: list[RedisProbe | NodeInspectorProbe] = []
         self.sampler = Sampler(writer, inline, interval_s, t0, slow=self._slow(attachment, settings))
 
@@ -66,6 +65,8 @@ class Collector:
         mock_ports = frozenset(port for port, name in peers.items() if name != "redis")
         tcp = TcpProbe(attachment.target_pid, self.process.socket_inodes, peers, attachment.inbound_ports, mock_ports)
         slow = [Slow("tcp", tcp, settings.tcp_every_s, budget_s)]
+        if attachment.mock_urls:
+            slow.append(Slow("mocks", MockProbe(dict(attachment.mock_urls)), settings.mocks_every_s, budget_s))
         if attachment.tmp_dir is not None:
             tmp = TempFilesProbe(attachment.tmp_dir, settings.temp_patterns)
             slow.append(Slow("tmp", tmp, settings.tmp_every_s, budget_s))

@@ -1,12 +1,14 @@
 """Process-tree probe: the target and its descendants, re-discovered every tick.
 
-Every tick: RSS, CPU %, threads and fds by kind (readlink per fd). USS/PSS read smaps, which
-costs far more, so they are taken on their own slower cadence.
+Every tick: RSS, CPU %, threads and the fd count (the size of /proc/PID/fd, O(1) on Linux
+>= 6.2). Fds by kind need a readlink per fd and USS/PSS read smaps: both run every tick while
+cheap and are spaced out by their CPU share when they are not (see budget.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections import Counter
@@ -14,8 +16,12 @@ from collections import Counter
 import psutil
 
 from harness.collector import metrics
+from harness.collector.budget import Governor
 from harness.collector.procfs import FdKind, fd_census
 from harness.collector.store import Metric, Value
+
+CENSUS_CPU_SHARE = 0.003
+DETAIL_CPU_SHARE = 0.002
 
 
 class ProcessProbe:
@@ -27,8 +33,8 @@ class ProcessProbe:
         self._root = psutil.Process(pid)
         self._known: dict[int, psutil.Process] = {}
         self._tmp_prefix = tmp_dir.rstrip("/") + "/" if tmp_dir else None
-        self._detail_every_s = memory_detail_every_s
-        self._next_detail = time.monotonic()
+        self._census = Governor(0.0, CENSUS_CPU_SHARE)
+        self._detail = Governor(memory_detail_every_s, DETAIL_CPU_SHARE)
         self._lock = threading.Lock()
         self._socket_inodes: frozenset[int] = frozenset()
         self.gone = False
@@ -38,7 +44,7 @@ class ProcessProbe:
         return self._root.pid
 
     def socket_inodes(self) -> frozenset[int]:
-        """The tree's socket inodes as of the last tick (read by the TCP probe's thread)."""
+        """The tree's socket inodes as of the last fd census (read by the TCP probe's thread)."""
         with self._lock:
             return self._socket_inodes
 
@@ -71,59 +77,75 @@ class ProcessProbe:
         except psutil.NoSuchProcess:
             self.gone = True
             return {metrics.ALIVE: 0.0}
-        totals = _Totals()
-        detail = time.monotonic() >= self._next_detail
-        if detail:
-            self._next_detail = time.monotonic() + self._detail_every_s
-        for proc in procs:
-            totals.add(proc, proc.pid in new_pids, self._tmp_prefix, detail)
-        with self._lock:
-            self._socket_inodes = frozenset(totals.inodes)
-        return totals.values(len(procs), cpu_valid=len(new_pids) < len(procs), detail=detail)
-
-
-class _Totals:
-    def __init__(self) -> None:
-        self.rss = self.threads = self.cpu = self.uss = self.pss = 0.0
-        self.fds: Counter[FdKind] = Counter()
-        self.tmp_fds = 0
-        self.inodes: set[int] = set()
-
-    def add(self, proc: psutil.Process, is_new: bool, tmp_prefix: str | None, detail: bool) -> None:
-        """Add one process's figures; one that exits mid-tick simply contributes nothing."""
-        try:
-            with proc.oneshot():
-                rss = proc.memory_info().rss
-                threads = proc.num_threads()
-                cpu = 0.0 if is_new else proc.cpu_percent(None)
-            census = fd_census(proc.pid, tmp_prefix)
-            if detail:
-                full = proc.memory_full_info()
-                self.uss += full.uss
-                self.pss += getattr(full, "pss", 0.0)
-        except (psutil.NoSuchProcess, ProcessLookupError):
-            return
-        self.rss += rss
-        self.threads += threads
-        self.cpu += cpu
-        self.fds.update(census.by_kind)
-        self.tmp_fds += census.files_under_prefix
-        self.inodes |= census.socket_inodes
-
-    def values(self, processes: int, cpu_valid: bool, detail: bool) -> dict[Metric, Value]:
-        values: dict[Metric, Value] = {
-            metrics.RSS: self.rss,
-            metrics.FDS: float(sum(self.fds.values())),
-            metrics.THREADS: self.threads,
-            metrics.PROCESSES: float(processes),
-            metrics.ALIVE: 1.0,
-            metrics.TMP_FDS: float(self.tmp_fds),
-        }
-        for kind in FdKind:
-            values[metrics.fds_of_kind(kind.value)] = float(self.fds[kind])
-        if cpu_valid:
-            values[metrics.CPU] = self.cpu
-        if detail:
-            values[metrics.USS] = self.uss
-            values[metrics.PSS] = self.pss
+        values = self._basics(procs, new_pids)
+        if self._census.due():
+            values.update(self._fd_census(procs))
+        if self._detail.due():
+            values.update(self._memory_detail(procs))
         return values
+
+    def _basics(self, procs: list[psutil.Process], new_pids: set[int]) -> dict[Metric, Value]:
+        rss = threads = cpu = fds = 0.0
+        for proc in procs:
+            try:
+                with proc.oneshot():
+                    rss += proc.memory_info().rss
+                    threads += proc.num_threads()
+                    cpu += 0.0 if proc.pid in new_pids else proc.cpu_percent(None)
+                fds += fd_count(proc.pid)
+            except (psutil.NoSuchProcess, ProcessLookupError):
+                continue  # exited mid-tick: contributes nothing
+        values: dict[Metric, Value] = {
+            metrics.RSS: rss,
+            metrics.FDS: fds,
+            metrics.THREADS: threads,
+            metrics.PROCESSES: float(len(procs)),
+            metrics.ALIVE: 1.0,
+        }
+        if len(new_pids) < len(procs):
+            values[metrics.CPU] = cpu
+        return values
+
+    def _fd_census(self, procs: list[psutil.Process]) -> dict[Metric, Value]:
+        started, started_cpu = time.monotonic(), time.thread_time()
+        kinds: Counter[FdKind] = Counter()
+        inodes: set[int] = set()
+        tmp_fds = 0
+        for proc in procs:
+            try:
+                census = fd_census(proc.pid, self._tmp_prefix)
+            except ProcessLookupError:
+                continue
+            kinds.update(census.by_kind)
+            inodes |= census.socket_inodes
+            tmp_fds += census.files_under_prefix
+        with self._lock:
+            self._socket_inodes = frozenset(inodes)
+        self._census.spent(time.thread_time() - started_cpu, started)
+        values: dict[Metric, Value] = {metrics.fds_of_kind(kind.value): float(kinds[kind]) for kind in FdKind}
+        values[metrics.TMP_FDS] = float(tmp_fds)
+        return values
+
+    def _memory_detail(self, procs: list[psutil.Process]) -> dict[Metric, Value]:
+        started, started_cpu = time.monotonic(), time.thread_time()
+        uss = pss = 0.0
+        for proc in procs:
+            try:
+                full = proc.memory_full_info()
+            except psutil.NoSuchProcess:
+                continue
+            uss += full.uss
+            pss += getattr(full, "pss", 0.0)
+        self._detail.spent(time.thread_time() - started_cpu, started)
+        return {metrics.USS: uss, metrics.PSS: pss}
+
+
+def fd_count(pid: int) -> int:
+    """Open fds of pid: Linux >= 6.2 reports the count as the size of /proc/PID/fd; older
+    kernels report 0 there, and the directory is listed instead."""
+    path = f"/proc/{pid}/fd"
+    try:
+        size = os.stat(path).st_size
+        return size if size > 0 else len(os.listdir(path))
+    except FileNotFoundError:
+        raise ProcessLookupError(pid) from None

@@ -32,13 +32,15 @@ class Slow:
     probe: Probe
     every_s: float
     budget_s: float
+    cpu_share: float = 0.002  # a probe that got expensive runs less often (see budget.py)
 
 
 class _SlowRunner:
-    """Runs one slow probe against deadlines; the tick thread takes what it published."""
+    """Runs one slow probe every every_s (or less often when it costs more than its CPU share
+    allows); the tick thread takes what it published."""
 
     def __init__(self, slow: Slow, stop: threading.Event) -> None:
-        self._slow = slow
+        self.slow = self._slow = slow
         self._stop = stop
         self._lock = threading.Lock()
         self._pending: dict[Metric, Value] = {}
@@ -52,17 +54,16 @@ class _SlowRunner:
         return pending
 
     def _loop(self) -> None:
-        deadline = time.monotonic()
         while not self._stop.is_set():
-            self._run_once()
-            deadline += self._slow.every_s
-            while deadline < time.monotonic():
-                deadline += self._slow.every_s
-            self._stop.wait(deadline - time.monotonic())
+            started = time.monotonic()
+            cpu_s = self._run_once()
+            period_s = max(self._slow.every_s, cpu_s / self._slow.cpu_share)
+            self._stop.wait(max(0.0, started + period_s - time.monotonic()))
 
-    def _run_once(self) -> None:
+    def _run_once(self) -> float:
+        """One sample; returns the CPU time it took (this thread's, so waiting is free)."""
         name = self._slow.name
-        start = time.monotonic()
+        start, start_cpu = time.monotonic(), time.thread_time()
         try:
             values = dict(self._slow.probe.sample())
         except Exception as exc:  # noqa: BLE001 - one failing probe must not stop the others
@@ -75,8 +76,11 @@ class _SlowRunner:
         values[metrics.probe_cost(name)] = cost_s
         values[metrics.probe_overruns(name)] = float(self._overruns)
         values[metrics.probe_errors(name)] = float(self._errors)
+        cpu_s = time.thread_time() - start_cpu
+        values[metrics.probe_cpu(name)] = cpu_s
         with self._lock:
             self._pending.update(values)
+        return cpu_s
 
 
 class Sampler:
@@ -103,9 +107,14 @@ class Sampler:
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def slow(self) -> tuple[Slow, ...]:
+        return tuple(runner.slow for runner in self._slow)
+
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=10)
         for runner in self._slow:
             if runner.thread.ident is not None:
                 runner.thread.join(timeout=5)

@@ -1,7 +1,9 @@
-"""TCP probe (slow cadence): the target's sockets by state and by named peer, from /proc/net/tcp.
+"""TCP probe (slow cadence): the target's sockets by state and by named peer.
 
-Sockets are matched to the target through the inodes the process probe read from its fd links,
-so no system-wide psutil.net_connections() walk is needed.
+Sockets come from a sock_diag dump (see sockdiag.py; /proc/net/tcp where netlink is missing)
+and are matched to the target through the inodes of its fd links, so no psutil
+net_connections() walk is needed. TIME_WAIT sockets belong to no process: they are counted
+system-wide toward the mocks' ports, as a connection-churn signal.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 
 from harness.collector import metrics
-from harness.collector.procfs import TcpState, tcp_table
+from harness.collector.procfs import TcpEntry, TcpState, tcp_table
+from harness.collector.sockdiag import ALL_STATES, state_mask, tcp_sockets
 from harness.collector.store import Metric, Value
 
+TIME_WAIT = state_mask(TcpState.TIME_WAIT)
+LIVE_STATES = ALL_STATES & ~TIME_WAIT
 INBOUND = "inbound"
 OTHER = "other"
 
@@ -44,22 +49,31 @@ class TcpProbe:
         with self._lock:
             return self._local_ports.get(peer, frozenset())
 
+    def _tables(self) -> tuple[list[TcpEntry], int]:
+        """Live sockets (all but TIME_WAIT) and the TIME_WAIT count toward the mocks' ports."""
+        try:
+            live = tcp_sockets(LIVE_STATES)
+            time_wait = sum(len(tcp_sockets(TIME_WAIT, port)) for port in self._mock_ports)
+        except OSError:  # no sock_diag here: the text table, which costs more
+            table = tcp_table(self._root_pid)
+            live = [e for e in table if e.state is not TcpState.TIME_WAIT]
+            time_wait = sum(1 for e in table if e.state is TcpState.TIME_WAIT and e.remote_port in self._mock_ports)
+        return live, time_wait
+
     def sample(self) -> dict[Metric, Value]:
-        table = tcp_table(self._root_pid)
+        live, time_wait_to_mocks = self._tables()
         inodes = self._socket_inodes()
         states: Counter[TcpState] = Counter()
         by_peer: Counter[str] = Counter()
         local_ports: dict[str, set[int]] = {}
-        time_wait_to_mocks = 0
-        for entry in table:
-            if entry.inode in inodes and entry.inode != 0:
-                states[entry.state] += 1
-                if entry.state is not TcpState.LISTEN:
-                    peer = self._peer(entry.local_port, entry.remote_port)
-                    by_peer[peer] += 1
-                    local_ports.setdefault(peer, set()).add(entry.local_port)
-            elif entry.state is TcpState.TIME_WAIT and entry.remote_port in self._mock_ports:
-                time_wait_to_mocks += 1
+        for entry in live:
+            if entry.inode not in inodes:
+                continue
+            states[entry.state] += 1
+            if entry.state is not TcpState.LISTEN:
+                peer = self._peer(entry.local_port, entry.remote_port)
+                by_peer[peer] += 1
+                local_ports.setdefault(peer, set()).add(entry.local_port)
         with self._lock:
             self._local_ports = {peer: frozenset(ports) for peer, ports in local_ports.items()}
         return self._values(states, by_peer, time_wait_to_mocks)

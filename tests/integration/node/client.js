@@ -1,7 +1,7 @@
 'use strict';
-// Test client: makes N sequential requests to one URL with axios or Node's https module and
+// Test client: makes N sequential requests to one URL with axios, Node's https module or fetch, and
 // prints one JSON document with each outcome. Argument: a JSON spec
-//   {"client": "axios" | "https", "url": "...", "count": 1, "method": "GET", "body": {...},
+//   {"client": "axios" | "https" | "fetch", "url": "...", "count": 1, "method": "GET", "body": {...},
 //    "headers": {...}, "keepAlive": true, "connectProxy": "http://127.0.0.1:<port>" (https only: tunnel by CONNECT)}
 // axios comes from NODE_PATH (the reference bot's node_modules, so its pinned version).
 
@@ -28,6 +28,26 @@ function axiosClient(agentOptions) {
 async function viaAxios(client) {
   const response = await client.request({ url: spec.url, method: spec.method || 'GET', data: spec.body, headers: spec.headers });
   return { ok: true, status: response.status, body: response.data };
+}
+
+async function viaFetch() {
+  // Node's global fetch (undici): its own connection pool, reached through net/tls like the rest.
+  const init = { method: spec.method || 'GET', headers: { 'content-type': 'application/json', ...(spec.headers || {}) } };
+  if (spec.body !== undefined) init.body = JSON.stringify(spec.body);
+  let response;
+  try {
+    response = await fetch(spec.url, init);
+  } catch (error) {
+    throw error.cause || error;
+  }
+  const text = await response.text();
+  let body = text;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    // not JSON: keep the text
+  }
+  return { ok: true, status: response.status, body };
 }
 
 function tunnel(proxyUrl, target) {
@@ -85,7 +105,8 @@ async function main() {
   const agentOptions = { keepAlive: spec.keepAlive !== false, maxSockets: 1 };
   const agent = new https.Agent(agentOptions);
   const client = spec.client === 'axios' ? axiosClient(agentOptions) : null;
-  const once = client ? () => viaAxios(client) : () => viaHttps(agent);
+  const viaHttpsModule = () => viaHttps(agent);
+  const once = client ? () => viaAxios(client) : spec.client === 'fetch' ? viaFetch : viaHttpsModule;
   const results = [];
   const started = process.hrtime.bigint();
   for (let i = 0; i < (spec.count || 1); i += 1) {

@@ -16,16 +16,23 @@ if (cfg.blockMs > 0) {
   held.timers.push(setInterval(() => { const end = Date.now() + cfg.blockMs; while (Date.now() < end); }, 100));
 }
 
-function connectAll(port, count) {
-  return Promise.all(Array.from({ length: count }, () => new Promise((resolve, reject) => {
+function connect(port) {
+  return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1", () => resolve(socket));
     socket.on("error", reject);
     held.sockets.push(socket);
-  })));
+  });
+}
+
+async function connectAll(port, count) {
+  // In batches, so the listen backlog never overflows into SYN retransmits.
+  for (let done = 0; done < count; done += 100) {
+    await Promise.all(Array.from({ length: Math.min(100, count - done) }, () => connect(port)));
+  }
 }
 
 const server = net.createServer((socket) => held.sockets.push(socket));
-server.listen(0, "127.0.0.1", async () => {
+server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, async () => {
   const port = server.address().port;
   await connectAll(port, cfg.selfConnections);
   if (cfg.redisPort) await connectAll(cfg.redisPort, cfg.redisConnections);
