@@ -13,7 +13,7 @@ from harness.interception import PRELOAD_JS, RunTls, build_run_tls
 from tests.integration.node.support import Recorder, node_env, recording_server, run_client
 
 REAL = "api.telegram.org"
-CLIENTS = ["axios", "https"]
+CLIENTS = ["axios", "https", "fetch"]
 
 
 @pytest.fixture(scope="module")
