@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from mocks.common.admin import ADMIN_PREFIX, STATE_KEY, MockState, add_admin_routes
+from mocks.common.admin import STATE_KEY, MockState, add_admin_routes
 from mocks.common.faults import ErrorShape, FaultTable, Handler, apply_faults, in_window
 from mocks.common.recorder import CorrelationLog, EventWriter
 from mocks.config import FaultSpec, MocksConfig
@@ -36,32 +36,42 @@ class MockEnv:
         return cls(t0_monotonic=t0, correlation=correlation, events=events)
 
 
-@web.middleware
-async def account(request: web.Request, handler: Handler) -> web.StreamResponse:
-    route = request.match_info.route.name
-    if route is None or route.startswith(ADMIN_PREFIX):
-        return await handler(request)
-    state = request.app[STATE_KEY]
-    started_s = time.monotonic()
-    connection = state.connections.on_request(request.protocol)
-    state.stats.in_flight += 1
-    status = NO_ANSWER
-    try:
-        hits = None if state.faults.empty else state.faults.active(route)
-        response = await (apply_faults(request, handler, hits, state.faults, state.shape) if hits else handler(request))
-        status = response.status
-        return response
-    except web.HTTPException as exc:
-        status = exc.status
-        raise
-    finally:
-        state.stats.in_flight -= 1
-        latency_s = time.monotonic() - started_s
-        state.stats.record(route, status, latency_s)
-        if state.correlation.enabled:
-            _correlation_record(
-                request, state=state, route=route, status=status, latency_s=latency_s, connection=connection
-            )
+def add_route(app: web.Application, method: str, path: str, handler: Handler, name: str) -> None:
+    """Register a route whose requests are counted, timed, faulted and correlation-recorded.
+
+    A wrapper per route rather than an aiohttp middleware: it skips the middleware chain and the
+    route-name lookup on every request, which the throughput benchmark showed to matter.
+    """
+    app.router.add_route(method, path, _accounted(app[STATE_KEY], name, handler), name=name)
+
+
+def _accounted(state: MockState, route: str, handler: Handler) -> Handler:
+    async def accounted(request: web.Request) -> web.StreamResponse:
+        started_s = time.monotonic()
+        connection = state.connections.on_request(request.protocol)
+        state.stats.in_flight += 1
+        status = NO_ANSWER
+        try:
+            hits = None if state.faults.empty else state.faults.active(route)
+            if hits:
+                response = await apply_faults(request, handler, hits, state.faults, state.shape)
+            else:
+                response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            state.stats.in_flight -= 1
+            latency_s = time.monotonic() - started_s
+            state.stats.record(route, status, latency_s)
+            if state.correlation.enabled:
+                _correlation_record(
+                    request, state=state, route=route, status=status, latency_s=latency_s, connection=connection
+                )
+
+    return accounted
 
 
 def _correlation_record(
@@ -119,7 +129,7 @@ def new_mock_app(
     upstream: str, shape: ErrorShape, faults: tuple[FaultSpec, ...], env: MockEnv | None, max_body_bytes: int
 ) -> web.Application:
     env = env or MockEnv()
-    app = web.Application(middlewares=[account], client_max_size=max_body_bytes)
+    app = web.Application(client_max_size=max_body_bytes)
     app[STATE_KEY] = MockState(
         upstream=upstream,
         shape=shape,

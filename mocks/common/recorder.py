@@ -16,7 +16,7 @@ class CorrelationLog:
 
     def __init__(self, path: Path | None) -> None:
         self._path = path
-        self._lines: list[str] = []
+        self._records: list[dict[str, Any]] = []
         self.written = 0
 
     @property
@@ -26,17 +26,19 @@ class CorrelationLog:
     def add(self, record: dict[str, Any]) -> None:
         if self._path is None:
             return
-        self._lines.append(json.dumps(record, separators=(",", ":")))
-        if len(self._lines) >= MAX_BUFFERED_LINES:
+        # Serialised at flush time, off the request path.
+        self._records.append(record)
+        if len(self._records) >= MAX_BUFFERED_LINES:
             self.flush()
 
     def flush(self) -> None:
-        if self._path is None or not self._lines:
+        if self._path is None or not self._records:
             return
-        lines, self._lines = self._lines, []
+        records, self._records = self._records, []
+        dumps = json.JSONEncoder(separators=(",", ":")).encode
         with self._path.open("a", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
-        self.written += len(lines)
+            handle.write("\n".join(map(dumps, records)) + "\n")
+        self.written += len(records)
 
 
 class EventWriter:

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from mocks.common.admin import STATE_KEY as MOCK_STATE_KEY
 from mocks.common.admin import correlate
-from mocks.common.app import MockEnv, new_mock_app
+from mocks.common.app import MockEnv, add_route, new_mock_app
 from mocks.config import CursorRunnerConfig
 from mocks.cursor_runner import payloads
 from mocks.cursor_runner.jobs import Jobs
@@ -133,13 +133,13 @@ def create_app(config: CursorRunnerConfig, env: MockEnv | None = None) -> web.Ap
     jobs = Jobs(config=config, correlation=state.correlation, slots=asyncio.Semaphore(config.max_concurrent))
     app[JOBS_KEY] = jobs
     state.extra = jobs.stats
-    app.router.add_get("/__mock__/callbacks", callback_stats, name="mock_admin_callbacks")
-    app.router.add_post("/cursor/iterate", iterate, name="iterate")
-    app.router.add_post("/cursor/iterate/async", iterate_async, name="iterate_async")
-    app.router.add_post("/cursor/execute", execute, name="execute")
-    app.router.add_post("/cursor/execute/async", execute_async, name="execute_async")
-    app.router.add_get("/health", health, name="health")
-    app.router.add_get("/health/queue", health_queue, name="health_queue")
-    app.router.add_route("*", "/{tail:.*}", not_found, name="unknown")
+    app.router.add_get("/__mock__/callbacks", callback_stats)
+    add_route(app, "POST", "/cursor/iterate", iterate, "iterate")
+    add_route(app, "POST", "/cursor/iterate/async", iterate_async, "iterate_async")
+    add_route(app, "POST", "/cursor/execute", execute, "execute")
+    add_route(app, "POST", "/cursor/execute/async", execute_async, "execute_async")
+    add_route(app, "GET", "/health", health, "health")
+    add_route(app, "GET", "/health/queue", health_queue, "health_queue")
+    add_route(app, "*", "/{tail:.*}", not_found, "unknown")
     app.cleanup_ctx.append(_client_lifecycle)
     return app

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from mocks.common.admin import correlate, violation
-from mocks.common.app import MockEnv, new_mock_app
+from mocks.common.app import MockEnv, add_route, new_mock_app
 from mocks.config import ElevenLabsConfig
 
 CONFIG_KEY = web.AppKey("elevenlabs_config", ElevenLabsConfig)
@@ -124,8 +124,8 @@ async def not_found(request: web.Request) -> web.StreamResponse:
 def create_app(config: ElevenLabsConfig, env: MockEnv | None = None) -> web.Application:
     app = new_mock_app("elevenlabs", error_shape, config.faults, env, MAX_UPLOAD_BYTES)
     app[CONFIG_KEY] = config
-    app.router.add_post("/v1/speech-to-text", speech_to_text, name="speech_to_text")
-    app.router.add_post("/v1/text-to-speech/{voice_id}", text_to_speech, name="text_to_speech")
-    app.router.add_post("/v1/text-to-speech/{voice_id}/stream", text_to_speech, name="text_to_speech_stream")
-    app.router.add_route("*", "/{tail:.*}", not_found, name="unknown")
+    add_route(app, "POST", "/v1/speech-to-text", speech_to_text, "speech_to_text")
+    add_route(app, "POST", "/v1/text-to-speech/{voice_id}", text_to_speech, "text_to_speech")
+    add_route(app, "POST", "/v1/text-to-speech/{voice_id}/stream", text_to_speech, "text_to_speech_stream")
+    add_route(app, "*", "/{tail:.*}", not_found, "unknown")
     return app

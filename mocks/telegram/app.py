@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from mocks.common.admin import correlate, violation
-from mocks.common.app import MockEnv, new_mock_app
+from mocks.common.app import MockEnv, add_route, new_mock_app
 from mocks.config import TelegramConfig
 from mocks.telegram import payloads
 
@@ -199,8 +199,8 @@ def create_app(config: TelegramConfig, env: MockEnv | None = None) -> web.Applic
     app = new_mock_app("telegram", payloads.error_shape, config.faults, env, MAX_UPLOAD_BYTES)
     app[STATE_KEY] = TelegramState(config=config)
     for name, handler in METHODS.items():
-        app.router.add_route("*", f"/bot{{token}}/{name}", _method(handler), name=name)
-    app.router.add_post("/bot{token}/sendVoice", send_voice, name="sendVoice")
-    app.router.add_get("/file/bot{token}/{path:.+}", download, name="file")
-    app.router.add_route("*", "/{tail:.*}", not_found, name="unknown")
+        add_route(app, "*", f"/bot{{token}}/{name}", _method(handler), name=name)
+    add_route(app, "POST", "/bot{token}/sendVoice", send_voice, "sendVoice")
+    add_route(app, "GET", "/file/bot{token}/{path:.+}", download, "file")
+    add_route(app, "*", "/{tail:.*}", not_found, "unknown")
     return app
