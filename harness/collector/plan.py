@@ -56,31 +56,42 @@ class Collector:
         self.process = ProcessProbe(attachment.target_pid, attachment.tmp_dir, settings.memory_detail_every_s)
         self.self_probe = SelfProbe()
         inline: list[Probe] = [self.process, self.self_probe]
-        self._closers: list[RedisProbe | NodeInspectorProbe] = []
+        self._closers: list[RedisProbe | NodeInspectorProbe | MockProbe] = []
         self.sampler = Sampler(writer, inline, interval_s, t0, slow=self._slow(attachment, settings))
 
     def _slow(self, attachment: Attachment, settings: CollectorSection) -> list[Slow]:
-        budget_s = settings.probe_budget_s
+        budget_s, share = settings.probe_budget_s, settings.probe_cpu_share
         peers = peer_ports(attachment)
         mock_ports = frozenset(port for port, name in peers.items() if name != "redis")
-        tcp = TcpProbe(attachment.target_pid, self.process.socket_inodes, peers, attachment.inbound_ports, mock_ports)
-        slow = [Slow("tcp", tcp, settings.tcp_every_s, budget_s)]
+        inspector_port = _port(attachment.inspector_url) if attachment.inspector_url else None
+        tcp = TcpProbe(
+            attachment.target_pid,
+            self.process.socket_inodes,
+            peers,
+            inbound_ports=attachment.inbound_ports,
+            mock_ports=mock_ports,
+            inspector_port=inspector_port,
+        )
+        slow = [Slow("tcp", tcp, settings.tcp_every_s, budget_s, share)]
         if attachment.mock_urls:
-            slow.append(Slow("mocks", MockProbe(dict(attachment.mock_urls)), settings.mocks_every_s, budget_s))
+            mocks = MockProbe(dict(attachment.mock_urls))
+            self._closers.append(mocks)
+            # The judge divides by these counters: a larger share keeps them on their cadence.
+            slow.append(Slow("mocks", mocks, settings.mocks_every_s, budget_s, cpu_share=5 * share))
         if attachment.tmp_dir is not None:
             tmp = TempFilesProbe(attachment.tmp_dir, settings.temp_patterns)
-            slow.append(Slow("tmp", tmp, settings.tmp_every_s, budget_s))
+            slow.append(Slow("tmp", tmp, settings.tmp_every_s, budget_s, share))
         if attachment.redis_url is not None:
             scan_budget_s = settings.redis_scan_budget_s
             redis = RedisProbe(
                 attachment.redis_url, settings.redis_prefixes, lambda: tcp.local_ports("redis"), scan_budget_s
             )
             self._closers.append(redis)
-            slow.append(Slow("redis", redis, settings.redis_every_s, budget_s + scan_budget_s))
+            slow.append(Slow("redis", redis, settings.redis_every_s, budget_s + scan_budget_s, share))
         if attachment.inspector_url is not None and settings.inspector:
             node = NodeInspectorProbe(attachment.inspector_url, settings.forced_gc_every_s, timeout_s=budget_s * 4)
             self._closers.append(node)
-            slow.append(Slow("node", node, settings.inspector_every_s, budget_s))
+            slow.append(Slow("node", node, settings.inspector_every_s, budget_s, share))
         return slow
 
     def watch(self, role: str, pid: int) -> None:

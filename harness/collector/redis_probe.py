@@ -28,7 +28,7 @@ class RedisProbe:
         self,
         url: str,
         prefixes: Sequence[str],
-        target_ports: Callable[[], frozenset[int]],
+        target_ports: Callable[[], frozenset[int] | None],
         budget_s: float = 0.05,
     ) -> None:
         self._client = redis.Redis.from_url(url, socket_timeout=max(0.5, budget_s * 4), socket_connect_timeout=1.0)
@@ -83,6 +83,8 @@ class RedisProbe:
                 return {metrics.REDIS_TARGET_CLIENTS: Missing("CLIENT LIST gives no client addresses (fakeredis)")}
             ports.append(int(match.group(1)))
         target_ports = self._target_ports()
+        if target_ports is None:
+            return {}  # the TCP probe has not mapped the target's sockets yet
         return {metrics.REDIS_TARGET_CLIENTS: float(sum(1 for port in ports if port in target_ports))}
 
     def _scan_step(self, deadline: float) -> dict[Metric, Value]:

@@ -20,11 +20,13 @@ from harness.collector.store import Metric, Value
 TIME_WAIT = state_mask(TcpState.TIME_WAIT)
 LIVE_STATES = ALL_STATES & ~TIME_WAIT
 INBOUND = "inbound"
+INSPECTOR = "inspector"
 OTHER = "other"
 
 
 class TcpProbe:
-    """peers maps a remote port to an upstream's name; inbound_ports are the target's listeners."""
+    """peers maps a remote port to an upstream's name; inbound_ports are the target's listeners;
+    connections to the inspector's port are the collector's own and named apart."""
 
     name = "tcp"
 
@@ -33,20 +35,26 @@ class TcpProbe:
         root_pid: int,
         socket_inodes: Callable[[], frozenset[int]],
         peers: Mapping[int, str],
+        *,
         inbound_ports: frozenset[int],
         mock_ports: frozenset[int],
+        inspector_port: int | None = None,
     ) -> None:
         self._root_pid = root_pid
         self._socket_inodes = socket_inodes
         self._peers = dict(peers)
         self._inbound_ports = inbound_ports
         self._mock_ports = mock_ports
+        self._inspector_port = inspector_port
         self._lock = threading.Lock()
-        self._local_ports: dict[str, frozenset[int]] = {}
+        self._local_ports: dict[str, frozenset[int]] | None = None
 
-    def local_ports(self, peer: str) -> frozenset[int]:
-        """The target's local ports of its connections to peer, as of the last sample."""
+    def local_ports(self, peer: str) -> frozenset[int] | None:
+        """The target's local ports of its connections to peer as of the last sample; None
+        before the first sample."""
         with self._lock:
+            if self._local_ports is None:
+                return None
             return self._local_ports.get(peer, frozenset())
 
     def _tables(self) -> tuple[list[TcpEntry], int]:
@@ -81,6 +89,8 @@ class TcpProbe:
     def _peer(self, local_port: int, remote_port: int) -> str:
         if local_port in self._inbound_ports:
             return INBOUND
+        if local_port == self._inspector_port:
+            return INSPECTOR  # the collector's own inspector session, kept apart from the target's
         return self._peers.get(remote_port, OTHER)
 
     def _values(self, states: Counter[TcpState], by_peer: Counter[str], time_wait: int) -> dict[Metric, Value]:
@@ -91,6 +101,6 @@ class TcpProbe:
         }
         for state in TcpState:
             values[metrics.tcp_by_state(state.value)] = float(states[state])
-        for peer in {*self._peers.values(), INBOUND, OTHER}:
+        for peer in {*self._peers.values(), INBOUND, OTHER, *([INSPECTOR] if self._inspector_port else [])}:
             values[metrics.tcp_by_peer(peer)] = float(by_peer[peer])
         return values

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import time
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ FAST = CollectorSection.model_validate(
         "redis_every": "0.3 s",
         "inspector_every": "0.3 s",
         "forced_gc_every": "0.6 s",
+        "probe_cpu_share": 0.5,  # this test checks figures, not the CPU governor
     }
 )
 
@@ -161,10 +163,17 @@ def test_fds_by_kind_and_tcp_by_state_and_peer(recorded: tuple[SampleReader, Sam
     assert delta(metrics.fds_of_kind("file").name) == FILES + 1  # + the temp file held open
     assert delta(metrics.fds_of_kind("socket").name) == sockets
     assert _last(big, metrics.TMP_FDS.name) == 1
-    assert delta(metrics.tcp_by_state("ESTABLISHED").name) == sockets
+    # Whether the collector's inspector session was up at the first TCP sample is a race: it
+    # is left out of the comparison.
+    established, inspector = metrics.tcp_by_state("ESTABLISHED").name, metrics.tcp_by_peer("inspector").name
+    assert delta(established) - delta(inspector) == sockets
     assert _last(big, metrics.tcp_by_peer("inbound").name) == SELF_CONNECTIONS
     assert _last(big, metrics.tcp_by_peer("redis").name) == REDIS_CONNECTIONS
     assert _last(big, metrics.TCP_CLOSE_WAIT.name) == 0
+    # The collector's own inspector session is named apart; the client ends of the holder's
+    # connections to itself go to no named upstream.
+    assert _last(big, inspector) in (0, 1)
+    assert _last(big, metrics.tcp_by_peer("other").name) == SELF_CONNECTIONS
 
 
 def test_timers_and_loop_delay(recorded: tuple[SampleReader, SampleReader]) -> None:
@@ -173,10 +182,11 @@ def test_timers_and_loop_delay(recorded: tuple[SampleReader, SampleReader]) -> N
     small_timeouts = small.series(metrics.node_resource("Timeout").name)
     baseline = small_timeouts.values[-1] if small_timeouts else 0.0
     assert timeouts - baseline == TIMERS + 1  # + the loop blocker
+    # Every sample interval holds several 30 ms blocks, so every p99 is at least one block.
+    # (No upper bound, nor one on the idle holder: a busy shared machine stalls any loop.)
     p99 = big.series(metrics.NODE_LOOP_DELAY_P99.name)
-    assert p99 is not None and max(p99.values) >= 0.8 * BLOCK_MS / 1000
-    small_p99 = small.series(metrics.NODE_LOOP_DELAY_P99.name)
-    assert small_p99 is None or max(small_p99.values) < 0.8 * BLOCK_MS / 1000
+    assert p99 is not None and min(p99.values) >= 0.8 * BLOCK_MS / 1000
+    assert statistics.median(p99.values) < 1.0  # seconds, not ms or ns
 
 
 def test_temp_files_and_redis(recorded: tuple[SampleReader, SampleReader]) -> None:
