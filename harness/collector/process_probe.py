@@ -17,7 +17,7 @@ import psutil
 
 from harness.collector import metrics
 from harness.collector.budget import Governor
-from harness.collector.procfs import FdKind, fd_census
+from harness.collector.procfs import FdKind, descendants, fd_census
 from harness.collector.store import Metric, Value
 
 CENSUS_CPU_SHARE = 0.003
@@ -50,7 +50,12 @@ class ProcessProbe:
 
     def _tree(self) -> tuple[list[psutil.Process], set[int]]:
         """The live tree and the pids seen for the first time (whose CPU % is not yet valid)."""
-        procs = [self._root, *self._root.children(recursive=True)]
+        pids = descendants(self._root.pid)
+        if pids is None:
+            procs = [self._root, *self._root.children(recursive=True)]
+        else:
+            found = (self._known.get(pid) or _process(pid) for pid in pids)
+            procs = [self._root, *(proc for proc in found if proc is not None)]
         fresh: dict[int, psutil.Process] = {}
         new_pids: set[int] = set()
         for proc in procs:
@@ -138,6 +143,13 @@ class ProcessProbe:
             pss += getattr(full, "pss", 0.0)
         self._detail.spent(time.thread_time() - started_cpu, started)
         return {metrics.USS: uss, metrics.PSS: pss}
+
+
+def _process(pid: int) -> psutil.Process | None:
+    try:
+        return psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return None
 
 
 def fd_count(pid: int) -> int:

@@ -123,3 +123,27 @@ def environ(pid: int) -> dict[str, str]:
         raw = handle.read()
     pairs = (item.decode(errors="replace").partition("=") for item in raw.split(b"\0") if item)
     return {key: value for key, _, value in pairs}
+
+
+def descendants(pid: int) -> list[int] | None:
+    """pid's descendants from /proc/PID/task/*/children (cheaper than psutil's scan of every
+    process on the machine); None where the kernel lacks that file."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except FileNotFoundError:
+            continue  # exited meanwhile
+        for task in tasks:
+            try:
+                with open(f"/proc/{current}/task/{task}/children", "rb") as handle:
+                    kids = [int(word) for word in handle.read().split()]
+            except FileNotFoundError:
+                if not os.path.exists(f"/proc/{current}/task/{task}"):
+                    continue  # the thread ended
+                return None
+            found.extend(kids)
+            pending.extend(kids)
+    return found
