@@ -86,11 +86,15 @@ def _tick_costs(attachment: Attachment, tmp: Path) -> None:
     tick_ms = _median_ms(collector.sampler.tick, 10)
     census_ms = _median_ms(lambda: fd_census(attachment.target_pid), 2)
     print(f"target: {psutil.Process(attachment.target_pid).num_fds()} fds, {SELF_CONNECTIONS * 2} of them sockets")
+    print(f"machine: {len(psutil.net_connections('tcp'))} TCP sockets in this network namespace (others' included)")
     print(f"inline tick (process + self probes + store), median: {tick_ms:8.2f} ms")
     print(
         f"  baseline memory_info(), median:                 {baseline_ms:8.3f} ms (tick = {tick_ms / baseline_ms:.0f}x)"
     )
     print(f"  fd census by kind (readlink per fd), median:    {census_ms:8.2f} ms (spaced to <= 0.3 % of a core)")
+    target = psutil.Process(attachment.target_pid)
+    psutil_ms = _median_ms(lambda: (target.net_connections("tcp"), target.open_files()), 1)
+    print(f"  for scale, psutil net_connections()+open_files(): {psutil_ms:6.2f} ms")
     for slow in collector.sampler.slow:
         print(f"  slow probe {slow.name:6} median:                 {_median_ms(slow.probe.sample, 1):8.2f} ms")
     collector.stop()
