@@ -34,7 +34,7 @@ class TelegramState:
 
 
 STATE_KEY = web.AppKey("telegram_state", TelegramState)
-Method = Callable[[web.Request, dict[str, Any]], Awaitable[web.Response]]
+Method = Callable[[web.Request, dict[str, Any], TelegramState], Awaitable[web.Response]]
 
 
 def _bad(request: web.Request, description: str) -> web.Response:
@@ -44,8 +44,8 @@ def _bad(request: web.Request, description: str) -> web.Response:
 
 async def _params(request: web.Request) -> dict[str, Any] | None:
     """Query plus body parameters; None when the body claims JSON or form and does not parse."""
-    params: dict[str, Any] = dict(request.query)
-    if not request.can_read_body:
+    params: dict[str, Any] = dict(request.query) if request.query_string else {}
+    if not request.body_exists:
         return params
     content_type = request.content_type
     if content_type == "application/x-www-form-urlencoded":
@@ -68,7 +68,7 @@ def _reply_to(params: dict[str, Any]) -> Any:
     return params.get("reply_to_message_id") or (params.get("reply_parameters") or {}).get("message_id")
 
 
-async def send_message(request: web.Request, params: dict[str, Any]) -> web.Response:
+async def send_message(request: web.Request, params: dict[str, Any], state: TelegramState) -> web.Response:
     correlate(request, chat_id=params.get("chat_id"), reply_to=_reply_to(params))
     if params.get("chat_id") in (None, ""):
         return _bad(request, "chat_id is empty")
@@ -77,16 +77,15 @@ async def send_message(request: web.Request, params: dict[str, Any]) -> web.Resp
         return _bad(request, "message text is empty")
     if len(text) > MAX_TEXT_CHARS:
         return _bad(request, "message is too long")
-    state = request.app[STATE_KEY]
     return payloads.ok(payloads.message(state.new_message_id(), params["chat_id"], text=text))
 
 
-async def get_file(request: web.Request, params: dict[str, Any]) -> web.Response:
+async def get_file(request: web.Request, params: dict[str, Any], state: TelegramState) -> web.Response:
     file_id = params.get("file_id")
     correlate(request, file_id=file_id)
     if not isinstance(file_id, str) or not file_id.strip():
         return _bad(request, "invalid file_id")
-    size = request.app[STATE_KEY].config.file_bytes
+    size = state.config.file_bytes
     result = {
         "file_id": file_id,
         "file_unique_id": f"u{abs(hash(file_id)) % 10**10}",
@@ -96,7 +95,7 @@ async def get_file(request: web.Request, params: dict[str, Any]) -> web.Response
     return payloads.ok(result)
 
 
-async def answer_callback_query(request: web.Request, params: dict[str, Any]) -> web.Response:
+async def answer_callback_query(request: web.Request, params: dict[str, Any], state: TelegramState) -> web.Response:
     query_id = params.get("callback_query_id")
     correlate(request, callback_query_id=query_id)
     if query_id in (None, ""):
@@ -104,22 +103,22 @@ async def answer_callback_query(request: web.Request, params: dict[str, Any]) ->
     return payloads.ok(True)
 
 
-async def set_webhook(request: web.Request, params: dict[str, Any]) -> web.Response:
+async def set_webhook(request: web.Request, params: dict[str, Any], state: TelegramState) -> web.Response:
     url = params.get("url")
     if url is None:
         return _bad(request, "url is required")
-    request.app[STATE_KEY].webhook_url = str(url)
+    state.webhook_url = str(url)
     body = {"ok": True, "result": True, "description": "Webhook was set" if url else "Webhook is already deleted"}
     return web.json_response(body)
 
 
-async def get_webhook_info(request: web.Request, params: dict[str, Any]) -> web.Response:
-    url = request.app[STATE_KEY].webhook_url
+async def get_webhook_info(request: web.Request, params: dict[str, Any], state: TelegramState) -> web.Response:
+    url = state.webhook_url
     return payloads.ok({"url": url, "has_custom_certificate": False, "pending_update_count": 0})
 
 
-async def delete_webhook(request: web.Request, params: dict[str, Any]) -> web.Response:
-    request.app[STATE_KEY].webhook_url = ""
+async def delete_webhook(request: web.Request, params: dict[str, Any], state: TelegramState) -> web.Response:
+    state.webhook_url = ""
     return web.json_response({"ok": True, "result": True, "description": "Webhook was deleted"})
 
 
@@ -158,14 +157,16 @@ def _token_ok(request: web.Request) -> bool:
     return request.match_info["token"] == request.app[STATE_KEY].config.token
 
 
-def _method(handler: Method) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+def _method(state: TelegramState, handler: Method) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    token = state.config.token
+
     async def route(request: web.Request) -> web.StreamResponse:
-        if not _token_ok(request):
+        if request.match_info["token"] != token:
             return payloads.error(401, "Unauthorized")
         params = await _params(request)
         if params is None:
             return _bad(request, "can't parse request body as JSON")
-        return await handler(request, params)
+        return await handler(request, params, state)
 
     return route
 
@@ -197,9 +198,9 @@ METHODS: dict[str, Method] = {
 
 def create_app(config: TelegramConfig, env: MockEnv | None = None) -> web.Application:
     app = new_mock_app("telegram", payloads.error_shape, config.faults, env, MAX_UPLOAD_BYTES)
-    app[STATE_KEY] = TelegramState(config=config)
+    state = app[STATE_KEY] = TelegramState(config=config)
     for name, handler in METHODS.items():
-        add_route(app, "*", f"/bot{{token}}/{name}", _method(handler), name=name)
+        add_route(app, "*", f"/bot{{token}}/{name}", _method(state, handler), name=name)
     add_route(app, "POST", "/bot{token}/sendVoice", send_voice, "sendVoice")
     add_route(app, "GET", "/file/bot{token}/{path:.+}", download, "file")
     add_route(app, "*", "/{tail:.*}", not_found, "unknown")
