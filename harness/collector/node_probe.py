@@ -119,6 +119,8 @@ class NodeInspectorProbe:
             self._session = None
 
     def close(self) -> None:
+        if self._loop.is_running():
+            return  # its thread outlived the stop timeout; the process exit closes the socket
         self._loop.run_until_complete(self._disconnect())
         self._loop.close()
 
