@@ -1,6 +1,8 @@
 """Run every benchmark in turn and print its figures."""
 
-from benchmarks import collector_tick
+from benchmarks import collector_tick, mocks_memory, mocks_throughput
 
 if __name__ == "__main__":
     collector_tick.main()
+    mocks_throughput.main()
+    mocks_memory.main()
