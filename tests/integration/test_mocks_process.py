@@ -1,5 +1,12 @@
 """The mocks process, driven over real loopback HTTP."""
 
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import httpx
 
 from harness.mocks_launcher import MocksHandle
@@ -37,3 +44,49 @@ def test_cursor_runner_sync_result_echoes_id(mocks: MocksHandle) -> None:
 
 def test_mocks_stop_cleanly(mocks: MocksHandle) -> None:
     assert mocks.child.stop() == 0
+
+
+def test_soak_mocks_serve_prints_urls_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    config = tmp_path / "mocks.toml"
+    config.write_text('[cursor_runner]\nmode = "removed"\n', encoding="utf-8")
+    argv = [sys.executable, "-c", "from harness.cli import main; main()", "mocks", "serve", "--config", str(config)]
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        urls = {}
+        while len(urls) < 3:
+            name, url = child.stdout.readline().split()
+            urls[name] = url
+        gone = httpx.post(f"{urls['cursor_runner']}/cursor/iterate", json={"prompt": "p"})
+        assert gone.status_code == 404 and set(urls) == {"telegram", "elevenlabs", "cursor_runner"}
+    finally:
+        child.send_signal(signal.SIGINT)
+        code = child.wait(timeout=10)
+    assert code == 0
+
+
+def test_bad_mocks_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "mocks.json"
+    config.write_text('{"telegram": {"faults": [{"kind": "explode"}]}}', encoding="utf-8")
+    for argv in (
+        [sys.executable, "-m", "mocks", "--config", str(config)],
+        [sys.executable, "-c", "from harness.cli import main; main()", "mocks", "serve", "--config", str(config)],
+    ):
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+        assert done.returncode == 2 and "telegram.faults.0.kind" in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_asyncio_loop_serves_too(tmp_path: Path) -> None:
+    ready = tmp_path / "ready.json"
+    child = subprocess.Popen([sys.executable, "-m", "mocks", "--loop", "asyncio", "--ready-file", str(ready)])
+    try:
+        deadline = time.monotonic() + 20
+        while not ready.exists():
+            assert time.monotonic() < deadline and child.poll() is None
+            time.sleep(0.05)
+        urls = json.loads(ready.read_text())
+        assert httpx.get(f"{urls['cursor_runner']}/health").json()["status"] == "ok"
+    finally:
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=10) == 0
