@@ -10,7 +10,12 @@ from typing import Annotated, NoReturn
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Load-and-soak runs that find leaks.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Load-and-soak runs that find leaks.",
+)
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -55,6 +60,30 @@ def run(
 
 
 @app.command()
+def collect(
+    pid: Annotated[int, typer.Option(help="pid of the running service to record")],
+    out: Annotated[Path, typer.Option(help="directory for samples.db, run.json and events")],
+    duration: Annotated[str | None, typer.Option(help="stop after this long, e.g. '10 min'")] = None,
+    interval: Annotated[str, typer.Option(help="sampling interval")] = "1 s",
+    inspector_url: Annotated[str | None, typer.Option(help="ws:// URL of the target's Node inspector")] = None,
+) -> None:
+    """Attach to a service that is already running and record only (until Ctrl-C or --duration)."""
+    from harness.collector.attach import CollectError, CollectRequest
+    from harness.collector.attach import collect as run_collect
+    from harness.units import UnitError, parse_duration_s
+
+    try:
+        duration_s = None if duration is None else parse_duration_s(duration)
+        request = CollectRequest(pid, out, duration_s, parse_duration_s(interval), inspector_url)
+        ticks = run_collect(request)
+    except UnitError as exc:
+        _fail(str(exc))
+    except CollectError as exc:
+        _fail(str(exc))
+    typer.echo(f"recorded {ticks} ticks in {out}")
+
+
+@app.command()
 def report(run_dir: Annotated[Path, typer.Argument(help="a results/<run> directory")]) -> None:
     """Recompute the verdict of a stored run (also one that was killed)."""
     from harness.report.judge import EXIT_CODES, ReportError, describe, judge_run
@@ -86,5 +115,33 @@ def compare(
     raise typer.Exit(1 if any(row.regressed for row in rows) else 0)
 
 
+mocks_app = typer.Typer(no_args_is_help=True, help="The mock upstreams on their own.")
+app.add_typer(mocks_app, name="mocks")
+
+
+@mocks_app.command("serve")
+def mocks_serve(
+    config: Annotated[Path | None, typer.Option(help="MocksConfig as JSON (or TOML): faults, sizes, modes")] = None,
+) -> None:
+    """Run the Telegram, ElevenLabs and cursor-runner mocks on 127.0.0.1 and print their URLs."""
+    from mocks.__main__ import MocksConfigError, load_config, serve_forever
+
+    try:
+        loaded = load_config(config)
+    except MocksConfigError as exc:
+        _fail(str(exc))
+    serve_forever(loaded)
+
+
 def main() -> None:
-    app()
+    """Entry point: a bug in soak is one line too, with the traceback one variable away."""
+    import os
+
+    if os.environ.get("SOAK_DEBUG"):
+        app()
+        return
+    try:
+        app(standalone_mode=True)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        typer.echo(f"soak: internal error: {type(exc).__name__}: {exc} (SOAK_DEBUG=1 shows the traceback)", err=True)
+        raise SystemExit(EXIT_USAGE) from None

@@ -15,6 +15,7 @@ from harness.units import (
     parse_size_per_request_bytes,
     parse_size_rate_bytes_per_s,
 )
+from mocks.config import CallbackFaults, FaultSpec, LatencySpec
 
 
 class ConfigError(Exception):
@@ -68,12 +69,32 @@ class RedisSection(_Strict):
 
 
 class CursorRunnerMock(_Strict):
-    mode: Literal["sync", "sync+callback", "ack+callback", "removed"] = "sync+callback"
+    mode: Literal["sync", "sync+callback", "ack+callback", "async", "removed"] = "sync+callback"
     latency_s: Seconds = Field(0.05, alias="latency", ge=0)
+    latency_distribution: LatencySpec | None = Field(None, description="replaces latency when set")
     callback_delay_s: Seconds = Field(0.05, alias="callback_delay", ge=0)
+    max_concurrent: int = Field(5, ge=1)
+    callback_faults: CallbackFaults = Field(default_factory=CallbackFaults)
+    faults: tuple[FaultSpec, ...] = ()
+
+
+class TelegramMock(_Strict):
+    file_size_bytes: Bytes = Field(21_034, alias="file_size", ge=0, description="OGG bytes per download")
+    faults: tuple[FaultSpec, ...] = ()
+
+
+class ElevenLabsMock(_Strict):
+    transcripts: dict[str, str] = Field(default_factory=dict, description="transcript by file id")
+    default_transcript: str = "list failing tests on main"
+    tts_size_bytes: Bytes = Field(32_000, alias="tts_size", ge=0, description="MP3 bytes per TTS answer")
+    faults: tuple[FaultSpec, ...] = ()
 
 
 class MocksSection(_Strict):
+    """Mock settings; faults are mocks.config.FaultSpec tables (windows in start_s/end_s of the run)."""
+
+    telegram: TelegramMock = Field(default_factory=TelegramMock)
+    elevenlabs: ElevenLabsMock = Field(default_factory=ElevenLabsMock)
     cursor_runner: CursorRunnerMock = Field(default_factory=CursorRunnerMock)
 
 
@@ -111,6 +132,7 @@ class Thresholds(_Strict):
     sockets_growth_max: float | None = None
     redis_clients_growth_max: float | None = None
     handles_growth_max: float | None = None
+    timers_growth_max: float | None = None
     tcp_close_wait_max: float | None = None
     temp_file_age_max_s: Seconds | None = Field(None, alias="temp_file_age_max", gt=0)
     loop_delay_p99_max_s: Seconds | None = Field(None, alias="loop_delay_p99_max", gt=0)
@@ -119,9 +141,43 @@ class Thresholds(_Strict):
     temp_files_residual_max: float | None = None
     recovery_window_s: Seconds = Field(5.0, alias="recovery_window", gt=0)
     listener_warnings_max: int | None = Field(None, ge=0)
+    egress_refused_max: int | None = Field(0, ge=0, description="judged when interception is active")
     error_ratio_max: float | None = Field(None, ge=0, le=1)
     latency_p95_max_s: Seconds | None = Field(None, alias="latency_p95_max", gt=0)
     significance: float = Field(0.05, gt=0, lt=1)
+
+
+class CollectorSection(_Strict):
+    """Cadences and budgets of the slow probes; the process sample runs every run.interval."""
+
+    memory_detail_every_s: Seconds = Field(10.0, alias="memory_detail_every", gt=0, description="USS/PSS")
+    tcp_every_s: Seconds = Field(5.0, alias="tcp_every", gt=0)
+    mocks_every_s: Seconds = Field(1.0, alias="mocks_every", gt=0)
+    tmp_every_s: Seconds = Field(2.0, alias="tmp_every", gt=0)
+    redis_every_s: Seconds = Field(5.0, alias="redis_every", gt=0)
+    redis_scan_budget_s: Seconds = Field(0.05, alias="redis_scan_budget", gt=0)
+    inspector: bool = True
+    inspector_every_s: Seconds = Field(5.0, alias="inspector_every", gt=0)
+    forced_gc_every_s: Seconds = Field(60.0, alias="forced_gc_every", ge=0, description="0 = never (peak runs)")
+    probe_budget_s: Seconds = Field(0.25, alias="probe_budget", gt=0)
+    probe_cpu_share: float = Field(0.002, gt=0, le=1, description="a slow probe costing more runs less often")
+    temp_patterns: list[str] = Field(default_factory=lambda: ["telegram_*", "elevenlabs_tts_*"])
+    redis_prefixes: list[str] = Field(default_factory=lambda: ["cursor_runner_callback:"])
+
+
+HostPort = Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")]
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+RedirectedMock = Literal["telegram", "elevenlabs"]
+_REAL_HOSTS: dict[RedirectedMock, str] = {"telegram": "api.telegram.org:443", "elevenlabs": "api.elevenlabs.io:443"}
+_BASE_URL_ENV: dict[RedirectedMock, str] = {"telegram": "TELEGRAM_API_BASE", "elevenlabs": "ELEVENLABS_API_BASE"}
+
+
+class InterceptionSection(_Strict):
+    """How the target's hard-coded upstream hostnames reach the mocks (TARGET-CONTRACT §2.2)."""
+
+    mode: Literal["node-preload", "proxy", "base-url"] = "node-preload"
+    hosts: dict[RedirectedMock, HostPort] = Field(default_factory=lambda: dict(_REAL_HOSTS))
+    base_url_env: dict[RedirectedMock, EnvName] = Field(default_factory=lambda: dict(_BASE_URL_ENV))
 
 
 class RunSpec(_Strict):
@@ -131,6 +187,8 @@ class RunSpec(_Strict):
     mocks: MocksSection = Field(default_factory=MocksSection)
     load: LoadSection = Field(default_factory=LoadSection)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    collector: CollectorSection = Field(default_factory=CollectorSection)
+    interception: InterceptionSection = Field(default_factory=InterceptionSection)
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -17,6 +17,8 @@ VERDICT = "verdict.json"
 
 def new_run_dir(results_dir: Path, name: str) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    # Absolute, because the target and its preload write here from their own working directory.
+    results_dir = results_dir.resolve()
     results_dir.mkdir(parents=True, exist_ok=True)
     for attempt in range(100):
         suffix = f"-{attempt}" if attempt else ""

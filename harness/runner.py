@@ -19,19 +19,18 @@ from typing import Any
 
 from harness import __version__
 from harness.analysis.model import Verdict
-from harness.collector.mock_probe import MockProbe
-from harness.collector.process_probe import ProcessProbe
-from harness.collector.sampler import Probe, Sampler
+from harness.collector.plan import Attachment, Collector
 from harness.collector.store import SampleWriter
 from harness.config import RunSpec
+from harness.interception import InterceptionPlan, epoch_of_monotonic
 from harness.load import start_locust
 from harness.mocks_launcher import start_mocks
 from harness.procs import Child, HarnessError, free_port
 from harness.redis_backend import start_redis
 from harness.report.judge import judge_run
-from harness.rundir import RUN_JSON, SAMPLES, EventLog, new_run_dir, write_json
-from harness.target import start_target
-from mocks.config import CursorRunnerConfig, MocksConfig, TelegramConfig
+from harness.rundir import EVENTS, RUN_JSON, SAMPLES, EventLog, new_run_dir, write_json
+from harness.target import inspector_url, start_target
+from mocks.config import CursorRunnerConfig, ElevenLabsConfig, MocksConfig, TelegramConfig, TlsFiles
 
 
 @dataclass(frozen=True)
@@ -48,16 +47,35 @@ def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
     raise Interrupted(signal.Signals(signum).name)
 
 
-def mocks_config(spec: RunSpec, target_port: int) -> MocksConfig:
+def mocks_config(spec: RunSpec, target_port: int, tls: dict[str, TlsFiles] | None = None) -> MocksConfig:
     cr = spec.mocks.cursor_runner
+    tls = tls or {}
+    tg, el = spec.mocks.telegram, spec.mocks.elevenlabs
     return MocksConfig(
-        telegram=TelegramConfig(token=spec.target.telegram_token),
+        telegram=TelegramConfig(
+            token=spec.target.telegram_token,
+            tls=tls.get("telegram"),
+            file_bytes=int(tg.file_size_bytes),
+            faults=tg.faults,
+        ),
+        elevenlabs=ElevenLabsConfig(
+            api_key=spec.target.elevenlabs_api_key,
+            tls=tls.get("elevenlabs"),
+            transcripts=el.transcripts,
+            default_transcript=el.default_transcript,
+            tts_bytes=int(el.tts_size_bytes),
+            faults=el.faults,
+        ),
         cursor_runner=CursorRunnerConfig(
             mode=cr.mode,
             latency_s=cr.latency_s,
+            latency=cr.latency_distribution,
             callback_delay_s=cr.callback_delay_s,
+            max_concurrent=cr.max_concurrent,
             callback_url=f"http://127.0.0.1:{target_port}/cursor-runner/callback",
             callback_secret=spec.target.callback_secret,
+            callback_faults=cr.callback_faults,
+            faults=cr.faults,
         ),
     )
 
@@ -97,27 +115,53 @@ class Run:
 
         self.phase("mocks")
         target_port = free_port()
-        mocks = start_mocks(mocks_config(spec, target_port).model_dump_json(), self.run_dir)
+        # The CA key lives apart from the target's TMPDIR (its temp files are measured) and goes with it.
+        tls_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-tls-")))
+        interception = InterceptionPlan.prepare(spec.interception, tls_dir)
+        mocks_json = mocks_config(spec, target_port, interception.mock_tls).model_dump_json()
+        mocks = start_mocks(mocks_json, self.run_dir, t0_monotonic=self.t0)
         stack.callback(self._stop, mocks.child)
         self.info["mocks"] = {"urls": mocks.urls, "pid": mocks.child.pid}
         self.save_info()
+        redirect = interception.activate(mocks.urls, self.run_dir, self.run_dir / EVENTS, epoch_of_monotonic(self.t0))
+        if redirect.proxy is not None:
+            stack.callback(self._stop, redirect.proxy)
+        self.info["interception"] = redirect.record
         upstreams = {
             "REDIS_URL": redis.url,
             "CURSOR_RUNNER_URL": mocks.urls["cursor_runner"],
-            "TELEGRAM_API_BASE": mocks.urls["telegram"],
             "REDIS_READY_CHECK": "0" if redis.backend.value == "fakeredis" else "1",
+            **redirect.env,
         }
 
         self.phase("target")
-        target = start_target(spec.target, upstreams, self.run_dir, tmp_dir, port=target_port)
+        inspect = spec.collector.inspector
+        target = start_target(
+            spec.target,
+            upstreams,
+            self.run_dir,
+            tmp_dir,
+            port=target_port,
+            inspect=inspect,
+            node_options=redirect.node_options,
+        )
         stack.callback(self._stop, target.child, spec.target.stop_timeout_s)
         self.info["target"] = {"pid": target.child.pid, "url": target.base_url}
+        self.info["interception"]["preload_pids"] = interception.confirm_loaded(self.run_dir)
         self.save_info()
 
         writer = SampleWriter(self.run_dir / SAMPLES)
         stack.callback(writer.close)
-        probes: list[Probe] = [ProcessProbe(target.child.pid), MockProbe(mocks.urls)]
-        sampler = Sampler(writer, probes, spec.run.interval_s, self.t0)
+        attachment = Attachment(
+            target_pid=target.child.pid,
+            tmp_dir=str(tmp_dir),
+            mock_urls=mocks.urls,
+            redis_url=redis.url,
+            inbound_ports=frozenset({target.port}),
+            inspector_url=inspector_url(self.run_dir / "target.log") if inspect else None,
+        )
+        self.info["collector"] = {"inspector_url": attachment.inspector_url}
+        sampler = Collector(writer, attachment, spec.collector, spec.run.interval_s, self.t0)
         sampler.start()
         stack.callback(sampler.stop)
 
@@ -128,6 +172,7 @@ class Run:
         locust = start_locust(spec.load, target.base_url, spec.run.duration_s, self.run_dir, spec.target.webhook_secret)
         stack.callback(self._stop, locust)
         self.info["locust"] = {"pid": locust.pid}
+        sampler.watch("locust", locust.pid)
         self.save_info()
         self._wait_load(locust, target.child, sampler)
 
@@ -136,7 +181,7 @@ class Run:
         if sampler.error is not None:
             raise HarnessError(f"collector failed: {sampler.error}")
 
-    def _wait_load(self, locust: Child, target: Child, sampler: Sampler) -> None:
+    def _wait_load(self, locust: Child, target: Child, sampler: Collector) -> None:
         deadline = time.monotonic() + self.spec.run.duration_s + 30
         while locust.exit_code() is None:
             if time.monotonic() > deadline:

@@ -6,6 +6,7 @@ import numpy as np
 
 from harness.analysis.model import Check, Curve, Span, Status
 from harness.analysis.windows import window_medians, within
+from harness.units import format_bytes
 
 
 def _status(figure: float, limit: float) -> Status:
@@ -17,7 +18,12 @@ def peak(name: str, curve: Curve, span: Span, limit: float, unit: str) -> Check:
     if values.size == 0:
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, "no samples in the span")
     top = float(values.max())
-    return Check(name, _status(top, limit), top, limit, unit, span, f"peak {top:.4g} {unit}, limit {limit:.4g}")
+    detail = f"peak {_amount(top, unit)}, limit {_amount(limit, unit)}"
+    return Check(name, _status(top, limit), top, limit, unit, span, detail)
+
+
+def _amount(value: float, unit: str) -> str:
+    return format_bytes(value) if unit == "B" else f"{value:.4g} {unit}"
 
 
 def growth(name: str, curve: Curve, span: Span, limit: float, *, window_s: float, unit: str) -> Check:

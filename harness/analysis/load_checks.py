@@ -6,6 +6,7 @@ from harness.analysis.model import Check, RunData, Status
 from harness.config import Thresholds
 
 LISTENER_WARNING = "MaxListenersExceededWarning"
+EGRESS_REFUSED = "egress_refused"
 
 
 def error_ratio(data: RunData, limits: Thresholds) -> Check | None:
@@ -40,4 +41,14 @@ def listener_warnings(data: RunData, limits: Thresholds) -> Check | None:
     return Check("listener_warnings", status, float(seen), float(limit), "lines", None, detail)
 
 
-LOAD_CHECKS = (error_ratio, latency_p95, listener_warnings)
+def egress_refused(data: RunData, limits: Thresholds) -> Check | None:
+    """The target tried to reach a host off the machine: a new dependency or a missed redirect."""
+    if limits.egress_refused_max is None or EGRESS_REFUSED not in data.log_counts:
+        return None
+    seen, limit = data.log_counts[EGRESS_REFUSED], limits.egress_refused_max
+    status = Status.PASS if seen <= limit else Status.FAIL
+    detail = f"{seen} connections off the machine refused by the egress guard (events.jsonl), limit {limit}"
+    return Check("egress_refused", status, float(seen), float(limit), "connections", None, detail)
+
+
+LOAD_CHECKS = (error_ratio, latency_p95, listener_warnings, egress_refused)

@@ -20,6 +20,7 @@ FDS = "target.fds"
 SOCKETS = "target.fds.socket"
 ALIVE = "target.alive"
 REQUESTS = "mocks.requests_total"
+UPDATES = "load.updates_total"  # built from Locust's history, not sampled by the collector
 HEAP_AFTER_GC = "node.heap_used_after_gc_bytes"
 HEAP = "node.heap_used_bytes"
 REDIS_TARGET_CLIENTS = "redis.target_clients"
@@ -28,6 +29,7 @@ CLOSE_WAIT = "target.tcp.close_wait"
 TMP_FILES = "tmp.files"
 TMP_OLDEST_AGE = "tmp.oldest_age_s"
 LOOP_DELAY_P99 = "node.loop_delay_p99_s"
+TIMERS = "node.active.Timeout"  # from getActiveResourcesInfo(), which, unlike handles, lists timers
 
 
 class Kind(Enum):
@@ -58,6 +60,7 @@ RULES = (
     Rule("sockets_growth", "sockets_growth_max", Kind.GROWTH, (SOCKETS,), "sockets"),
     Rule("redis_clients_growth", "redis_clients_growth_max", Kind.GROWTH, (REDIS_TARGET_CLIENTS,), "clients"),
     Rule("handles_growth", "handles_growth_max", Kind.GROWTH, (HANDLES,), "handles"),
+    Rule("timers_growth", "timers_growth_max", Kind.GROWTH, (TIMERS,), "timers"),
     Rule("tcp_close_wait", "tcp_close_wait_max", Kind.PEAK, (CLOSE_WAIT,), "sockets"),
     Rule("temp_file_age", "temp_file_age_max_s", Kind.PEAK, (TMP_OLDEST_AGE,), "s"),
     Rule("loop_delay_p99", "loop_delay_p99_max_s", Kind.PEAK, (LOOP_DELAY_P99,), "s"),
@@ -80,8 +83,10 @@ def evaluate_rule(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, l
         case Kind.SLOPE:
             return slope_per_hour(rule.check, curve, judged, limit, settings)
         case Kind.PER_REQUEST:
-            requests = data.curves.get(REQUESTS)
-            return slope_per_request(rule.check, curve, requests, judged, limit=limit, settings=settings)
+            # Per handled update when Locust's counts are there (load-independent), else per upstream call.
+            per, label = (UPDATES, "update") if UPDATES in data.curves else (REQUESTS, "upstream request")
+            counter = data.curves.get(per)
+            return slope_per_request(rule.check, curve, counter, judged, limit=limit, settings=settings, per=label)
         case Kind.PEAK:
             return peak(rule.check, curve, _whole_run(data), limit, rule.unit)
         case Kind.GROWTH:

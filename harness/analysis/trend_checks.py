@@ -77,7 +77,14 @@ def slope_per_hour(name: str, curve: Curve, span: Span, limit_per_s: float, sett
 
 
 def slope_per_request(
-    name: str, curve: Curve, requests: Curve | None, span: Span, *, limit: float, settings: TrendSettings
+    name: str,
+    curve: Curve,
+    requests: Curve | None,
+    span: Span,
+    *,
+    limit: float,
+    settings: TrendSettings,
+    per: str = "request",
 ) -> Check:
     """Slope of window medians against the requests handled by then: independent of load level."""
     if requests is None or len(requests.t_s) < 2:
@@ -90,6 +97,6 @@ def slope_per_request(
         return Check(name, Status.INCONCLUSIVE, None, limit, "B/req", span, "no requests handled")
 
     def describe(slope: float) -> str:
-        return f"{slope:.0f} B per upstream request (limit {limit:.0f}) over {int(np.ptp(handled))} requests"
+        return f"{slope:.0f} B per {per} (limit {limit:.0f}) over {int(np.ptp(handled))} of them"
 
     return trend_check(TrendInput(name, handled, medians, limit, "B/req", span, describe), settings.alpha)

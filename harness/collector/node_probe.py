@@ -125,6 +125,9 @@ class NodeInspectorProbe:
         self._loop.close()
 
 
+ALWAYS_RECORDED_RESOURCES = ("Timeout", "Immediate", "TCPSocketWrap", "FSReqCallback")
+
+
 def _snapshot_values(snap: dict[str, Any]) -> dict[Metric, Value]:
     values: dict[Metric, Value] = {
         metrics.NODE_INSPECTOR_UP: 1.0,
@@ -135,7 +138,9 @@ def _snapshot_values(snap: dict[str, Any]) -> dict[Metric, Value]:
         metrics.NODE_ACTIVE_HANDLES: float(snap["handles"]),
         metrics.NODE_ACTIVE_REQUESTS: float(snap["requests"]),
     }
-    for kind, count in snap["resources"].items():
+    # Kinds that leak must read 0 while absent, or a curve would start only once the leak does.
+    resources = {kind: 0 for kind in ALWAYS_RECORDED_RESOURCES} | snap["resources"]
+    for kind, count in resources.items():
         values[metrics.node_resource(str(kind))] = float(count)
     if snap["delayCount"] > 0:
         values[metrics.NODE_LOOP_DELAY_P50] = max(0.0, float(snap["p50"]) * _NS)

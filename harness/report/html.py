@@ -36,6 +36,7 @@ figure { margin: 1em 0; } figcaption { font-weight: 600; }
 <td>{{ "%.4g" | format(c.limit) }} {{ c.unit }}</td>
 <td>{{ "%.0f-%.0f" | format(c.span.start_s, c.span.end_s) if c.span else "-" }}</td><td>{{ c.detail }}</td></tr>
 {% endfor %}</table>
+{% if notes %}<ul class="notes">{% for note in notes %}<li>{{ note }}</li>{% endfor %}</ul>{% endif %}
 <p class="legend">{% for b in bands %}<span style="background: {{ b.colour }}40">{{ b.label }}</span>{% endfor %}</p>
 {% for chart in charts %}<figure><figcaption>{{ chart.name }} ({{ chart.unit }}, {{ chart.source }})</figcaption>
 {{ chart.svg | safe }}</figure>
@@ -46,7 +47,9 @@ figure { margin: 1em 0; } figcaption { font-weight: 600; }
 PHASE_COLOURS = {"baseline": "#9e9e9e", "warm-up": "#f4b400", "load": "#4285f4", "cool-down": "#0f9d58"}
 
 
-def render_html(run: str, verdict: Verdict, charts: Sequence[Chart], bands: Sequence[Band]) -> str:
+def render_html(
+    run: str, verdict: Verdict, charts: Sequence[Chart], bands: Sequence[Band], notes: Sequence[str] = ()
+) -> str:
     env = Environment(autoescape=select_autoescape(default=True))
     template = env.from_string(_TEMPLATE)
     ordered = sorted(verdict.checks, key=lambda c: c.status is not Status.FAIL)
@@ -54,4 +57,6 @@ def render_html(run: str, verdict: Verdict, charts: Sequence[Chart], bands: Sequ
         {"name": c.name, "unit": c.unit, "source": c.source, "svg": line_chart(c.t_s, c.values, bands, c.unit)}
         for c in charts
     ]
-    return template.render(run=run, status=verdict.status.value, checks=ordered, charts=rendered, bands=bands)
+    return template.render(
+        run=run, status=verdict.status.value, checks=ordered, charts=rendered, bands=bands, notes=notes
+    )

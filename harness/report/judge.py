@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.analysis.model import RunData, Status, Verdict
 from harness.analysis.verdict import judge
-from harness.collector.store import SampleReader, StoreError
+from harness.collector.store import Metric, SampleReader, StoreError
 from harness.config import ConfigError, RunSpec
+from harness.interception.notes import interception_notes
 from harness.report.html import PHASE_COLOURS, Chart, render_html
 from harness.report.junit import junit_xml
 from harness.report.rundata import read_run_data
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
-from harness.rundir import RUN_JSON, SAMPLES, VERDICT, write_json, write_text
+from harness.rundir import RUN_JSON, SAMPLES, VERDICT, read_events, write_json, write_text
 
 VERDICT_SCHEMA_VERSION = 1
 EXIT_CODES = {Status.PASS: 0, Status.FAIL: 1, Status.INCONCLUSIVE: 3}
@@ -25,15 +27,29 @@ class ReportError(Exception):
     """A run directory that cannot be judged; the message is one line."""
 
 
-def load_spec(run_dir: Path) -> RunSpec:
+def load_run_info(run_dir: Path) -> tuple[dict[str, Any], RunSpec]:
+    """run.json as written by the runner, and the spec inside it."""
     path = run_dir / RUN_JSON
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return RunSpec.model_validate(data["spec"])
+        info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return info, RunSpec.model_validate(info["spec"])
     except FileNotFoundError:
         raise ReportError(f"not a run directory (no {RUN_JSON}): {run_dir}") from None
     except (ValueError, KeyError, ConfigError) as exc:
         raise ReportError(f"{path}: unreadable run spec: {exc}") from None
+
+
+def collector_notes(reader: SampleReader) -> list[str]:
+    """How well the run was measured: tick lateness, and metrics that could not be measured."""
+    notes = []
+    lateness_s = reader.lateness_s()
+    if lateness_s:
+        ordered = sorted(lateness_s)
+        p99_s = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+        notes.append(f"collector: {len(ordered)} ticks, lateness p99 {p99_s * 1000:.1f} ms")
+    for name, reason in sorted(reader.unavailable().items()):
+        notes.append(f"not measured: {name} ({reason})")
+    return notes
 
 
 def _open(run_dir: Path) -> SampleReader:
@@ -58,30 +74,45 @@ def phase_bands(data: RunData, warmup_s: float) -> list[Band]:
 
 
 def _charts(data: RunData, reader: SampleReader) -> list[Chart]:
-    units = {metric.name: metric for metric in reader.metrics()}
-    return [
-        Chart(name, units[name].unit, units[name].source, curve.t_s, curve.values)
-        for name, curve in sorted(data.curves.items())
-    ]
+    catalogue = {metric.name: metric for metric in reader.metrics()}
+    # Curves analysis built itself (Locust's counts) are not in the store's catalogue.
+    derived = Metric("", "count", "locust")
+    charts = []
+    for name, curve in sorted(data.curves.items()):
+        metric = catalogue.get(name, derived)
+        charts.append(Chart(name, metric.unit, metric.source, curve.t_s, curve.values))
+    return charts
 
 
-def write_outputs(run_dir: Path, verdict: Verdict, reader: SampleReader, data: RunData, warmup_s: float) -> None:
+@dataclass(frozen=True)
+class Judged:
+    """A verdict with what was judged and what a reader must know beside it."""
+
+    verdict: Verdict
+    data: RunData
+    notes: list[str]
+    warmup_s: float
+
+
+def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     """Everything a person or a CI system reads: verdict.json, junit.xml, summary.md, report.html."""
-    charts = _charts(data, reader)
+    verdict, notes = judged.verdict, judged.notes
+    charts = _charts(judged.data, reader)
     last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
-    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict))
+    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes))
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict))
-    bands = phase_bands(data, warmup_s)
-    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands))
+    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes))
+    bands = phase_bands(judged.data, judged.warmup_s)
+    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands, notes))
 
 
-def verdict_document(run_dir: Path, verdict: Verdict) -> dict[str, Any]:
+def verdict_document(run_dir: Path, verdict: Verdict, notes: list[str]) -> dict[str, Any]:
     return {
         "schema_version": VERDICT_SCHEMA_VERSION,
         "run": run_dir.name,
         "status": verdict.status.value,
         "exit_code": EXIT_CODES[verdict.status],
+        "notes": notes,
         "checks": [
             {
                 "name": check.name,
@@ -99,15 +130,16 @@ def verdict_document(run_dir: Path, verdict: Verdict) -> dict[str, Any]:
 
 def judge_run(run_dir: Path) -> Verdict:
     """Recompute the verdict from stored data and write every report file."""
-    spec = load_spec(run_dir)
+    info, spec = load_run_info(run_dir)
     reader = _open(run_dir)
     try:
         data = read_run_data(reader, run_dir)
-        verdict = judge(data, spec.thresholds)
-        write_outputs(run_dir, verdict, reader, data, spec.thresholds.warmup_s)
+        notes = interception_notes(info, read_events(run_dir)) + collector_notes(reader)
+        judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s)
+        write_outputs(run_dir, judged, reader)
     finally:
         reader.close()
-    return verdict
+    return judged.verdict
 
 
 def describe(verdict: Verdict) -> list[str]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.analysis.load_checks import LISTENER_WARNING
+from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
 from harness.analysis.model import Curve, RunData, Span
+from harness.analysis.rules import UPDATES
 from harness.collector.store import SampleReader
+from harness.report.locust_history import updates_curve
 from harness.report.locust_stats import read_load_stats
 from harness.rundir import read_events
 
@@ -51,8 +53,28 @@ def count_log_warnings(run_dir: Path) -> dict[str, int]:
     return {LISTENER_WARNING: seen}
 
 
+def count_egress_refusals(run_dir: Path) -> dict[str, int]:
+    """Refusals by the egress guard; absent when no guard was seen (no preload loaded, no refusal
+    from the proxy), so a run without a guard never reads as "nothing refused"."""
+    events = read_events(run_dir)
+    if not any(event.get("event") in {"preload_active", EGRESS_REFUSED} for event in events):
+        return {}
+    return {EGRESS_REFUSED: sum(event.get("event") == EGRESS_REFUSED for event in events)}
+
+
+def _wall_minus_run_s(run_dir: Path) -> float | None:
+    """Offset between wall-clock time and the run's clock, from any event that carries both."""
+    for event in read_events(run_dir):
+        if isinstance(event.get("time"), int | float) and isinstance(event.get("t_s"), int | float):
+            return float(event["time"]) - float(event["t_s"])
+    return None
+
+
 def read_run_data(reader: SampleReader, run_dir: Path) -> RunData:
     curves = read_all_curves(reader)
+    updates = updates_curve(run_dir, _wall_minus_run_s(run_dir))
+    if updates is not None:
+        curves[UPDATES] = updates
     last_tick_s = max((curve.t_s[-1] for curve in curves.values()), default=0.0)
     baseline, load, cooldown = phases(run_dir, last_tick_s)
     return RunData(
@@ -61,5 +83,5 @@ def read_run_data(reader: SampleReader, run_dir: Path) -> RunData:
         baseline=baseline,
         cooldown=cooldown,
         load_stats=read_load_stats(run_dir),
-        log_counts=count_log_warnings(run_dir),
+        log_counts=count_log_warnings(run_dir) | count_egress_refusals(run_dir),
     )

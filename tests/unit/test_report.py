@@ -47,3 +47,9 @@ def test_chart_maps_values_inside_the_plot_area() -> None:
     points = svg.split('points="')[1].split('"')[0].split()
     (x0, y0), (x1, y1) = (tuple(map(float, p.split(","))) for p in points)
     assert x0 < x1 and y0 > y1  # time runs right, higher values are drawn higher
+
+
+def test_notes_reach_summary_and_html() -> None:
+    notes = ["upstream interception: proxy", "egress guard refused 2 connection(s) off the machine"]
+    assert "- upstream interception: proxy" in summary_markdown("r", VERDICT, notes)
+    assert "egress guard refused 2" in render_html("r", VERDICT, [], [], notes)

@@ -15,7 +15,7 @@ def _curve(values: list[float]) -> Curve:
 
 def test_rule_metric_names_are_in_the_collector_catalogue() -> None:
     catalogue = {value.name for value in vars(metrics).values() if isinstance(value, metrics.Metric)}
-    catalogue |= {metrics.fds_of_kind("socket").name}
+    catalogue |= {metrics.fds_of_kind("socket").name, metrics.node_resource("Timeout").name}
     for rule in rules.RULES:
         for name in rule.metrics:
             assert name in catalogue, f"{rule.check} reads {name}, which the collector does not record"
@@ -51,3 +51,14 @@ def test_temp_files_left_after_cool_down_fail() -> None:
 def test_threshold_on_an_unrecorded_metric_is_inconclusive() -> None:
     check = next(c for c in judge(_run([1.0] * 90, [0.0] * 90), LIMITS).checks if c.name == "redis_clients_growth")
     assert check.status is Status.INCONCLUSIVE and "not recorded" in check.detail
+
+
+def test_egress_refusals_fail_only_when_a_guard_was_there() -> None:
+    from harness.analysis.model import RunData, Span
+
+    limits = Thresholds.model_validate({})
+    guarded = RunData(curves={}, load=Span(0, 10), log_counts={"egress_refused": 3})
+    unguarded = RunData(curves={}, load=Span(0, 10), log_counts={})
+    check = next(c for c in judge(guarded, limits).checks if c.name == "egress_refused")
+    assert check.status is Status.FAIL and check.figure == 3
+    assert all(c.name != "egress_refused" for c in judge(unguarded, limits).checks)
