@@ -106,6 +106,8 @@ def main(duration_s: float = 30.0) -> None:
         f"end {figures['rss_end_mib']:.1f} MiB, peak {figures['rss_peak_mib']:.1f} MiB; "
         f"slope after warm-up {figures['slope_kib_per_min']:+.1f} KiB/min"
     )
+    if duration_s < 300:
+        print("  (a short run's slope is mostly allocator warm-up; judge the 10-minute run: --duration-s 600)")
 
 
 if __name__ == "__main__":
