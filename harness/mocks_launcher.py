@@ -14,6 +14,8 @@ from mocks.config import MocksConfig
 
 # One compact JSON line per upstream request (and per callback sent), for attributing calls to updates.
 UPSTREAM_CALLS = "upstream-calls.jsonl"
+# Every mock's /__mock__/stats, one line per interval, written by the mocks process itself.
+MOCKS_STATS = "mocks.jsonl"
 
 
 @dataclass(frozen=True)
@@ -28,13 +30,15 @@ class MocksHandle:
 
 
 def with_run_files(config_json: str, run_dir: Path, t0_monotonic: float | None) -> str:
-    """Point the mocks at the run's correlation file and events log unless the config already does."""
+    """Point the mocks at the run's correlation file, events log and mocks.jsonl unless the config does."""
     config = MocksConfig.model_validate_json(config_json)
     update: dict[str, object] = {}
     if config.correlation_file is None:
         update["correlation_file"] = str(run_dir / UPSTREAM_CALLS)
     if config.events_file is None:
         update["events_file"] = str(run_dir / EVENTS)
+    if config.stats_file is None:
+        update["stats_file"] = str(run_dir / MOCKS_STATS)
     if config.t0_monotonic is None:
         update["t0_monotonic"] = t0_monotonic if t0_monotonic is not None else time.monotonic()
     return config.model_copy(update=update).model_dump_json()

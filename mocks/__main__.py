@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from mocks.common.app import MockEnv
 from mocks.common.serve import start_app
+from mocks.common.stats_log import log_stats, write_line
 from mocks.config import MocksConfig, TlsFiles
 from mocks.cursor_runner.app import create_app as create_cursor_runner
 from mocks.elevenlabs.app import create_app as create_elevenlabs
@@ -45,7 +46,15 @@ async def serve(config: MocksConfig, ready_file: Path | None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    by_name = {name: app for name, (app, _) in apps.items()}
+    stats_path = Path(config.stats_file) if config.stats_file else None
+    logger = None
+    if stats_path is not None:
+        logger = loop.create_task(log_stats(stats_path, by_name, env.t0_monotonic, config.stats_interval_s))
     await stop.wait()
+    if logger is not None and stats_path is not None:
+        logger.cancel()
+        write_line(stats_path, by_name, env.t0_monotonic)
     for runner in runners:
         await runner.cleanup()
 

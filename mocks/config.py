@@ -116,3 +116,5 @@ class MocksConfig(_Frozen):
     correlation_file: str | None = Field(None, description="JSONL, one compact record per request")
     events_file: str | None = Field(None, description="the run's events.jsonl, for fault windows")
     t0_monotonic: float | None = Field(None, description="the run's start on CLOCK_MONOTONIC")
+    stats_file: str | None = Field(None, description="mocks.jsonl: every mock's stats, one line per interval")
+    stats_interval_s: float = Field(5.0, gt=0)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from harness.mocks_launcher import MocksHandle
+from harness.mocks_launcher import MocksHandle, start_mocks
+from mocks.config import MocksConfig
 
 TOKEN = "123456:TEST-soak-token"
 
@@ -90,3 +91,18 @@ def test_asyncio_loop_serves_too(tmp_path: Path) -> None:
     finally:
         child.send_signal(signal.SIGTERM)
         assert child.wait(timeout=10) == 0
+
+
+def test_mocks_jsonl_gets_every_mocks_stats_per_interval(tmp_path: Path) -> None:
+    config = MocksConfig(stats_interval_s=0.2)
+    handle = start_mocks(config.model_dump_json(), tmp_path)
+    try:
+        httpx.get(f"{handle.urls['cursor_runner']}/health")
+        time.sleep(0.7)
+    finally:
+        assert handle.child.stop() == 0
+    lines = [json.loads(line) for line in (tmp_path / "mocks.jsonl").read_text().splitlines()]
+    assert len(lines) >= 3 and lines[-1]["t_s"] > lines[0]["t_s"]
+    last = lines[-1]
+    assert last["cursor_runner"]["requests_total"] == 1 and last["telegram"]["requests_total"] == 0
+    assert {"telegram", "elevenlabs", "cursor_runner"} <= set(last)
