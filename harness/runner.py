@@ -52,6 +52,7 @@ def mocks_config(spec: RunSpec, target_port: int, tls: dict[str, TlsFiles] | Non
     tls = tls or {}
     tg, el = spec.mocks.telegram, spec.mocks.elevenlabs
     return MocksConfig(
+        stats_interval_s=spec.run.interval_s,
         telegram=TelegramConfig(
             token=spec.target.telegram_token,
             tls=tls.get("telegram"),

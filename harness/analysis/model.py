@@ -66,6 +66,7 @@ class Check:
     unit: str
     span: Span | None
     detail: str
+    metric: str | None = None  # the recorded metric judged, for reports to chart it first
 
 
 @dataclass(frozen=True)

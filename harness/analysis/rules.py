@@ -7,7 +7,7 @@ never a silent pass.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum, auto
 
 from harness.analysis.level_checks import growth, peak, residual
@@ -110,10 +110,11 @@ def evaluate_rules(data: RunData, limits: Thresholds) -> list[Check]:
         limit = getattr(limits, rule.threshold)
         if limit is None:
             continue
-        curve = next((data.curves[name] for name in rule.metrics if name in data.curves), None)
-        if curve is None:
+        name = next((name for name in rule.metrics if name in data.curves), None)
+        if name is None:
             detail = f"not recorded in this run: {' or '.join(rule.metrics)}"
             checks.append(Check(rule.check, Status.INCONCLUSIVE, None, float(limit), rule.unit, None, detail))
             continue
-        checks.append(evaluate_rule(rule, curve, data, limits, float(limit)))
+        check = evaluate_rule(rule, data.curves[name], data, limits, float(limit))
+        checks.append(replace(check, metric=name))
     return checks

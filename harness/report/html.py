@@ -54,8 +54,7 @@ def render_html(
     template = env.from_string(_TEMPLATE)
     ordered = sorted(verdict.checks, key=lambda c: c.status is not Status.FAIL)
     rendered = [
-        {"name": c.name, "unit": c.unit, "source": c.source, "svg": line_chart(c.t_s, c.values, bands, c.unit)}
-        for c in charts
+        {"name": c.name, "unit": c.unit, "source": c.source, "svg": line_chart(c.t_s, c.values, bands)} for c in charts
     ]
     return template.render(
         run=run, status=verdict.status.value, checks=ordered, charts=rendered, bands=bands, notes=notes

@@ -73,12 +73,30 @@ def phase_bands(data: RunData, warmup_s: float) -> list[Band]:
     return bands
 
 
-def _charts(data: RunData, reader: SampleReader) -> list[Chart]:
+# Charts a reader looks for first; the collector's account of itself comes last.
+_SOURCE_ORDER = ("process", "node", "tcp", "tmp", "redis", "mocks", "locust", "self", "collector")
+
+
+def chart_order(data: RunData, verdict: Verdict, catalogue: dict[str, Metric]) -> list[str]:
+    """Metrics of failing checks, then of the other checks, then the rest by source."""
+    failing = [c.metric for c in verdict.checks if c.status is Status.FAIL and c.metric]
+    judged = [c.metric for c in verdict.checks if c.metric and c.metric not in failing]
+    first = [name for name in dict.fromkeys(failing + judged) if name in data.curves]
+
+    def rank(name: str) -> tuple[int, str]:
+        source = catalogue[name].source if name in catalogue else "locust"
+        return (_SOURCE_ORDER.index(source) if source in _SOURCE_ORDER else len(_SOURCE_ORDER), name)
+
+    return first + sorted((name for name in data.curves if name not in first), key=rank)
+
+
+def _charts(data: RunData, verdict: Verdict, reader: SampleReader) -> list[Chart]:
     catalogue = {metric.name: metric for metric in reader.metrics()}
     # Curves analysis built itself (Locust's counts) are not in the store's catalogue.
     derived = Metric("", "count", "locust")
     charts = []
-    for name, curve in sorted(data.curves.items()):
+    for name in chart_order(data, verdict, catalogue):
+        curve = data.curves[name]
         metric = catalogue.get(name, derived)
         charts.append(Chart(name, metric.unit, metric.source, curve.t_s, curve.values))
     return charts
@@ -97,7 +115,7 @@ class Judged:
 def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     """Everything a person or a CI system reads: verdict.json, junit.xml, summary.md, report.html."""
     verdict, notes = judged.verdict, judged.notes
-    charts = _charts(judged.data, reader)
+    charts = _charts(judged.data, verdict, reader)
     last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
     write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes))
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))

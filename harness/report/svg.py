@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from html import escape
 
 WIDTH, HEIGHT = 720, 180
-LEFT, RIGHT, TOP, BOTTOM = 70, 10, 10, 24
+LEFT, RIGHT, TOP, BOTTOM = 80, 10, 10, 24
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,10 @@ def _format(value: float) -> str:
     for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if magnitude >= size:
             return f"{value / size:.1f}{unit}"
-    return f"{value:.3g}"
+    return f"{value:.3g}" if magnitude >= 0.01 or value == 0 else f"{value:.1e}"
 
 
-def line_chart(t_s: Sequence[float], values: Sequence[float], bands: Sequence[Band], unit: str) -> str:
+def line_chart(t_s: Sequence[float], values: Sequence[float], bands: Sequence[Band]) -> str:
     if not t_s:
         return "<p>no samples</p>"
     t_low = min([t_s[0], *(band.start_s for band in bands)])
@@ -60,7 +60,7 @@ def line_chart(t_s: Sequence[float], values: Sequence[float], bands: Sequence[Ba
     parts += [
         f'<line x1="{LEFT}" y1="{axis_y}" x2="{WIDTH - RIGHT}" y2="{axis_y}" stroke="#555"/>',
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{axis_y}" stroke="#555"/>',
-        f'<text x="{LEFT - 4}" y="{TOP + 10}" text-anchor="end" font-size="11">{_format(v_high)} {escape(unit)}</text>',
+        f'<text x="{LEFT - 4}" y="{TOP + 10}" text-anchor="end" font-size="11">{_format(v_high)}</text>',
         f'<text x="{LEFT - 4}" y="{axis_y}" text-anchor="end" font-size="11">{_format(v_low)}</text>',
         f'<text x="{LEFT}" y="{HEIGHT - 6}" font-size="11">{t_low:.0f} s</text>',
         f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 6}" text-anchor="end" font-size="11">{t_high:.0f} s</text>',

@@ -43,7 +43,7 @@ def test_html_is_self_contained_escaped_and_charts_every_metric() -> None:
 
 
 def test_chart_maps_values_inside_the_plot_area() -> None:
-    svg = line_chart((0.0, 10.0), (100.0, 200.0), [], "B")
+    svg = line_chart((0.0, 10.0), (100.0, 200.0), [])
     points = svg.split('points="')[1].split('"')[0].split()
     (x0, y0), (x1, y1) = (tuple(map(float, p.split(","))) for p in points)
     assert x0 < x1 and y0 > y1  # time runs right, higher values are drawn higher
