@@ -22,14 +22,14 @@ from harness.analysis.model import Verdict
 from harness.collector.plan import Attachment, Collector
 from harness.collector.store import SampleWriter
 from harness.config import RunSpec
-from harness.interception import InterceptionPlan, epoch_of_monotonic
+from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
 from harness.load import start_locust
-from harness.mocks_launcher import start_mocks
+from harness.mocks_launcher import MocksHandle, start_mocks
 from harness.procs import Child, HarnessError, free_port
-from harness.redis_backend import start_redis
+from harness.redis_backend import RedisHandle, start_redis
 from harness.report.judge import judge_run
 from harness.rundir import EVENTS, RUN_JSON, SAMPLES, EventLog, new_run_dir, write_json
-from harness.target import inspector_url, start_target
+from harness.target import TargetHandle, inspector_url, start_target
 from mocks.config import CursorRunnerConfig, ElevenLabsConfig, MocksConfig, TelegramConfig, TlsFiles
 
 
@@ -107,65 +107,88 @@ class Run:
         print(f"soak: {name}", file=sys.stderr, flush=True)
 
     def execute(self, stack: contextlib.ExitStack) -> None:
-        spec = self.spec
+        # The CA key lives apart from the target's TMPDIR (its temp files are measured); both go with the run.
         tmp_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-tmp-")))
-        self.phase("redis")
-        redis = start_redis(spec.redis.backend, tmp_dir, self.run_dir / "redis.log")
-        stack.callback(self._stop, redis.child)
-        self.info["redis"] = {"backend": redis.backend.value, "port": redis.port, "pid": redis.child.pid}
-
-        self.phase("mocks")
-        target_port = free_port()
-        # The CA key lives apart from the target's TMPDIR (its temp files are measured) and goes with it.
         tls_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-tls-")))
-        interception = InterceptionPlan.prepare(spec.interception, tls_dir)
-        mocks_json = mocks_config(spec, target_port, interception.mock_tls).model_dump_json()
-        mocks = start_mocks(mocks_json, self.run_dir, t0_monotonic=self.t0)
-        stack.callback(self._stop, mocks.child)
-        self.info["mocks"] = {"urls": mocks.urls, "pid": mocks.child.pid}
-        self.save_info()
-        redirect = interception.activate(mocks.urls, self.run_dir, self.run_dir / EVENTS, epoch_of_monotonic(self.t0))
-        if redirect.proxy is not None:
-            stack.callback(self._stop, redirect.proxy)
-        self.info["interception"] = redirect.record
+        redis = self._start_redis(stack, tmp_dir)
+        target_port = free_port()
+        interception = InterceptionPlan.prepare(self.spec.interception, tls_dir)
+        mocks = self._start_mocks(stack, target_port, interception)
+        redirect = self._activate_interception(stack, interception, mocks)
         upstreams = {
             "REDIS_URL": redis.url,
             "CURSOR_RUNNER_URL": mocks.urls["cursor_runner"],
             "REDIS_READY_CHECK": "0" if redis.backend.value == "fakeredis" else "1",
             **redirect.env,
         }
-
-        self.phase("target")
-        inspect = spec.collector.inspector
-        target = start_target(
-            spec.target,
-            upstreams,
-            self.run_dir,
-            tmp_dir,
-            port=target_port,
-            inspect=inspect,
-            node_options=redirect.node_options,
-        )
-        stack.callback(self._stop, target.child, spec.target.stop_timeout_s)
-        self.info["target"] = {"pid": target.child.pid, "url": target.base_url}
+        target = self._start_target(stack, upstreams, tmp_dir, target_port, redirect.node_options)
         self.info["interception"]["preload_pids"] = interception.confirm_loaded(self.run_dir)
         self.save_info()
-
-        writer = SampleWriter(self.run_dir / SAMPLES)
-        stack.callback(writer.close)
         attachment = Attachment(
             target_pid=target.child.pid,
             tmp_dir=str(tmp_dir),
             mock_urls=mocks.urls,
             redis_url=redis.url,
             inbound_ports=frozenset({target.port}),
-            inspector_url=inspector_url(self.run_dir / "target.log") if inspect else None,
+            inspector_url=inspector_url(self.run_dir / "target.log") if self.spec.collector.inspector else None,
         )
+        sampler = self._start_collector(stack, attachment)
+        self._load_and_cool_down(stack, target, sampler)
+
+    def _start_redis(self, stack: contextlib.ExitStack, tmp_dir: Path) -> RedisHandle:
+        self.phase("redis")
+        redis = start_redis(self.spec.redis.backend, tmp_dir, self.run_dir / "redis.log")
+        stack.callback(self._stop, redis.child)
+        self.info["redis"] = {"backend": redis.backend.value, "port": redis.port, "pid": redis.child.pid}
+        return redis
+
+    def _start_mocks(self, stack: contextlib.ExitStack, target_port: int, plan: InterceptionPlan) -> MocksHandle:
+        self.phase("mocks")
+        mocks_json = mocks_config(self.spec, target_port, plan.mock_tls).model_dump_json()
+        mocks = start_mocks(mocks_json, self.run_dir, t0_monotonic=self.t0)
+        stack.callback(self._stop, mocks.child)
+        self.info["mocks"] = {"urls": mocks.urls, "pid": mocks.child.pid}
+        self.save_info()
+        return mocks
+
+    def _activate_interception(
+        self, stack: contextlib.ExitStack, plan: InterceptionPlan, mocks: MocksHandle
+    ) -> TargetInterception:
+        redirect = plan.activate(mocks.urls, self.run_dir, self.run_dir / EVENTS, epoch_of_monotonic(self.t0))
+        if redirect.proxy is not None:
+            stack.callback(self._stop, redirect.proxy)
+        self.info["interception"] = redirect.record
+        return redirect
+
+    def _start_target(
+        self,
+        stack: contextlib.ExitStack,
+        upstreams: dict[str, str],
+        tmp_dir: Path,
+        port: int,
+        node_options: tuple[str, ...],
+    ) -> TargetHandle:
+        self.phase("target")
+        spec = self.spec
+        inspect = spec.collector.inspector
+        target = start_target(
+            spec.target, upstreams, self.run_dir, tmp_dir, port=port, inspect=inspect, node_options=node_options
+        )
+        stack.callback(self._stop, target.child, spec.target.stop_timeout_s)
+        self.info["target"] = {"pid": target.child.pid, "url": target.base_url}
+        return target
+
+    def _start_collector(self, stack: contextlib.ExitStack, attachment: Attachment) -> Collector:
+        writer = SampleWriter(self.run_dir / SAMPLES)
+        stack.callback(writer.close)
         self.info["collector"] = {"inspector_url": attachment.inspector_url}
-        sampler = Collector(writer, attachment, spec.collector, spec.run.interval_s, self.t0)
+        sampler = Collector(writer, attachment, self.spec.collector, self.spec.run.interval_s, self.t0)
         sampler.start()
         stack.callback(sampler.stop)
+        return sampler
 
+    def _load_and_cool_down(self, stack: contextlib.ExitStack, target: TargetHandle, sampler: Collector) -> None:
+        spec = self.spec
         # Quiet samples before the load: the level that fds, sockets and temp files must return to.
         self.phase("baseline")
         time.sleep(spec.run.baseline_s)
@@ -176,7 +199,6 @@ class Run:
         sampler.watch("locust", locust.pid)
         self.save_info()
         self._wait_load(locust, target.child, sampler)
-
         self.phase("cooldown")
         time.sleep(spec.run.cooldown_s)
         if sampler.error is not None:

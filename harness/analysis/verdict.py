@@ -5,6 +5,7 @@ from __future__ import annotations
 from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
 from harness.analysis.model import Check, RunData, Verdict, overall
+from harness.analysis.reuse_checks import connection_reuse
 from harness.analysis.rules import ALIVE, evaluate_rules
 from harness.config import Thresholds
 
@@ -14,5 +15,6 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
     if ALIVE in data.curves:
         checks.append(always_alive(data.curves[ALIVE], data.load))
     checks.extend(evaluate_rules(data, limits))
+    checks.extend(connection_reuse(data, limits))
     checks.extend(check for check in (evaluate(data, limits) for evaluate in LOAD_CHECKS) if check is not None)
     return Verdict(status=overall(tuple(checks)), checks=tuple(checks))

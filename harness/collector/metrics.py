@@ -54,6 +54,19 @@ def mock_violations(upstream: str) -> Metric:
     return Metric(f"mocks.{upstream}.contract_violations", "count", "mocks")
 
 
+def mock_connections_opened(upstream: str) -> Metric:
+    """TCP connections that carried upstream requests, opened since the mock started."""
+    return Metric(f"mocks.{upstream}.connections_opened", "count", "mocks")
+
+
+def mock_connections_open(upstream: str) -> Metric:
+    return Metric(f"mocks.{upstream}.connections_open", "count", "mocks")
+
+
+def mock_in_flight(upstream: str) -> Metric:
+    return Metric(f"mocks.{upstream}.in_flight", "count", "mocks")
+
+
 def fds_of_kind(kind: str) -> Metric:
     return Metric(f"target.fds.{kind}", "count", "process")
 

@@ -33,6 +33,7 @@ class MockProbe:
             total += stats["requests_total"]
             values[metrics.mock_requests(upstream)] = float(stats["requests_total"])
             values[metrics.mock_violations(upstream)] = float(stats["contract_violations"])
+            values.update(_connection_values(upstream, stats))
         if values:
             values[metrics.MOCK_REQUESTS] = total
         return values
@@ -58,3 +59,17 @@ class MockProbe:
     def close(self) -> None:
         for connection in self._connections.values():
             connection.close()
+
+
+def _connection_values(upstream: str, stats: dict[str, Any]) -> dict[Metric, Value]:
+    """Connection reuse as the mock saw it (requests per connection tells pooling from a new
+    client per request); absent from mocks that do not account connections."""
+    connections = stats.get("connections") or {}
+    values: dict[Metric, Value] = {}
+    if "opened" in connections:
+        values[metrics.mock_connections_opened(upstream)] = float(connections["opened"])
+    if "open" in connections:
+        values[metrics.mock_connections_open(upstream)] = float(connections["open"])
+    if "in_flight" in stats:
+        values[metrics.mock_in_flight(upstream)] = float(stats["in_flight"])
+    return values

@@ -62,3 +62,25 @@ def test_egress_refusals_fail_only_when_a_guard_was_there() -> None:
     check = next(c for c in judge(guarded, limits).checks if c.name == "egress_refused")
     assert check.status is Status.FAIL and check.figure == 3
     assert all(c.name != "egress_refused" for c in judge(unguarded, limits).checks)
+
+
+def _reuse_run(requests_per_s: float, connections_per_s: float) -> RunData:
+    from harness.analysis.model import RunData, Span
+
+    t = list(range(60))
+    curves = {
+        "mocks.telegram.requests_total": Curve(tuple(map(float, t)), tuple(requests_per_s * x for x in t)),
+        "mocks.telegram.connections_opened": Curve(tuple(map(float, t)), tuple(connections_per_s * x for x in t)),
+        "mocks.elevenlabs.requests_total": Curve(tuple(map(float, t)), tuple(0.0 for _ in t)),
+    }
+    return RunData(curves=curves, load=Span(0, 59))
+
+
+def test_connection_reuse_tells_pooling_from_a_client_per_request() -> None:
+    limits = Thresholds.model_validate({"warmup": "10 s", "connection_reuse_min": 5})
+    pooled = {c.name: c for c in judge(_reuse_run(20, 0.1), limits).checks}
+    per_request = {c.name: c for c in judge(_reuse_run(20, 20), limits).checks}
+    assert pooled["connection_reuse.telegram"].status is Status.PASS
+    assert per_request["connection_reuse.telegram"].status is Status.FAIL
+    assert per_request["connection_reuse.telegram"].figure == 1.0
+    assert "connection_reuse.elevenlabs" not in pooled  # an upstream the scenario never called

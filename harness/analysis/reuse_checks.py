@@ -1,0 +1,51 @@
+"""Connection reuse at each mock (H1): requests per new connection over the judged span.
+
+A shared keep-alive agent carries many requests per connection; a new client per request opens
+one connection each, which no resource curve shows as clearly while the sockets still close.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from harness.analysis.model import Check, Curve, RunData, Span, Status
+from harness.analysis.windows import value_at
+from harness.config import Thresholds
+
+UPSTREAMS = ("telegram", "elevenlabs", "cursor_runner")
+MIN_REQUESTS = 20  # fewer requests than this say nothing about pooling
+
+
+def _delta(curve: Curve, span: Span) -> float:
+    ends = value_at(curve, np.asarray([span.start_s, span.end_s], dtype=float))
+    return float(ends[1] - ends[0])
+
+
+def _reuse(upstream: str, data: RunData, span: Span, limit: float) -> Check | None:
+    name = f"connection_reuse.{upstream}"
+    requests = data.curves.get(f"mocks.{upstream}.requests_total")
+    if requests is None:
+        return None  # that mock did not run
+    handled = _delta(requests, span)
+    if handled == 0:
+        return None  # the scenario does not use this upstream
+    opened_curve = data.curves.get(f"mocks.{upstream}.connections_opened")
+    if opened_curve is None or handled < MIN_REQUESTS:
+        why = "connections not recorded" if opened_curve is None else f"only {handled:.0f} requests"
+        return Check(name, Status.INCONCLUSIVE, None, limit, "req/conn", span, why)
+    opened = _delta(opened_curve, span)
+    per_connection = handled / max(opened, 1.0)
+    status = Status.PASS if per_connection >= limit else Status.FAIL
+    detail = (
+        f"{handled:.0f} requests over {opened:.0f} new connections = {per_connection:.1f} per connection, "
+        f"at least {limit:.0f} expected"
+    )
+    return Check(name, status, per_connection, limit, "req/conn", span, detail, f"mocks.{upstream}.connections_opened")
+
+
+def connection_reuse(data: RunData, limits: Thresholds) -> list[Check]:
+    if limits.connection_reuse_min is None:
+        return []
+    span = Span(data.load.start_s + limits.warmup_s, data.load.end_s)
+    checks = (_reuse(upstream, data, span, limits.connection_reuse_min) for upstream in UPSTREAMS)
+    return [check for check in checks if check is not None]
