@@ -47,5 +47,10 @@ def connection_reuse(data: RunData, limits: Thresholds) -> list[Check]:
     if limits.connection_reuse_min is None:
         return []
     span = Span(data.load.start_s + limits.warmup_s, data.load.end_s)
+    if span.end_s <= span.start_s:
+        detail = "the warm-up is as long as the load: nothing left to judge"
+        return [
+            Check("connection_reuse", Status.INCONCLUSIVE, None, limits.connection_reuse_min, "req/conn", span, detail)
+        ]
     checks = (_reuse(upstream, data, span, limits.connection_reuse_min) for upstream in UPSTREAMS)
     return [check for check in checks if check is not None]

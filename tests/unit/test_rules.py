@@ -84,3 +84,9 @@ def test_connection_reuse_tells_pooling_from_a_client_per_request() -> None:
     assert per_request["connection_reuse.telegram"].status is Status.FAIL
     assert per_request["connection_reuse.telegram"].figure == 1.0
     assert "connection_reuse.elevenlabs" not in pooled  # an upstream the scenario never called
+
+
+def test_connection_reuse_with_nothing_after_warm_up_is_inconclusive() -> None:
+    limits = Thresholds.model_validate({"warmup": "2 min", "connection_reuse_min": 5})
+    checks = judge(_reuse_run(20, 0.1), limits).checks
+    assert [c.status for c in checks if c.name.startswith("connection_reuse")] == [Status.INCONCLUSIVE]
