@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.config import ConfigError, load_profile
+from harness.procs import free_port
 from harness.runner import mocks_config
 
 PROFILE = """
@@ -42,7 +43,8 @@ callback_faults = { drop = 0.1 }
 def test_profile_mocks_tables_reach_the_mocks_config(tmp_path: Path) -> None:
     path = tmp_path / "faulty.toml"
     path.write_text(PROFILE, encoding="utf-8")
-    config = mocks_config(load_profile(path), target_port=4321)
+    target_port = free_port()  # only written into the callback URL; nothing listens on it here
+    config = mocks_config(load_profile(path), target_port=target_port)
     fault = config.telegram.faults[0]
     assert (fault.route, fault.status, fault.rate, fault.start_s, fault.end_s) == ("sendMessage", 503, 0.5, 600, 900)
     assert config.telegram.file_bytes == 2 * 1024 * 1024 and config.elevenlabs.tts_bytes == 64 * 1024
@@ -50,7 +52,7 @@ def test_profile_mocks_tables_reach_the_mocks_config(tmp_path: Path) -> None:
     cr = config.cursor_runner
     assert cr.mode == "async" and cr.max_concurrent == 3 and cr.callback_faults.drop == 0.1
     assert cr.latency is not None and cr.latency.median_s == 45
-    assert cr.callback_url == "http://127.0.0.1:4321/cursor-runner/callback"
+    assert cr.callback_url == f"http://127.0.0.1:{target_port}/cursor-runner/callback"
 
 
 def test_bad_fault_in_a_profile_is_a_config_error(tmp_path: Path) -> None:
