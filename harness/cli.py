@@ -36,7 +36,7 @@ def run(
     from harness.config import ConfigError, load_profile
     from harness.procs import HarnessError
     from harness.report.judge import EXIT_CODES, describe
-    from harness.runner import Interrupted, run_profile
+    from harness.runner import RunInterrupted, run_profile
 
     overrides: dict[str, dict[str, object]] = {"run": {}}
     if duration is not None:
@@ -50,8 +50,15 @@ def run(
         _fail(str(exc))
     except HarnessError as exc:
         _fail(f"{exc} (what was recorded is kept; `soak report RUN_DIR` judges it)")
-    except (Interrupted, KeyboardInterrupt):
+    except RunInterrupted as exc:
+        typer.echo(f"results: {exc.run_dir}")
+        if exc.verdict is not None:
+            typer.echo(f"verdict on what was recorded: {exc.verdict.status.value.upper()}")
+            for line in describe(exc.verdict):
+                typer.echo(line)
         _fail("interrupted; every started process was stopped", EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERRUPTED)
     typer.echo(f"results: {outcome.run_dir}")
     typer.echo(f"verdict: {outcome.verdict.status.value.upper()}")
     for line in describe(outcome.verdict):

@@ -27,7 +27,7 @@ from harness.load import start_locust
 from harness.mocks_launcher import MocksHandle, start_mocks
 from harness.procs import Child, HarnessError, free_port
 from harness.redis_backend import RedisHandle, start_redis
-from harness.report.judge import judge_run
+from harness.report.judge import ReportError, judge_run
 from harness.rundir import EVENTS, RUN_JSON, SAMPLES, EventLog, new_run_dir, write_json
 from harness.target import TargetHandle, inspector_url, start_target
 from mocks.config import CursorRunnerConfig, ElevenLabsConfig, MocksConfig, TelegramConfig, TlsFiles
@@ -224,17 +224,39 @@ class Run:
         self.events.emit("stopped", process=child.name, code=code)
 
 
+class RunInterrupted(Exception):
+    """The run was stopped by Ctrl-C or SIGTERM after cleanup; verdict judges what was recorded."""
+
+    def __init__(self, run_dir: Path, verdict: Verdict | None) -> None:
+        super().__init__(f"interrupted: {run_dir}")
+        self.run_dir = run_dir
+        self.verdict = verdict
+
+
+def _judge_what_was_recorded(run_dir: Path) -> Verdict | None:
+    try:
+        return judge_run(run_dir)
+    except ReportError:
+        return None  # stopped before the first sample
+
+
 def run_profile(spec: RunSpec, profile_path: Path) -> RunOutcome:
-    """Run a profile end to end; HarnessError or Interrupted propagate after cleanup."""
+    """Run a profile end to end. HarnessError propagates after cleanup; an interruption becomes
+    RunInterrupted, carrying the verdict on what was recorded until then."""
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     run = Run(spec, profile_path)
     print(f"soak: run directory {run.run_dir}", file=sys.stderr, flush=True)
+    interrupted = False
     try:
         with contextlib.ExitStack() as stack:
             run.execute(stack)
             run.phase("stop")
+    except (Interrupted, KeyboardInterrupt) as exc:
+        run.info["outcome"] = "interrupted"
+        run.info["error"] = str(exc) or type(exc).__name__
+        interrupted = True
     except BaseException as exc:
-        run.info["outcome"] = "interrupted" if isinstance(exc, Interrupted | KeyboardInterrupt) else "error"
+        run.info["outcome"] = "error"
         run.info["error"] = str(exc) or type(exc).__name__
         raise
     else:
@@ -243,4 +265,6 @@ def run_profile(spec: RunSpec, profile_path: Path) -> RunOutcome:
         run.info["ended_at"] = time.time()
         run.save_info()
         signal.signal(signal.SIGTERM, previous)
+    if interrupted:
+        raise RunInterrupted(run.run_dir, _judge_what_was_recorded(run.run_dir))
     return RunOutcome(run_dir=run.run_dir, verdict=judge_run(run.run_dir))

@@ -107,6 +107,7 @@ def test_interrupt_stops_every_process_and_keeps_the_data(tmp_path: Path, sig: s
     assert "Traceback" not in stderr
     assert_all_gone(started_pids(run_dir))
     assert json.loads((run_dir / "run.json").read_text())["outcome"] == "interrupted"
+    assert json.loads((run_dir / "verdict.json").read_text())["status"] in {"pass", "fail", "inconclusive"}
     report = soak("report", str(run_dir))
     assert report.returncode in (0, 1, 3) and "verdict:" in report.stdout
 
