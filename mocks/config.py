@@ -114,6 +114,8 @@ class MocksConfig(_Frozen):
     elevenlabs: ElevenLabsConfig = Field(default_factory=ElevenLabsConfig)
     cursor_runner: CursorRunnerConfig = Field(default_factory=CursorRunnerConfig)
     correlation_file: str | None = Field(None, description="JSONL, one compact record per request")
+    # About 100 bytes a record: the default caps the file near 500 MB, whatever the run's length.
+    correlation_max_records: int = Field(5_000_000, ge=0)
     events_file: str | None = Field(None, description="the run's events.jsonl, for fault windows")
     t0_monotonic: float | None = Field(None, description="the run's start on CLOCK_MONOTONIC")
     stats_file: str | None = Field(None, description="mocks.jsonl: every mock's stats, one line per interval")

@@ -40,6 +40,7 @@ class MockState:
             "connections": self.connections.snapshot(),
             "faults_runtime": len(self.faults.runtime),
             "correlation_records": self.correlation.written,
+            "correlation_dropped": self.correlation.dropped,
             **self.extra(),
         }
 

@@ -31,7 +31,8 @@ class MockEnv:
     @classmethod
     def from_config(cls, config: MocksConfig) -> MockEnv:
         t0 = config.t0_monotonic if config.t0_monotonic is not None else time.monotonic()
-        correlation = CorrelationLog(Path(config.correlation_file) if config.correlation_file else None)
+        path = Path(config.correlation_file) if config.correlation_file else None
+        correlation = CorrelationLog(path, config.correlation_max_records)
         events = EventWriter(Path(config.events_file) if config.events_file else None, t0)
         return cls(t0_monotonic=t0, correlation=correlation, events=events)
 

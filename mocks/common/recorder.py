@@ -14,10 +14,12 @@ MAX_BUFFERED_LINES = 10_000
 class CorrelationLog:
     """One compact line per upstream request, written in batches (flush() runs on a timer)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, max_records: int = 5_000_000) -> None:
         self._path = path
+        self._max_records = max_records
         self._records: list[dict[str, Any]] = []
         self.written = 0
+        self.dropped = 0  # past max_records: counted, not written, so the file stays bounded
 
     @property
     def enabled(self) -> bool:
@@ -25,6 +27,9 @@ class CorrelationLog:
 
     def add(self, record: dict[str, Any]) -> None:
         if self._path is None:
+            return
+        if self.written + len(self._records) >= self._max_records:
+            self.dropped += 1
             return
         # Serialised at flush time, off the request path.
         self._records.append(record)
