@@ -74,10 +74,6 @@ class Verdict:
     status: Status
     checks: tuple[Check, ...] = field(default_factory=tuple)
 
-    @property
-    def failed(self) -> tuple[Check, ...]:
-        return tuple(check for check in self.checks if check.status is Status.FAIL)
-
 
 def overall(checks: tuple[Check, ...]) -> Status:
     """Any fail fails; otherwise any inconclusive is inconclusive; no checks at all is inconclusive."""

@@ -151,8 +151,9 @@ def judge_run(run_dir: Path) -> Verdict:
     info, spec = load_run_info(run_dir)
     reader = _open(run_dir)
     try:
-        data = read_run_data(reader, run_dir)
-        notes = interception_notes(info, read_events(run_dir)) + collector_notes(reader)
+        events = read_events(run_dir)
+        data = read_run_data(reader, run_dir, events)
+        notes = interception_notes(info, events) + collector_notes(reader)
         judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s)
         write_outputs(run_dir, judged, reader)
     finally:

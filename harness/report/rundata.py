@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
 from harness.analysis.model import Curve, RunData, Span
@@ -10,7 +11,6 @@ from harness.analysis.rules import UPDATES
 from harness.collector.store import SampleReader
 from harness.report.locust_history import updates_curve
 from harness.report.locust_stats import read_load_stats
-from harness.rundir import read_events
 
 TARGET_LOG = "target.log"
 
@@ -24,17 +24,20 @@ def read_all_curves(reader: SampleReader) -> dict[str, Curve]:
     return curves
 
 
-def _phase_starts(run_dir: Path) -> dict[str, float]:
+Events = list[dict[str, Any]]
+
+
+def _phase_starts(events: Events) -> dict[str, float]:
     starts: dict[str, float] = {}
-    for event in read_events(run_dir):
+    for event in events:
         if event.get("event") == "phase" and isinstance(event.get("t_s"), int | float):
             starts.setdefault(str(event.get("phase")), float(event["t_s"]))
     return starts
 
 
-def phases(run_dir: Path, last_tick_s: float) -> tuple[Span | None, Span, Span | None]:
+def phases(events: Events, last_tick_s: float) -> tuple[Span | None, Span, Span | None]:
     """Baseline, load and cool-down spans; a run killed mid-load is judged up to its last tick."""
-    starts = _phase_starts(run_dir)
+    starts = _phase_starts(events)
     load_start_s = starts.get("load", 0.0)
     load_end_s = starts.get("cooldown", last_tick_s)
     baseline = Span(starts["baseline"], load_start_s) if "baseline" in starts else None
@@ -53,35 +56,35 @@ def count_log_warnings(run_dir: Path) -> dict[str, int]:
     return {LISTENER_WARNING: seen}
 
 
-def count_egress_refusals(run_dir: Path) -> dict[str, int]:
+def count_egress_refusals(events: Events) -> dict[str, int]:
     """Refusals by the egress guard; absent when no guard was seen (no preload loaded, no refusal
     from the proxy), so a run without a guard never reads as "nothing refused"."""
-    events = read_events(run_dir)
     if not any(event.get("event") in {"preload_active", EGRESS_REFUSED} for event in events):
         return {}
     return {EGRESS_REFUSED: sum(event.get("event") == EGRESS_REFUSED for event in events)}
 
 
-def _wall_minus_run_s(run_dir: Path) -> float | None:
+def _wall_minus_run_s(events: Events) -> float | None:
     """Offset between wall-clock time and the run's clock, from any event that carries both."""
-    for event in read_events(run_dir):
+    for event in events:
         if isinstance(event.get("time"), int | float) and isinstance(event.get("t_s"), int | float):
             return float(event["time"]) - float(event["t_s"])
     return None
 
 
-def read_run_data(reader: SampleReader, run_dir: Path) -> RunData:
+def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunData:
+    """events: the run's events.jsonl, read once by the caller (the notes use it too)."""
     curves = read_all_curves(reader)
-    updates = updates_curve(run_dir, _wall_minus_run_s(run_dir))
+    updates = updates_curve(run_dir, _wall_minus_run_s(events))
     if updates is not None:
         curves[UPDATES] = updates
     last_tick_s = max((curve.t_s[-1] for curve in curves.values()), default=0.0)
-    baseline, load, cooldown = phases(run_dir, last_tick_s)
+    baseline, load, cooldown = phases(events, last_tick_s)
     return RunData(
         curves=curves,
         load=load,
         baseline=baseline,
         cooldown=cooldown,
         load_stats=read_load_stats(run_dir),
-        log_counts=count_log_warnings(run_dir) | count_egress_refusals(run_dir),
+        log_counts=count_log_warnings(run_dir) | count_egress_refusals(events),
     )

@@ -72,8 +72,8 @@ def test_fakeredis_fallback_carries_the_text_flow(tmp_path: Path) -> None:
     run_dir = run_dir_of(result)
     info = json.loads((run_dir / "run.json").read_text())
     assert info["redis"]["backend"] == "fakeredis"
-    mocks_log = json.loads((run_dir / "verdict.json").read_text())
-    assert mocks_log["status"] in {"pass", "inconclusive"}, result.stdout
+    verdict = json.loads((run_dir / "verdict.json").read_text())
+    assert verdict["status"] in {"pass", "inconclusive"}, result.stdout
     # Every forwarded prompt came back by callback and was answered with sendMessage.
     from harness.collector.store import SampleReader
 

@@ -8,27 +8,25 @@ import os
 import shutil
 import urllib.request
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
-from harness.mocks_launcher import MocksHandle, start_mocks
 from harness.procs import free_port
-from harness.redis_backend import RedisHandle, start_redis
-from mocks.config import CursorRunnerConfig, ElevenLabsConfig, MocksConfig
+from mocks.config import ElevenLabsConfig, MocksConfig
 from tests.integration.test_reference_bot_support import (
     CALLBACK_SECRET,
-    Bot,
     Poster,
+    Stack,
     all_counts,
     callback_query_update,
+    cursor_runner_calling_back,
     delta,
     port_of,
+    running_stack,
     settle,
-    start_bot,
     tcp_to_port,
     text_update,
     voice_update,
@@ -42,36 +40,14 @@ EMPTY_FILE_ID = "AwACAgIAAxkDAAE-empty"
 TG, EL, CR = "telegram.", "elevenlabs.", "cursor_runner."
 
 
-@dataclass
-class Stack:
-    bot: Bot
-    mocks: MocksHandle
-    redis: RedisHandle
-
-
 def _start_stack(tmp_path: Path, cr_mode: str, bot_env: Mapping[str, str], latency_s: float = 0.01) -> Iterator[Stack]:
-    redis_handle = start_redis("redis-server", tmp_path, tmp_path / "redis.log")
     port = free_port()
     config = MocksConfig(
         elevenlabs=ElevenLabsConfig(transcripts={LOCAL_FILE_ID: "/status", EMPTY_FILE_ID: ""}),
-        cursor_runner=CursorRunnerConfig(
-            mode=cr_mode,  # type: ignore[arg-type]
-            latency_s=latency_s,
-            callback_delay_s=0.01,
-            callback_url=f"http://127.0.0.1:{port}/cursor-runner/callback",
-            callback_secret=CALLBACK_SECRET,
-        ),
+        cursor_runner=cursor_runner_calling_back(port, cr_mode, latency_s),
     )
-    mocks = start_mocks(config.model_dump_json(), tmp_path)
-    bot = None
-    try:
-        bot = start_bot(tmp_path, mocks.urls, redis_handle.url, bot_env, port=port)
-        yield Stack(bot=bot, mocks=mocks, redis=redis_handle)
-    finally:
-        if bot is not None:
-            bot.child.stop()
-        mocks.child.stop()
-        redis_handle.child.stop()
+    with running_stack(tmp_path, port, config, lambda _mocks: bot_env) as stack:
+        yield stack
 
 
 @pytest.fixture

@@ -12,16 +12,16 @@ import pytest
 
 from harness.config import InterceptionSection
 from harness.interception import InterceptionPlan
-from harness.mocks_launcher import start_mocks
+from harness.mocks_launcher import MocksHandle
 from harness.procs import free_port
-from harness.redis_backend import start_redis
-from mocks.config import CursorRunnerConfig, ElevenLabsConfig, MocksConfig, TelegramConfig
-from tests.integration.test_reference_bot import AUDIO_LOUD, FORWARD_LOUD, Stack, check_budget
+from mocks.config import ElevenLabsConfig, MocksConfig, TelegramConfig
+from tests.integration.test_reference_bot import AUDIO_LOUD, FORWARD_LOUD, check_budget
 from tests.integration.test_reference_bot_support import (
-    CALLBACK_SECRET,
     Poster,
+    Stack,
+    cursor_runner_calling_back,
     port_of,
-    start_bot,
+    running_stack,
     tcp_to_port,
     text_update,
     voice_update,
@@ -33,24 +33,16 @@ pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs node
 @pytest.fixture
 def preload_stack(tmp_path: Path) -> Iterator[Stack]:
     plan = InterceptionPlan.prepare(InterceptionSection(mode="node-preload"), tmp_path)
-    redis_handle = start_redis("redis-server", tmp_path, tmp_path / "redis.log")
     port = free_port()
     config = MocksConfig(
         telegram=TelegramConfig(tls=plan.mock_tls["telegram"]),
         elevenlabs=ElevenLabsConfig(tls=plan.mock_tls["elevenlabs"]),
-        cursor_runner=CursorRunnerConfig(
-            mode="sync+callback",
-            latency_s=0.01,
-            callback_delay_s=0.01,
-            callback_url=f"http://127.0.0.1:{port}/cursor-runner/callback",
-            callback_secret=CALLBACK_SECRET,
-        ),
+        cursor_runner=cursor_runner_calling_back(port),
     )
-    mocks = start_mocks(config.model_dump_json(), tmp_path)
-    bot = None
-    try:
+
+    def preload_env(mocks: MocksHandle) -> dict[str, str]:
         side = plan.activate(mocks.urls, tmp_path, tmp_path / "events.jsonl", time.time())
-        env = {
+        return {
             **side.env,
             "NODE_OPTIONS": " ".join(side.node_options),
             # Blank overrides: the bot falls back to the real, hard-coded hostnames.
@@ -59,13 +51,9 @@ def preload_stack(tmp_path: Path) -> Iterator[Stack]:
             "BOT_DEBUG": "1",
             "BOT_ALLOW_AUDIO_OUTPUT": "1",
         }
-        bot = start_bot(tmp_path, mocks.urls, redis_handle.url, env, port=port)
-        yield Stack(bot=bot, mocks=mocks, redis=redis_handle)
-    finally:
-        if bot is not None:
-            bot.child.stop()
-        mocks.child.stop()
-        redis_handle.child.stop()
+
+    with running_stack(tmp_path, port, config, preload_env) as stack:
+        yield stack
 
 
 def test_text_and_voice_reach_the_tls_mocks_through_the_preload(preload_stack: Stack) -> None:

@@ -8,7 +8,8 @@ import json
 import os
 import time
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,11 @@ from typing import Any
 import psutil
 import redis
 
+from harness.mocks_launcher import MocksHandle, start_mocks
 from harness.procs import Child, free_port, start_child, wait_until
+from harness.redis_backend import RedisHandle, start_redis
 from harness.target import health_ok
+from mocks.config import CursorRunnerConfig, MocksConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_DIR = ROOT / "examples" / "reference-bot"
@@ -81,6 +85,42 @@ def start_bot(
         child.stop()
         raise
     return Bot(child=child, port=port, tmp_dir=tmp_dir)
+
+
+@dataclass
+class Stack:
+    bot: Bot
+    mocks: MocksHandle
+    redis: RedisHandle
+
+
+def cursor_runner_calling_back(port: int, mode: str = "sync+callback", latency_s: float = 0.01) -> CursorRunnerConfig:
+    """The cursor-runner mock, its callbacks sent to a bot listening on port."""
+    return CursorRunnerConfig(
+        mode=mode,  # type: ignore[arg-type]
+        latency_s=latency_s,
+        callback_delay_s=0.01,
+        callback_url=f"http://127.0.0.1:{port}/cursor-runner/callback",
+        callback_secret=CALLBACK_SECRET,
+    )
+
+
+@contextmanager
+def running_stack(
+    tmp_path: Path, port: int, config: MocksConfig, bot_env_for: Callable[[MocksHandle], Mapping[str, str]]
+) -> Iterator[Stack]:
+    """Redis, the mocks and the bot on port (env from the running mocks), stopped in reverse order."""
+    redis_handle = start_redis("redis-server", tmp_path, tmp_path / "redis.log")
+    mocks = start_mocks(config.model_dump_json(), tmp_path)
+    bot = None
+    try:
+        bot = start_bot(tmp_path, mocks.urls, redis_handle.url, bot_env_for(mocks), port=port)
+        yield Stack(bot=bot, mocks=mocks, redis=redis_handle)
+    finally:
+        if bot is not None:
+            bot.child.stop()
+        mocks.child.stop()
+        redis_handle.child.stop()
 
 
 class Poster:
