@@ -79,7 +79,7 @@ def _mock_url(mock_urls: Mapping[str, str], key: str) -> str:
 def _common_env(tls: RunTls, blank: tuple[str, ...]) -> dict[str, str]:
     # Overrides whatever the developer's shell holds, so a run never depends on it.
     env = {name: "" for name in blank}
-    env.update({"NODE_EXTRA_CA_CERTS": str(tls.ca_cert_file), "SOAK_CA_FILE": str(tls.ca_cert_file)})
+    env["NODE_EXTRA_CA_CERTS"] = str(tls.ca_cert_file)
     return env
 
 
