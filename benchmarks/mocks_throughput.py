@@ -1,6 +1,8 @@
 """Throughput and latency of the Telegram mock's sendMessage (real handlers: validation, accounting,
 correlation record), each server pinned to one core and the load generator to the other, against a
-minimal Node http server and a bare aiohttp handler measured back to back in the same run.
+minimal Node http server and a bare aiohttp handler measured back to back in the same run. The mocks
+serve on their own httptools server (mocks/server/), under asyncio and under uvloop; to try another
+server, add a variant to _server_argv and variants().
 
 Targets (issue 4): >= 15,000 req/s keep-alive, >= 5,000 req/s with Connection: close, p99 < 5 ms at
 1,000 req/s, and >= 0.3x the Node server. The machine's 2 cores are shared, so figures are noisy.
@@ -140,9 +142,9 @@ def _closed(loadgen: Path, url: str, mode: str, concurrency: int) -> dict[str, A
 
 
 def variants() -> list[str]:
-    names = ["node http", "bare aiohttp", "mocks (aiohttp)"]
+    names = ["node http", "bare aiohttp", "mocks (asyncio)"]
     if importlib.util.find_spec("uvloop") is not None:
-        names += ["bare aiohttp+uvloop", "mocks (aiohttp+uvloop)"]
+        names += ["mocks (uvloop)"]
     return names
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
 from mocks.common.connections import ConnectionStats
@@ -14,8 +13,11 @@ from mocks.common.faults import ErrorShape, FaultTable
 from mocks.common.recorder import CorrelationLog, EventWriter
 from mocks.common.stats import RouteStats
 from mocks.config import FaultSpec
+from mocks.server.message import Request, Response, json_response
 
-ADMIN_PREFIX = "mock_admin"
+if TYPE_CHECKING:
+    from mocks.common.app import MockApp
+
 _FAULTS = TypeAdapter(tuple[FaultSpec, ...])
 
 
@@ -45,52 +47,43 @@ class MockState:
         }
 
 
-STATE_KEY = web.AppKey("mock_state", MockState)
+def violation(request: Request) -> None:
+    """Mark a request that breaks the upstream's API: counted against the service under test."""
+    request.violation = True
 
 
-def violation(request: web.Request) -> None:
-    """Count a request that breaks the upstream's API against the service under test."""
-    request.app[STATE_KEY].stats.contract_violations += 1
-    request["violation"] = True
-
-
-def correlate(request: web.Request, **keys: object) -> None:
+def correlate(request: Request, **keys: object) -> None:
     """Attach correlation keys (chat_id, reply_to, file_id, request_id...) to this request's record."""
-    request["corr"] = {k: v for k, v in keys.items() if v not in (None, "")}
+    request.corr = {k: v for k, v in keys.items() if v not in (None, "")}
 
 
-async def handle_stats(request: web.Request) -> web.Response:
-    return web.json_response(request.app[STATE_KEY].snapshot())
-
-
-async def handle_get_faults(request: web.Request) -> web.Response:
-    table = request.app[STATE_KEY].faults
+def _get_faults(state: MockState) -> Response:
+    table = state.faults
     dump = _FAULTS.dump_python
-    return web.json_response({"profile": dump(table.profile, mode="json"), "runtime": dump(table.runtime, mode="json")})
+    return json_response({"profile": dump(table.profile, mode="json"), "runtime": dump(table.runtime, mode="json")})
 
 
-async def handle_set_faults(request: web.Request) -> web.Response:
+def _set_faults(state: MockState, request: Request) -> Response:
     """Replace the run-time faults with the posted list ({"faults": [...]}); profile faults stay."""
-    state = request.app[STATE_KEY]
     try:
-        body = await request.json()
+        body = request.json()
         faults = _FAULTS.validate_python(body.get("faults", []) if isinstance(body, dict) else None)
     except (ValueError, ValidationError, AttributeError) as exc:
-        return web.json_response({"ok": False, "error": str(exc).splitlines()[0]}, status=400)
+        return json_response({"ok": False, "error": str(exc).splitlines()[0]}, status=400)
     state.faults.runtime = faults
     state.events.emit("mock_faults_set", upstream=state.upstream, faults=_FAULTS.dump_python(faults, mode="json"))
-    return web.json_response({"ok": True, "runtime": len(faults)})
+    return json_response({"ok": True, "runtime": len(faults)})
 
 
-async def handle_clear_faults(request: web.Request) -> web.Response:
-    state = request.app[STATE_KEY]
+def _clear_faults(state: MockState) -> Response:
     state.faults.runtime = ()
     state.events.emit("mock_faults_cleared", upstream=state.upstream)
-    return web.json_response({"ok": True, "runtime": 0})
+    return json_response({"ok": True, "runtime": 0})
 
 
-def add_admin_routes(app: web.Application) -> None:
-    app.router.add_get("/__mock__/stats", handle_stats, name=f"{ADMIN_PREFIX}_stats")
-    app.router.add_get("/__mock__/faults", handle_get_faults, name=f"{ADMIN_PREFIX}_faults_get")
-    app.router.add_post("/__mock__/faults", handle_set_faults, name=f"{ADMIN_PREFIX}_faults_set")
-    app.router.add_delete("/__mock__/faults", handle_clear_faults, name=f"{ADMIN_PREFIX}_faults_clear")
+def add_admin_routes(app: MockApp) -> None:
+    state = app.state
+    app.admin_route("GET", "/__mock__/stats", lambda request: json_response(state.snapshot()))
+    app.admin_route("GET", "/__mock__/faults", lambda request: _get_faults(state))
+    app.admin_route("POST", "/__mock__/faults", lambda request: _set_faults(state, request))
+    app.admin_route("DELETE", "/__mock__/faults", lambda request: _clear_faults(state))

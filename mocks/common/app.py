@@ -1,23 +1,23 @@
-"""Building a mock app: the accounting-and-faults middleware, admin routes, background ticker."""
+"""A mock upstream: its routes, the accounting and faults around them, admin routes, background ticker."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiohttp import web
-
-from mocks.common.admin import STATE_KEY, MockState, add_admin_routes
-from mocks.common.faults import ErrorShape, FaultTable, Handler, apply_faults, in_window
+from mocks.common.admin import MockState, add_admin_routes
+from mocks.common.faults import ErrorShape, FaultTable, apply_faults, in_window
 from mocks.common.recorder import CorrelationLog, EventWriter
 from mocks.config import FaultSpec, MocksConfig
+from mocks.server.connection import HttpConnection
+from mocks.server.message import Request, Response, json_response
+from mocks.server.routing import Handler, Route, Router
 
 TICK_S = 0.25
-# Status recorded when the handler never produced one (client gone, hang or reset fault).
-NO_ANSWER = 499
+Hook = Callable[[], Awaitable[None]]
 
 
 @dataclass
@@ -37,107 +37,131 @@ class MockEnv:
         return cls(t0_monotonic=t0, correlation=correlation, events=events)
 
 
-def add_route(app: web.Application, method: str, path: str, handler: Handler, name: str) -> None:
-    """Register a route whose requests are counted, timed, faulted and correlation-recorded.
+class MockApp:
+    """One upstream: what the server calls per connection and per request (see server.Application)."""
 
-    A wrapper per route rather than an aiohttp middleware: it skips the middleware chain and the
-    route-name lookup on every request, which the throughput benchmark showed to matter.
-    """
-    app.router.add_route(method, path, _accounted(app[STATE_KEY], name, handler), name=name)
+    def __init__(
+        self, upstream: str, shape: ErrorShape, faults: tuple[FaultSpec, ...], env: MockEnv | None, max_body_bytes: int
+    ) -> None:
+        env = env or MockEnv()
+        self.state = MockState(
+            upstream=upstream,
+            shape=shape,
+            faults=FaultTable(profile=faults, t0_monotonic=env.t0_monotonic),
+            correlation=env.correlation,
+            events=env.events or EventWriter(None, env.t0_monotonic),
+        )
+        self.max_body_bytes = max_body_bytes
+        self.router = Router()
+        self.on_start: list[Hook] = []
+        self.on_close: list[Hook] = []
+        self._live: set[HttpConnection] = set()
+        self._ticker: asyncio.Task[None] | None = None
+        self._windows_active: dict[int, bool] = {}
+        add_admin_routes(self)
 
+    def route(self, method: str, path: str, handler: Handler, name: str) -> None:
+        """An upstream route: its requests are counted, timed, faulted and correlation-recorded."""
+        self.router.add(method, path, Route(name, handler))
 
-def _accounted(state: MockState, route: str, handler: Handler) -> Handler:
-    async def accounted(request: web.Request) -> web.StreamResponse:
-        started_s = time.monotonic()
-        connection = state.connections.on_request(request.protocol)
+    def admin_route(self, method: str, path: str, handler: Handler) -> None:
+        self.router.add(method, path, Route("", handler, accounted=False))
+
+    # server.Application
+
+    def dispatch(self, request: Request) -> Response | Awaitable[Response]:
+        found = self.router.resolve(request.method, request.path)
+        if found is None:
+            return self.error(404, "Not Found")
+        route, request.match = found
+        if not route.accounted:
+            return route.handler(request)
+        state = self.state
+        request.route = route.name
+        request.started_s = time.monotonic()
+        request.connection_seq = state.connections.on_request(request.connection)
         state.stats.in_flight += 1
-        status = NO_ANSWER
-        try:
-            hits = None if state.faults.empty else state.faults.active(route)
-            if hits:
-                response = await apply_faults(request, handler, hits, state.faults, state.shape)
-            else:
-                response = await handler(request)
-            status = response.status
-            return response
-        except web.HTTPException as exc:
-            status = exc.status
-            raise
-        finally:
-            state.stats.in_flight -= 1
-            latency_s = time.monotonic() - started_s
-            state.stats.record(route, status, latency_s)
-            if state.correlation.enabled:
-                _correlation_record(
-                    request, state=state, route=route, status=status, latency_s=latency_s, connection=connection
-                )
+        hits = None if state.faults.empty else state.faults.active(route.name)
+        if hits:
+            return apply_faults(request, route.handler, hits, state.faults, state.shape)
+        return route.handler(request)
 
-    return accounted
+    def finished(self, request: Request, status: int) -> None:
+        if not request.route:
+            return
+        state = self.state
+        state.stats.in_flight -= 1
+        latency_s = time.monotonic() - request.started_s
+        state.stats.record(request.route, status, latency_s)
+        if request.violation:
+            state.stats.contract_violations += 1
+        if state.correlation.enabled:
+            _correlation_record(request, state, status, latency_s)
+
+    def error(self, status: int, description: str) -> Response:
+        return json_response(self.state.shape(status, description, None), status=status)
+
+    def connection_made(self, connection: HttpConnection) -> None:
+        self._live.add(connection)
+        self.state.connections.accepted_total += 1
+
+    def connection_lost(self, connection: HttpConnection) -> None:
+        self._live.discard(connection)
+        self.state.connections.on_lost(connection)
+
+    # lifecycle
+
+    async def start(self) -> None:
+        for hook in self.on_start:
+            await hook()
+        self._ticker = asyncio.get_running_loop().create_task(self._tick())
+
+    async def close(self) -> None:
+        """Stop the ticker, close every connection, run the close hooks, flush what is buffered."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+        for connection in list(self._live):
+            connection.close()
+        for hook in self.on_close:
+            await hook()
+        self._watch_windows()
+        self.state.correlation.flush()
+
+    async def _tick(self) -> None:
+        while True:
+            self._watch_windows()
+            self.state.correlation.flush()
+            await asyncio.sleep(TICK_S)
+
+    def _watch_windows(self) -> None:
+        """Log a fault window to events.jsonl when it opens and when it closes."""
+        state = self.state
+        elapsed_s = time.monotonic() - state.faults.t0_monotonic
+        for index, spec in enumerate(state.faults.profile):
+            if not spec.windowed:
+                continue
+            now_active = in_window(spec, elapsed_s)
+            if now_active != self._windows_active.get(index, False):
+                self._windows_active[index] = now_active
+                event = "fault_window_start" if now_active else "fault_window_end"
+                state.events.emit(event, upstream=state.upstream, **_describe(spec))
 
 
-def _correlation_record(
-    request: web.Request, *, state: MockState, route: str, status: int, latency_s: float, connection: int
-) -> None:
+def _correlation_record(request: Request, state: MockState, status: int, latency_s: float) -> None:
     record: dict[str, object] = {
         "t": round(time.time(), 3),
         "up": state.upstream,
-        "route": route,
+        "route": request.route,
         "status": status,
         "ms": round(latency_s * 1000.0, 2),
-        "conn": connection,
+        "conn": request.connection_seq,
     }
-    record.update(request.get("corr") or {})
-    if request.get("violation"):
+    if request.corr:
+        record.update(request.corr)
+    if request.violation:
         record["violation"] = True
     state.correlation.add(record)
 
 
-def _watch_windows(state: MockState, was_active: dict[int, bool]) -> None:
-    """Log a fault window to events.jsonl when it opens and when it closes."""
-    elapsed_s = time.monotonic() - state.faults.t0_monotonic
-    for index, spec in enumerate(state.faults.profile):
-        if not spec.windowed:
-            continue
-        now_active = in_window(spec, elapsed_s)
-        if now_active != was_active.get(index, False):
-            was_active[index] = now_active
-            event = "fault_window_start" if now_active else "fault_window_end"
-            state.events.emit(event, upstream=state.upstream, **_describe(spec))
-
-
 def _describe(spec: FaultSpec) -> dict[str, object]:
     return {"route": spec.route, "kind": spec.kind, "rate": spec.rate, "start_s": spec.start_s, "end_s": spec.end_s}
-
-
-async def _ticker(app: web.Application) -> AsyncIterator[None]:
-    state = app[STATE_KEY]
-    was_active: dict[int, bool] = {}
-
-    async def tick() -> None:
-        while True:
-            _watch_windows(state, was_active)
-            state.correlation.flush()
-            await asyncio.sleep(TICK_S)
-
-    task = asyncio.get_running_loop().create_task(tick())
-    yield
-    task.cancel()
-    _watch_windows(state, was_active)
-    state.correlation.flush()
-
-
-def new_mock_app(
-    upstream: str, shape: ErrorShape, faults: tuple[FaultSpec, ...], env: MockEnv | None, max_body_bytes: int
-) -> web.Application:
-    env = env or MockEnv()
-    app = web.Application(client_max_size=max_body_bytes)
-    app[STATE_KEY] = MockState(
-        upstream=upstream,
-        shape=shape,
-        faults=FaultTable(profile=faults, t0_monotonic=env.t0_monotonic),
-        correlation=env.correlation,
-        events=env.events or EventWriter(None, env.t0_monotonic),
-    )
-    add_admin_routes(app)
-    app.cleanup_ctx.append(_ticker)
-    return app

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
-
 # Requests-per-connection buckets by upper bound; the last bucket is open-ended.
 REUSE_BOUNDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 
@@ -20,7 +18,7 @@ class ConnectionStats:
     accepted_total: int = 0
     opened: int = 0
     requests: int = 0
-    # Key: the aiohttp protocol object of a live connection; value: [sequence number, requests].
+    # Key: the server's connection object of a live connection; value: [sequence number, requests].
     live: dict[object, list[int]] = field(default_factory=dict)
     closed_reuse: list[int] = field(default_factory=lambda: [0] * (len(REUSE_BOUNDS) + 1))
 
@@ -54,20 +52,3 @@ class ConnectionStats:
             "requests_per_connection": per_connection,
             "closed_by_requests": histogram,
         }
-
-
-def watch_server(server: web.Server, stats: ConnectionStats) -> None:
-    """Hook the aiohttp server's per-connection callbacks (one server serves all its listeners)."""
-    made, lost = server.connection_made, server.connection_lost
-
-    def connection_made(handler: Any, transport: Any) -> None:
-        stats.accepted_total += 1
-        made(handler, transport)
-
-    def connection_lost(handler: Any, exc: BaseException | None = None) -> None:
-        stats.on_lost(handler)
-        lost(handler, exc)
-
-    # Instance attributes shadow the methods: aiohttp calls them through the instance.
-    setattr(server, "connection_made", connection_made)  # noqa: B010
-    setattr(server, "connection_lost", connection_lost)  # noqa: B010

@@ -8,21 +8,18 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-import socket
-import struct
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
-
 from mocks.config import FaultSpec, LatencySpec
+from mocks.server.message import BodyWriter, Request, Response, json_response
+from mocks.server.routing import Handler
+from mocks.server.wire import NO_ANSWER
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Builds an upstream's own error payload: (status, description, retry_after_s or None) -> JSON.
 ErrorShape = Callable[[int, str, int | None], dict[str, Any]]
-HANG_POLL_S = 0.25
 
 
 def draw_latency_s(spec: LatencySpec, rng: random.Random) -> float:
@@ -67,78 +64,61 @@ class FaultTable:
 
 
 async def apply_faults(
-    request: web.Request, handler: Handler, hits: list[FaultSpec], table: FaultTable, shape: ErrorShape
-) -> web.StreamResponse:
+    request: Request, handler: Handler, hits: list[FaultSpec], table: FaultTable, shape: ErrorShape
+) -> Response:
     for spec in hits:
         if spec.kind == "latency":
             await asyncio.sleep(draw_latency_s(spec.latency, table.rng))
     terminal = next((spec for spec in hits if spec.kind != "latency"), None)
     if terminal is None:
-        return await handler(request)
+        return await answer_of(handler, request)
     return await _answer(request, handler, terminal, shape)
 
 
-async def _answer(request: web.Request, handler: Handler, spec: FaultSpec, shape: ErrorShape) -> web.StreamResponse:
+async def answer_of(handler: Handler, request: Request) -> Response:
+    """The handler's response, whether it answered at once or returned an awaitable."""
+    result = handler(request)
+    return result if isinstance(result, Response) else await result
+
+
+async def _answer(request: Request, handler: Handler, spec: FaultSpec, shape: ErrorShape) -> Response:
     if spec.kind in ("error", "rate_limit"):
         return _error(spec, shape)
     if spec.kind == "hang":
-        return await _hang(request)
+        # Never answer; the request ends when the client gives up, so no task outlives it.
+        await request.connection.disconnected()
+        return Response(status=NO_ANSWER)
     if spec.kind == "reset":
-        return _reset(request)
-    real = await handler(request)
-    return _malformed(real) if spec.kind == "malformed" else await _dribble(request, real, spec.dribble_bytes_per_s)
+        return Response(status=NO_ANSWER, reset=True)
+    real = await answer_of(handler, request)
+    return _malformed(real) if spec.kind == "malformed" else _dribble(real, spec.dribble_bytes_per_s)
 
 
-def _error(spec: FaultSpec, shape: ErrorShape) -> web.Response:
+def _error(spec: FaultSpec, shape: ErrorShape) -> Response:
     if spec.kind == "rate_limit":
         payload = shape(429, f"Too Many Requests: retry after {spec.retry_after_s}", spec.retry_after_s)
-        response = web.json_response(payload, status=429)
-        response.headers["Retry-After"] = str(spec.retry_after_s)
-        return response
+        return json_response(payload, status=429, headers=(("Retry-After", str(spec.retry_after_s)),))
     if spec.body is not None:
-        return web.Response(status=spec.status, text=spec.body, content_type="application/json")
-    return web.json_response(shape(spec.status, "Internal Server Error", None), status=spec.status)
+        return Response(status=spec.status, body=spec.body.encode())
+    return json_response(shape(spec.status, "Internal Server Error", None), status=spec.status)
 
 
-async def _hang(request: web.Request) -> web.StreamResponse:
-    """Never answer; give up only when the client has gone, so no task outlives its connection."""
-    while request.transport is not None and not request.transport.is_closing():
-        await asyncio.sleep(HANG_POLL_S)
-    return web.Response(status=499)
-
-
-def _reset(request: web.Request) -> web.StreamResponse:
-    """Send a TCP RST (linger 0, then abort) instead of an answer."""
-    transport = request.transport
-    if transport is not None:
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()
-    return web.Response(status=499)
-
-
-def _body_of(response: web.StreamResponse) -> bytes:
-    body = response.body if isinstance(response, web.Response) else None
-    return body if isinstance(body, bytes) else b""
-
-
-def _malformed(real: web.StreamResponse) -> web.Response:
+def _malformed(real: Response) -> Response:
     """The real status and content type, with a body cut in half (JSON that does not parse)."""
-    body = _body_of(real)
-    content_type = real.content_type or "application/json"
-    return web.Response(status=real.status, body=body[: max(1, len(body) // 2)], content_type=content_type)
+    body = real.body[: max(1, len(real.body) // 2)]
+    return Response(status=real.status, body=body, content_type=real.content_type, headers=real.headers)
 
 
-async def _dribble(request: web.Request, real: web.StreamResponse, bytes_per_s: float) -> web.StreamResponse:
+def _dribble(real: Response, bytes_per_s: float) -> Response:
     """The real answer, its body sent a few bytes at a time at bytes_per_s."""
-    body = _body_of(real)
-    response = web.StreamResponse(status=real.status, headers={"Content-Type": real.content_type})
-    response.content_length = len(body)
-    await response.prepare(request)
+    body = real.body
     chunk_bytes = max(1, int(bytes_per_s / 10))
-    for start in range(0, len(body), chunk_bytes):
-        await response.write(body[start : start + chunk_bytes])
-        await asyncio.sleep(chunk_bytes / bytes_per_s)
-    await response.write_eof()
-    return response
+
+    async def write(writer: BodyWriter) -> None:
+        for start in range(0, len(body), chunk_bytes):
+            await writer.write(body[start : start + chunk_bytes])
+            await asyncio.sleep(chunk_bytes / bytes_per_s)
+
+    return Response(
+        status=real.status, content_type=real.content_type, headers=real.headers, stream=write, content_length=len(body)
+    )

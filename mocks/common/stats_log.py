@@ -7,22 +7,20 @@ import json
 import time
 from pathlib import Path
 
-from aiohttp import web
-
-from mocks.common.admin import STATE_KEY
+from mocks.common.app import MockApp
 
 
-def write_line(path: Path, apps: dict[str, web.Application], t0_monotonic: float) -> None:
+def write_line(path: Path, apps: dict[str, MockApp], t0_monotonic: float) -> None:
     line = {
         "t_s": round(time.monotonic() - t0_monotonic, 3),
         "time": time.time(),
-        **{name: app[STATE_KEY].snapshot() for name, app in apps.items()},
+        **{name: app.state.snapshot() for name, app in apps.items()},
     }
     with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(line, separators=(",", ":")) + "\n")
 
 
-async def log_stats(path: Path, apps: dict[str, web.Application], t0_monotonic: float, interval_s: float) -> None:
+async def log_stats(path: Path, apps: dict[str, MockApp], t0_monotonic: float, interval_s: float) -> None:
     """Runs until cancelled; the caller writes a last line after stopping it."""
     while True:
         await asyncio.sleep(interval_s)

@@ -9,35 +9,33 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
-from mocks.common.admin import STATE_KEY as MOCK_STATE_KEY
 from mocks.common.admin import correlate
-from mocks.common.app import MockEnv, add_route, new_mock_app
+from mocks.common.app import MockApp, MockEnv
 from mocks.config import CursorRunnerConfig
 from mocks.cursor_runner import payloads
 from mocks.cursor_runner.jobs import Jobs
+from mocks.server.message import Request, Response, json_response
 
-JOBS_KEY = web.AppKey("cursor_runner_jobs", Jobs)
 MAX_BODY_BYTES = 100 * 1024
 CALLBACK_TIMEOUT_S = 30.0
 
 
-async def _read_job(request: web.Request) -> dict[str, Any] | None:
+def _read_job(request: Request) -> dict[str, Any] | None:
     try:
-        job = json.loads(await request.read() or b"{}")
+        job = json.loads(request.body or b"{}")
     except ValueError:
         return None
     return job if isinstance(job, dict) else None
 
 
-async def _accept(request: web.Request) -> tuple[dict[str, Any], str] | web.Response:
+def _accept(request: Request) -> tuple[dict[str, Any], str] | Response:
     """The job and its request id, or the 400 the real service gives for a job without a prompt."""
-    job = await _read_job(request)
+    job = _read_job(request)
     if job is None:
         return payloads.error(400, "Invalid JSON body")
     request_id = str(job.get("id") or f"cr-{secrets.token_hex(6)}")
@@ -57,89 +55,82 @@ async def _later_callback(jobs: Jobs, job: dict[str, Any], body: dict[str, Any])
     await jobs.callback(job, body)
 
 
-async def _sync(request: web.Request, execute: bool) -> web.StreamResponse:
-    jobs = request.app[JOBS_KEY]
-    if jobs.config.mode == "removed":
-        return payloads.route_not_found(request)
-    accepted = await _accept(request)
-    if isinstance(accepted, web.Response):
-        return accepted
-    job, request_id = accepted
-    if jobs.config.mode in ("ack+callback", "async"):
-        jobs.spawn(_run_then_call_back(jobs, job, request_id, execute))
-        return web.json_response(payloads.accepted(request_id))
+async def _run_now(jobs: Jobs, job: dict[str, Any], request_id: str, execute: bool) -> Response:
     duration_s = await jobs.run()
     body = payloads.result_body(request_id, job, duration_s, execute=execute)
     if jobs.config.mode == "sync+callback":
         jobs.spawn(_later_callback(jobs, job, body))
-    return web.json_response(body)
+    return json_response(body)
 
 
-async def _async(request: web.Request, execute: bool) -> web.StreamResponse:
-    jobs = request.app[JOBS_KEY]
-    accepted = await _accept(request)
-    if isinstance(accepted, web.Response):
-        return accepted
-    job, request_id = accepted
+def _acknowledged(jobs: Jobs, job: dict[str, Any], request_id: str, execute: bool) -> Response:
     jobs.spawn(_run_then_call_back(jobs, job, request_id, execute))
-    return web.json_response(payloads.accepted(request_id))
+    return json_response(payloads.accepted(request_id))
 
 
-async def iterate(request: web.Request) -> web.StreamResponse:
-    return await _sync(request, execute=False)
+def _sync_route(jobs: Jobs, execute: bool) -> Callable[[Request], Response | Awaitable[Response]]:
+    def sync(request: Request) -> Response | Awaitable[Response]:
+        if jobs.config.mode == "removed":
+            return payloads.route_not_found(request)
+        accepted = _accept(request)
+        if isinstance(accepted, Response):
+            return accepted
+        job, request_id = accepted
+        if jobs.config.mode in ("ack+callback", "async"):
+            return _acknowledged(jobs, job, request_id, execute)
+        return _run_now(jobs, job, request_id, execute)
+
+    return sync
 
 
-async def execute(request: web.Request) -> web.StreamResponse:
-    return await _sync(request, execute=True)
+def _async_route(jobs: Jobs, execute: bool) -> Callable[[Request], Response]:
+    def run_async(request: Request) -> Response:
+        accepted = _accept(request)
+        if isinstance(accepted, Response):
+            return accepted
+        job, request_id = accepted
+        return _acknowledged(jobs, job, request_id, execute)
+
+    return run_async
 
 
-async def iterate_async(request: web.Request) -> web.StreamResponse:
-    return await _async(request, execute=False)
+def health(request: Request) -> Response:
+    return json_response({"status": "ok", "service": "cursor-runner"})
 
 
-async def execute_async(request: web.Request) -> web.StreamResponse:
-    return await _async(request, execute=True)
+def _queue_health(jobs: Jobs) -> Response:
+    return json_response({"status": "ok", "service": "cursor-runner", "queue": jobs.queue_snapshot(), "warning": None})
 
 
-async def health(request: web.Request) -> web.StreamResponse:
-    return web.json_response({"status": "ok", "service": "cursor-runner"})
-
-
-async def health_queue(request: web.Request) -> web.StreamResponse:
-    queue = request.app[JOBS_KEY].queue_snapshot()
-    return web.json_response({"status": "ok", "service": "cursor-runner", "queue": queue, "warning": None})
-
-
-async def not_found(request: web.Request) -> web.StreamResponse:
+def not_found(request: Request) -> Response:
     return payloads.route_not_found(request)
 
 
-async def callback_stats(request: web.Request) -> web.Response:
-    return web.json_response(request.app[JOBS_KEY].stats())
+def _client_hooks(app: MockApp, jobs: Jobs) -> None:
+    async def open_client() -> None:
+        jobs.client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT_S))
+
+    async def close_client() -> None:
+        for task in list(jobs.tasks):
+            task.cancel()
+        if jobs.client is not None:
+            await jobs.client.close()
+
+    app.on_start.append(open_client)
+    app.on_close.append(close_client)
 
 
-async def _client_lifecycle(app: web.Application) -> AsyncIterator[None]:
-    jobs = app[JOBS_KEY]
-    jobs.client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT_S))
-    yield
-    for task in list(jobs.tasks):
-        task.cancel()
-    await jobs.client.close()
-
-
-def create_app(config: CursorRunnerConfig, env: MockEnv | None = None) -> web.Application:
-    app = new_mock_app("cursor_runner", payloads.error_shape, config.faults, env, MAX_BODY_BYTES)
-    state = app[MOCK_STATE_KEY]
-    jobs = Jobs(config=config, correlation=state.correlation, slots=asyncio.Semaphore(config.max_concurrent))
-    app[JOBS_KEY] = jobs
-    state.extra = jobs.stats
-    app.router.add_get("/__mock__/callbacks", callback_stats)
-    add_route(app, "POST", "/cursor/iterate", iterate, "iterate")
-    add_route(app, "POST", "/cursor/iterate/async", iterate_async, "iterate_async")
-    add_route(app, "POST", "/cursor/execute", execute, "execute")
-    add_route(app, "POST", "/cursor/execute/async", execute_async, "execute_async")
-    add_route(app, "GET", "/health", health, "health")
-    add_route(app, "GET", "/health/queue", health_queue, "health_queue")
-    add_route(app, "*", "/{tail:.*}", not_found, "unknown")
-    app.cleanup_ctx.append(_client_lifecycle)
+def create_app(config: CursorRunnerConfig, env: MockEnv | None = None) -> MockApp:
+    app = MockApp("cursor_runner", payloads.error_shape, config.faults, env, MAX_BODY_BYTES)
+    jobs = Jobs(config=config, correlation=app.state.correlation, slots=asyncio.Semaphore(config.max_concurrent))
+    app.state.extra = jobs.stats
+    app.admin_route("GET", "/__mock__/callbacks", lambda request: json_response(jobs.stats()))
+    app.route("POST", "/cursor/iterate", _sync_route(jobs, execute=False), "iterate")
+    app.route("POST", "/cursor/iterate/async", _async_route(jobs, execute=False), "iterate_async")
+    app.route("POST", "/cursor/execute", _sync_route(jobs, execute=True), "execute")
+    app.route("POST", "/cursor/execute/async", _async_route(jobs, execute=True), "execute_async")
+    app.route("GET", "/health", health, "health")
+    app.route("GET", "/health/queue", lambda request: _queue_health(jobs), "health_queue")
+    app.route("*", "/{tail:.*}", not_found, "unknown")
+    _client_hooks(app, jobs)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import web
+from mocks.server.message import Request, Response, json_response
 
 # Over the SUT's 100 kB body limit, for the huge-output callback fault.
 HUGE_OUTPUT_CHARS = 120_000
@@ -47,10 +47,10 @@ def error_shape(status: int, description: str, retry_after_s: int | None) -> dic
     return {"success": False, "error": description, "timestamp": now_iso()}
 
 
-def error(status: int, message: str) -> web.Response:
-    return web.json_response({"success": False, "error": message}, status=status)
+def error(status: int, message: str) -> Response:
+    return json_response({"success": False, "error": message}, status=status)
 
 
-def route_not_found(request: web.Request) -> web.Response:
+def route_not_found(request: Request) -> Response:
     body = {"success": False, "error": "Route not found", "path": request.path, "method": request.method}
-    return web.json_response(body, status=404)
+    return json_response(body, status=404)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
-from aiohttp import BodyPartReader, web
-
 from mocks.common.admin import correlate, violation
-from mocks.common.app import MockEnv, add_route, new_mock_app
+from mocks.common.app import MockApp, MockEnv
 from mocks.config import ElevenLabsConfig
+from mocks.server import multipart
+from mocks.server.message import BodyWriter, Request, Response, json_response
 
-CONFIG_KEY = web.AppKey("elevenlabs_config", ElevenLabsConfig)
 # The SUT names the upload telegram_<file_id>_<basename>; file ids never hold "_" in practice,
 # but Telegram's do hold "-", so take everything up to the next underscore.
 _FILE_ID = re.compile(r"^telegram_([^_]+)_")
 _MP3_FRAME = b"\xff\xfb\x90\x64" + b"\x00" * 413
+STREAM_CHUNK_BYTES = 16_384
 
 
 _STATUS_NAMES = {401: "invalid_api_key", 429: "too_many_concurrent_requests"}
@@ -27,17 +28,17 @@ def error_shape(status: int, description: str, retry_after_s: int | None) -> dic
     return {"detail": {"status": _STATUS_NAMES.get(status, "internal_error"), "message": description}}
 
 
-def _detail(status: int, detail: Any) -> web.Response:
-    return web.json_response({"detail": detail}, status=status)
+def _detail(status: int, detail: Any) -> Response:
+    return json_response({"detail": detail}, status=status)
 
 
-def _unauthorized(request: web.Request) -> web.Response | None:
-    if request.headers.get("xi-api-key") == request.app[CONFIG_KEY].api_key:
+def _unauthorized(request: Request, config: ElevenLabsConfig) -> Response | None:
+    if request.headers.get("xi-api-key") == config.api_key:
         return None
     return _detail(401, {"status": "invalid_api_key", "message": "Invalid API key"})
 
 
-def _violation(request: web.Request, status: int, detail: Any) -> web.Response:
+def _violation(request: Request, status: int, detail: Any) -> Response:
     violation(request)
     return _detail(status, detail)
 
@@ -47,47 +48,46 @@ def mp3_bytes(size_bytes: int) -> bytes:
     return frames[:size_bytes]
 
 
-async def _read_stt_form(request: web.Request) -> dict[str, Any] | None:
+def _read_stt_form(request: Request) -> dict[str, Any] | None:
     """Parts by name: file -> (filename, byte count), others -> text; None if not multipart."""
-    try:
-        reader = await request.multipart()
-    except (AssertionError, ValueError, KeyError):
+    parts = multipart.parse(request.body, request.headers.get("content-type", ""))
+    if parts is None:
         return None
-    parts: dict[str, Any] = {}
+    form: dict[str, Any] = {}
     try:
-        async for part in reader:
-            if not isinstance(part, BodyPartReader) or part.name is None:
-                continue
-            data = await part.read()
-            parts[part.name] = (part.filename or "", len(data)) if part.filename else data.decode()
-    except (ValueError, UnicodeDecodeError):
+        for part in parts:
+            form[part.name] = (part.filename, len(part.data)) if part.filename is not None else part.data.decode()
+    except UnicodeDecodeError:
         return None
-    return parts
+    return form
 
 
-async def speech_to_text(request: web.Request) -> web.StreamResponse:
-    denied = _unauthorized(request)
-    if denied is not None:
-        return denied
-    form = await _read_stt_form(request)
-    if form is None or "file" not in form or not isinstance(form["file"], tuple):
-        missing = [{"loc": ["body", "file"], "msg": "field required", "type": "missing"}]
-        return _violation(request, 422, missing)
-    if not form.get("model_id"):
-        missing = [{"loc": ["body", "model_id"], "msg": "field required", "type": "missing"}]
-        return _violation(request, 422, missing)
-    match = _FILE_ID.match(form["file"][0])
-    file_id = match.group(1) if match else ""
-    correlate(request, file_id=file_id)
-    config = request.app[CONFIG_KEY]
-    text = config.transcripts.get(file_id, config.default_transcript)
-    body = {"language_code": "en", "language_probability": 0.97, "text": text, "words": []}
-    return web.json_response(body)
+def _missing(request: Request, field: str) -> Response:
+    return _violation(request, 422, [{"loc": ["body", field], "msg": "field required", "type": "missing"}])
 
 
-async def _tts_text(request: web.Request) -> str | None:
+def _speech_to_text(config: ElevenLabsConfig) -> Callable[[Request], Response]:
+    def speech_to_text(request: Request) -> Response:
+        denied = _unauthorized(request, config)
+        if denied is not None:
+            return denied
+        form = _read_stt_form(request)
+        if form is None or "file" not in form or not isinstance(form["file"], tuple):
+            return _missing(request, "file")
+        if not form.get("model_id"):
+            return _missing(request, "model_id")
+        match = _FILE_ID.match(form["file"][0])
+        file_id = match.group(1) if match else ""
+        correlate(request, file_id=file_id)
+        text = config.transcripts.get(file_id, config.default_transcript)
+        return json_response({"language_code": "en", "language_probability": 0.97, "text": text, "words": []})
+
+    return speech_to_text
+
+
+def _tts_text(request: Request) -> str | None:
     try:
-        body = json.loads(await request.read() or b"{}")
+        body = json.loads(request.body or b"{}")
     except ValueError:
         return None
     if not isinstance(body, dict):
@@ -96,36 +96,35 @@ async def _tts_text(request: web.Request) -> str | None:
     return text if isinstance(text, str) and text else None
 
 
-async def text_to_speech(request: web.Request) -> web.StreamResponse:
-    route = "text_to_speech_stream" if request.path.endswith("/stream") else "text_to_speech"
-    denied = _unauthorized(request)
-    if denied is not None:
-        return denied
-    text = await _tts_text(request)
-    if text is None:
-        missing = [{"loc": ["body", "text"], "msg": "field required", "type": "missing"}]
-        return _violation(request, 422, missing)
-    audio = mp3_bytes(request.app[CONFIG_KEY].tts_bytes)
-    if route == "text_to_speech":
-        return web.Response(body=audio, content_type="audio/mpeg")
-    response = web.StreamResponse(headers={"Content-Type": "audio/mpeg"})
-    response.enable_chunked_encoding()
-    await response.prepare(request)
-    for start in range(0, len(audio), 16_384):
-        await response.write(audio[start : start + 16_384])
-    await response.write_eof()
-    return response
+def _text_to_speech(config: ElevenLabsConfig, streamed: bool) -> Callable[[Request], Response]:
+    def text_to_speech(request: Request) -> Response:
+        denied = _unauthorized(request, config)
+        if denied is not None:
+            return denied
+        if _tts_text(request) is None:
+            return _missing(request, "text")
+        audio = mp3_bytes(config.tts_bytes)
+        if not streamed:
+            return Response(body=audio, content_type="audio/mpeg")
+
+        async def chunks(writer: BodyWriter) -> None:
+            for start in range(0, len(audio), STREAM_CHUNK_BYTES):
+                await writer.write(audio[start : start + STREAM_CHUNK_BYTES])
+
+        return Response(content_type="audio/mpeg", stream=chunks)
+
+    return text_to_speech
 
 
-async def not_found(request: web.Request) -> web.StreamResponse:
+def not_found(request: Request) -> Response:
     return _detail(404, "Not Found")
 
 
-def create_app(config: ElevenLabsConfig, env: MockEnv | None = None) -> web.Application:
-    app = new_mock_app("elevenlabs", error_shape, config.faults, env, MAX_UPLOAD_BYTES)
-    app[CONFIG_KEY] = config
-    add_route(app, "POST", "/v1/speech-to-text", speech_to_text, "speech_to_text")
-    add_route(app, "POST", "/v1/text-to-speech/{voice_id}", text_to_speech, "text_to_speech")
-    add_route(app, "POST", "/v1/text-to-speech/{voice_id}/stream", text_to_speech, "text_to_speech_stream")
-    add_route(app, "*", "/{tail:.*}", not_found, "unknown")
+def create_app(config: ElevenLabsConfig, env: MockEnv | None = None) -> MockApp:
+    app = MockApp("elevenlabs", error_shape, config.faults, env, MAX_UPLOAD_BYTES)
+    app.route("POST", "/v1/speech-to-text", _speech_to_text(config), "speech_to_text")
+    app.route("POST", "/v1/text-to-speech/{voice_id}", _text_to_speech(config, streamed=False), "text_to_speech")
+    stream = _text_to_speech(config, streamed=True)
+    app.route("POST", "/v1/text-to-speech/{voice_id}/stream", stream, "text_to_speech_stream")
+    app.route("*", "/{tail:.*}", not_found, "unknown")
     return app

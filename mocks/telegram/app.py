@@ -6,16 +6,15 @@ for sendVoice, a multipart body. A request that breaks the API gets 400 and coun
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import BodyPartReader, web
-
 from mocks.common.admin import correlate, violation
-from mocks.common.app import MockEnv, add_route, new_mock_app
+from mocks.common.app import MockApp, MockEnv
 from mocks.config import TelegramConfig
+from mocks.server import multipart
+from mocks.server.message import Request, Response, json_response
 from mocks.telegram import payloads
 
 MAX_TEXT_CHARS = 4096
@@ -33,29 +32,24 @@ class TelegramState:
         return self.next_message_id
 
 
-STATE_KEY = web.AppKey("telegram_state", TelegramState)
-Method = Callable[[web.Request, dict[str, Any], TelegramState], Awaitable[web.Response]]
+Method = Callable[[Request, dict[str, Any], TelegramState], Response]
 
 
-def _bad(request: web.Request, description: str) -> web.Response:
+def _bad(request: Request, description: str) -> Response:
     violation(request)
     return payloads.error(400, f"Bad Request: {description}")
 
 
-async def _params(request: web.Request) -> dict[str, Any] | None:
-    """Query plus body parameters; None when the body claims JSON or form and does not parse."""
-    params: dict[str, Any] = dict(request.query) if request.query_string else {}
-    if not request.body_exists:
+def _params(request: Request) -> dict[str, Any] | None:
+    """Query plus body parameters; None when the body is neither a form nor a JSON object."""
+    params: dict[str, Any] = request.query
+    if not request.body:
         return params
-    content_type = request.content_type
-    if content_type == "application/x-www-form-urlencoded":
-        params.update(await request.post())
-        return params
-    raw = await request.read()
-    if not raw:
+    if request.content_type == "application/x-www-form-urlencoded":
+        params.update(request.form())
         return params
     try:
-        body = json.loads(raw)
+        body = request.json()
     except ValueError:
         return None
     if not isinstance(body, dict):
@@ -68,7 +62,7 @@ def _reply_to(params: dict[str, Any]) -> Any:
     return params.get("reply_to_message_id") or (params.get("reply_parameters") or {}).get("message_id")
 
 
-async def send_message(request: web.Request, params: dict[str, Any], state: TelegramState) -> web.Response:
+def send_message(request: Request, params: dict[str, Any], state: TelegramState) -> Response:
     correlate(request, chat_id=params.get("chat_id"), reply_to=_reply_to(params))
     if params.get("chat_id") in (None, ""):
         return _bad(request, "chat_id is empty")
@@ -80,7 +74,7 @@ async def send_message(request: web.Request, params: dict[str, Any], state: Tele
     return payloads.ok(payloads.message(state.new_message_id(), params["chat_id"], text=text))
 
 
-async def get_file(request: web.Request, params: dict[str, Any], state: TelegramState) -> web.Response:
+def get_file(request: Request, params: dict[str, Any], state: TelegramState) -> Response:
     file_id = params.get("file_id")
     correlate(request, file_id=file_id)
     if not isinstance(file_id, str) or not file_id.strip():
@@ -95,7 +89,7 @@ async def get_file(request: web.Request, params: dict[str, Any], state: Telegram
     return payloads.ok(result)
 
 
-async def answer_callback_query(request: web.Request, params: dict[str, Any], state: TelegramState) -> web.Response:
+def answer_callback_query(request: Request, params: dict[str, Any], state: TelegramState) -> Response:
     query_id = params.get("callback_query_id")
     correlate(request, callback_query_id=query_id)
     if query_id in (None, ""):
@@ -103,86 +97,85 @@ async def answer_callback_query(request: web.Request, params: dict[str, Any], st
     return payloads.ok(True)
 
 
-async def set_webhook(request: web.Request, params: dict[str, Any], state: TelegramState) -> web.Response:
+def set_webhook(request: Request, params: dict[str, Any], state: TelegramState) -> Response:
     url = params.get("url")
     if url is None:
         return _bad(request, "url is required")
     state.webhook_url = str(url)
     body = {"ok": True, "result": True, "description": "Webhook was set" if url else "Webhook is already deleted"}
-    return web.json_response(body)
+    return json_response(body)
 
 
-async def get_webhook_info(request: web.Request, params: dict[str, Any], state: TelegramState) -> web.Response:
+def get_webhook_info(request: Request, params: dict[str, Any], state: TelegramState) -> Response:
     url = state.webhook_url
     return payloads.ok({"url": url, "has_custom_certificate": False, "pending_update_count": 0})
 
 
-async def delete_webhook(request: web.Request, params: dict[str, Any], state: TelegramState) -> web.Response:
+def delete_webhook(request: Request, params: dict[str, Any], state: TelegramState) -> Response:
     state.webhook_url = ""
-    return web.json_response({"ok": True, "result": True, "description": "Webhook was deleted"})
+    return json_response({"ok": True, "result": True, "description": "Webhook was deleted"})
 
 
-async def _voice_form(request: web.Request) -> dict[str, Any] | None:
+def _voice_form(request: Request) -> dict[str, Any] | None:
     """Multipart parts: the voice file as its byte count, the rest as text; None if unreadable."""
+    parts = multipart.parse(request.body, request.headers.get("content-type", ""))
+    if parts is None:
+        return None
+    form: dict[str, Any] = request.query
     try:
-        reader = await request.multipart()
-        form: dict[str, Any] = dict(request.query)
-        async for part in reader:
-            if not isinstance(part, BodyPartReader) or not part.name:
-                return None
-            data = await part.read()
-            form[part.name] = len(data) if part.filename else data.decode()
-    except (AssertionError, ValueError, KeyError, UnicodeDecodeError):
+        for part in parts:
+            form[part.name] = len(part.data) if part.filename is not None else part.data.decode()
+    except UnicodeDecodeError:
         return None
     return form
 
 
-async def send_voice(request: web.Request) -> web.StreamResponse:
-    if not _token_ok(request):
-        return payloads.error(401, "Unauthorized")
-    form = await _voice_form(request) if request.content_type.startswith("multipart/") else None
-    if form is None:
-        return _bad(request, "there is no voice in the request")
-    correlate(request, chat_id=form.get("chat_id"), reply_to=form.get("reply_to_message_id"))
-    if form.get("chat_id") in (None, ""):
-        return _bad(request, "chat_id is empty")
-    if not isinstance(form.get("voice"), int):
-        return _bad(request, "there is no voice in the request")
-    state = request.app[STATE_KEY]
-    message = payloads.message(state.new_message_id(), form["chat_id"], voice=payloads.voice(form["voice"]))
-    return payloads.ok(message)
+def _send_voice(state: TelegramState) -> Callable[[Request], Response]:
+    def send_voice(request: Request) -> Response:
+        if request.match["token"] != state.config.token:
+            return payloads.error(401, "Unauthorized")
+        form = _voice_form(request)
+        if form is None:
+            return _bad(request, "there is no voice in the request")
+        correlate(request, chat_id=form.get("chat_id"), reply_to=form.get("reply_to_message_id"))
+        if form.get("chat_id") in (None, ""):
+            return _bad(request, "chat_id is empty")
+        if not isinstance(form.get("voice"), int):
+            return _bad(request, "there is no voice in the request")
+        message = payloads.message(state.new_message_id(), form["chat_id"], voice=payloads.voice(form["voice"]))
+        return payloads.ok(message)
+
+    return send_voice
 
 
-def _token_ok(request: web.Request) -> bool:
-    return request.match_info["token"] == request.app[STATE_KEY].config.token
-
-
-def _method(state: TelegramState, handler: Method) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+def _method(state: TelegramState, handler: Method) -> Callable[[Request], Response]:
     token = state.config.token
 
-    async def route(request: web.Request) -> web.StreamResponse:
-        if request.match_info["token"] != token:
+    def route(request: Request) -> Response:
+        if request.match["token"] != token:
             return payloads.error(401, "Unauthorized")
-        params = await _params(request)
+        params = _params(request)
         if params is None:
             return _bad(request, "can't parse request body as JSON")
-        return await handler(request, params, state)
+        return handler(request, params, state)
 
     return route
 
 
-async def download(request: web.Request) -> web.StreamResponse:
-    if not _token_ok(request):
-        return payloads.error(401, "Unauthorized")
-    file_id = payloads.file_id_from_path(request.match_info["path"])
-    correlate(request, file_id=file_id)
-    if file_id is None:
-        return payloads.error(404, "Not Found")
-    body = payloads.ogg_bytes(request.app[STATE_KEY].config.file_bytes)
-    return web.Response(body=body, content_type="audio/ogg")
+def _download(state: TelegramState) -> Callable[[Request], Response]:
+    def download(request: Request) -> Response:
+        if request.match["token"] != state.config.token:
+            return payloads.error(401, "Unauthorized")
+        file_id = payloads.file_id_from_path(request.match["path"])
+        correlate(request, file_id=file_id)
+        if file_id is None:
+            return payloads.error(404, "Not Found")
+        return Response(body=payloads.ogg_bytes(state.config.file_bytes), content_type="audio/ogg")
+
+    return download
 
 
-async def not_found(request: web.Request) -> web.StreamResponse:
+def not_found(request: Request) -> Response:
     return payloads.error(404, "Not Found")
 
 
@@ -196,12 +189,12 @@ METHODS: dict[str, Method] = {
 }
 
 
-def create_app(config: TelegramConfig, env: MockEnv | None = None) -> web.Application:
-    app = new_mock_app("telegram", payloads.error_shape, config.faults, env, MAX_UPLOAD_BYTES)
-    state = app[STATE_KEY] = TelegramState(config=config)
+def create_app(config: TelegramConfig, env: MockEnv | None = None) -> MockApp:
+    app = MockApp("telegram", payloads.error_shape, config.faults, env, MAX_UPLOAD_BYTES)
+    state = TelegramState(config=config)
     for name, handler in METHODS.items():
-        add_route(app, "*", f"/bot{{token}}/{name}", _method(state, handler), name=name)
-    add_route(app, "POST", "/bot{token}/sendVoice", send_voice, "sendVoice")
-    add_route(app, "GET", "/file/bot{token}/{path:.+}", download, "file")
-    add_route(app, "*", "/{tail:.*}", not_found, "unknown")
+        app.route("*", f"/bot{{token}}/{name}", _method(state, handler), name)
+    app.route("POST", "/bot{token}/sendVoice", _send_voice(state), "sendVoice")
+    app.route("GET", "/file/bot{token}/{path:.+}", _download(state), "file")
+    app.route("*", "/{tail:.*}", not_found, "unknown")
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aiohttp import web
+from mocks.server.message import Response, json_response
 
 # An OGG page header, repeated: enough for clients that sniff the type; the content is never decoded.
 _OGG_PAGE = b"OggS\x00\x02" + b"\x00" * 20 + b"\x01\x13OpusHead" + b"\x00" * 482
@@ -22,12 +22,12 @@ def error_shape(status: int, description: str, retry_after_s: int | None) -> dic
     return payload
 
 
-def error(status: int, description: str) -> web.Response:
-    return web.json_response(error_shape(status, description, None), status=status)
+def error(status: int, description: str) -> Response:
+    return json_response(error_shape(status, description, None), status=status)
 
 
-def ok(result: Any) -> web.Response:
-    return web.json_response({"ok": True, "result": result})
+def ok(result: Any) -> Response:
+    return json_response({"ok": True, "result": result})
 
 
 def message(message_id: int, chat_id: Any, **content: Any) -> dict[str, Any]:

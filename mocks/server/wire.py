@@ -1,0 +1,56 @@
+"""Bytes on the wire: status lines, response heads, chunk framing, and a Date header cached per second."""
+
+from __future__ import annotations
+
+import time
+from email.utils import formatdate
+from http import HTTPStatus
+
+from mocks.server.message import Response
+
+SERVER = "soak-mock"
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+LAST_CHUNK = b"0\r\n\r\n"
+_status_lines: dict[int, bytes] = {}
+_date = [0, b""]  # [second, "Date: ...\r\n" line]
+
+
+def status_line(status: int) -> bytes:
+    line = _status_lines.get(status)
+    if line is None:
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = "Unknown"
+        line = _status_lines[status] = f"HTTP/1.1 {status} {reason}\r\n".encode("latin-1")
+    return line
+
+
+def _date_line() -> bytes:
+    now_s = int(time.time())
+    if now_s != _date[0]:
+        _date[0], _date[1] = now_s, f"Date: {formatdate(now_s, usegmt=True)}\r\nServer: {SERVER}\r\n".encode()
+    line = _date[1]
+    assert isinstance(line, bytes)
+    return line
+
+
+def head(response: Response, keep_alive: bool, length: int | None) -> bytes:
+    """The status line and headers; no Content-Length means a chunked body."""
+    parts = [status_line(response.status), _date_line(), b"Content-Type: ", response.content_type.encode("latin-1")]
+    if length is None:
+        parts.append(b"\r\nTransfer-Encoding: chunked")
+    else:
+        parts.append(b"\r\nContent-Length: %d" % length)
+    for name, value in response.headers:
+        parts.append(f"\r\n{name}: {value}".encode("latin-1"))
+    parts.append(b"\r\n\r\n" if keep_alive else b"\r\nConnection: close\r\n\r\n")
+    return b"".join(parts)
+
+
+def chunk(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+# Status recorded when no answer went out (client gone, hang or reset fault).
+NO_ANSWER = 499
