@@ -17,6 +17,10 @@ from mocks.server.message import Request, Response, json_response
 from mocks.server.routing import Handler, Route, Router
 
 TICK_S = 0.25
+# Idle keep-alive connections are closed after this long, as nginx (in front of Telegram) does by
+# default; a client that leaks pooled connections still shows it in its own socket count.
+KEEPALIVE_IDLE_S = 75.0
+SWEEP_EVERY_TICKS = 20
 Hook = Callable[[], Awaitable[None]]
 
 
@@ -128,10 +132,22 @@ class MockApp:
         self.state.correlation.flush()
 
     async def _tick(self) -> None:
+        ticks = 0
         while True:
             self._watch_windows()
             self.state.correlation.flush()
+            ticks += 1
+            if ticks % SWEEP_EVERY_TICKS == 0:
+                self.close_idle(KEEPALIVE_IDLE_S)
             await asyncio.sleep(TICK_S)
+
+    def close_idle(self, idle_s: float) -> int:
+        """Close the connections quiet for idle_s or longer; return how many."""
+        cutoff_s = time.monotonic() - idle_s
+        idle = [c for c in self._live if c.idle_since_s is not None and c.idle_since_s <= cutoff_s]
+        for connection in idle:
+            connection.close()
+        return len(idle)
 
     def _watch_windows(self) -> None:
         """Log a fault window to events.jsonl when it opens and when it closes."""

@@ -11,6 +11,7 @@ import asyncio
 import socket
 import struct
 import sys
+import time
 import traceback
 from collections import deque
 from collections.abc import Awaitable
@@ -24,6 +25,8 @@ from mocks.server.message import Request, Response
 
 # Reading pauses while this many requests wait on one connection (a client pipelining hard).
 MAX_QUEUED = 32
+# A request head past this is refused (431), so a runaway client cannot grow the mock's memory.
+MAX_HEAD_BYTES = 64 * 1024
 
 
 class Application(Protocol):
@@ -46,6 +49,10 @@ class BodyTooLarge(Exception):
     pass
 
 
+class HeadTooLarge(Exception):
+    pass
+
+
 class HttpConnection(asyncio.Protocol):
     def __init__(self, app: Application) -> None:
         self._app = app
@@ -55,6 +62,9 @@ class HttpConnection(asyncio.Protocol):
         self._headers: dict[str, str] = {}
         self._body: list[bytes] = []
         self._body_bytes = 0
+        self._head_bytes = 0
+        # When the connection last went quiet (no request in progress); None while one is.
+        self.idle_since_s: float | None = time.monotonic()
         self._queue: deque[Request] = deque()
         self._busy = False
         self._closed = False
@@ -85,6 +95,9 @@ class HttpConnection(asyncio.Protocol):
         except httptools.HttpParserUpgrade:
             self._refuse(400, "Bad Request: protocol upgrade is not supported")
         except httptools.HttpParserError as exc:
+            if isinstance(exc.__context__, HeadTooLarge):
+                self._refuse(431, "Request Header Fields Too Large")
+                return
             too_large = isinstance(exc.__context__, BodyTooLarge) or self._body_bytes > self._app.max_body_bytes
             if too_large:
                 self._refuse(413, "Request Entity Too Large")
@@ -103,15 +116,24 @@ class HttpConnection(asyncio.Protocol):
     # httptools callbacks
 
     def on_message_begin(self) -> None:
+        self.idle_since_s = None
         self._url = b""
         self._headers = {}
         self._body = []
         self._body_bytes = 0
+        self._head_bytes = 0
 
     def on_url(self, url: bytes) -> None:
         self._url += url
+        self._count_head(len(url))
+
+    def _count_head(self, size: int) -> None:
+        self._head_bytes += size
+        if self._head_bytes > MAX_HEAD_BYTES:
+            raise HeadTooLarge
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value))
         key = name.decode("latin-1").lower()
         text = value.decode("latin-1")
         previous = self._headers.get(key)
@@ -181,6 +203,8 @@ class HttpConnection(asyncio.Protocol):
                 task = asyncio.get_running_loop().create_task(self._answer_later(request, result))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
+        if not self._queue and not self._busy:
+            self.idle_since_s = time.monotonic()
         if self._reading_paused and len(self._queue) < MAX_QUEUED // 4 and self._transport is not None:
             self._reading_paused = False
             self._transport.resume_reading()

@@ -176,3 +176,26 @@ def test_closed_connection_is_accounted_by_its_request_count() -> None:
     connections = _run(scenario).state.connections.snapshot()
     assert connections["opened"] == 1 and connections["open"] == 0
     assert connections["closed_by_requests"] == {"le_4": 1}
+
+
+def test_idle_connections_are_closed_and_busy_ones_kept() -> None:
+    async def scenario(app: MockApp, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"GET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+        await _read_response(reader)
+        writer.write(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        await asyncio.sleep(0.01)
+        assert app.close_idle(0.0) == 0  # a request in progress keeps its connection
+        await _read_response(reader)
+        assert app.close_idle(0.0) == 1
+        assert await reader.read() == b""
+
+    _run(scenario)
+
+
+def test_oversized_request_head_gets_431() -> None:
+    async def scenario(app: MockApp, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n")
+        status, headers, _ = await _read_response(reader)
+        assert status == 431 and headers["connection"] == "close"
+
+    _run(scenario)
