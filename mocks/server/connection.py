@@ -257,6 +257,10 @@ class HttpConnection(asyncio.Protocol):
                 await writer.write_raw(wire.LAST_CHUNK)
         except ConnectionError:
             status = wire.NO_ANSWER
+        except Exception:  # noqa: BLE001 - the head is out: the body can only be cut short
+            traceback.print_exc(file=sys.stderr)
+            status = wire.NO_ANSWER
+            transport.abort()
         self._app.finished(request, status)
         if not request.keep_alive and not self._closed:
             transport.close()

@@ -37,6 +37,14 @@ def _app() -> MockApp:
 
         return Response(content_type="text/plain", stream=write)
 
+    def broken_stream(request: Request) -> Response:
+        async def write(writer: BodyWriter) -> None:
+            await writer.write(b"part")
+            raise RuntimeError("stream bug")
+
+        return Response(stream=write)
+
+    app.route("GET", "/broken-stream", broken_stream, "broken_stream")
     app.route("*", "/echo", echo, "echo")
     app.route("GET", "/slow", slow, "slow")
     app.route("GET", "/crash", crash, "crash")
@@ -134,6 +142,17 @@ def test_handler_crash_answers_500_and_the_connection_lives_on() -> None:
 
     app = _run(scenario)
     assert app.state.stats.snapshot()["routes"] == {"crash": {"500": 1}, "echo": {"200": 1}}
+    assert app.state.stats.in_flight == 0
+
+
+def test_stream_that_fails_midway_cuts_the_connection_and_is_accounted() -> None:
+    async def scenario(app: MockApp, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"GET /broken-stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        received = await reader.read()  # until the server cuts the connection
+        assert received.startswith(b"HTTP/1.1 200 OK") and not received.endswith(b"0\r\n\r\n")
+
+    app = _run(scenario)
+    assert app.state.stats.snapshot()["routes"] == {"broken_stream": {"499": 1}}
     assert app.state.stats.in_flight == 0
 
 
