@@ -41,13 +41,17 @@ def _bad(request: Request, description: str) -> Response:
 
 
 def _params(request: Request) -> dict[str, Any] | None:
-    """Query plus body parameters; None when the body is neither a form nor a JSON object."""
+    """Query plus body parameters (form, multipart or JSON object); None for a body that is none of them."""
     params: dict[str, Any] = request.query
     if not request.body:
         return params
-    if request.content_type == "application/x-www-form-urlencoded":
+    content_type = request.content_type
+    if content_type == "application/x-www-form-urlencoded":
         params.update(request.form())
         return params
+    if content_type.startswith("multipart/"):
+        form = _multipart_form(request)
+        return None if form is None else {**params, **form}
     try:
         body = request.json()
     except ValueError:
@@ -116,18 +120,23 @@ def delete_webhook(request: Request, params: dict[str, Any], state: TelegramStat
     return json_response({"ok": True, "result": True, "description": "Webhook was deleted"})
 
 
-def _voice_form(request: Request) -> dict[str, Any] | None:
-    """Multipart parts: the voice file as its byte count, the rest as text; None if unreadable."""
+def _multipart_form(request: Request) -> dict[str, Any] | None:
+    """Multipart parts: a file as its byte count, the rest as text; None if unreadable."""
     parts = multipart.parse(request.body, request.headers.get("content-type", ""))
     if parts is None:
         return None
-    form: dict[str, Any] = request.query
+    form: dict[str, Any] = {}
     try:
         for part in parts:
             form[part.name] = len(part.data) if part.filename is not None else part.data.decode()
     except UnicodeDecodeError:
         return None
     return form
+
+
+def _voice_form(request: Request) -> dict[str, Any] | None:
+    form = _multipart_form(request)
+    return None if form is None else {**request.query, **form}
 
 
 def _send_voice(state: TelegramState) -> Callable[[Request], Response]:

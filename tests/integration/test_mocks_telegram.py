@@ -43,6 +43,8 @@ def test_send_message_validation_and_violations(tg: tuple[MocksHandle, httpx.Cli
     ok = client.post(url, json={"chat_id": 5, "text": "a &amp; b", "parse_mode": "MarkdownV2"})
     form = client.post(url, data={"chat_id": "6", "text": "from a form"})
     query = client.get(url, params={"chat_id": "7", "text": "from the query"})
+    parts = client.post(url, files={"chat_id": (None, "8"), "text": (None, "from multipart")})
+    torn = client.post(url, content=b"--b\r\nno end", headers={"Content-Type": "multipart/form-data; boundary=b"})
     missing_chat = client.post(url, json={"text": "hi"})
     too_long = client.post(url, json={"chat_id": 5, "text": "x" * 4097})
     not_json = client.post(url, content=b"{oops", headers={"Content-Type": "application/json"})
@@ -50,9 +52,10 @@ def test_send_message_validation_and_violations(tg: tuple[MocksHandle, httpx.Cli
     assert form.json()["result"]["chat"]["id"] == "6" and query.json()["result"]["text"] == "from the query"
     assert missing_chat.status_code == 400 and missing_chat.json()["description"] == "Bad Request: chat_id is empty"
     assert too_long.json() == {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
-    assert not_json.status_code == 400
+    assert not_json.status_code == 400 and torn.status_code == 400
+    assert parts.json()["result"]["chat"]["id"] == "8" and parts.json()["result"]["text"] == "from multipart"
     stats = client.get("/__mock__/stats").json()
-    assert stats["contract_violations"] == 3 and stats["routes"]["sendMessage"] == {"200": 3, "400": 3}
+    assert stats["contract_violations"] == 4 and stats["routes"]["sendMessage"] == {"200": 4, "400": 4}
 
 
 def test_get_file_path_embeds_file_id_and_download_serves_configured_size(
