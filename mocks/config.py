@@ -72,6 +72,8 @@ class TelegramConfig(_Frozen):
     token: str = "123456:TEST-soak-token"
     tls: TlsFiles | None = None
     file_bytes: int = Field(21_034, ge=0, description="OGG bytes served per file download")
+    strict: bool = Field(True, description="Telegram's real limits: malformed HTML, files over 20 MB, links expire")
+    file_link_ttl_s: float = Field(3600.0, gt=0, description="how long a getFile path can be downloaded")
     faults: tuple[FaultSpec, ...] = ()
 
 

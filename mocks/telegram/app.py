@@ -6,8 +6,10 @@ for sendVoice, a multipart body. A request that breaks the API gets 400 and coun
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mocks.common.admin import correlate, violation
@@ -16,9 +18,14 @@ from mocks.config import TelegramConfig
 from mocks.server import multipart
 from mocks.server.message import Request, Response, json_response
 from mocks.telegram import payloads
+from mocks.telegram.html_check import html_error
 
 MAX_TEXT_CHARS = 4096
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# Bots cannot download files over 20 MB: getFile refuses them.
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+# File links remembered for expiry; past this many the oldest are forgotten (read as expired).
+MAX_FILE_LINKS = 100_000
 
 
 @dataclass
@@ -26,10 +33,22 @@ class TelegramState:
     config: TelegramConfig
     next_message_id: int = 9000
     webhook_url: str = ""
+    # file id -> when getFile last issued its path (monotonic s), oldest first.
+    file_links: OrderedDict[str, float] = field(default_factory=OrderedDict)
 
     def new_message_id(self) -> int:
         self.next_message_id += 1
         return self.next_message_id
+
+    def issue_link(self, file_id: str) -> None:
+        self.file_links[file_id] = time.monotonic()
+        self.file_links.move_to_end(file_id)
+        if len(self.file_links) > MAX_FILE_LINKS:
+            self.file_links.popitem(last=False)
+
+    def link_valid(self, file_id: str) -> bool:
+        issued_s = self.file_links.get(file_id)
+        return issued_s is not None and time.monotonic() - issued_s <= self.config.file_link_ttl_s
 
 
 Method = Callable[[Request, dict[str, Any], TelegramState], Response]
@@ -75,6 +94,10 @@ def send_message(request: Request, params: dict[str, Any], state: TelegramState)
         return _bad(request, "message text is empty")
     if len(text) > MAX_TEXT_CHARS:
         return _bad(request, "message is too long")
+    if state.config.strict and str(params.get("parse_mode") or "").upper() == "HTML":
+        problem = html_error(text)
+        if problem is not None:
+            return _bad(request, problem)
     return payloads.ok(payloads.message(state.new_message_id(), params["chat_id"], text=text))
 
 
@@ -84,6 +107,9 @@ def get_file(request: Request, params: dict[str, Any], state: TelegramState) -> 
     if not isinstance(file_id, str) or not file_id.strip():
         return _bad(request, "invalid file_id")
     size = state.config.file_bytes
+    if state.config.strict and size > MAX_DOWNLOAD_BYTES:
+        return payloads.error(400, "Bad Request: file is too big")
+    state.issue_link(file_id)
     result = {
         "file_id": file_id,
         "file_unique_id": f"u{abs(hash(file_id)) % 10**10}",
@@ -177,7 +203,8 @@ def _download(state: TelegramState) -> Callable[[Request], Response]:
             return payloads.error(401, "Unauthorized")
         file_id = payloads.file_id_from_path(request.match["path"])
         correlate(request, file_id=file_id)
-        if file_id is None:
+        # A path getFile never issued, or issued too long ago, is gone, as on Telegram.
+        if file_id is None or (state.config.strict and not state.link_valid(file_id)):
             return payloads.error(404, "Not Found")
         return Response(body=payloads.ogg_bytes(state.config.file_bytes), content_type="audio/ogg")
 

@@ -133,3 +133,44 @@ def test_correlation_records_tie_calls_to_updates(tg: tuple[MocksHandle, httpx.C
     assert calls[1]["file_id"] == calls[2]["file_id"] == "AwACAgIAAxkDAAE-v311"
     assert calls[3]["callback_query_id"] == "7719"
     assert {c["up"] for c in calls} == {"telegram"} and len({c["conn"] for c in calls}) == 1
+
+
+def test_strictness_html_entities_big_files_and_expiring_links(tmp_path: Path) -> None:
+    config = MocksConfig(telegram=TelegramConfig(file_bytes=21 * 1024 * 1024, file_link_ttl_s=0.3))
+    handle = start_mocks(config.model_dump_json(), tmp_path)
+    try:
+        with httpx.Client(base_url=handle.urls["telegram"]) as client:
+            url = f"/bot{TOKEN}/sendMessage"
+            escaped = client.post(url, json={"chat_id": 5, "text": "1 &lt; 2 <b>ok</b>", "parse_mode": "HTML"})
+            raw = client.post(url, json={"chat_id": 5, "text": "1 < 2", "parse_mode": "HTML"})
+            plain = client.post(url, json={"chat_id": 5, "text": "1 < 2"})  # no parse_mode: no HTML check
+            too_big = client.post(f"/bot{TOKEN}/getFile", json={"file_id": "big"})
+            never_issued = client.get(f"/file/bot{TOKEN}/voice/never.oga")
+            stats = client.get("/__mock__/stats").json()
+    finally:
+        handle.child.stop()
+    assert escaped.status_code == 200 and plain.status_code == 200
+    assert raw.status_code == 400 and raw.json()["description"].startswith("Bad Request: can't parse entities")
+    assert too_big.status_code == 400 and too_big.json()["description"] == "Bad Request: file is too big"
+    assert never_issued.status_code == 404
+    assert stats["contract_violations"] == 1  # the malformed HTML; a big file or a lost link is no violation
+
+
+def test_file_links_expire_and_strict_false_lets_anything_through(tmp_path: Path) -> None:
+    for strict in (True, False):
+        config = MocksConfig(telegram=TelegramConfig(file_link_ttl_s=0.3, strict=strict))
+        run_dir = tmp_path / str(strict)
+        run_dir.mkdir()
+        handle = start_mocks(config.model_dump_json(), run_dir)
+        try:
+            with httpx.Client(base_url=handle.urls["telegram"]) as client:
+                path = client.post(f"/bot{TOKEN}/getFile", json={"file_id": "f1"}).json()["result"]["file_path"]
+                fresh = client.get(f"/file/bot{TOKEN}/{path}").status_code
+                time.sleep(0.4)
+                stale = client.get(f"/file/bot{TOKEN}/{path}").status_code
+                html = client.post(
+                    f"/bot{TOKEN}/sendMessage", json={"chat_id": 5, "text": "<x>", "parse_mode": "HTML"}
+                ).status_code
+        finally:
+            handle.child.stop()
+        assert (fresh, stale, html) == ((200, 404, 400) if strict else (200, 200, 200))
