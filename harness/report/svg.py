@@ -34,9 +34,40 @@ def _format(value: float) -> str:
     return f"{value:.3g}" if magnitude >= 0.01 or value == 0 else f"{value:.1e}"
 
 
+def _duration(t_s: float) -> str:
+    """Axis labels a reader takes in at a glance, whether the run lasted a minute or a night."""
+    if abs(t_s) < 120:
+        return f"{t_s:.0f} s"
+    if abs(t_s) < 7200:
+        return f"{t_s / 60:.0f} min"
+    return f"{t_s / 3600:.1f} h"
+
+
+def decimate(t_s: Sequence[float], values: Sequence[float], columns: int) -> tuple[list[float], list[float]]:
+    """At most the lowest and the highest sample of each of `columns` time columns, in time order.
+
+    A night at 1 Hz is ~30,000 samples per curve and a pixel column holds dozens of them: drawing
+    each column's extremes keeps every spike and the curve's envelope in a report a few MB smaller.
+    """
+    if len(t_s) <= 2 * columns:
+        return list(t_s), list(values)
+    t_low, span_s = t_s[0], (t_s[-1] - t_s[0]) or 1.0
+    lowest: dict[int, int] = {}
+    highest: dict[int, int] = {}
+    for index, (t, v) in enumerate(zip(t_s, values, strict=True)):
+        column = min(columns - 1, int((t - t_low) / span_s * columns))
+        if column not in lowest or v < values[lowest[column]]:
+            lowest[column] = index
+        if column not in highest or v > values[highest[column]]:
+            highest[column] = index
+    kept = sorted(set(lowest.values()) | set(highest.values()))
+    return [t_s[i] for i in kept], [values[i] for i in kept]
+
+
 def line_chart(t_s: Sequence[float], values: Sequence[float], bands: Sequence[Band]) -> str:
     if not t_s:
         return "<p>no samples</p>"
+    t_s, values = decimate(t_s, values, WIDTH - LEFT - RIGHT)
     t_low = min([t_s[0], *(band.start_s for band in bands)])
     t_high = max([t_s[-1], *(band.end_s for band in bands)])
     v_low, v_high = min(values), max(values)
@@ -62,8 +93,8 @@ def line_chart(t_s: Sequence[float], values: Sequence[float], bands: Sequence[Ba
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{axis_y}" stroke="#555"/>',
         f'<text x="{LEFT - 4}" y="{TOP + 10}" text-anchor="end" font-size="11">{_format(v_high)}</text>',
         f'<text x="{LEFT - 4}" y="{axis_y}" text-anchor="end" font-size="11">{_format(v_low)}</text>',
-        f'<text x="{LEFT}" y="{HEIGHT - 6}" font-size="11">{t_low:.0f} s</text>',
-        f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 6}" text-anchor="end" font-size="11">{t_high:.0f} s</text>',
+        f'<text x="{LEFT}" y="{HEIGHT - 6}" font-size="11">{_duration(t_low)}</text>',
+        f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 6}" text-anchor="end" font-size="11">{_duration(t_high)}</text>',
         "</svg>",
     ]
     return "".join(parts)

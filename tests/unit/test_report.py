@@ -2,11 +2,13 @@
 
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from harness.analysis.model import Check, Span, Status, Verdict
 from harness.report.html import Chart, render_html
 from harness.report.junit import junit_xml
 from harness.report.summary import summary_markdown
-from harness.report.svg import Band, line_chart
+from harness.report.svg import Band, decimate, line_chart
 
 VERDICT = Verdict(
     Status.FAIL,
@@ -47,6 +49,21 @@ def test_chart_maps_values_inside_the_plot_area() -> None:
     points = svg.split('points="')[1].split('"')[0].split()
     (x0, y0), (x1, y1) = (tuple(map(float, p.split(","))) for p in points)
     assert x0 < x1 and y0 > y1  # time runs right, higher values are drawn higher
+
+
+def test_a_night_of_samples_draws_in_few_points_and_keeps_its_spike() -> None:
+    t_s = [float(t) for t in range(12 * 3600)]  # 12 h at 1 Hz
+    values = [100.0 + (t % 7) for t in range(len(t_s))]
+    values[30_001] = 5_000.0  # one sample's spike
+    svg = line_chart(t_s, values, [])
+    points = svg.split('points="')[1].split('"')[0].split()
+    assert len(points) <= 2 * 630
+    ys = [float(p.split(",")[1]) for p in points]
+    assert min(ys) == pytest.approx(10.0)  # the spike is drawn, at the top of the plot area
+    assert ">0 s<" in svg and ">12.0 h<" in svg
+    kept_t, kept_v = decimate(t_s, values, 630)
+    assert kept_t == sorted(kept_t) and 5_000.0 in kept_v and min(kept_v) == 100.0
+    assert decimate([0.0, 1.0], [1.0, 2.0], 630) == ([0.0, 1.0], [1.0, 2.0])
 
 
 def test_notes_reach_summary_and_html() -> None:
