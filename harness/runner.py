@@ -89,6 +89,8 @@ class Run:
         self.t0 = time.monotonic()
         self.run_dir = new_run_dir(Path(spec.run.results_dir), spec.run.name)
         self.events = EventLog(self.run_dir, self.t0)
+        # Processes the run's figures depend on (Redis, mocks, proxy): one dying spoils the run.
+        self.helpers: list[Child] = []
         self.info: dict[str, Any] = {
             "spec": spec.model_dump(by_alias=True, mode="json"),
             "profile": str(profile_path),
@@ -139,6 +141,7 @@ class Run:
         self.phase("redis")
         redis = start_redis(self.spec.redis.backend, tmp_dir, self.run_dir / "redis.log")
         stack.callback(self._stop, redis.child)
+        self.helpers.append(redis.child)
         self.info["redis"] = {"backend": redis.backend.value, "port": redis.port, "pid": redis.child.pid}
         return redis
 
@@ -147,6 +150,7 @@ class Run:
         mocks_json = mocks_config(self.spec, target_port, plan.mock_tls).model_dump_json()
         mocks = start_mocks(mocks_json, self.run_dir, t0_monotonic=self.t0)
         stack.callback(self._stop, mocks.child)
+        self.helpers.append(mocks.child)
         self.info["mocks"] = {"urls": mocks.urls, "pid": mocks.child.pid}
         self.save_info()
         return mocks
@@ -157,6 +161,7 @@ class Run:
         redirect = plan.activate(mocks.urls, self.run_dir, self.run_dir / EVENTS, epoch_of_monotonic(self.t0))
         if redirect.proxy is not None:
             stack.callback(self._stop, redirect.proxy)
+            self.helpers.append(redirect.proxy)
         self.info["interception"] = redirect.record
         return redirect
 
@@ -191,7 +196,7 @@ class Run:
         spec = self.spec
         # Quiet samples before the load: the level that fds, sockets and temp files must return to.
         self.phase("baseline")
-        time.sleep(spec.run.baseline_s)
+        self._watched_sleep(spec.run.baseline_s)
         self.phase("load")
         locust = start_locust(spec.load, target.base_url, spec.run.duration_s, self.run_dir, spec.target.webhook_secret)
         stack.callback(self._stop, locust)
@@ -200,9 +205,27 @@ class Run:
         self.save_info()
         self._wait_load(locust, target.child, sampler)
         self.phase("cooldown")
-        time.sleep(spec.run.cooldown_s)
+        self._watched_sleep(spec.run.cooldown_s)
         if sampler.error is not None:
             raise HarnessError(f"collector failed: {sampler.error}")
+
+    def _watched_sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while (left_s := deadline - time.monotonic()) > 0:
+            self._check_helpers()
+            time.sleep(min(0.2, left_s))
+        self._check_helpers()
+
+    def _check_helpers(self) -> None:
+        """Stop the run when Redis, the mocks or the proxy died: what follows would measure a broken setup."""
+        for child in self.helpers:
+            code = child.exit_code()
+            if code is not None:
+                self.events.emit("helper_exit", process=child.name, code=code)
+                raise HarnessError(
+                    f"{child.name} exited with code {code} mid-run, so the run stopped; "
+                    f"`soak report {self.run_dir}` judges what was recorded until then"
+                )
 
     def _wait_load(self, locust: Child, target: Child, sampler: Collector) -> None:
         deadline = time.monotonic() + self.spec.run.duration_s + 30
@@ -215,6 +238,7 @@ class Run:
                 return
             if sampler.error is not None:
                 raise HarnessError(f"collector failed: {sampler.error}")
+            self._check_helpers()
             time.sleep(0.2)
         if locust.exit_code() not in (0, None):
             raise HarnessError(f"locust exited with code {locust.exit_code()} (see locust.log)")

@@ -36,10 +36,16 @@ def _reuse(upstream: str, data: RunData, span: Span, limit: float) -> Check | No
     opened = _delta(opened_curve, span)
     per_connection = handled / max(opened, 1.0)
     status = Status.PASS if per_connection >= limit else Status.FAIL
-    detail = (
-        f"{handled:.0f} requests over {opened:.0f} new connections = {per_connection:.1f} per connection, "
-        f"at least {limit:.0f} expected"
-    )
+    if opened < 1:
+        # All over connections opened before the span: reuse is at least the request count.
+        detail = (
+            f"{handled:.0f} requests, all over connections opened earlier (none new), at least {limit:.0f} expected"
+        )
+    else:
+        detail = (
+            f"{handled:.0f} requests over {opened:.0f} new connections = {per_connection:.1f} per connection, "
+            f"at least {limit:.0f} expected"
+        )
     return Check(name, status, per_connection, limit, "req/conn", span, detail, f"mocks.{upstream}.connections_opened")
 
 

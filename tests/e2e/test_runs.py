@@ -112,6 +112,32 @@ def test_interrupt_stops_every_process_and_keeps_the_data(tmp_path: Path, sig: s
     assert report.returncode in (0, 1, 3) and "verdict:" in report.stdout
 
 
+def test_mocks_dying_mid_run_stops_it_with_exit_2_and_keeps_the_data(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [*SOAK, "run", "profiles/smoke.toml", "--results", str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    run_dir = None
+    while time.monotonic() < deadline and run_dir is None:
+        dirs = list(tmp_path.glob("smoke-*"))
+        if dirs and "locust" in json.loads((dirs[0] / "run.json").read_text()):
+            run_dir = dirs[0]
+        time.sleep(0.2)
+    assert run_dir is not None, "run never reached the load phase"
+    time.sleep(3)
+    os.kill(json.loads((run_dir / "run.json").read_text())["mocks"]["pid"], signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2, stderr
+    assert "mocks exited with code -9 mid-run" in stderr and "Traceback" not in stderr
+    assert_all_gone(started_pids(run_dir))
+    assert json.loads((run_dir / "run.json").read_text())["outcome"] == "error"
+    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    assert any(e["event"] == "helper_exit" and e["process"] == "mocks" for e in events)
+    report = soak("report", str(run_dir))
+    assert report.returncode in (0, 1, 3) and "verdict:" in report.stdout
+
+
 def test_bad_profile_is_one_line_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[target]\ncommand = ["node"]\n[run]\nduration = "soon"\n')

@@ -84,6 +84,8 @@ def test_connection_reuse_tells_pooling_from_a_client_per_request() -> None:
     assert per_request["connection_reuse.telegram"].status is Status.FAIL
     assert per_request["connection_reuse.telegram"].figure == 1.0
     assert "connection_reuse.elevenlabs" not in pooled  # an upstream the scenario never called
+    kept_open = {c.name: c for c in judge(_reuse_run(20, 0), limits).checks}["connection_reuse.telegram"]
+    assert kept_open.status is Status.PASS and "none new" in kept_open.detail
 
 
 def test_connection_reuse_with_nothing_after_warm_up_is_inconclusive() -> None:
