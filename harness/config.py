@@ -144,6 +144,10 @@ class Thresholds(_Strict):
     connection_reuse_min: float | None = Field(None, gt=0, description="requests per new connection at each mock")
     egress_refused_max: int | None = Field(0, ge=0, description="judged when interception is active")
     error_ratio_max: float | None = Field(None, ge=0, le=1)
+    upstream_calls_per_update_min: float | None = Field(
+        None, gt=0, description="calls at the mocks per update sent: a service that stops working shows here"
+    )
+    contract_violations_max: int | None = Field(0, ge=0, description="requests the mocks refused as breaking the API")
     latency_p95_max_s: Seconds | None = Field(None, alias="latency_p95_max", gt=0)
     significance: float = Field(0.05, gt=0, lt=1)
 

@@ -6,19 +6,12 @@ one connection each, which no resource curve shows as clearly while the sockets 
 
 from __future__ import annotations
 
-import numpy as np
-
-from harness.analysis.model import Check, Curve, RunData, Span, Status
-from harness.analysis.windows import value_at
+from harness.analysis.model import Check, RunData, Span, Status
+from harness.analysis.windows import rise_over
 from harness.config import Thresholds
 
 UPSTREAMS = ("telegram", "elevenlabs", "cursor_runner")
 MIN_REQUESTS = 20  # fewer requests than this say nothing about pooling
-
-
-def _delta(curve: Curve, span: Span) -> float:
-    ends = value_at(curve, np.asarray([span.start_s, span.end_s], dtype=float))
-    return float(ends[1] - ends[0])
 
 
 def _reuse(upstream: str, data: RunData, span: Span, limit: float) -> Check | None:
@@ -26,14 +19,14 @@ def _reuse(upstream: str, data: RunData, span: Span, limit: float) -> Check | No
     requests = data.curves.get(f"mocks.{upstream}.requests_total")
     if requests is None:
         return None  # that mock did not run
-    handled = _delta(requests, span)
+    handled = rise_over(requests, span)
     if handled == 0:
         return None  # the scenario does not use this upstream
     opened_curve = data.curves.get(f"mocks.{upstream}.connections_opened")
     if opened_curve is None or handled < MIN_REQUESTS:
         why = "connections not recorded" if opened_curve is None else f"only {handled:.0f} requests"
         return Check(name, Status.INCONCLUSIVE, None, limit, "req/conn", span, why)
-    opened = _delta(opened_curve, span)
+    opened = rise_over(opened_curve, span)
     per_connection = handled / max(opened, 1.0)
     status = Status.PASS if per_connection >= limit else Status.FAIL
     if opened < 1:

@@ -33,3 +33,9 @@ def value_at(curve: Curve, t_s: NDArray[np.float64]) -> NDArray[np.float64]:
     """Curve interpolated at the given times (for aligning a counter with another metric)."""
     known_t_s = np.asarray(curve.t_s, dtype=float)
     return np.asarray(np.interp(t_s, known_t_s, np.asarray(curve.values, dtype=float)), dtype=float)
+
+
+def rise_over(curve: Curve, span: Span) -> float:
+    """How much a counter rose between the span's ends (interpolated; clamped to the recorded ends)."""
+    ends = value_at(curve, np.asarray([span.start_s, span.end_s], dtype=float))
+    return float(ends[1] - ends[0])

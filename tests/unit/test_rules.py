@@ -3,7 +3,7 @@
 import numpy as np
 
 from harness.analysis import rules
-from harness.analysis.model import Curve, RunData, Span, Status
+from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.verdict import judge
 from harness.collector import metrics
 from harness.config import Thresholds
@@ -92,3 +92,41 @@ def test_connection_reuse_with_nothing_after_warm_up_is_inconclusive() -> None:
     limits = Thresholds.model_validate({"warmup": "2 min", "connection_reuse_min": 5})
     checks = judge(_reuse_run(20, 0.1), limits).checks
     assert [c.status for c in checks if c.name.startswith("connection_reuse")] == [Status.INCONCLUSIVE]
+
+
+def _work_run(updates_per_s: float, calls_per_s: float, violations: float = 0.0, silent_after_s: int = 60) -> RunData:
+    t = [float(x) for x in range(60)]
+    calls = tuple(calls_per_s * min(x, silent_after_s) for x in t)
+    curves = {
+        "load.updates_total": Curve(tuple(t), tuple(updates_per_s * x for x in t)),
+        "mocks.requests_total": Curve(tuple(t), calls),
+        "mocks.telegram.contract_violations": Curve(tuple(t), tuple(violations * x / 59 for x in t)),
+        "mocks.cursor_runner.contract_violations": Curve(tuple(t), tuple(0.0 for _ in t)),
+    }
+    return RunData(curves=curves, load=Span(0, 59))
+
+
+def _named(data: RunData, limits: Thresholds, name: str) -> Check:
+    return next(c for c in judge(data, limits).checks if c.name == name)
+
+
+def test_a_service_that_stops_calling_its_upstreams_fails_work_done() -> None:
+    limits = Thresholds.model_validate({"warmup": "10 s", "upstream_calls_per_update_min": 1.5})
+    working = _named(_work_run(10, 20), limits, "upstream_calls_per_update")
+    silent = _named(_work_run(10, 20, silent_after_s=20), limits, "upstream_calls_per_update")
+    few = _named(_work_run(0.2, 1), limits, "upstream_calls_per_update")
+    assert working.status is Status.PASS and working.figure == 2.0
+    assert silent.status is Status.FAIL and silent.figure < 0.5
+    assert few.status is Status.INCONCLUSIVE
+    unrecorded = RunData(curves={}, load=Span(0, 59))
+    assert _named(unrecorded, limits, "upstream_calls_per_update").status is Status.INCONCLUSIVE
+
+
+def test_contract_violations_fail_by_default_and_name_the_upstream() -> None:
+    limits = Thresholds.model_validate({})
+    clean = _named(_work_run(10, 20), limits, "contract_violations")
+    broken = _named(_work_run(10, 20, violations=3), limits, "contract_violations")
+    assert clean.status is Status.PASS
+    assert broken.status is Status.FAIL and broken.figure == 3
+    assert "telegram 3" in broken.detail
+    assert all(c.name != "contract_violations" for c in judge(RunData(curves={}, load=Span(0, 9)), limits).checks)
