@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -271,3 +272,32 @@ def test_failed_stt_and_sendvoice_stay_within_budget_and_leave_no_files(loud_sta
         assert open_tmp_fds(loud_stack) == 0
     finally:
         poster.close()
+
+
+def test_two_updates_with_one_file_do_not_share_a_temp_file(quiet_stack: Stack) -> None:
+    """A forward or a redelivery brings the same file id twice at once. On the contract's temp name
+    alone, the first update's cleanup deletes the file the second is still downloading into, and
+    the second upload breaks (soak's peak run caught it as a contract violation at ElevenLabs)."""
+    poster = Poster(quiet_stack.bot)
+    chat = 5500006
+    # Dribbled downloads (~0.4 s each) started 0.2 s apart: the first finishes, transcribes and
+    # cleans up while the second is still writing.
+    set_faults(
+        quiet_stack.mocks.urls["telegram"], [{"route": "file", "kind": "dribble", "dribble_bytes_per_s": 50_000}]
+    )
+    audio = {f"{TG}getFile": 2, f"{TG}file": 2, f"{EL}speech_to_text": 2, f"{CR}iterate_async": 2}
+    try:
+        seen, _ = observe(
+            quiet_stack,
+            lambda: [
+                poster.update(voice_update(n, chat, 20 + n, "AwACAgIAAxkDAAE-same")) or time.sleep(0.2) for n in (1, 2)
+            ],
+            audio,
+        )
+    finally:
+        poster.close()
+        set_faults(quiet_stack.mocks.urls["telegram"], [])
+    assert {route: seen.get(route, 0) for route in audio} == audio
+    stats = json.loads(urllib.request.urlopen(f"{quiet_stack.mocks.urls['elevenlabs']}/__mock__/stats").read())
+    assert stats["routes"]["speech_to_text"] == {"200": 2} and stats["contract_violations"] == 0
+    assert list(quiet_stack.bot.tmp_dir.iterdir()) == [], "temp files left behind"

@@ -22,8 +22,8 @@ function makeElevenLabs(config, leaks) {
   const { client, destroy } = makeUpstream(config.elevenlabsBase, TIMEOUT_MS, leaks);
   const auth = { 'xi-api-key': config.elevenlabsKey };
 
-  async function transcribe(filePath) {
-    const name = path.basename(filePath);
+  async function transcribe(filePath, uploadName = path.basename(filePath)) {
+    const name = uploadName;
     const audio = fs.createReadStream(filePath);
     const form = new FormData();
     form.append('file', audio, { filename: name, contentType: audioType(name) });

@@ -68,16 +68,16 @@ function makeFlows({ telegram, elevenlabs, cursorRunner, store: sharedStore, lea
   // V: download, transcribe, delete the file, then forward or answer locally.
   async function voice(store, chatId, messageId, fileId) {
     if (setting('debug')) await telegram.sendMessage(chatId, '🎤 Transcribing your voice message...', messageId);
-    let localPath = null;
+    let download = null;
     let transcript;
     try {
-      localPath = await telegram.downloadFile(fileId);
-      transcript = await elevenlabs.transcribe(localPath);
+      download = await telegram.downloadFile(fileId);
+      transcript = await elevenlabs.transcribe(download.localPath, download.uploadName);
     } catch (err) {
       await telegram.sendMessage(chatId, `❌ Could not transcribe the audio: ${errorText(err)}`, messageId);
       return;
     } finally {
-      if (localPath) await removeTemp(localPath);
+      if (download) await removeTemp(download.localPath);
     }
     const local = localReply(transcript);
     if (local) return reply(chatId, messageId, local, true);

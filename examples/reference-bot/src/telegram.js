@@ -3,6 +3,7 @@
 'use strict';
 
 const fs = require('fs');
+const crypto = require('crypto');
 const path = require('path');
 const { pipeline } = require('stream/promises');
 const FormData = require('form-data');
@@ -37,14 +38,19 @@ function makeTelegram(config, leaks) {
     return call('answerCallbackQuery', { callback_query_id: id, text: 'Processing...' });
   }
 
-  // Streams the file to $TMPDIR and returns its path; the caller deletes it in `finally`. A
+  // Streams the file to $TMPDIR and returns its path and upload name; the caller deletes it in `finally`. A
   // partial file from a failed download is deleted here.
   async function downloadFile(fileId) {
     if (!enabled) throw new Error('TELEGRAM_BOT_TOKEN is not set');
     const info = await call('getFile', { file_id: fileId });
     const filePath = info && info.ok && info.result && info.result.file_path;
     if (!filePath) throw new Error('getFile returned no file_path');
-    const localPath = path.join(config.tmpDir, `telegram_${fileId}_${path.basename(filePath)}`);
+    const uploadName = `telegram_${fileId}_${path.basename(filePath)}`;
+    // The contract's name alone races: two updates carrying the same file (a forward, a redelivery)
+    // download at once, and one's cleanup deletes the file the other is still uploading. soak's
+    // peak run caught it as a truncated speech-to-text upload. A random part keeps each apart.
+    const unique = crypto.randomBytes(4).toString('hex');
+    const localPath = path.join(config.tmpDir, `telegram_${fileId}_${unique}_${path.basename(filePath)}`);
     const response = await client.get(`/file/bot${config.token}/${filePath}`, { responseType: 'stream' });
     try {
       await pipeline(response.data, fs.createWriteStream(localPath));
@@ -52,7 +58,7 @@ function makeTelegram(config, leaks) {
       await removeTemp(localPath);
       throw err;
     }
-    return localPath;
+    return { localPath, uploadName };
   }
 
   async function sendVoice(chatId, mp3Path, replyTo) {
