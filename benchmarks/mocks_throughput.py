@@ -50,8 +50,6 @@ async def main():
     await site.start()
     open(sys.argv[1], "w").write(json.dumps({"telegram": f"http://127.0.0.1:{runner.addresses[0][1]}"}))
     await asyncio.Event().wait()
-if len(sys.argv) > 2 and sys.argv[2] == "uvloop":
-    import uvloop; uvloop.install()
 asyncio.run(main())
 """
 
@@ -77,10 +75,10 @@ def _server_argv(variant: str, work: Path, node_server: Path, ready: Path) -> li
     pin = ["taskset", "-c", SERVER_CPU]
     if variant == "node http":
         return [*pin, "node", str(node_server), str(ready)]
-    if variant.startswith("bare aiohttp"):
+    if variant == "bare aiohttp":
         script = work / "bare_aiohttp.py"
         script.write_text(BARE_AIOHTTP, encoding="utf-8")
-        return [*pin, sys.executable, str(script), str(ready), "uvloop" if "uvloop" in variant else "asyncio"]
+        return [*pin, sys.executable, str(script), str(ready)]
     config = work / "mocks.json"
     config.write_text(MocksConfig(correlation_file=str(work / "calls.jsonl")).model_dump_json(), encoding="utf-8")
     loop = ["--loop", "uvloop" if "uvloop" in variant else "asyncio"]

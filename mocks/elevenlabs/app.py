@@ -48,20 +48,6 @@ def mp3_bytes(size_bytes: int) -> bytes:
     return frames[:size_bytes]
 
 
-def _read_stt_form(request: Request) -> dict[str, Any] | None:
-    """Parts by name: file -> (filename, byte count), others -> text; None if not multipart."""
-    parts = multipart.parse(request.body, request.headers.get("content-type", ""))
-    if parts is None:
-        return None
-    form: dict[str, Any] = {}
-    try:
-        for part in parts:
-            form[part.name] = (part.filename, len(part.data)) if part.filename is not None else part.data.decode()
-    except UnicodeDecodeError:
-        return None
-    return form
-
-
 def _missing(request: Request, field: str) -> Response:
     return _violation(request, 422, [{"loc": ["body", field], "msg": "field required", "type": "missing"}])
 
@@ -71,12 +57,13 @@ def _speech_to_text(config: ElevenLabsConfig) -> Callable[[Request], Response]:
         denied = _unauthorized(request, config)
         if denied is not None:
             return denied
-        form = _read_stt_form(request)
-        if form is None or "file" not in form or not isinstance(form["file"], tuple):
+        form = multipart.form(request.body, request.headers.get("content-type", ""))
+        upload = form.get("file") if form is not None else None
+        if not isinstance(upload, multipart.Part) or not upload.filename:
             return _missing(request, "file")
-        if not form.get("model_id"):
+        if not form or not form.get("model_id"):
             return _missing(request, "model_id")
-        match = _FILE_ID.match(form["file"][0])
+        match = _FILE_ID.match(upload.filename)
         file_id = match.group(1) if match else ""
         correlate(request, file_id=file_id)
         text = config.transcripts.get(file_id, config.default_transcript)

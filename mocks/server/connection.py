@@ -173,10 +173,6 @@ class HttpConnection(asyncio.Protocol):
 
     # answering
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
     def close(self) -> None:
         if self._transport is not None and not self._closed:
             self._transport.close()

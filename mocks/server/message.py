@@ -61,7 +61,7 @@ class Request:
 
     def form(self) -> dict[str, str]:
         """An application/x-www-form-urlencoded body as a dict (last value wins)."""
-        return dict(parse_qsl(self.body.decode("latin-1"), keep_blank_values=True))
+        return dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
 
     def json(self) -> Any:
         """The body as JSON; ValueError when it does not parse."""

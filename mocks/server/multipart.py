@@ -64,3 +64,17 @@ def _part(raw: bytes) -> Part | None:
     if not name:
         return None
     return Part(name=name, filename=_param(disposition, "content-disposition", "filename"), data=data)
+
+
+def form(body: bytes, content_type: str) -> dict[str, str | Part] | None:
+    """Parts by name: text parts decoded, file parts (with a filename) as they are; None if unreadable."""
+    parts = parse(body, content_type)
+    if parts is None:
+        return None
+    fields: dict[str, str | Part] = {}
+    try:
+        for part in parts:
+            fields[part.name] = part if part.filename is not None else part.data.decode()
+    except UnicodeDecodeError:
+        return None
+    return fields

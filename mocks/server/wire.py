@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
 
@@ -12,7 +13,17 @@ SERVER = "soak-mock"
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 LAST_CHUNK = b"0\r\n\r\n"
 _status_lines: dict[int, bytes] = {}
-_date = [0, b""]  # [second, "Date: ...\r\n" line]
+
+
+@dataclass(slots=True)
+class _DateLines:
+    """The Date and Server header lines, made once per second rather than per response."""
+
+    second: int = 0
+    lines: bytes = b""
+
+
+_date = _DateLines()
 
 
 def status_line(status: int) -> bytes:
@@ -28,11 +39,9 @@ def status_line(status: int) -> bytes:
 
 def _date_line() -> bytes:
     now_s = int(time.time())
-    if now_s != _date[0]:
-        _date[0], _date[1] = now_s, f"Date: {formatdate(now_s, usegmt=True)}\r\nServer: {SERVER}\r\n".encode()
-    line = _date[1]
-    assert isinstance(line, bytes)
-    return line
+    if now_s != _date.second:
+        _date.second, _date.lines = now_s, f"Date: {formatdate(now_s, usegmt=True)}\r\nServer: {SERVER}\r\n".encode()
+    return _date.lines
 
 
 def head(response: Response, keep_alive: bool, length: int | None) -> bytes:

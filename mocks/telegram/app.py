@@ -147,17 +147,11 @@ def delete_webhook(request: Request, params: dict[str, Any], state: TelegramStat
 
 
 def _multipart_form(request: Request) -> dict[str, Any] | None:
-    """Multipart parts: a file as its byte count, the rest as text; None if unreadable."""
-    parts = multipart.parse(request.body, request.headers.get("content-type", ""))
-    if parts is None:
+    """Multipart parameters; a file stands as its byte count (all a method checks of it)."""
+    fields = multipart.form(request.body, request.headers.get("content-type", ""))
+    if fields is None:
         return None
-    form: dict[str, Any] = {}
-    try:
-        for part in parts:
-            form[part.name] = len(part.data) if part.filename is not None else part.data.decode()
-    except UnicodeDecodeError:
-        return None
-    return form
+    return {name: len(v.data) if isinstance(v, multipart.Part) else v for name, v in fields.items()}
 
 
 def _voice_form(request: Request) -> dict[str, Any] | None:
@@ -167,8 +161,6 @@ def _voice_form(request: Request) -> dict[str, Any] | None:
 
 def _send_voice(state: TelegramState) -> Callable[[Request], Response]:
     def send_voice(request: Request) -> Response:
-        if request.match["token"] != state.config.token:
-            return payloads.error(401, "Unauthorized")
         form = _voice_form(request)
         if form is None:
             return _bad(request, "there is no voice in the request")
@@ -184,11 +176,7 @@ def _send_voice(state: TelegramState) -> Callable[[Request], Response]:
 
 
 def _method(state: TelegramState, handler: Method) -> Callable[[Request], Response]:
-    token = state.config.token
-
     def route(request: Request) -> Response:
-        if request.match["token"] != token:
-            return payloads.error(401, "Unauthorized")
         params = _params(request)
         if params is None:
             return _bad(request, "can't parse request body as JSON")
@@ -199,8 +187,6 @@ def _method(state: TelegramState, handler: Method) -> Callable[[Request], Respon
 
 def _download(state: TelegramState) -> Callable[[Request], Response]:
     def download(request: Request) -> Response:
-        if request.match["token"] != state.config.token:
-            return payloads.error(401, "Unauthorized")
         file_id = payloads.file_id_from_path(request.match["path"])
         correlate(request, file_id=file_id)
         # A path getFile never issued, or issued too long ago, is gone, as on Telegram.
@@ -209,6 +195,17 @@ def _download(state: TelegramState) -> Callable[[Request], Response]:
         return Response(body=payloads.ogg_bytes(state.config.file_bytes), content_type="audio/ogg")
 
     return download
+
+
+def _authorized(token: str, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+    """401 for a path whose bot token is not the configured one, as Telegram answers it."""
+
+    def route(request: Request) -> Response:
+        if request.match["token"] != token:
+            return payloads.error(401, "Unauthorized")
+        return handler(request)
+
+    return route
 
 
 def not_found(request: Request) -> Response:
@@ -228,9 +225,10 @@ METHODS: dict[str, Method] = {
 def create_app(config: TelegramConfig, env: MockEnv | None = None) -> MockApp:
     app = MockApp("telegram", payloads.error_shape, config.faults, env, MAX_UPLOAD_BYTES)
     state = TelegramState(config=config)
+    token = config.token
     for name, handler in METHODS.items():
-        app.route("*", f"/bot{{token}}/{name}", _method(state, handler), name)
-    app.route("POST", "/bot{token}/sendVoice", _send_voice(state), "sendVoice")
-    app.route("GET", "/file/bot{token}/{path:.+}", _download(state), "file")
+        app.route("*", f"/bot{{token}}/{name}", _authorized(token, _method(state, handler)), name)
+    app.route("POST", "/bot{token}/sendVoice", _authorized(token, _send_voice(state)), "sendVoice")
+    app.route("GET", "/file/bot{token}/{path:.+}", _authorized(token, _download(state)), "file")
     app.route("*", "/{tail:.*}", not_found, "unknown")
     return app

@@ -37,6 +37,23 @@ def assert_all_gone(pids: list[int]) -> None:
         assert not alive, f"pid {pid} still running"
 
 
+def smoke_run_under_load(results: Path) -> tuple[subprocess.Popen[str], Path]:
+    """A smoke run started in the background, returned a few seconds into its load phase."""
+    proc = subprocess.Popen(
+        [*SOAK, "run", "profiles/smoke.toml", "--results", str(results)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        dirs = list(results.glob("smoke-*"))
+        if dirs and "locust" in json.loads((dirs[0] / "run.json").read_text()):
+            time.sleep(3)
+            return proc, dirs[0]
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("run never reached the load phase")
+
+
 def test_healthy_bot_passes_and_leaves_a_complete_run_dir(tmp_path: Path) -> None:
     result = soak("run", "profiles/smoke.toml", "--duration", "40 s", "--results", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -87,20 +104,7 @@ def test_fakeredis_fallback_carries_the_text_flow(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_stops_every_process_and_keeps_the_data(tmp_path: Path, sig: signal.Signals) -> None:
-    proc = subprocess.Popen(
-        [*SOAK, "run", "profiles/smoke.toml", "--results", str(tmp_path)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    run_dir = None
-    while time.monotonic() < deadline:
-        dirs = list(tmp_path.glob("smoke-*"))
-        if dirs and "locust" in json.loads((dirs[0] / "run.json").read_text()):
-            run_dir = dirs[0]
-            break
-        time.sleep(0.2)
-    assert run_dir is not None, "run never reached the load phase"
-    time.sleep(3)
+    proc, run_dir = smoke_run_under_load(tmp_path)
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
@@ -113,19 +117,7 @@ def test_interrupt_stops_every_process_and_keeps_the_data(tmp_path: Path, sig: s
 
 
 def test_mocks_dying_mid_run_stops_it_with_exit_2_and_keeps_the_data(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [*SOAK, "run", "profiles/smoke.toml", "--results", str(tmp_path)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    run_dir = None
-    while time.monotonic() < deadline and run_dir is None:
-        dirs = list(tmp_path.glob("smoke-*"))
-        if dirs and "locust" in json.loads((dirs[0] / "run.json").read_text()):
-            run_dir = dirs[0]
-        time.sleep(0.2)
-    assert run_dir is not None, "run never reached the load phase"
-    time.sleep(3)
+    proc, run_dir = smoke_run_under_load(tmp_path)
     os.kill(json.loads((run_dir / "run.json").read_text())["mocks"]["pid"], signal.SIGKILL)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 2, stderr
