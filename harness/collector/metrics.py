@@ -37,6 +37,13 @@ NODE_HEAP_TOTAL = Metric("node.heap_total_bytes", "bytes", "node")
 NODE_EXTERNAL = Metric("node.external_bytes", "bytes", "node")
 NODE_ARRAY_BUFFERS = Metric("node.array_buffers_bytes", "bytes", "node")
 NODE_HEAP_AFTER_GC = Metric("node.heap_used_after_gc_bytes", "bytes", "node")
+NODE_EXTERNAL_AFTER_GC = Metric("node.external_after_gc_bytes", "bytes", "node")
+NODE_ARRAY_BUFFERS_AFTER_GC = Metric("node.array_buffers_after_gc_bytes", "bytes", "node")
+# From the listener census at each forced GC: live EventEmitters, their listeners, and the most
+# listeners on one event of one emitter (what a listener leak grows).
+NODE_EMITTERS = Metric("node.emitters", "count", "node")
+NODE_LISTENERS = Metric("node.listeners", "count", "node")
+NODE_LISTENERS_MOST = Metric("node.listeners_most_on_one_event", "count", "node")
 NODE_ACTIVE_HANDLES = Metric("node.active_handles", "count", "node")
 NODE_ACTIVE_REQUESTS = Metric("node.active_requests", "count", "node")
 NODE_LOOP_DELAY_P50 = Metric("node.loop_delay_p50_s", "seconds", "node")

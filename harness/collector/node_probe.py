@@ -2,13 +2,16 @@
 
 The target runs with --inspect=127.0.0.1:0; we evaluate one expression per sample, which also
 installs perf_hooks.monitorEventLoopDelay on first use, and reset the histogram each time, so
-the percentiles are per sample interval. A forced GC (HeapProfiler.collectGarbage) runs on its
-own slow cadence, or never.
+the percentiles are per sample interval. A forced GC runs on its own slow cadence, or never:
+heap, external and array-buffer memory are read right after it (what the process keeps, without
+the garbage of the moment), and a census of the live EventEmitters counts their listeners.
 
 Cost, measured here (`make bench`): ~3 ms wall and ~0.5 ms of our CPU per sample, so at the
 default 5 s cadence it is lost in the noise of the 1 Hz collector's ~0.6 % of a core. A forced
-GC blocks the target's event loop for ~7-9 ms on a small heap (more on a big one): keep it
-slow (default 60 s) and set `forced_gc_every = 0` in peak-latency runs.
+GC (two collections, see AFTER_GC_JS) blocks the target's event loop for ~20-60 ms on a small
+heap, more on a big one; the listener census before it (Runtime.queryObjects: a full GC and a
+walk of the heap) another ~40-100 ms. Keep them slow (default 60 s), turn the census off with
+`listener_census = false`, and set `forced_gc_every = 0` in peak-latency runs.
 """
 
 from __future__ import annotations
@@ -43,7 +46,42 @@ SNAPSHOT_JS = """(() => {
   return out;
 })()"""
 
-HEAP_USED_JS = "process.memoryUsage().heapUsed"
+# Two full collections and the reading in one synchronous evaluate: ArrayBuffer memory is freed by
+# a sweeper after the collection that found it dead, and the next collection waits for that sweep
+# (measured here: after one, external memory read up to 20 MiB of garbage). Run as one task, so
+# nothing of the target allocates in between. gc() is had the way jest's leak detector has it
+# (the flag only exposes gc in contexts made afterwards: the target's own global is untouched).
+AFTER_GC_JS = """(() => {
+  const g = globalThis;
+  if (!g.__soakGc) {
+    const mod = (n) => (process.getBuiltinModule ? process.getBuiltinModule(n) : require(n));
+    if (typeof g.gc === 'function') g.__soakGc = g.gc;
+    else { mod('v8').setFlagsFromString('--expose-gc'); g.__soakGc = mod('vm').runInNewContext('gc'); }
+  }
+  g.__soakGc(); g.__soakGc();
+  const m = process.memoryUsage();
+  return [m.heapUsed, m.external, m.arrayBuffers];
+})()"""
+EVENTS_PROTOTYPE_JS = "(process.getBuiltinModule ? process.getBuiltinModule('events') : require('events')).prototype"
+# Called on the array of every live object inheriting EventEmitter.prototype (prototypes of its
+# subclasses included, which own no _events and are skipped). A listener leak adds listeners to
+# one event of one long-lived emitter: `most` grows with it however many emitters there are.
+LISTENER_CENSUS_JS = """function () {
+  let emitters = 0, listeners = 0, most = 0;
+  for (const e of this) {
+    try {
+      if (!Object.prototype.hasOwnProperty.call(e, '_events') || typeof e.eventNames !== 'function') continue;
+      emitters += 1;
+      for (const name of e.eventNames()) {
+        const n = e.listenerCount(name);
+        listeners += n;
+        if (n > most) most = n;
+      }
+    } catch (_) { /* an exotic subclass: not counted */ }
+  }
+  return [emitters, listeners, most];
+}"""
+OBJECT_GROUP = "soak-census"
 _NS = 1e-9
 
 
@@ -56,10 +94,13 @@ class NodeInspectorProbe:
 
     name = "node"
 
-    def __init__(self, ws_url: str, gc_every_s: float = 0.0, timeout_s: float = 1.0) -> None:
+    def __init__(
+        self, ws_url: str, gc_every_s: float = 0.0, timeout_s: float = 1.0, *, listener_census: bool = True
+    ) -> None:
         self._url = ws_url
         self._gc_every_s = gc_every_s
         self._timeout_s = timeout_s
+        self._census = listener_census
         self._next_gc = time.monotonic() + gc_every_s
         self._loop = asyncio.new_event_loop()
         self._session: aiohttp.ClientSession | None = None
@@ -67,26 +108,64 @@ class NodeInspectorProbe:
         self._next_id = 0
 
     def sample(self) -> dict[Metric, Value]:
+        # A full GC on a big heap takes longer than a plain sample: it gets a longer leash.
+        timeout_s = max(self._timeout_s, GC_TIMEOUT_S) if self._gc_due() else self._timeout_s
         try:
-            return self._loop.run_until_complete(asyncio.wait_for(self._sample(), self._timeout_s))
+            return self._loop.run_until_complete(asyncio.wait_for(self._sample(), timeout_s))
         except (aiohttp.ClientError, OSError, TimeoutError, InspectorError):
             self._loop.run_until_complete(self._disconnect())
             return {metrics.NODE_INSPECTOR_UP: 0.0}
 
+    def _gc_due(self) -> bool:
+        return self._gc_every_s > 0 and time.monotonic() >= self._next_gc
+
     async def _sample(self) -> dict[Metric, Value]:
         snap = await self.evaluate(SNAPSHOT_JS)
         values = _snapshot_values(snap)
-        if self._gc_every_s > 0 and time.monotonic() >= self._next_gc:
+        if self._gc_due():
             self._next_gc = time.monotonic() + self._gc_every_s
-            await self.command("HeapProfiler.collectGarbage")
-            values[metrics.NODE_HEAP_AFTER_GC] = float(await self.evaluate(HEAP_USED_JS))
+            values.update(await self._after_gc())
         return values
 
+    async def _after_gc(self) -> dict[Metric, Value]:
+        """Memory kept after a full GC, and the listener census when on (itself a full GC)."""
+        values: dict[Metric, Value] = {}
+        if self._census:
+            values.update(await self._listener_census())
+        heap, external, array_buffers = await self.evaluate(AFTER_GC_JS)
+        values[metrics.NODE_HEAP_AFTER_GC] = float(heap)
+        values[metrics.NODE_EXTERNAL_AFTER_GC] = float(external)
+        values[metrics.NODE_ARRAY_BUFFERS_AFTER_GC] = float(array_buffers)
+        return values
+
+    async def _listener_census(self) -> dict[Metric, Value]:
+        prototype = await self.command(
+            "Runtime.evaluate", {"expression": EVENTS_PROTOTYPE_JS, "objectGroup": OBJECT_GROUP}
+        )
+        try:
+            found = await self.command(
+                "Runtime.queryObjects",
+                {"prototypeObjectId": prototype["result"]["objectId"], "objectGroup": OBJECT_GROUP},
+            )
+            counted = await self.command(
+                "Runtime.callFunctionOn",
+                {
+                    "functionDeclaration": LISTENER_CENSUS_JS,
+                    "objectId": found["objects"]["objectId"],
+                    "returnByValue": True,
+                },
+            )
+        finally:
+            await self.command("Runtime.releaseObjectGroup", {"objectGroup": OBJECT_GROUP})
+        emitters, listeners, most = _value(counted)
+        return {
+            metrics.NODE_EMITTERS: float(emitters),
+            metrics.NODE_LISTENERS: float(listeners),
+            metrics.NODE_LISTENERS_MOST: float(most),
+        }
+
     async def evaluate(self, expression: str) -> Any:
-        result = await self.command("Runtime.evaluate", {"expression": expression, "returnByValue": True})
-        if "exceptionDetails" in result:
-            raise InspectorError(str(result["exceptionDetails"].get("text", "exception")))
-        return result["result"].get("value")
+        return _value(await self.command("Runtime.evaluate", {"expression": expression, "returnByValue": True}))
 
     async def command(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         ws = await self._connect()
@@ -123,6 +202,16 @@ class NodeInspectorProbe:
             return  # its thread outlived the stop timeout; the process exit closes the socket
         self._loop.run_until_complete(self._disconnect())
         self._loop.close()
+
+
+GC_TIMEOUT_S = 5.0
+
+
+def _value(result: dict[str, Any]) -> Any:
+    """The value of an evaluate/callFunctionOn answer; a thrown exception is an InspectorError."""
+    if "exceptionDetails" in result:
+        raise InspectorError(str(result["exceptionDetails"].get("text", "exception")))
+    return result["result"].get("value")
 
 
 ALWAYS_RECORDED_RESOURCES = ("Timeout", "Immediate", "TCPSocketWrap", "FSReqCallback")

@@ -89,7 +89,12 @@ class Collector:
             self._closers.append(redis)
             slow.append(Slow("redis", redis, settings.redis_every_s, budget_s + scan_budget_s, share))
         if attachment.inspector_url is not None and settings.inspector:
-            node = NodeInspectorProbe(attachment.inspector_url, settings.forced_gc_every_s, timeout_s=budget_s * 4)
+            node = NodeInspectorProbe(
+                attachment.inspector_url,
+                settings.forced_gc_every_s,
+                timeout_s=budget_s * 4,
+                listener_census=settings.listener_census,
+            )
             self._closers.append(node)
             slow.append(Slow("node", node, settings.inspector_every_s, budget_s, share))
         return slow
