@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from harness.units import (
     UnitError,
+    parse_amount_per_update,
     parse_duration_s,
+    parse_rate_per_hour_s,
     parse_size_bytes,
     parse_size_per_request_bytes,
     parse_size_rate_bytes_per_s,
@@ -36,6 +39,19 @@ Seconds = Annotated[float, _unit(parse_duration_s)]
 Bytes = Annotated[float, _unit(parse_size_bytes)]
 BytesPerSecond = Annotated[float, _unit(parse_size_rate_bytes_per_s)]
 BytesPerRequest = Annotated[float, _unit(parse_size_per_request_bytes)]
+PerUpdate = Annotated[float, _unit(parse_amount_per_update)]
+PerHourAsPerSecond = Annotated[float, _unit(parse_rate_per_hour_s)]
+Amount = Annotated[float, _unit(parse_size_bytes)]
+_METRIC_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_:-]+)+$")
+
+
+def _metric_name(name: str) -> str:
+    if not _METRIC_NAME.match(name):
+        raise ValueError(f"{name!r} is not a metric name (dotted, as in samples.db: e.g. 'node.external_bytes')")
+    return name
+
+
+MetricName = Annotated[str, AfterValidator(_metric_name)]
 
 
 class _Strict(BaseModel):
@@ -119,6 +135,30 @@ class LoadSection(_Strict):
         return self
 
 
+class MetricLimit(_Strict):
+    """Limits on one recorded metric by its name, as k6 names any metric (`[[thresholds.metric]]`).
+
+    Amounts are in the metric's unit: sizes for bytes ("1 KiB"), plain numbers for counts.
+    """
+
+    name: MetricName
+    per_update_max: PerUpdate | None = Field(None, description="Theil-Sen slope against updates sent")
+    per_hour_max_s: PerHourAsPerSecond | None = Field(None, alias="per_hour_max", description="slope over time")
+    growth_max: Amount | None = Field(None, description="last window minus the first, judged span")
+    peak_max: Amount | None = Field(None, alias="max", description="highest sample over the run")
+    residual_max: Amount | None = Field(None, description="left after the cool-down above the baseline")
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> MetricLimit:
+        if all(v is None for v in (self.per_update_max, self.per_hour_max_s, self.growth_max, self.peak_max)) and (
+            self.residual_max is None
+        ):
+            raise ValueError(
+                f"metric {self.name!r} sets no limit (per_update_max, per_hour_max, growth_max, max, residual_max)"
+            )
+        return self
+
+
 class Thresholds(_Strict):
     warmup_s: Seconds = Field(10.0, alias="warmup", ge=0)
     window_s: Seconds = Field(5.0, alias="window", gt=0)
@@ -129,6 +169,8 @@ class Thresholds(_Strict):
     fds_growth_max: float | None = None
     heap_slope_max: BytesPerSecond | None = None
     heap_per_request_max: BytesPerRequest | None = None
+    external_slope_max: BytesPerSecond | None = Field(None, description="external + array-buffer memory after GC")
+    external_per_request_max: BytesPerRequest | None = None
     sockets_growth_max: float | None = None
     redis_clients_growth_max: float | None = None
     handles_growth_max: float | None = None
@@ -150,6 +192,16 @@ class Thresholds(_Strict):
     contract_violations_max: int | None = Field(0, ge=0, description="requests the mocks refused as breaking the API")
     latency_p95_max_s: Seconds | None = Field(None, alias="latency_p95_max", gt=0)
     significance: float = Field(0.05, gt=0, lt=1)
+    metric: tuple[MetricLimit, ...] = Field((), description="limits on any recorded metric by name")
+    screen: bool = Field(True, description="report any resource curve that grew and did not come back")
+
+    @model_validator(mode="after")
+    def _one_entry_per_metric(self) -> Thresholds:
+        names = [entry.name for entry in self.metric]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"[[thresholds.metric]] names {', '.join(repeated)} more than once: merge the entries")
+        return self
 
 
 class CollectorSection(_Strict):

@@ -22,6 +22,15 @@ class Curve:
 
 
 @dataclass(frozen=True)
+class MetricInfo:
+    """What the store's catalogue says of a metric: its unit ("bytes", "count", ...) and the
+    probe that recorded it ("process", "node", "collector", ...)."""
+
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Span:
     """The part of the run a check was measured on, in seconds since run start."""
 
@@ -44,7 +53,8 @@ class RunData:
 
     curves: recorded metrics by name. load: the load phase. baseline: quiet sampling before the
     load (None when the run had none). cooldown: from load end to the last sample, or None.
-    log_counts: occurrences of known warning lines in the target's output.
+    log_counts: occurrences of known warning lines in the target's output. catalogue: unit and
+    source of each curve, where known.
     """
 
     curves: Mapping[str, Curve]
@@ -53,6 +63,7 @@ class RunData:
     cooldown: Span | None = None
     load_stats: LoadStats | None = None
     log_counts: Mapping[str, int] = field(default_factory=dict)
+    catalogue: Mapping[str, MetricInfo] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

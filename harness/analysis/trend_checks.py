@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from harness.analysis.level_checks import amount
 from harness.analysis.model import Check, Curve, Span, Status
 from harness.analysis.trend import slope_upper_bound, trend
 from harness.analysis.windows import value_at, window_medians
-from harness.units import format_bytes
 
 PLATEAU_MIN_WINDOWS = 6
 BYTES = "B"
@@ -33,11 +33,6 @@ class TrendInput:
     span: Span
     rate: Callable[[float], str]  # a slope in words, e.g. "1.20 MiB/h"
     over: str  # what the slope was measured over, e.g. "over 30 windows"
-
-
-def amount(value: float, unit: str) -> str:
-    """A figure in its unit: bytes in binary units, anything else as a number and its unit."""
-    return format_bytes(value) if unit == BYTES else f"{value:.4g} {unit}"
 
 
 def too_little(name: str, limit: float, unit: str, span: Span, *, have: int, need: int) -> Check:
@@ -108,7 +103,7 @@ def _per_hour(slope_per_s: float, unit: str) -> str:
 
 
 def slope_per_hour(
-    name: str, curve: Curve, span: Span, limit_per_s: float, settings: TrendSettings, unit: str = BYTES
+    name: str, curve: Curve, span: Span, limit_per_s: float, settings: TrendSettings, *, unit: str = BYTES
 ) -> Check:
     """Slope of window medians against time, limit in units per second, shown per hour."""
     t_s, medians = window_medians(curve, span, settings.window_s)

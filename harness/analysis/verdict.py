@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
+from harness.analysis.metric_limits import evaluate_metric_limits
 from harness.analysis.model import Check, RunData, Verdict, overall
 from harness.analysis.reuse_checks import connection_reuse
 from harness.analysis.rules import ALIVE, evaluate_rules
+from harness.analysis.screen import screen
 from harness.analysis.work_checks import WORK_CHECKS
 from harness.config import Thresholds
 
@@ -16,7 +18,9 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
     if ALIVE in data.curves:
         checks.append(always_alive(data.curves[ALIVE], data.load))
     checks.extend(evaluate_rules(data, limits))
+    checks.extend(evaluate_metric_limits(data, limits))
     checks.extend(connection_reuse(data, limits))
     evaluators = (*WORK_CHECKS, *LOAD_CHECKS)
     checks.extend(check for check in (evaluate(data, limits) for evaluate in evaluators) if check is not None)
+    checks.extend(screen(data, limits, judged={check.metric for check in checks if check.metric}))
     return Verdict(status=overall(tuple(checks)), checks=tuple(checks))

@@ -6,13 +6,20 @@ from pathlib import Path
 from typing import Any
 
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
-from harness.analysis.model import Curve, RunData, Span
+from harness.analysis.model import Curve, MetricInfo, RunData, Span
 from harness.analysis.rules import UPDATES
 from harness.collector.store import SampleReader
 from harness.report.locust_history import updates_curve
 from harness.report.locust_stats import read_load_stats
 
 TARGET_LOG = "target.log"
+
+
+def read_catalogue(reader: SampleReader) -> dict[str, MetricInfo]:
+    """Unit and source of every recorded metric, and of the curves built here (Locust's counts)."""
+    catalogue = {metric.name: MetricInfo(metric.unit, metric.source) for metric in reader.metrics()}
+    catalogue[UPDATES] = MetricInfo("count", "locust")
+    return catalogue
 
 
 def read_all_curves(reader: SampleReader) -> dict[str, Curve]:
@@ -87,4 +94,5 @@ def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunDat
         cooldown=cooldown,
         load_stats=read_load_stats(run_dir),
         log_counts=count_log_warnings(run_dir) | count_egress_refusals(events),
+        catalogue=read_catalogue(reader),
     )
