@@ -13,7 +13,8 @@ PSS = Metric("target.pss_bytes", "bytes", "process")
 FDS = Metric("target.fds", "count", "process")
 TCP = Metric("target.tcp_connections", "count", "tcp")
 TCP_CLOSE_WAIT = Metric("target.tcp.close_wait", "count", "tcp")
-TIME_WAIT_TO_MOCKS = Metric("system.tcp.time_wait_to_mocks", "count", "tcp")
+# System-wide (TIME_WAIT sockets belong to no process): not a resource of the target.
+TIME_WAIT_TO_MOCKS = Metric("system.tcp.time_wait_to_mocks", "count", "system")
 THREADS = Metric("target.threads", "count", "process")
 CPU = Metric("target.cpu_percent", "percent", "process")
 PROCESSES = Metric("target.processes", "count", "process")
@@ -83,7 +84,8 @@ def tcp_by_state(state: str) -> Metric:
 
 
 def tcp_by_peer(peer: str) -> Metric:
-    return Metric(f"target.tcp.peer.{peer}", "count", "tcp")
+    # The inspector's connection is the collector's own session, not a resource of the target.
+    return Metric(f"target.tcp.peer.{peer}", "count", "collector" if peer == "inspector" else "tcp")
 
 
 def tmp_files_of(pattern: str) -> Metric:

@@ -83,9 +83,7 @@ class Collector:
             slow.append(Slow("tmp", tmp, settings.tmp_every_s, budget_s, share))
         if attachment.redis_url is not None:
             scan_budget_s = settings.redis_scan_budget_s
-            redis = RedisProbe(
-                attachment.redis_url, settings.redis_prefixes, lambda: tcp.local_ports("redis"), scan_budget_s
-            )
+            redis = RedisProbe(attachment.redis_url, settings.redis_prefixes, attachment.target_pid, scan_budget_s)
             self._closers.append(redis)
             slow.append(Slow("redis", redis, settings.redis_every_s, budget_s + scan_budget_s, share))
         if attachment.inspector_url is not None and settings.inspector:
