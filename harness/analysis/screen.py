@@ -159,7 +159,7 @@ def screen(data: RunData, limits: Thresholds, judged: Iterable[str]) -> list[Che
             findings.append(_finding(name, unit, found, span))
     if findings:
         return findings
-    windows = window_medians(data.curves[next(iter(candidates))], span, limits.window_s)[0].size
+    windows = max(window_medians(data.curves[name], span, limits.window_s)[0].size for name in candidates)
     if span.end_s <= span.start_s or windows < limits.min_windows:
         why = f"the judged span is too short to screen ({windows} windows, {limits.min_windows} needed)"
         return [Check("resource_screen", Status.INCONCLUSIVE, None, 0.0, "curves", span, why)]
