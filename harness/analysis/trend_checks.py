@@ -68,7 +68,7 @@ def trend_check(question: TrendInput, alpha: float) -> Check:
     """
     q = question
     found = trend(q.x, q.y)
-    detail = f"{q.rate(found.slope)} (limit {q.rate(q.limit)}) {q.over}, Mann-Kendall p={found.p_value:.3g}"
+    detail = f"{q.rate(found.slope)} (limit {q.rate(q.limit)}) {q.over}, trend p={found.p_value:.3g}"
     if found.slope <= q.limit:
         return Check(q.name, Status.PASS, found.slope, q.limit, q.unit, q.span, detail)
     later = later_half(q.x, q.y, alpha)
