@@ -128,7 +128,7 @@ def _finding(name: str, unit: str, found: Growth, span: Span) -> Check:
         else f"{amount(found.left, unit)} of it still there after the cool-down"
     )
     detail = (
-        f"grew {amount(found.rise, unit)} over the judged span ({per_update}{per_hour}, Mann-Kendall "
+        f"grew {amount(found.rise, unit)} over the judged span ({per_update}{per_hour}, trend "
         f"p={found.p_value:.2g}) and was still rising at its end; {left}. No threshold judges {name}: "
         f'set one with [[thresholds.metric]] name = "{name}"'
     )
