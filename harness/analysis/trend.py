@@ -13,7 +13,6 @@ from numpy.typing import NDArray
 from scipy.stats import norm, theilslopes
 from scipy.stats import t as student_t
 
-
 RHO_MAX = 0.9  # beyond this a short series cannot tell noise from trend; the bound keeps a floor
 
 
