@@ -33,6 +33,7 @@ FILES = 20
 SELF_CONNECTIONS = 30
 REDIS_CONNECTIONS = 4
 TIMERS = 7
+LISTENERS = 25
 BLOCK_MS = 30
 TMP_FILES = [["telegram_1_voice.ogg", 1000], ["telegram_2_voice.ogg", 3000], ["elevenlabs_tts_ab.mp3", 500]]
 TMP_AGE_S = 100.0
@@ -80,6 +81,7 @@ def _config(big: bool, redis_port: int) -> dict[str, object]:
         "redisPort": redis_port,
         "redisConnections": REDIS_CONNECTIONS if big else 0,
         "timers": TIMERS if big else 0,
+        "listeners": LISTENERS if big else 0,
         "tmpFiles": TMP_FILES if big else [],
         "tmpOpen": big,
         "blockMs": BLOCK_MS if big else 0,
@@ -151,6 +153,23 @@ def test_memory_and_runtime_heap(recorded: tuple[SampleReader, SampleReader]) ->
     assert _last(big, metrics.NODE_EXTERNAL.name) >= BUFFER_BYTES
     assert _last(big, metrics.USS.name) > BUFFER_BYTES
     assert _last(big, metrics.NODE_HEAP_AFTER_GC.name) <= _last(big, metrics.NODE_HEAP_TOTAL.name)
+
+
+def test_memory_after_gc_is_recorded_beside_the_heap(recorded: tuple[SampleReader, SampleReader]) -> None:
+    small, big = recorded
+    for metric in (metrics.NODE_EXTERNAL_AFTER_GC, metrics.NODE_ARRAY_BUFFERS_AFTER_GC):
+        delta = _last(big, metric.name) - _last(small, metric.name)
+        assert abs(delta - BUFFER_BYTES) < 1 * MIB, (metric.name, delta)
+    heap_delta = _last(big, metrics.NODE_HEAP_AFTER_GC.name) - _last(small, metrics.NODE_HEAP_AFTER_GC.name)
+    assert abs(heap_delta) < 4 * MIB  # the Buffer lives outside the JS heap
+
+
+def test_listener_census_sees_listeners_on_one_emitter(recorded: tuple[SampleReader, SampleReader]) -> None:
+    small, big = recorded
+    assert _last(big, metrics.NODE_LISTENERS_MOST.name) == LISTENERS
+    assert _last(small, metrics.NODE_LISTENERS_MOST.name) < LISTENERS
+    assert _last(big, metrics.NODE_LISTENERS.name) - _last(small, metrics.NODE_LISTENERS.name) >= LISTENERS
+    assert _last(big, metrics.NODE_EMITTERS.name) > _last(small, metrics.NODE_EMITTERS.name)
 
 
 def test_fds_by_kind_and_tcp_by_state_and_peer(recorded: tuple[SampleReader, SampleReader]) -> None:
