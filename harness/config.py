@@ -216,7 +216,12 @@ class CollectorSection(_Strict):
     inspector: bool = True
     inspector_every_s: Seconds = Field(5.0, alias="inspector_every", gt=0)
     forced_gc_every_s: Seconds = Field(60.0, alias="forced_gc_every", ge=0, description="0 = never (peak runs)")
-    listener_census: bool = Field(True, description="count live EventEmitters' listeners at each forced GC")
+    listener_census_every_s: Seconds = Field(
+        300.0,
+        alias="listener_census_every",
+        ge=0,
+        description="listeners of live EventEmitters, at a forced GC; 0 = never",
+    )
     probe_budget_s: Seconds = Field(0.25, alias="probe_budget", gt=0)
     probe_cpu_share: float = Field(0.002, gt=0, le=1, description="a slow probe costing more runs less often")
     temp_patterns: list[str] = Field(default_factory=lambda: ["telegram_*", "elevenlabs_tts_*"])

@@ -8,10 +8,11 @@ the garbage of the moment), and a census of the live EventEmitters counts their 
 
 Cost, measured here (`make bench`): ~3 ms wall and ~0.5 ms of our CPU per sample, so at the
 default 5 s cadence it is lost in the noise of the 1 Hz collector's ~0.6 % of a core. A forced
-GC (two collections, see AFTER_GC_JS) blocks the target's event loop for ~20-60 ms on a small
-heap, more on a big one; the listener census before it (Runtime.queryObjects: a full GC and a
-walk of the heap) another ~40-100 ms. Keep them slow (default 60 s), turn the census off with
-`listener_census = false`, and set `forced_gc_every = 0` in peak-latency runs.
+GC (one full collection, see AFTER_GC_JS) blocks the target's event loop in proportion to its
+live heap: ~15-30 ms for a few MiB, ~150 ms for 30 MiB on this 2-core machine under load. The
+listener census (Runtime.queryObjects: V8 collects all it can, then walks the heap) runs before
+it on its own, slower cadence. Keep both slow (defaults 60 s and 5 min); `forced_gc_every = 0`
+turns both off.
 """
 
 from __future__ import annotations
@@ -46,19 +47,23 @@ SNAPSHOT_JS = """(() => {
   return out;
 })()"""
 
-# Two full collections and the reading in one synchronous evaluate: ArrayBuffer memory is freed by
-# a sweeper after the collection that found it dead, and the next collection waits for that sweep
-# (measured here: after one, external memory read up to 20 MiB of garbage). Run as one task, so
+# One full collection, with ArrayBuffers swept inside it, and the reading, in one synchronous
+# evaluate. V8 frees dead ArrayBuffer memory on a background sweeper after the collection, so a
+# plain gc() left up to 20 MiB of garbage counted as external memory (measured here); a second
+# gc() waits for that sweep but doubles the pause. Sweeping on the main thread for our one
+# collection (the flag is put back at once) is exact at the cost of one. Run as one task, so
 # nothing of the target allocates in between. gc() is had the way jest's leak detector has it
 # (the flag only exposes gc in contexts made afterwards: the target's own global is untouched).
 AFTER_GC_JS = """(() => {
   const g = globalThis;
+  const mod = (n) => (process.getBuiltinModule ? process.getBuiltinModule(n) : require(n));
+  const v8 = mod('v8');
   if (!g.__soakGc) {
-    const mod = (n) => (process.getBuiltinModule ? process.getBuiltinModule(n) : require(n));
     if (typeof g.gc === 'function') g.__soakGc = g.gc;
-    else { mod('v8').setFlagsFromString('--expose-gc'); g.__soakGc = mod('vm').runInNewContext('gc'); }
+    else { v8.setFlagsFromString('--expose-gc'); g.__soakGc = mod('vm').runInNewContext('gc'); }
   }
-  g.__soakGc(); g.__soakGc();
+  v8.setFlagsFromString('--no-concurrent-array-buffer-sweeping');
+  try { g.__soakGc(); } finally { v8.setFlagsFromString('--concurrent-array-buffer-sweeping'); }
   const m = process.memoryUsage();
   return [m.heapUsed, m.external, m.arrayBuffers];
 })()"""
@@ -95,12 +100,13 @@ class NodeInspectorProbe:
     name = "node"
 
     def __init__(
-        self, ws_url: str, gc_every_s: float = 0.0, timeout_s: float = 1.0, *, listener_census: bool = True
+        self, ws_url: str, gc_every_s: float = 0.0, timeout_s: float = 1.0, *, census_every_s: float = 0.0
     ) -> None:
         self._url = ws_url
         self._gc_every_s = gc_every_s
         self._timeout_s = timeout_s
-        self._census = listener_census
+        self._census_every_s = census_every_s
+        self._next_census = time.monotonic() + max(gc_every_s, census_every_s)
         self._next_gc = time.monotonic() + gc_every_s
         self._loop = asyncio.new_event_loop()
         self._session: aiohttp.ClientSession | None = None
@@ -123,14 +129,17 @@ class NodeInspectorProbe:
         snap = await self.evaluate(SNAPSHOT_JS)
         values = _snapshot_values(snap)
         if self._gc_due():
-            self._next_gc = time.monotonic() + self._gc_every_s
+            # On deadlines, not after the sample, so the GC period does not drift (windows count on it).
+            while self._next_gc <= time.monotonic():
+                self._next_gc += self._gc_every_s
             values.update(await self._after_gc())
         return values
 
     async def _after_gc(self) -> dict[Metric, Value]:
-        """Memory kept after a full GC, and the listener census when on (itself a full GC)."""
+        """Memory kept after a full GC, and the listener census when it is due (itself a full GC)."""
         values: dict[Metric, Value] = {}
-        if self._census:
+        if self._census_every_s > 0 and time.monotonic() >= self._next_census:
+            self._next_census = time.monotonic() + self._census_every_s
             values.update(await self._listener_census())
         heap, external, array_buffers = await self.evaluate(AFTER_GC_JS)
         values[metrics.NODE_HEAP_AFTER_GC] = float(heap)

@@ -91,7 +91,7 @@ class Collector:
                 attachment.inspector_url,
                 settings.forced_gc_every_s,
                 timeout_s=budget_s * 4,
-                listener_census=settings.listener_census,
+                census_every_s=settings.listener_census_every_s,
             )
             self._closers.append(node)
             slow.append(Slow("node", node, settings.inspector_every_s, budget_s, share))

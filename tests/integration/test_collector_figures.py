@@ -46,6 +46,7 @@ FAST = CollectorSection.model_validate(
         "tmp_every": "0.3 s",
         "redis_every": "0.3 s",
         "inspector_every": "0.3 s",
+        "listener_census_every": "0.6 s",
         "forced_gc_every": "0.6 s",
         "probe_cpu_share": 0.5,  # this test checks figures, not the CPU governor
     }

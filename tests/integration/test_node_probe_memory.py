@@ -3,6 +3,7 @@ and its listener census follows a listener leak as it grows."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 import time
@@ -40,7 +41,11 @@ def leaking_node(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     log = tmp_path / "node.log"
     with log.open("w") as stderr:
         node = subprocess.Popen(
-            ["node", INSPECT_OPTION, "-e", SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True
+            ["node", INSPECT_OPTION, "-e", SCRIPT],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
         )
     deadline = time.monotonic() + 10
     url = None
@@ -67,7 +72,7 @@ def test_external_after_gc_grows_by_what_is_kept_and_listeners_by_what_leaked(
 ) -> None:
     node, url = leaking_node
     assert node.stdin is not None and node.stdout is not None
-    probe = NodeInspectorProbe(url, gc_every_s=0.01, timeout_s=5.0)
+    probe = NodeInspectorProbe(url, gc_every_s=0.01, timeout_s=5.0, census_every_s=0.01)
     readings = []
     try:
         for _ in range(5):
@@ -78,7 +83,7 @@ def test_external_after_gc_grows_by_what_is_kept_and_listeners_by_what_leaked(
     finally:
         probe.close()
     external = [float(values[metrics.NODE_EXTERNAL_AFTER_GC]) for values in readings]  # type: ignore[arg-type]
-    steps = [later - earlier for earlier, later in zip(external, external[1:], strict=False)]
+    steps = [later - earlier for earlier, later in itertools.pairwise(external)]
     # Each step is the 4 MiB kept, to within 256 KiB, though 2 MiB of garbage is made every 10 ms.
     assert all(abs(step - KEPT_PER_STEP) < MIB / 4 for step in steps), [step / MIB for step in steps]
     most = [values[metrics.NODE_LISTENERS_MOST] for values in readings]
