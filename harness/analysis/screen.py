@@ -84,12 +84,15 @@ def _level(curve: Curve, span: Span | None) -> float | None:
 
 
 def _left_after_cooldown(curve: Curve, data: RunData, limits: Thresholds, first_level: float) -> float | None:
+    """The lowest level in the last recovery window of the cool-down above the pre-load level: a
+    pool whose idle connections time out within the window has come back (its median may not)."""
     cooldown = data.cooldown
     if cooldown is None:
         return None
-    end = _level(curve, Span(max(cooldown.start_s, cooldown.end_s - limits.recovery_window_s), cooldown.end_s))
-    if end is None:
+    _, tail = within(curve, Span(max(cooldown.start_s, cooldown.end_s - limits.recovery_window_s), cooldown.end_s))
+    if tail.size == 0:
         return None
+    end = float(tail.min())
     before = _level(curve, data.baseline)
     return end - (first_level if before is None else before)
 

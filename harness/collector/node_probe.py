@@ -25,6 +25,7 @@ from typing import Any
 import aiohttp
 
 from harness.collector import metrics
+from harness.collector.node_census import InspectorError, listener_census
 from harness.collector.store import Metric, Value
 
 # The histogram records each timer period, resolution included; we subtract it to get the delay.
@@ -67,31 +68,7 @@ AFTER_GC_JS = """(() => {
   const m = process.memoryUsage();
   return [m.heapUsed, m.external, m.arrayBuffers];
 })()"""
-EVENTS_PROTOTYPE_JS = "(process.getBuiltinModule ? process.getBuiltinModule('events') : require('events')).prototype"
-# Called on the array of every live object inheriting EventEmitter.prototype (prototypes of its
-# subclasses included, which own no _events and are skipped). A listener leak adds listeners to
-# one event of one long-lived emitter: `most` grows with it however many emitters there are.
-LISTENER_CENSUS_JS = """function () {
-  let emitters = 0, listeners = 0, most = 0;
-  for (const e of this) {
-    try {
-      if (!Object.prototype.hasOwnProperty.call(e, '_events') || typeof e.eventNames !== 'function') continue;
-      emitters += 1;
-      for (const name of e.eventNames()) {
-        const n = e.listenerCount(name);
-        listeners += n;
-        if (n > most) most = n;
-      }
-    } catch (_) { /* an exotic subclass: not counted */ }
-  }
-  return [emitters, listeners, most];
-}"""
-OBJECT_GROUP = "soak-census"
 _NS = 1e-9
-
-
-class InspectorError(Exception):
-    """The inspector refused a command or answered with an exception."""
 
 
 class NodeInspectorProbe:
@@ -140,38 +117,12 @@ class NodeInspectorProbe:
         values: dict[Metric, Value] = {}
         if self._census_every_s > 0 and time.monotonic() >= self._next_census:
             self._next_census = time.monotonic() + self._census_every_s
-            values.update(await self._listener_census())
+            values.update(await listener_census(self.command))
         heap, external, array_buffers = await self.evaluate(AFTER_GC_JS)
         values[metrics.NODE_HEAP_AFTER_GC] = float(heap)
         values[metrics.NODE_EXTERNAL_AFTER_GC] = float(external)
         values[metrics.NODE_ARRAY_BUFFERS_AFTER_GC] = float(array_buffers)
         return values
-
-    async def _listener_census(self) -> dict[Metric, Value]:
-        prototype = await self.command(
-            "Runtime.evaluate", {"expression": EVENTS_PROTOTYPE_JS, "objectGroup": OBJECT_GROUP}
-        )
-        try:
-            found = await self.command(
-                "Runtime.queryObjects",
-                {"prototypeObjectId": prototype["result"]["objectId"], "objectGroup": OBJECT_GROUP},
-            )
-            counted = await self.command(
-                "Runtime.callFunctionOn",
-                {
-                    "functionDeclaration": LISTENER_CENSUS_JS,
-                    "objectId": found["objects"]["objectId"],
-                    "returnByValue": True,
-                },
-            )
-        finally:
-            await self.command("Runtime.releaseObjectGroup", {"objectGroup": OBJECT_GROUP})
-        emitters, listeners, most = _value(counted)
-        return {
-            metrics.NODE_EMITTERS: float(emitters),
-            metrics.NODE_LISTENERS: float(listeners),
-            metrics.NODE_LISTENERS_MOST: float(most),
-        }
 
     async def evaluate(self, expression: str) -> Any:
         return _value(await self.command("Runtime.evaluate", {"expression": expression, "returnByValue": True}))
