@@ -15,6 +15,7 @@ from typing import Any
 from harness.collector import metrics
 from harness.collector.store import Metric, Value
 
+
 class InspectorError(Exception):
     """The inspector refused a command or answered with an exception."""
 
