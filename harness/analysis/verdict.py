@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from harness.analysis.churn_checks import connection_churn
 from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
 from harness.analysis.model import Check, RunData, Verdict, overall
-from harness.analysis.reuse_checks import connection_reuse
 from harness.analysis.rules import ALIVE, evaluate_rules
 from harness.analysis.work_checks import WORK_CHECKS
 from harness.config import Thresholds
@@ -16,7 +16,7 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
     if ALIVE in data.curves:
         checks.append(always_alive(data.curves[ALIVE], data.load))
     checks.extend(evaluate_rules(data, limits))
-    checks.extend(connection_reuse(data, limits))
+    checks.extend(connection_churn(data, limits))
     evaluators = (*WORK_CHECKS, *LOAD_CHECKS)
     checks.extend(check for check in (evaluate(data, limits) for evaluate in evaluators) if check is not None)
     return Verdict(status=overall(tuple(checks)), checks=tuple(checks))
