@@ -142,7 +142,7 @@ class Thresholds(_Strict):
     recovery_window_s: Seconds = Field(5.0, alias="recovery_window", gt=0)
     listener_warnings_max: int | None = Field(None, ge=0)
     connection_churn_max: float | None = Field(
-        None, ge=0, le=1, description="share of requests at each mock on churned (one-shot or passed-over) connections"
+        None, ge=0, le=1, description="share of requests at each mock on churned (one-shot or left-behind) connections"
     )
     egress_refused_max: int | None = Field(0, ge=0, description="judged when interception is active")
     error_ratio_max: float | None = Field(None, ge=0, le=1)

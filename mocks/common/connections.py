@@ -54,14 +54,6 @@ class Tracked(Protocol):
     last_idle_s: float
 
 
-@dataclass(eq=False, slots=True)
-class _Entry:
-    seq: int
-    client: str
-    requests: int = 0
-    left_behind: bool = False
-
-
 @dataclass(slots=True)
 class _Client:
     """The live connections of one client key, and how soon it reuses one."""
@@ -76,6 +68,15 @@ class _Client:
         if not self.reuse_gaps_s:
             return LEFT_BEHIND_IDLE_S
         return max(LEFT_BEHIND_IDLE_S, PICKUP_FACTOR * statistics.median(self.reuse_gaps_s))
+
+
+@dataclass(eq=False, slots=True)
+class _Entry:
+    seq: int
+    client: str
+    owner: _Client
+    requests: int = 0
+    left_behind: bool = False
 
 
 @dataclass
@@ -106,10 +107,10 @@ class ConnectionStats:
 
     def _open(self, connection: Tracked, client: str) -> _Entry:
         self.opened += 1
-        entry = _Entry(self.opened, client)
         same_client = self.by_client.get(client)
         if same_client is None:
             same_client = self.by_client[client] = _Client()
+        entry = _Entry(self.opened, client, same_client)
         self._pass_over(same_client)
         self.live[connection] = same_client.entries[connection] = same_client.candidates[connection] = entry
         return entry
@@ -131,7 +132,7 @@ class ConnectionStats:
         same_client.left_behind_idle += len(idle)
 
     def _reuse(self, connection: Tracked, entry: _Entry) -> None:
-        same_client = self.by_client[entry.client]
+        same_client = entry.owner
         same_client.reuse_gaps_s.append(connection.last_idle_s)
         same_client.candidates.pop(connection, None)
         if entry.left_behind:
@@ -144,7 +145,7 @@ class ConnectionStats:
         entry = self.live.pop(connection, None)
         if entry is None:
             return
-        same_client = self.by_client[entry.client]
+        same_client = entry.owner
         del same_client.entries[connection]
         same_client.candidates.pop(connection, None)
         if entry.left_behind:
