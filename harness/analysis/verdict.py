@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.analysis.amplification import calls_per_update_max
 from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
 from harness.analysis.model import Check, RunData, Verdict, overall
@@ -17,6 +18,7 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
         checks.append(always_alive(data.curves[ALIVE], data.load))
     checks.extend(evaluate_rules(data, limits))
     checks.extend(connection_reuse(data, limits))
+    checks.extend(calls_per_update_max(data, limits))
     evaluators = (*WORK_CHECKS, *LOAD_CHECKS)
     checks.extend(check for check in (evaluate(data, limits) for evaluate in evaluators) if check is not None)
     return Verdict(status=overall(tuple(checks)), checks=tuple(checks))

@@ -139,6 +139,7 @@ def verdict_document(run_dir: Path, verdict: Verdict, notes: list[str]) -> dict[
                 "limit": check.limit,
                 "unit": check.unit,
                 "span_s": [check.span.start_s, check.span.end_s] if check.span else None,
+                "peak_span_s": [check.peak_span.start_s, check.peak_span.end_s] if check.peak_span else None,
                 "detail": check.detail,
             }
             for check in verdict.checks
