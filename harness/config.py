@@ -157,7 +157,7 @@ class Thresholds(_Strict):
     upstream_calls_per_update_max: dict[CallKey, float] = Field(default_factory=dict)
     work_window_s: Seconds = Field(30.0, alias="work_window", gt=0, description="window for work ratios")
     fault_calls_factor: float = Field(2.0, ge=1, description="a failed call and its fallback per call")
-    silent_upstreams_max: int | None = Field(0, ge=0, description="upstreams the flows reach that saw no call")
+    upstreams_called: bool = Field(True, description="every upstream the flows reach must see calls")
     redis_keys_growth_max: float | None = Field(None, description="pending records (cursor_runner_callback:*)")
     latency_p95_max_s: Seconds | None = Field(None, alias="latency_p95_max", gt=0)
     significance: float = Field(0.05, gt=0, lt=1)

@@ -14,7 +14,7 @@ from scenarios.shape_math import ShapeSpec
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 # Modules in scenarios/ that hold shared pieces, not a scenario of their own.
-_NOT_SCENARIOS = frozenset({"__init__", "payloads", "shapes", "shape_math"})
+_NOT_SCENARIOS = frozenset({"__init__", "payloads", "shapes", "shape_math", "kinds", "update_log"})
 
 
 def locustfile_for(scenario: str) -> Path:

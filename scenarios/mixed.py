@@ -12,13 +12,13 @@ from typing import Any
 from locust import FastHttpUser, constant_throughput, task
 
 from scenarios import payloads
+from scenarios.kinds import DEFAULT_MIX
 from scenarios.shapes import SoakShape
 
 __all__ = ["MixedUser", "SoakShape"]
 
 WEBHOOK_SECRET = os.environ.get("SOAK_WEBHOOK_SECRET", "")
 RATE_PER_USER = float(os.environ.get("SOAK_RATE_PER_USER", "1"))
-DEFAULT_MIX = {"text": 5, "voice": 2, "callback": 1, "command": 1, "edited": 0.5, "no_text": 0.5}
 MIX: dict[str, float] = json.loads(os.environ.get("SOAK_MIX") or "null") or DEFAULT_MIX
 COMMANDS = ("/start", "/help", "/status", "/STATUS now")
 

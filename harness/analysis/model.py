@@ -60,7 +60,8 @@ class RunData:
     load (None when the run had none). cooldown: from load end to the last sample, or None.
     log_counts: occurrences of known warning lines in the target's output.
     fault_windows: the injected faults' windows. calls: cumulative calls at the mocks by
-    "upstream.route", on the run's clock (from upstream-calls.jsonl).
+    "upstream.route", on the run's clock (from upstream-calls.jsonl). reached: the upstreams the
+    scenario's flows must call, with why.
     """
 
     curves: Mapping[str, Curve]
@@ -71,6 +72,7 @@ class RunData:
     log_counts: Mapping[str, int] = field(default_factory=dict)
     fault_windows: tuple[FaultWindow, ...] = ()
     calls: Mapping[str, Curve] = field(default_factory=dict)
+    reached: Mapping[str, str] = field(default_factory=dict)  # upstream -> why the flows must call it
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from harness.analysis.model import RunData, Status, Verdict
+from harness.analysis.reach import upstreams_reached
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
 from harness.config import ConfigError, RunSpec
@@ -18,6 +19,7 @@ from harness.report.rundata import read_run_data
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
 from harness.rundir import RUN_JSON, SAMPLES, VERDICT, read_events, write_json, write_text
+from scenarios.kinds import kinds_of
 
 VERDICT_SCHEMA_VERSION = 1
 EXIT_CODES = {Status.PASS: 0, Status.FAIL: 1, Status.INCONCLUSIVE: 3}
@@ -147,13 +149,23 @@ def verdict_document(run_dir: Path, verdict: Verdict, notes: list[str]) -> dict[
     }
 
 
+def reached_by(spec: RunSpec) -> dict[str, str]:
+    """The upstreams the profile's scenario must reach; none known for a scenario of the user's own."""
+    kinds = kinds_of(spec.load.scenario, spec.load.mix)
+    if kinds is None:
+        return {}
+    by_callback = spec.mocks.cursor_runner.mode != "sync"
+    # Whether the service sends status messages (S) is its own setting, unknown here: not counted on.
+    return upstreams_reached(kinds, results_by_callback=by_callback, debug=False)
+
+
 def judge_run(run_dir: Path) -> Verdict:
     """Recompute the verdict from stored data and write every report file."""
     info, spec = load_run_info(run_dir)
     reader = _open(run_dir)
     try:
         events = read_events(run_dir)
-        data = read_run_data(reader, run_dir, events)
+        data = replace(read_run_data(reader, run_dir, events), reached=reached_by(spec))
         notes = interception_notes(info, events) + collector_notes(reader)
         judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s)
         write_outputs(run_dir, judged, reader)

@@ -12,7 +12,7 @@ from tests.e2e.test_runs import run_dir_of, soak
 FAULT_START_S, FAULT_END_S = 25, 37
 
 
-def work_profile(tmp_path: Path, leaks: str = "", extra: str = "") -> Path:
+def work_profile(tmp_path: Path, leaks: str = "", extra: str = "", env: str = "") -> Path:
     profile = tmp_path / "work.toml"
     profile.write_text(f"""
 [run]
@@ -28,6 +28,7 @@ cwd = "examples/reference-bot"
 [target.env]
 BOT_DEBUG = "1"
 LEAKS = "{leaks}"
+{env}
 
 [mocks.cursor_runner]
 mode = "sync+callback"
@@ -72,3 +73,17 @@ def test_a_retry_storm_in_a_telegram_fault_window_fails_amplification_naming_the
         assert FAULT_START_S - 5 <= check["peak_span_s"][0] <= FAULT_END_S
     # Four jobs per update: the first try and three more, each with a new request id.
     assert checks["upstream_calls_per_update.cursor_runner"]["figure"] >= 3.0
+
+
+def test_a_mock_the_flows_reach_that_gets_no_call_fails_with_its_reason(tmp_path: Path) -> None:
+    # base-url mode, and a cursor-runner URL where nothing listens: the jobs never reach the mock.
+    profile = work_profile(
+        tmp_path, env='CURSOR_RUNNER_URL = "http://127.0.0.1:9"', extra='[interception]\nmode = "base-url"\n'
+    )
+    result = soak("run", str(profile), "--duration", "25 s", "--results", str(tmp_path))
+    assert result.returncode == 1, result.stdout + result.stderr
+    checks = checks_of(run_dir_of(result))
+    silent = checks["upstream_called.cursor_runner"]
+    assert silent["status"] == "fail" and silent["figure"] == 0
+    assert "CURSOR_RUNNER_URL" in silent["detail"] and "\n" not in silent["detail"]
+    assert checks["upstream_called.telegram"]["status"] == "pass"
