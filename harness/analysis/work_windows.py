@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.analysis.model import Curve, FaultWindow, Span
+from harness.analysis.model import Check, Curve, FaultWindow, Span
 from harness.analysis.windows import rise_over
 
 
@@ -73,3 +73,14 @@ def where(ratio: WindowRatio) -> str:
     """The window in words, with the fault it falls in."""
     span = f"{ratio.span.start_s:.0f}-{ratio.span.end_s:.0f} s"
     return f"{span} (fault window {ratio.fault.label})" if ratio.fault else span
+
+
+def checks_moved(fault: FaultWindow, checks: Sequence[Check]) -> list[str]:
+    """Checks whose figure was reached in a window touching this fault (its effects outlast it by
+    that window's length): what a reader looks at first when a fault was injected."""
+    moved = []
+    for check in checks:
+        peak = check.peak_span
+        if peak is not None and touching(peak, (fault,), peak.end_s - peak.start_s) is not None:
+            moved.append(check.name)
+    return moved

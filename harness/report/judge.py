@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
 from harness.config import ConfigError, RunSpec
 from harness.interception.notes import interception_notes
+from harness.report.faults import FaultRow, fault_bands, fault_rows
 from harness.report.html import PHASE_COLOURS, Chart, render_html
 from harness.report.junit import junit_xml
 from harness.report.rundata import read_run_data
@@ -119,20 +121,24 @@ def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     verdict, notes = judged.verdict, judged.notes
     charts = _charts(judged.data, verdict, reader)
     last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
-    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes))
+    faults = fault_rows(judged.data.fault_windows, verdict)
+    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes, faults))
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes))
-    bands = phase_bands(judged.data, judged.warmup_s)
-    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands, notes))
+    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults))
+    bands = phase_bands(judged.data, judged.warmup_s) + fault_bands(judged.data.fault_windows)
+    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands, notes, faults=faults))
 
 
-def verdict_document(run_dir: Path, verdict: Verdict, notes: list[str]) -> dict[str, Any]:
+def verdict_document(
+    run_dir: Path, verdict: Verdict, notes: list[str], faults: Sequence[FaultRow] = ()
+) -> dict[str, Any]:
     return {
         "schema_version": VERDICT_SCHEMA_VERSION,
         "run": run_dir.name,
         "status": verdict.status.value,
         "exit_code": EXIT_CODES[verdict.status],
         "notes": notes,
+        "fault_windows": [row.document() for row in faults],
         "checks": [
             {
                 "name": check.name,
