@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.analysis.flows import Accounting
 
 
 class Status(StrEnum):
@@ -73,6 +77,7 @@ class RunData:
     fault_windows: tuple[FaultWindow, ...] = ()
     calls: Mapping[str, Curve] = field(default_factory=dict)
     reached: Mapping[str, str] = field(default_factory=dict)  # upstream -> why the flows must call it
+    accounting: Accounting | None = None  # per-update accounting, when the scenario logged its updates
 
 
 @dataclass(frozen=True)

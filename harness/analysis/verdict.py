@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.analysis.amplification import calls_per_update_max
+from harness.analysis.flow_checks import accounting_checks
 from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
 from harness.analysis.model import Check, RunData, Verdict, overall
@@ -21,6 +22,7 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
     checks.extend(connection_reuse(data, limits))
     checks.extend(calls_per_update_max(data, limits))
     checks.extend(silent_upstreams(data, limits))
+    checks.extend(accounting_checks(data, limits))
     evaluators = (*WORK_CHECKS, *LOAD_CHECKS)
     checks.extend(check for check in (evaluate(data, limits) for evaluate in evaluators) if check is not None)
     return Verdict(status=overall(tuple(checks)), checks=tuple(checks))

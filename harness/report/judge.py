@@ -8,6 +8,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from harness.accounting.join import JoinSettings, account
+from harness.accounting.tally import Window
+from harness.analysis.flows import Accounting
 from harness.analysis.model import RunData, Status, Verdict
 from harness.analysis.reach import upstreams_reached
 from harness.analysis.verdict import judge
@@ -17,7 +20,7 @@ from harness.interception.notes import interception_notes
 from harness.report.faults import FaultRow, fault_bands, fault_rows
 from harness.report.html import PHASE_COLOURS, Chart, render_html
 from harness.report.junit import junit_xml
-from harness.report.rundata import read_run_data
+from harness.report.rundata import read_run_data, wall_minus_run_s_of
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
 from harness.rundir import RUN_JSON, SAMPLES, VERDICT, read_events, write_json, write_text
@@ -165,13 +168,30 @@ def reached_by(spec: RunSpec) -> dict[str, str]:
     return upstreams_reached(kinds, results_by_callback=by_callback, debug=False)
 
 
+def accounting_of(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict[str, Any]]) -> Accounting | None:
+    """Every update sent joined with the calls the mocks saw (None when the scenario logged none)."""
+    offset_s = wall_minus_run_s_of(events)
+    if offset_s is None:
+        return None
+    limits = spec.thresholds
+    settings = JoinSettings(
+        wall_minus_run_s=offset_s,
+        window=Window(data.load.start_s, limits.work_window_s),
+        timeout_s=limits.completion_timeout_s,
+        fault_spans=tuple(window.span for window in data.fault_windows),
+        results_by_callback=spec.mocks.cursor_runner.mode != "sync",
+    )
+    return account(run_dir, settings)
+
+
 def judge_run(run_dir: Path) -> Verdict:
     """Recompute the verdict from stored data and write every report file."""
     info, spec = load_run_info(run_dir)
     reader = _open(run_dir)
     try:
         events = read_events(run_dir)
-        data = replace(read_run_data(reader, run_dir, events), reached=reached_by(spec))
+        data = read_run_data(reader, run_dir, events)
+        data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, spec, data, events))
         notes = interception_notes(info, events) + collector_notes(reader)
         judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s)
         write_outputs(run_dir, judged, reader)

@@ -66,7 +66,7 @@ def count_egress_refusals(events: Events) -> dict[str, int]:
     return {EGRESS_REFUSED: sum(event.get("event") == EGRESS_REFUSED for event in events)}
 
 
-def _wall_minus_run_s(events: Events) -> float | None:
+def wall_minus_run_s_of(events: Events) -> float | None:
     """Offset between wall-clock time and the run's clock, from any event that carries both."""
     for event in events:
         if isinstance(event.get("time"), int | float) and isinstance(event.get("t_s"), int | float):
@@ -77,7 +77,7 @@ def _wall_minus_run_s(events: Events) -> float | None:
 def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunData:
     """events: the run's events.jsonl, read once by the caller (the notes use it too)."""
     curves = read_all_curves(reader)
-    wall_minus_run_s = _wall_minus_run_s(events)
+    wall_minus_run_s = wall_minus_run_s_of(events)
     updates = updates_curve(run_dir, wall_minus_run_s)
     if updates is not None:
         curves[UPDATES] = updates
