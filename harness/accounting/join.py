@@ -63,7 +63,7 @@ class Join:
         self.pending: OrderedDict[int, Pending] = OrderedDict()
         self.by_msg: dict[Any, Pending] = {}
         self.by_query: dict[Any, Pending] = {}
-        self.by_chat: dict[Any, Pending] = {}
+        self.by_chat: dict[Any, deque[Pending]] = {}
         self.by_file: dict[Any, deque[Pending]] = {}
         self.by_job: dict[str, Pending] = {}
         self.voice_waiting: deque[Pending] = deque()
@@ -78,16 +78,18 @@ class Join:
                          record.get("chat"), record.get("msg"), record.get("file"), record.get("cq"))  # fmt: skip
         self.pending[id(update)] = update
         self.by_msg[update.msg] = update
-        self.by_chat[update.chat] = update
         if update.query is not None:
             self.by_query[update.query] = update
+            if not update.forwarded:
+                # Its acknowledgement is the one reply without reply_to: found by chat.
+                self.by_chat.setdefault(update.chat, deque()).append(update)
         if update.file is not None:
             self.by_file.setdefault(update.file, deque()).append(update)
             self.voice_waiting.append(update)
 
     def add_call(self, record: dict[str, Any], t_s: float) -> None:
         route = str(record.get("route"))
-        update = self._owner(record, route)
+        update = self._owner(record, route, t_s)
         key = f"{record.get('up')}.{route}"
         if update is None:
             if route != "callback_out":
@@ -118,15 +120,22 @@ class Join:
             return True  # a local reply, or a callback query's acknowledgement
         return record.get("mark") in ("ok", "error") or route == "sendVoice"
 
-    def _reply_owner(self, record: dict[str, Any]) -> Pending | None:
+    def _reply_owner(self, record: dict[str, Any], t_s: float) -> Pending | None:
         reply_to = record.get("reply_to")
         if reply_to is None:
-            return self.by_chat.get(record.get("chat_id"))
+            return self._by_chat(record.get("chat_id"), t_s)
         return self.by_msg.get(int(reply_to)) if str(reply_to).isdigit() else None
 
-    def _owner(self, record: dict[str, Any], route: str) -> Pending | None:
+    def _by_chat(self, chat: Any, t_s: float) -> Pending | None:
+        """A reply without reply_to: the oldest unanswered local callback query of the chat sent by then.
+
+        Other such messages (an apology after an unexpected error) name no update: unattributed."""
+        waiting = self.by_chat.get(chat, ())
+        return next((u for u in waiting if not u.closed and u.done_s is None and u.t_s <= t_s), None)
+
+    def _owner(self, record: dict[str, Any], route: str, t_s: float) -> Pending | None:
         if route in ("sendMessage", "sendVoice"):
-            return self._reply_owner(record)
+            return self._reply_owner(record, t_s)
         if route == "answerCallbackQuery":
             return self.by_query.get(record.get("callback_query_id"))
         if route in _FILE_ROUTES:
@@ -166,19 +175,25 @@ class Join:
     def close(self, update: Pending, *, judged: bool) -> None:
         del self.pending[id(update)]
         update.closed = True
-        for index, key in ((self.by_msg, update.msg), (self.by_query, update.query), (self.by_chat, update.chat)):
+        for index, key in ((self.by_msg, update.msg), (self.by_query, update.query)):
             if index.get(key) is update:
                 del index[key]
+        self._drop_closed(self.by_chat, update.chat)
         for job in update.jobs:
             self.by_job.pop(job, None)
-        waiting = self.by_file.get(update.file)
-        while waiting and waiting[0].closed:
-            waiting.popleft()
-        if waiting is not None and not waiting:
-            del self.by_file[update.file]
+        self._drop_closed(self.by_file, update.file)
         while self.voice_waiting and self.voice_waiting[0].closed:
             self.voice_waiting.popleft()
         self.tally.add(update, judged=judged)
+
+
+    @staticmethod
+    def _drop_closed(index: dict[Any, deque[Pending]], key: Any) -> None:
+        waiting = index.get(key)
+        while waiting and waiting[0].closed:
+            waiting.popleft()
+        if waiting is not None and not waiting:
+            del index[key]
 
 
 def _timed(records: Iterator[dict[str, Any]], wall_minus_run_s: float) -> Iterator[tuple[float, dict[str, Any]]]:

@@ -4,6 +4,7 @@ per flow and window, with windows touching a fault window judged apart from the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from harness.analysis.flows import FLOWS, Accounting, FlowWindow, latency_quantile_s
 from harness.analysis.model import Check, FaultWindow, RunData, Span, Status
@@ -136,6 +137,8 @@ def accounting_checks(data: RunData, limits: Thresholds) -> list[Check]:
     if accounting is None or not accounting.windows:
         why = "no per-update records (updates.jsonl) to account" if accounting is None else "no update accounted"
         return [Check("update_accounting", Status.INCONCLUSIVE, None, 0.0, "", data.load, why)]
+    judged_from_s = data.load.start_s + limits.warmup_s
+    accounting = replace(accounting, windows=tuple(w for w in accounting.windows if w.span.start_s >= judged_from_s))
     checks: list[Check] = []
     for judge in (lost_updates, calls_per_update, jobs_per_update, e2e_latency):
         checks.extend(judge(data, limits, accounting))
