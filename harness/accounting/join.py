@@ -186,7 +186,6 @@ class Join:
             self.voice_waiting.popleft()
         self.tally.add(update, judged=judged)
 
-
     @staticmethod
     def _drop_closed(index: dict[Any, deque[Pending]], key: Any) -> None:
         waiting = index.get(key)
