@@ -10,8 +10,9 @@ const { ConfigError } = require('./config');
 
 // name → what the rate means; see README.md for the resource each one grows.
 const SWITCHES = {
-  heap: 'bytes', fd: 'probability', socket: 'probability', redis: 'probability', tempfile: 'probability',
-  listener: 'probability', timer: 'probability', buffer: 'probability', cache: 'bytes', lru: 'bytes', 'pool-warmup': 'bytes', 'gc-lazy': 'bytes',
+  heap: 'bytes', fd: 'probability', socket: 'probability', churn: 'probability', redis: 'probability', tempfile: 'probability',
+  listener: 'probability', timer: 'probability', buffer: 'probability', cache: 'bytes', lru: 'bytes', 'pool-warmup': 'bytes',
+  'gc-lazy': 'bytes', 'retry-storm': 'times',
 };
 const POOL_STEPS = 8;
 
@@ -21,7 +22,8 @@ function parseLeaks(spec) {
     const [name, raw] = part.split(':');
     if (!(name in SWITCHES)) throw new ConfigError(`unknown leak switch: ${name}`);
     const value = Number(raw);
-    const bad = !Number.isFinite(value) || value < 0 || (SWITCHES[name] === 'probability' && value > 1);
+    const bad = !Number.isFinite(value) || value < 0 || (SWITCHES[name] === 'probability' && value > 1)
+      || (SWITCHES[name] === 'times' && !Number.isInteger(value));
     if (bad) throw new ConfigError(`bad rate for leak ${name}: ${raw}`);
     leaks[name] = value;
   }
@@ -77,10 +79,22 @@ function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }
   }
 
   function agentForRequest() {
-    if (!fire.socket()) return null;
-    // No idle timeout: the socket stays open as long as the upstream keeps it.
+    const leaked = fire.socket();
+    const churned = fire.churn();
+    if (leaked) {
+      // No idle timeout: the socket stays open as long as the upstream keeps it.
+      const agents = { httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }) };
+      retained.agents.push(agents);
+      return agents;
+    }
+    return churned ? agentsForOneRequest() : null;
+  }
+
+  // A client per request that cleans up: the agent is destroyed as soon as its socket comes back
+  // free (the answer read, streams included), so no socket stays behind but every call connects anew.
+  function agentsForOneRequest() {
     const agents = { httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }) };
-    retained.agents.push(agents);
+    for (const agent of Object.values(agents)) agent.once('free', () => setImmediate(() => agent.destroy()));
     return agents;
   }
 
@@ -98,7 +112,11 @@ function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }
     if (fire.buffer()) retained.buffers.push(await fs.promises.readFile(localPath));
   }
 
-  return { rates, onUpdate, onDownload, agentForRequest, storeForJob, keepTempFile: () => fire.tempfile() };
+  // retry-storm:N: an update whose processing hit a failed Telegram call is processed again, up to N
+  // more times, each time from the start (new request ids, new cursor-runner jobs): amplification.
+  const retryTimes = (err) => (err && err.upstream === 'telegram' ? rates['retry-storm'] || 0 : 0);
+
+  return { rates, onUpdate, onDownload, agentForRequest, storeForJob, keepTempFile: () => fire.tempfile(), retryTimes };
 }
 
 module.exports = { parseLeaks, makeLeaks, SWITCHES };
