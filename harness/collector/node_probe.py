@@ -9,7 +9,8 @@ the garbage of the moment), and a census of the live EventEmitters counts their 
 Cost, measured here (`make bench`): ~3 ms wall and ~0.5 ms of our CPU per sample, so at the
 default 5 s cadence it is lost in the noise of the 1 Hz collector's ~0.6 % of a core. A forced
 GC (one full collection, see AFTER_GC_JS) blocks the target's event loop in proportion to its
-live heap: ~15-30 ms for a few MiB, ~150 ms for 30 MiB on this 2-core machine under load. The
+live heap: ~15-30 ms for a few MiB, 55-90 ms for 30 MiB here (`python -m benchmarks.node_gc_pause`:
+two collections 115-175 ms, CDP's collectGarbage 120-245 ms and not exact). The
 listener census (Runtime.queryObjects: V8 collects all it can, then walks the heap) runs before
 it on its own, slower cadence. Keep both slow (defaults 60 s and 5 min); `forced_gc_every = 0`
 turns both off.
@@ -20,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import aiohttp
 
@@ -69,6 +71,7 @@ AFTER_GC_JS = """(() => {
   return [m.heapUsed, m.external, m.arrayBuffers];
 })()"""
 _NS = 1e-9
+T = TypeVar("T")
 
 
 class NodeInspectorProbe:
@@ -98,6 +101,10 @@ class NodeInspectorProbe:
         except (aiohttp.ClientError, OSError, TimeoutError, InspectorError):
             self._loop.run_until_complete(self._disconnect())
             return {metrics.NODE_INSPECTOR_UP: 0.0}
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run inspector commands on the probe's own loop (for benchmarks and tests)."""
+        return self._loop.run_until_complete(work)
 
     def _gc_due(self) -> bool:
         return self._gc_every_s > 0 and time.monotonic() >= self._next_gc
