@@ -43,7 +43,8 @@ FAMILIES: tuple[tuple[str, ...], ...] = (
     ("target.rss_bytes", "target.uss_bytes", "target.pss_bytes"),
     _HEAP,
     _EXTERNAL,
-    ("target.fds.socket", "target.tcp_connections", "target.tcp."),
+    ("target.fds.socket", "target.tcp_connections", "target.tcp.", "node.active.TCPSocketWrap"),
+    ("redis.target_clients", "redis.connected_clients"),
 )
 
 

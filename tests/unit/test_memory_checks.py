@@ -181,3 +181,11 @@ def test_a_plateau_reached_during_warm_up_is_not_screened() -> None:
     checks = _checks(_run(node__external_after_gc_bytes=cache, node__array_buffers_after_gc_bytes=cache))
     assert checks["external_per_request"].status is Status.PASS
     assert checks["external_slope"].status is Status.PASS
+
+
+def test_a_check_covers_the_same_resource_counted_elsewhere() -> None:
+    from harness.analysis.screen import covered_by
+
+    covered = covered_by(["redis.target_clients", "target.fds", "node.external_after_gc_bytes"])
+    assert {"redis.connected_clients", "target.fds.", "node.array_buffers_bytes"} <= covered
+    assert "node.heap_used_bytes" not in covered  # the heap is its own resource
