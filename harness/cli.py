@@ -6,9 +6,12 @@ Exit codes: 0 pass, 1 a threshold failed, 2 usage or harness error, 3 inconclusi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from harness.analysis.model import Verdict
 
 app = typer.Typer(
     add_completion=False,
@@ -36,7 +39,7 @@ def run(
     from harness.config import ConfigError, load_profile
     from harness.procs import HarnessError
     from harness.report.judge import EXIT_CODES, describe
-    from harness.runner import RunInterrupted, run_profile
+    from harness.runner import RunFailed, RunInterrupted, run_profile
 
     overrides: dict[str, dict[str, object]] = {"run": {}}
     if duration is not None:
@@ -48,14 +51,13 @@ def run(
         outcome = run_profile(spec, profile)
     except ConfigError as exc:
         _fail(str(exc))
+    except RunFailed as exc:
+        _echo_partial(exc.run_dir, exc.verdict)
+        _fail(str(exc))
     except HarnessError as exc:
-        _fail(f"{exc} (what was recorded is kept; `soak report RUN_DIR` judges it)")
+        _fail(str(exc))
     except RunInterrupted as exc:
-        typer.echo(f"results: {exc.run_dir}")
-        if exc.verdict is not None:
-            typer.echo(f"verdict on what was recorded: {exc.verdict.status.value.upper()}")
-            for line in describe(exc.verdict):
-                typer.echo(line)
+        _echo_partial(exc.run_dir, exc.verdict)
         _fail("interrupted; every started process was stopped", EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
@@ -64,6 +66,19 @@ def run(
     for line in describe(outcome.verdict):
         typer.echo(line)
     raise typer.Exit(EXIT_CODES[outcome.verdict.status])
+
+
+def _echo_partial(run_dir: Path, verdict: Verdict | None) -> None:
+    """Where a run that stopped early left its record, and the verdict on it (written there too)."""
+    from harness.report.judge import describe
+
+    if verdict is None:
+        typer.echo(f"results: {run_dir} (it stopped before the first sample: nothing to judge)")
+        return
+    typer.echo(f"results: {run_dir}")
+    typer.echo(f"verdict on what was recorded (partial): {verdict.status.value.upper()}")
+    for line in describe(verdict):
+        typer.echo(line)
 
 
 @app.command()

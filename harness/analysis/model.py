@@ -39,12 +39,22 @@ class LoadStats:
 
 
 @dataclass(frozen=True)
+class TargetExit:
+    """The target's death as the runner saw it: when, how (exit code or signal), its last words."""
+
+    t_s: float
+    cause: str
+    log_tail: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RunData:
     """Everything a verdict is computed from.
 
     curves: recorded metrics by name. load: the load phase. baseline: quiet sampling before the
     load (None when the run had none). cooldown: from load end to the last sample, or None.
     log_counts: occurrences of known warning lines in the target's output.
+    target_exit: the target's death during the run, when the runner saw one.
     """
 
     curves: Mapping[str, Curve]
@@ -53,6 +63,7 @@ class RunData:
     cooldown: Span | None = None
     load_stats: LoadStats | None = None
     log_counts: Mapping[str, int] = field(default_factory=dict)
+    target_exit: TargetExit | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,7 @@ class Check:
     span: Span | None
     detail: str
     metric: str | None = None  # the recorded metric judged, for reports to chart it first
+    evidence: tuple[str, ...] = ()  # lines too long for `detail` (a log tail), shown under the table
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.analysis.model import RunData, Status, Verdict
+from harness.analysis.partial import clip_run_data
+from harness.analysis.rules import ALIVE
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
 from harness.config import ConfigError, RunSpec
@@ -17,7 +19,8 @@ from harness.report.junit import junit_xml
 from harness.report.rundata import read_run_data
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
-from harness.rundir import RUN_JSON, SAMPLES, VERDICT, read_events, write_json, write_text
+from harness.rundir import RUN_JSON, SAMPLES, VERDICT, events_until, read_events, write_json, write_text
+from harness.runstate import RunEnd, read_run_end
 
 VERDICT_SCHEMA_VERSION = 1
 EXIT_CODES = {Status.PASS: 0, Status.FAIL: 1, Status.INCONCLUSIVE: 3}
@@ -110,6 +113,7 @@ class Judged:
     data: RunData
     notes: list[str]
     warmup_s: float
+    end: RunEnd | None = None  # how the run ended; its note heads every report of a partial run
 
 
 def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
@@ -117,11 +121,24 @@ def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     verdict, notes = judged.verdict, judged.notes
     charts = _charts(judged.data, verdict, reader)
     last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
-    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes))
+    partial = judged.end.note if judged.end is not None else None
+    document = verdict_document(run_dir, verdict, notes) | _lifecycle_document(judged)
+    write_json(run_dir / VERDICT, document)
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes))
+    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, partial=partial))
     bands = phase_bands(judged.data, judged.warmup_s)
-    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands, notes))
+    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands, notes, partial=partial))
+
+
+def _lifecycle_document(judged: Judged) -> dict[str, Any]:
+    """How the run ended (null when it ran to the end) and the target's death, if it died."""
+    death = judged.data.target_exit
+    return {
+        "partial": judged.end.document() if judged.end is not None else None,
+        "target_exit": None
+        if death is None
+        else {"t_s": death.t_s, "cause": death.cause, "log_tail": list(death.log_tail)},
+    }
 
 
 def verdict_document(run_dir: Path, verdict: Verdict, notes: list[str]) -> dict[str, Any]:
@@ -140,10 +157,17 @@ def verdict_document(run_dir: Path, verdict: Verdict, notes: list[str]) -> dict[
                 "unit": check.unit,
                 "span_s": [check.span.start_s, check.span.end_s] if check.span else None,
                 "detail": check.detail,
+                "evidence": list(check.evidence),
             }
             for check in verdict.checks
         ],
     }
+
+
+def _last_tick_s(reader: SampleReader) -> float | None:
+    """The collector's last tick: it runs inside soak, so this is soak's last sign of life."""
+    alive = reader.series(ALIVE)
+    return alive.t_s[-1] if alive is not None and alive.t_s else None
 
 
 def judge_run(run_dir: Path) -> Verdict:
@@ -151,10 +175,15 @@ def judge_run(run_dir: Path) -> Verdict:
     info, spec = load_run_info(run_dir)
     reader = _open(run_dir)
     try:
+        end = read_run_end(run_dir, info, _last_tick_s(reader))
         events = read_events(run_dir)
+        if end.stopped_at_s is not None:
+            events = events_until(events, end.stopped_at_s)
         data = read_run_data(reader, run_dir, events)
+        if end.stopped_at_s is not None:
+            data = clip_run_data(data, end.stopped_at_s)
         notes = interception_notes(info, events) + collector_notes(reader)
-        judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s)
+        judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s, end)
         write_outputs(run_dir, judged, reader)
     finally:
         reader.close()

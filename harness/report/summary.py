@@ -9,16 +9,20 @@ from harness.analysis.model import Status, Verdict
 _MARK = {Status.PASS: "pass", Status.FAIL: "**FAIL**", Status.INCONCLUSIVE: "_inconclusive_"}
 
 
-def summary_markdown(run_name: str, verdict: Verdict, notes: Sequence[str] = ()) -> str:
-    lines = [
-        f"# soak run `{run_name}`: {verdict.status.value.upper()}",
-        "",
+def summary_markdown(run_name: str, verdict: Verdict, notes: Sequence[str] = (), *, partial: str | None = None) -> str:
+    lines = [f"# soak run `{run_name}`: {verdict.status.value.upper()}", ""]
+    if partial:
+        lines += [f"**{partial}**", ""]
+    lines += [
         "| check | result | measured on (s) | evidence |",
         "|---|---|---|---|",
     ]
     for check in sorted(verdict.checks, key=lambda c: c.status is not Status.FAIL):
         span = f"{check.span.start_s:.0f}-{check.span.end_s:.0f}" if check.span else "-"
         lines.append(f"| {check.name} | {_MARK[check.status]} | {span} | {check.detail} |")
+    for check in verdict.checks:
+        if check.evidence:
+            lines += ["", f"## {check.name}", "", "```text", *check.evidence, "```"]
     if notes:
         lines += ["", "## Notes", "", *(f"- {note}" for note in notes)]
     return "\n".join(lines) + "\n"
