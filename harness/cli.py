@@ -83,31 +83,47 @@ def _echo_partial(run_dir: Path, verdict: Verdict | None) -> None:
 
 @app.command()
 def collect(
+    *,
     pid: Annotated[int, typer.Option(help="pid of the running service to record")],
     out: Annotated[Path, typer.Option(help="directory for samples.db, run.json and events")],
     duration: Annotated[str | None, typer.Option(help="stop after this long, e.g. '10 min'")] = None,
-    interval: Annotated[str, typer.Option(help="sampling interval")] = "1 s",
+    interval: Annotated[str | None, typer.Option(help="sampling interval, at least 50 ms (default 1 s)")] = None,
     inspector_url: Annotated[str | None, typer.Option(help="ws:// URL of the target's Node inspector")] = None,
+    profile: Annotated[Path | None, typer.Option(help="judge with this profile's thresholds and collector")] = None,
 ) -> None:
-    """Attach to a service that is already running and record only (until Ctrl-C or --duration)."""
+    """Attach to a service that is already running and record (until Ctrl-C or --duration).
+
+    With --profile the record is judged at the end; without, `soak report OUT` judges it
+    against default resource limits: RSS, heap after GC, fds, sockets, threads.
+    """
     from harness.collector.attach import CollectError, CollectRequest
     from harness.collector.attach import collect as run_collect
+    from harness.config import ConfigError, load_profile
     from harness.units import UnitError, parse_duration_s
 
     try:
+        # The profile's own [target] does not apply: the target is the process attached to.
+        spec = None if profile is None else load_profile(profile, {"target": {"command": [f"pid {pid}"]}})
         duration_s = None if duration is None else parse_duration_s(duration)
-        request = CollectRequest(pid, out, duration_s, parse_duration_s(interval), inspector_url)
-        ticks = run_collect(request)
-    except UnitError as exc:
-        _fail(str(exc))
-    except CollectError as exc:
+        interval_s = parse_duration_s(interval) if interval is not None else spec.run.interval_s if spec else 1.0
+        request = CollectRequest(pid, out, duration_s, interval_s, inspector_url, spec, profile)
+        ticks = run_collect(request, spec.collector if spec else None)
+    except (UnitError, ConfigError, CollectError) as exc:
         _fail(str(exc))
     typer.echo(f"recorded {ticks} ticks in {out}")
+    if spec is None:
+        typer.echo(f"`soak report {out}` judges them against default resource limits")
+        return
+    _judge_and_exit(out)
 
 
 @app.command()
 def report(run_dir: Annotated[Path, typer.Argument(help="a results/<run> directory")]) -> None:
     """Recompute the verdict of a stored run (also one that was killed)."""
+    _judge_and_exit(run_dir)
+
+
+def _judge_and_exit(run_dir: Path) -> NoReturn:
     from harness.report.judge import EXIT_CODES, ReportError, describe, judge_run
 
     try:

@@ -26,6 +26,7 @@ from harness.collector.plan import Attachment, Collector
 from harness.collector.store import SampleWriter
 from harness.config import RunSpec
 from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
+from harness.leftovers import sweep_previous
 from harness.load import start_locust
 from harness.mocks_launcher import MocksHandle, start_mocks
 from harness.pidfiles import PIDS_DIR
@@ -33,7 +34,7 @@ from harness.procs import Child, HarnessError, describe_exit, free_port, log_tai
 from harness.redis_backend import RedisHandle, start_redis
 from harness.report.judge import ReportError, judge_run
 from harness.rundir import EVENTS, RUN_JSON, SAMPLES, EventLog, new_run_dir, write_json
-from harness.runstate import RunState, harness_identity, make_private_dir, remove_private_dir, sweep_previous
+from harness.runstate import RunState, harness_identity, make_private_dir, remove_private_dir
 from harness.target import TargetHandle, inspector_url, start_target
 from harness.watchdog import Watchdog
 from mocks.config import CursorRunnerConfig, ElevenLabsConfig, MocksConfig, TelegramConfig, TlsFiles

@@ -1,5 +1,4 @@
-"""How a run ended, from its run.json and whether the soak that wrote it still lives; and the
-tidying-up after a run whose soak was killed (its children, its private folder).
+"""How a run ended, from its run.json and whether the soak that wrote it still lives.
 
 A soak killed by SIGKILL writes nothing more: run.json keeps `outcome: "running"` and the
 collector, which lives in soak's process, writes no tick after it. So the last tick is the
@@ -9,7 +8,6 @@ harness's last heartbeat, and whoever reads the run next marks it killed and jud
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -17,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from harness.pidfiles import PIDS_DIR, is_same_process, start_ticks, stop_recorded
+from harness.pidfiles import is_same_process, start_ticks
 from harness.rundir import RUN_JSON, write_json
 
 PRIVATE_DIR = "private"  # the run's temp and CA dirs (0700), removed when the run stops
@@ -109,40 +107,3 @@ def make_private_dir(run_dir: Path) -> Path:
 
 def remove_private_dir(run_dir: Path) -> None:
     shutil.rmtree(run_dir / PRIVATE_DIR, ignore_errors=True)
-
-
-def _read_info(run_dir: Path) -> dict[str, Any] | None:
-    try:
-        info = json.loads((run_dir / RUN_JSON).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return info if isinstance(info, dict) else None
-
-
-def sweep_previous(results_dir: Path) -> list[str]:
-    """Stop what runs under results_dir left running after their soak died, remove their private
-    folders, mark them killed; one line per run tidied. Runs whose soak still lives are left alone."""
-    if not results_dir.is_dir():
-        return []
-    lines = []
-    for run_dir in sorted(path for path in results_dir.iterdir() if path.is_dir()):
-        pid_dir, private = run_dir / PIDS_DIR, run_dir / PRIVATE_DIR
-        if not (pid_dir.exists() or private.exists()):
-            continue
-        info = _read_info(run_dir)
-        if info is None or harness_alive(info):
-            continue  # not ours to judge, or another soak is running it now
-        done = []
-        if pid_dir.is_dir():
-            stopped = stop_recorded(pid_dir)
-            if stopped:
-                done.append("stopped " + ", ".join(f"{r.name} (pid {r.pid})" for r in stopped))
-        if private.is_dir():
-            remove_private_dir(run_dir)
-            done.append("removed its private folder")
-        if info.get("outcome") == RunState.RUNNING.value:
-            mark_killed(run_dir, info, None)
-            done.append("marked it killed")
-        if done:
-            lines.append(f"previous run {run_dir} was left behind by a soak that is gone: {'; '.join(done)}")
-    return lines
