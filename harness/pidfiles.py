@@ -117,6 +117,11 @@ def stop_recorded(pid_dir: Path) -> list[PidRecord]:
                 os.killpg(record.pid, signal.SIGKILL)
             stopped.append(record)
         path.unlink(missing_ok=True)
+    remove_if_empty(pid_dir)
+    return stopped
+
+
+def remove_if_empty(pid_dir: Path) -> None:
+    """The pid folder goes once every child stopped; a pid file left in it is for the next run."""
     with contextlib.suppress(OSError):
         pid_dir.rmdir()
-    return stopped

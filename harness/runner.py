@@ -29,7 +29,7 @@ from harness.interception import InterceptionPlan, TargetInterception, epoch_of_
 from harness.leftovers import sweep_previous
 from harness.load import start_locust
 from harness.mocks_launcher import MocksHandle, start_mocks
-from harness.pidfiles import PIDS_DIR
+from harness.pidfiles import PIDS_DIR, remove_if_empty
 from harness.procs import Child, HarnessError, describe_exit, free_port, log_tail, recording_pids, signal_name
 from harness.redis_backend import RedisHandle, start_redis
 from harness.report.judge import ReportError, judge_run
@@ -180,7 +180,7 @@ class Run:
         private = make_private_dir(self.run_dir)
         stack.callback(remove_private_dir, self.run_dir)
         pid_dir = self.run_dir / PIDS_DIR
-        stack.callback(_remove_if_empty, pid_dir)
+        stack.callback(remove_if_empty, pid_dir)
         watchdog = Watchdog(pid_dir, self.run_dir / EVENTS, self.t0)
         stack.callback(watchdog.release)
         self.info["watchdog"] = {"pid": watchdog.pid}
@@ -347,22 +347,16 @@ def _judge_what_was_recorded(run_dir: Path) -> Verdict | None:
         return None
 
 
-def _remove_if_empty(path: Path) -> None:
-    """The pid folder goes once every child stopped; a pid file left in it is for the next run."""
-    with contextlib.suppress(OSError):
-        path.rmdir()
-
-
 def run_profile(spec: RunSpec, profile_path: Path) -> RunOutcome:
     """Run a profile end to end. A harness failure becomes RunFailed and an interruption
     RunInterrupted, both after cleanup and carrying the verdict on what was recorded until then."""
     tidied = sweep_previous(Path(spec.run.results_dir).resolve())
     for line in tidied:
         print(f"soak: {line}", file=sys.stderr, flush=True)
+    run = Run(spec, profile_path, tidied)
+    print(f"soak: run directory {run.run_dir}", file=sys.stderr, flush=True)
     previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        run = Run(spec, profile_path, tidied)
-        print(f"soak: run directory {run.run_dir}", file=sys.stderr, flush=True)
         failure = _execute(run)
     finally:
         for sig, handler in previous.items():
