@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -84,7 +85,8 @@ def live_members(record: PidRecord) -> list[int]:
 
 def write_record(pid_dir: Path, record: PidRecord) -> Path:
     pid_dir.mkdir(mode=0o700, exist_ok=True)
-    path = pid_dir / f"{record.name}-{record.pid}.json"
+    stem = re.sub(r"[^A-Za-z0-9_]+", "-", record.name).strip("-") or "child"
+    path = pid_dir / f"{stem}-{record.pid}.json"
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(asdict(record)), encoding="utf-8")
     os.replace(partial, path)

@@ -148,12 +148,8 @@ def start_child(
         raise HarnessError(f"cannot start {name} ({argv[0]}): {exc.strerror or exc}") from None
     pid_file = None
     if _RECORDING.pid_dir is not None:
-        pid_file = write_record(_RECORDING.pid_dir, PidRecord(_file_name(name), popen.pid, start_ticks(popen.pid)))
+        pid_file = write_record(_RECORDING.pid_dir, PidRecord(name, popen.pid, start_ticks(popen.pid)))
     return Child(name=name, popen=popen, log_file=log_file, log_path=log_path, pid_file=pid_file)
-
-
-def _file_name(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-") or "child"
 
 
 def signal_name(code: int | None) -> str | None:
