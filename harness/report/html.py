@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, select_autoescape
 
 from harness.analysis.model import Status, Verdict
+from harness.report.faults import FaultRow
 from harness.report.svg import Band, line_chart
 
 
@@ -39,6 +40,8 @@ figure { margin: 1em 0; } figcaption { font-weight: 600; }
 {% endfor %}</table>
 {% for c in checks if c.evidence %}<h2>{{ c.name }}</h2><pre>{{ c.evidence | join("\n") }}</pre>
 {% endfor %}
+{% if faults %}<h2>Fault windows</h2><ul class="faults">
+{% for f in faults %}<li>{{ f.line() }}</li>{% endfor %}</ul>{% endif %}
 {% if notes %}<ul class="notes">{% for note in notes %}<li>{{ note }}</li>{% endfor %}</ul>{% endif %}
 <p class="legend">{% for b in bands %}<span style="background: {{ b.colour }}40">{{ b.label }}</span>{% endfor %}</p>
 {% for chart in charts %}<figure><figcaption>{{ chart.name }} ({{ chart.unit }}, {{ chart.source }})</figcaption>
@@ -58,6 +61,7 @@ def render_html(
     notes: Sequence[str] = (),
     *,
     partial: str | None = None,
+    faults: Sequence[FaultRow] = (),
 ) -> str:
     env = Environment(autoescape=select_autoescape(default=True))
     template = env.from_string(_TEMPLATE)
@@ -66,5 +70,12 @@ def render_html(
         {"name": c.name, "unit": c.unit, "source": c.source, "svg": line_chart(c.t_s, c.values, bands)} for c in charts
     ]
     return template.render(
-        run=run, status=verdict.status.value, checks=ordered, charts=rendered, bands=bands, notes=notes, partial=partial
+        run=run,
+        status=verdict.status.value,
+        checks=ordered,
+        charts=rendered,
+        bands=bands,
+        notes=notes,
+        faults=faults,
+        partial=partial,
     )

@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from harness.accounting.join import JoinSettings, account
+from harness.accounting.tally import Window
+from harness.analysis.flows import Accounting
 from harness.analysis.model import RunData, Status, Verdict
 from harness.analysis.partial import clip_run_data
+from harness.analysis.reach import upstreams_reached
 from harness.analysis.rules import ALIVE
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
 from harness.config import ConfigError, RunSpec
 from harness.interception.notes import interception_notes
+from harness.report.faults import FaultRow, fault_bands, fault_rows
 from harness.report.html import PHASE_COLOURS, Chart, render_html
 from harness.report.junit import junit_xml
-from harness.report.rundata import read_run_data
+from harness.report.rundata import read_run_data, wall_minus_run_s_of
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
 from harness.rundir import RUN_JSON, SAMPLES, VERDICT, events_until, read_events, write_json, write_text
 from harness.runstate import RunEnd, read_run_end
+from scenarios.kinds import kinds_of
 
 VERDICT_SCHEMA_VERSION = 1
 EXIT_CODES = {Status.PASS: 0, Status.FAIL: 1, Status.INCONCLUSIVE: 3}
@@ -121,13 +128,15 @@ def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     verdict, notes = judged.verdict, judged.notes
     charts = _charts(judged.data, verdict, reader)
     last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
+    faults = fault_rows(judged.data.fault_windows, verdict)
     partial = judged.end.note if judged.end is not None else None
-    document = verdict_document(run_dir, verdict, notes) | _lifecycle_document(judged)
+    document = verdict_document(run_dir, verdict, notes, faults) | _lifecycle_document(judged)
     write_json(run_dir / VERDICT, document)
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, partial=partial))
-    bands = phase_bands(judged.data, judged.warmup_s)
-    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands, notes, partial=partial))
+    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults, partial=partial))
+    bands = phase_bands(judged.data, judged.warmup_s) + fault_bands(judged.data.fault_windows)
+    html = render_html(run_dir.name, verdict, charts, bands, notes, faults=faults, partial=partial)
+    write_text(run_dir / "report.html", html)
 
 
 def _lifecycle_document(judged: Judged) -> dict[str, Any]:
@@ -141,13 +150,16 @@ def _lifecycle_document(judged: Judged) -> dict[str, Any]:
     }
 
 
-def verdict_document(run_dir: Path, verdict: Verdict, notes: list[str]) -> dict[str, Any]:
+def verdict_document(
+    run_dir: Path, verdict: Verdict, notes: list[str], faults: Sequence[FaultRow] = ()
+) -> dict[str, Any]:
     return {
         "schema_version": VERDICT_SCHEMA_VERSION,
         "run": run_dir.name,
         "status": verdict.status.value,
         "exit_code": EXIT_CODES[verdict.status],
         "notes": notes,
+        "fault_windows": [row.document() for row in faults],
         "checks": [
             {
                 "name": check.name,
@@ -156,6 +168,7 @@ def verdict_document(run_dir: Path, verdict: Verdict, notes: list[str]) -> dict[
                 "limit": check.limit,
                 "unit": check.unit,
                 "span_s": [check.span.start_s, check.span.end_s] if check.span else None,
+                "peak_span_s": [check.peak_span.start_s, check.peak_span.end_s] if check.peak_span else None,
                 "detail": check.detail,
                 "evidence": list(check.evidence),
             }
@@ -170,6 +183,32 @@ def _last_tick_s(reader: SampleReader) -> float | None:
     return alive.t_s[-1] if alive is not None and alive.t_s else None
 
 
+def reached_by(spec: RunSpec) -> dict[str, str]:
+    """The upstreams the profile's scenario must reach; none known for a scenario of the user's own."""
+    kinds = kinds_of(spec.load.scenario, spec.load.mix)
+    if kinds is None:
+        return {}
+    by_callback = spec.mocks.cursor_runner.mode != "sync"
+    # Whether the service sends status messages (S) is its own setting, unknown here: not counted on.
+    return upstreams_reached(kinds, results_by_callback=by_callback, debug=False)
+
+
+def accounting_of(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict[str, Any]]) -> Accounting | None:
+    """Every update sent joined with the calls the mocks saw (None when the scenario logged none)."""
+    offset_s = wall_minus_run_s_of(events)
+    if offset_s is None:
+        return None
+    limits = spec.thresholds
+    settings = JoinSettings(
+        wall_minus_run_s=offset_s,
+        window=Window(data.load.start_s, limits.work_window_s),
+        timeout_s=limits.completion_timeout_s,
+        fault_spans=tuple(window.span for window in data.fault_windows),
+        results_by_callback=spec.mocks.cursor_runner.mode != "sync",
+    )
+    return account(run_dir, settings)
+
+
 def judge_run(run_dir: Path) -> Verdict:
     """Recompute the verdict from stored data and write every report file."""
     info, spec = load_run_info(run_dir)
@@ -182,6 +221,7 @@ def judge_run(run_dir: Path) -> Verdict:
         data = read_run_data(reader, run_dir, events)
         if end.stopped_at_s is not None:
             data = clip_run_data(data, end.stopped_at_s)
+        data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, spec, data, events))
         notes = interception_notes(info, events) + collector_notes(reader)
         judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s, end)
         write_outputs(run_dir, judged, reader)

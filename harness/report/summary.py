@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from harness.analysis.model import Status, Verdict
+from harness.report.faults import FaultRow
 
 _MARK = {Status.PASS: "pass", Status.FAIL: "**FAIL**", Status.INCONCLUSIVE: "_inconclusive_"}
 
 
-def summary_markdown(run_name: str, verdict: Verdict, notes: Sequence[str] = (), *, partial: str | None = None) -> str:
+def summary_markdown(
+    run_name: str,
+    verdict: Verdict,
+    notes: Sequence[str] = (),
+    faults: Sequence[FaultRow] = (),
+    *,
+    partial: str | None = None,
+) -> str:
     lines = [f"# soak run `{run_name}`: {verdict.status.value.upper()}", ""]
     if partial:
         lines += [f"**{partial}**", ""]
@@ -23,6 +31,8 @@ def summary_markdown(run_name: str, verdict: Verdict, notes: Sequence[str] = (),
     for check in verdict.checks:
         if check.evidence:
             lines += ["", f"## {check.name}", "", "```text", *check.evidence, "```"]
+    if faults:
+        lines += ["", "## Fault windows", "", *(f"- {row.line()}" for row in faults)]
     if notes:
         lines += ["", "## Notes", "", *(f"- {note}" for note in notes)]
     return "\n".join(lines) + "\n"

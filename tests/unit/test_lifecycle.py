@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.analysis.level_checks import always_alive
-from harness.analysis.model import Check, Curve, RunData, Span, Status, TargetExit, Verdict
+from harness.analysis.model import Check, Curve, FaultWindow, RunData, Span, Status, TargetExit, Verdict
 from harness.analysis.partial import clip_run_data
 from harness.analysis.verdict import judge
 from harness.config import Thresholds
@@ -55,9 +55,16 @@ def test_clipping_keeps_only_what_came_before_the_stop() -> None:
         baseline=Span(0, 1),
         cooldown=Span(3, 5),
         target_exit=TargetExit(4.2, "SIGKILL"),
+        fault_windows=(
+            FaultWindow("telegram", "sendMessage", "error", Span(2, 4)),
+            FaultWindow("a", "b", "c", Span(3, 4)),
+        ),
+        calls={"telegram": Curve((1.0, 3.0), (1.0, 2.0))},
     )
     clipped = clip_run_data(data, 2.5)
     assert clipped.curves["target.alive"].t_s == (0.0, 1.0, 2.0) and "late" not in clipped.curves
+    assert clipped.calls["telegram"].t_s == (1.0,)
+    assert [w.span for w in clipped.fault_windows] == [Span(2, 2.5)]
     assert clipped.load == Span(1, 2.5) and clipped.cooldown is None and clipped.target_exit is None
 
 
