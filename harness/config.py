@@ -185,6 +185,7 @@ class Thresholds(_Strict):
     redis_clients_growth_max: float | None = None
     handles_growth_max: float | None = None
     timers_growth_max: float | None = None
+    threads_growth_max: float | None = None
     tcp_close_wait_max: float | None = None
     temp_file_age_max_s: Seconds | None = Field(None, alias="temp_file_age_max", gt=0)
     loop_delay_p99_max_s: Seconds | None = Field(None, alias="loop_delay_p99_max", gt=0)

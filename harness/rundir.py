@@ -66,3 +66,13 @@ def read_events(run_dir: Path) -> list[dict[str, Any]]:
         except ValueError:
             continue  # a line cut by a kill mid-write
     return events
+
+
+def _t_s(event: dict[str, Any]) -> float | None:
+    value = event.get("t_s")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def events_until(events: list[dict[str, Any]], cutoff_s: float) -> list[dict[str, Any]]:
+    """Events up to cutoff_s (those without a time are kept: they say nothing about when)."""
+    return [event for event in events if (t_s := _t_s(event)) is None or t_s <= cutoff_s]

@@ -13,12 +13,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from harness.collector import metrics
+from harness.collector.cdp import InspectorError
 from harness.collector.store import Metric, Value
-
-
-class InspectorError(Exception):
-    """The inspector refused a command or answered with an exception."""
-
 
 Command = Callable[[str, dict[str, Any] | None], Awaitable[dict[str, Any]]]
 OBJECT_GROUP = "soak-census"
