@@ -39,6 +39,8 @@ TMP_FILES = [["telegram_1_voice.ogg", 1000], ["telegram_2_voice.ogg", 3000], ["e
 TMP_AGE_S = 100.0
 CALLBACK_KEYS = 2500  # more than one SCAN batch
 OTHER_KEYS = 40
+# Long enough for a forced GC and a listener census (a heap walk: a second on a loaded machine).
+RECORD_S = 3.5
 FAST = CollectorSection.model_validate(
     {
         "memory_detail_every": "0.2 s",
@@ -46,8 +48,8 @@ FAST = CollectorSection.model_validate(
         "tmp_every": "0.3 s",
         "redis_every": "0.3 s",
         "inspector_every": "0.3 s",
-        "listener_census_every": "0.6 s",
-        "forced_gc_every": "0.6 s",
+        "listener_census_every": "0.5 s",
+        "forced_gc_every": "0.5 s",
         "probe_cpu_share": 0.5,  # this test checks figures, not the CPU governor
     }
 )
@@ -134,8 +136,8 @@ def recorded(tmp_path_factory: pytest.TempPathFactory, real_redis: RedisHandle) 
     os.utime(big.tmp_dir / TMP_FILES[1][0], (past, past))
     try:
         readers = (
-            _record(small, real_redis.url, tmp_path / "small.db", 2.0),
-            _record(big, real_redis.url, tmp_path / "big.db", 2.0),
+            _record(small, real_redis.url, tmp_path / "small.db", RECORD_S),
+            _record(big, real_redis.url, tmp_path / "big.db", RECORD_S),
         )
     finally:
         for holder in (small, big):
@@ -202,10 +204,11 @@ def test_timers_and_loop_delay(recorded: tuple[SampleReader, SampleReader]) -> N
     small_timeouts = small.series(metrics.node_resource("Timeout").name)
     baseline = small_timeouts.values[-1] if small_timeouts else 0.0
     assert timeouts - baseline == TIMERS + 1  # + the loop blocker
-    # Every sample interval holds several 30 ms blocks, so every p99 is at least one block.
-    # (No upper bound, nor one on the idle holder: a busy shared machine stalls any loop.)
+    # A sample interval holds several 30 ms blocks, so its p99 is at least one block; but the
+    # interval right after a slow forced-GC or census sample can be too short to hold any, hence
+    # the median. (No upper bound, nor one on the idle holder: a busy shared machine stalls any loop.)
     p99 = big.series(metrics.NODE_LOOP_DELAY_P99.name)
-    assert p99 is not None and min(p99.values) >= 0.8 * BLOCK_MS / 1000
+    assert p99 is not None and statistics.median(p99.values) >= 0.8 * BLOCK_MS / 1000
     assert statistics.median(p99.values) < 1.0  # seconds, not ms or ns
 
 
