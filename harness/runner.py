@@ -25,6 +25,7 @@ from harness.config import RunSpec
 from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
 from harness.load import start_locust
 from harness.mocks_launcher import MocksHandle, start_mocks
+from harness.prestart import check_before_start
 from harness.procs import Child, HarnessError, free_port
 from harness.redis_backend import RedisHandle, start_redis
 from harness.report.judge import ReportError, judge_run
@@ -267,6 +268,7 @@ def _judge_what_was_recorded(run_dir: Path) -> Verdict | None:
 def run_profile(spec: RunSpec, profile_path: Path) -> RunOutcome:
     """Run a profile end to end. HarnessError propagates after cleanup; an interruption becomes
     RunInterrupted, carrying the verdict on what was recorded until then."""
+    check_before_start(spec)
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     run = Run(spec, profile_path)
     print(f"soak: run directory {run.run_dir}", file=sys.stderr, flush=True)

@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from functools import cache
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@cache
+def _number_keys(model: type[BaseModel]) -> frozenset[str]:
+    """Input keys of the fields that hold an int or a float (optional or not)."""
+    keys = set()
+    for name, info in model.model_fields.items():
+        kinds = get_args(info.annotation) or (info.annotation,)
+        if int in kinds or float in kinds:
+            keys.add(info.alias or name)
+    return frozenset(keys)
+
+
+class StrictModel(BaseModel):
+    """Settings read from a file: frozen, no unknown keys, no inf or NaN, and no booleans where a
+    number goes (to Python, `true` is the int 1, so `rate = true` would read as 100 %)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_as_numbers(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in sorted(_number_keys(cls)):
+                if isinstance(data.get(key), bool):
+                    raise ValueError(f"{key} must be a number, not {str(data[key]).lower()}")
+        return data
+
+
+class _Frozen(StrictModel):
+    pass
 
 
 FaultKind = Literal["latency", "error", "rate_limit", "hang", "reset", "dribble", "malformed"]
