@@ -77,15 +77,18 @@ def collect(
     """Attach to a service that is already running and record only (until Ctrl-C or --duration)."""
     from harness.collector.attach import CollectError, CollectRequest
     from harness.collector.attach import collect as run_collect
+    from harness.config import MIN_INTERVAL_S, ConfigError
+    from harness.prestart import check_output_dir
     from harness.units import UnitError, parse_duration_s
 
     try:
+        check_output_dir(out, "--out")
         duration_s = None if duration is None else parse_duration_s(duration)
-        request = CollectRequest(pid, out, duration_s, parse_duration_s(interval), inspector_url)
-        ticks = run_collect(request)
-    except UnitError as exc:
-        _fail(str(exc))
-    except CollectError as exc:
+        interval_s = parse_duration_s(interval)
+        if interval_s < MIN_INTERVAL_S:
+            raise UnitError(f"--interval must be at least {MIN_INTERVAL_S * 1000:.0f} ms, got {interval!r}")
+        ticks = run_collect(CollectRequest(pid, out, duration_s, interval_s, inspector_url))
+    except (UnitError, ConfigError, CollectError) as exc:
         _fail(str(exc))
     typer.echo(f"recorded {ticks} ticks in {out}")
 
@@ -99,6 +102,8 @@ def report(run_dir: Annotated[Path, typer.Argument(help="a results/<run> directo
         verdict = judge_run(run_dir)
     except ReportError as exc:
         _fail(str(exc))
+    except OSError as exc:  # a run directory we may read but not write (a CI artifact)
+        _fail(f"cannot write the report into {run_dir}: {exc.strerror or exc}")
     typer.echo(f"verdict: {verdict.status.value.upper()}")
     for line in describe(verdict):
         typer.echo(line)

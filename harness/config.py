@@ -274,9 +274,9 @@ def _one_line(text: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", lambda match: repr(match.group())[1:-1], text)[:300]
 
 
-def _first_error(exc: ValidationError) -> str:
+def first_error(exc: ValidationError, root: str = "profile") -> str:
     error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"]) or "profile"
+    where = ".".join(str(part) for part in error["loc"]) or root
     return _one_line(f"{where}: {str(error['msg']).removeprefix('Value error, ')}")
 
 
@@ -304,7 +304,7 @@ def parse_profile(data: dict[str, Any], overrides: dict[str, Any] | None = None)
     try:
         return RunSpec.model_validate(merged)
     except ValidationError as exc:
-        raise ConfigError(_first_error(exc)) from None
+        raise ConfigError(first_error(exc)) from None
 
 
 def load_profile(path: Path, overrides: dict[str, Any] | None = None) -> RunSpec:

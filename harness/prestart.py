@@ -21,7 +21,7 @@ def check_before_start(spec: RunSpec) -> None:
         raise ConfigError(f"load.scenario: {exc}") from None
     cwd = target_cwd(spec.target)
     check_command(spec.target, cwd)
-    check_results_dir(Path(spec.run.results_dir))
+    check_output_dir(Path(spec.run.results_dir), "run.results_dir")
     if spec.redis.backend == "redis-server" and shutil.which("redis-server") is None:
         raise ConfigError('redis.backend: "redis-server" is not on PATH (use "auto" to fall back to fakeredis)')
 
@@ -48,11 +48,11 @@ def check_command(target: TargetSection, cwd: Path) -> None:
         raise ConfigError(f"target.command: {program!r} is not found on PATH")
 
 
-def check_results_dir(results_dir: Path) -> None:
+def check_output_dir(directory: Path, field: str) -> None:
     """The directory, or the nearest part of it that exists, must be a writable directory."""
-    path = results_dir.resolve()
+    path = directory.resolve()
     existing = next((part for part in (path, *path.parents) if part.exists()), Path("/"))
     if not existing.is_dir():
-        raise ConfigError(f"run.results_dir: {existing} is a file, not a directory")
+        raise ConfigError(f"{field}: {existing} is a file, not a directory")
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ConfigError(f"run.results_dir: {existing} is not writable")
+        raise ConfigError(f"{field}: {existing} is not writable")

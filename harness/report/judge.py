@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,14 +9,15 @@ from typing import Any
 from harness.analysis.model import RunData, Status, Verdict
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
-from harness.config import ConfigError, RunSpec
+from harness.config import RunSpec
 from harness.interception.notes import interception_notes
+from harness.report.documents import read_run_info
 from harness.report.html import PHASE_COLOURS, Chart, render_html
 from harness.report.junit import junit_xml
 from harness.report.rundata import read_run_data
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
-from harness.rundir import RUN_JSON, SAMPLES, VERDICT, read_events, write_json, write_text
+from harness.rundir import SAMPLES, VERDICT, RunFileError, read_events, write_json, write_text
 
 VERDICT_SCHEMA_VERSION = 1
 EXIT_CODES = {Status.PASS: 0, Status.FAIL: 1, Status.INCONCLUSIVE: 3}
@@ -29,14 +29,11 @@ class ReportError(Exception):
 
 def load_run_info(run_dir: Path) -> tuple[dict[str, Any], RunSpec]:
     """run.json as written by the runner, and the spec inside it."""
-    path = run_dir / RUN_JSON
     try:
-        info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return info, RunSpec.model_validate(info["spec"])
-    except FileNotFoundError:
-        raise ReportError(f"not a run directory (no {RUN_JSON}): {run_dir}") from None
-    except (ValueError, KeyError, ConfigError) as exc:
-        raise ReportError(f"{path}: unreadable run spec: {exc}") from None
+        info, checked = read_run_info(run_dir)
+    except RunFileError as exc:
+        raise ReportError(str(exc)) from None
+    return info, checked.spec
 
 
 def collector_notes(reader: SampleReader) -> list[str]:
@@ -146,12 +143,19 @@ def verdict_document(run_dir: Path, verdict: Verdict, notes: list[str]) -> dict[
     }
 
 
+def _events(run_dir: Path) -> list[dict[str, Any]]:
+    try:
+        return read_events(run_dir)
+    except RunFileError as exc:
+        raise ReportError(str(exc)) from None
+
+
 def judge_run(run_dir: Path) -> Verdict:
     """Recompute the verdict from stored data and write every report file."""
     info, spec = load_run_info(run_dir)
     reader = _open(run_dir)
     try:
-        events = read_events(run_dir)
+        events = _events(run_dir)
         data = read_run_data(reader, run_dir, events)
         notes = interception_notes(info, events) + collector_notes(reader)
         judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s)
