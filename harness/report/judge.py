@@ -45,6 +45,13 @@ def collector_notes(reader: SampleReader) -> list[str]:
         p99_s = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
         notes.append(f"collector: {len(ordered)} ticks, lateness p99 {p99_s * 1000:.1f} ms")
     for name, reason in sorted(reader.unavailable().items()):
+        if name.startswith("collector.") and name.endswith(".first_error"):
+            probe = name.removeprefix("collector.").removesuffix(".first_error")
+            notes.append(
+                f"collector: the {probe} probe raised, first: {reason}; its values are missing on those ticks "
+                f"(count: collector.{probe}.errors_total)"
+            )
+            continue
         notes.append(f"not measured: {name} ({reason})")
     return notes
 
