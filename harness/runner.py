@@ -24,6 +24,7 @@ from harness.collector.store import SampleWriter
 from harness.config import RunSpec
 from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
 from harness.load import start_locust
+from harness.masking import Secrets
 from harness.mocks_launcher import MocksHandle, start_mocks
 from harness.prestart import check_before_start
 from harness.procs import Child, HarnessError, free_port
@@ -89,6 +90,7 @@ class Run:
         self.spec = spec
         self.t0 = time.monotonic()
         self.run_dir = new_run_dir(Path(spec.run.results_dir), spec.run.name)
+        self.secrets = Secrets.of_target(spec.target)
         self.events = EventLog(self.run_dir, self.t0)
         # Processes the run's figures depend on (Redis, mocks, proxy): one dying spoils the run.
         self.helpers: list[Child] = []
@@ -103,7 +105,7 @@ class Run:
         self.save_info()
 
     def save_info(self) -> None:
-        write_json(self.run_dir / RUN_JSON, self.info)
+        write_json(self.run_dir / RUN_JSON, self.secrets.data(self.info))
 
     def phase(self, name: str) -> None:
         self.events.emit("phase", phase=name)
@@ -289,6 +291,8 @@ def run_profile(spec: RunSpec, profile_path: Path) -> RunOutcome:
         run.info["outcome"] = "completed"
     finally:
         run.info["ended_at"] = time.time()
+        if masked := run.secrets.run_files(run.run_dir):
+            run.info["masked_secrets_in"] = masked
         run.save_info()
         signal.signal(signal.SIGTERM, previous)
     if interrupted:
