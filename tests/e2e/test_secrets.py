@@ -25,7 +25,7 @@ def _profile(tmp_path: Path) -> Path:
     env = "".join(f'{key} = "{value}"\n' for key, value in {**ENV_SECRETS, **VISIBLE}.items())
     # A service that prints its configuration at start, as many do: the log must not keep it.
     shout = 'echo "config: token=$TELEGRAM_BOT_TOKEN openai=$OPENAI_API_KEY db=$DB_PASSWORD"; exec node src/index.js'
-    text = text.replace('command = ["node", "src/index.js"]\n', f"command = [\"sh\", \"-c\", '{shout}']\n{target}")
+    text = text.replace('command = ["node", "src/index.js"]\n', f'command = ["sh", "-c", \'{shout}\']\n{target}')
     text = text.replace('LEAKS = ""\n', f'LEAKS = ""\n{env}')
     profile = tmp_path / "secrets.toml"
     profile.write_text(text)
