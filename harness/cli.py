@@ -98,14 +98,18 @@ def collect(
     """
     from harness.collector.attach import CollectError, CollectRequest
     from harness.collector.attach import collect as run_collect
-    from harness.config import ConfigError, load_profile
+    from harness.config import MIN_INTERVAL_S, ConfigError, load_profile
+    from harness.prestart import check_output_dir
     from harness.units import UnitError, parse_duration_s
 
     try:
+        check_output_dir(out, "--out")
         # The profile's own [target] does not apply: the target is the process attached to.
         spec = None if profile is None else load_profile(profile, {"target": {"command": [f"pid {pid}"]}})
         duration_s = None if duration is None else parse_duration_s(duration)
         interval_s = parse_duration_s(interval) if interval is not None else spec.run.interval_s if spec else 1.0
+        if interval_s < MIN_INTERVAL_S:
+            raise UnitError(f"--interval must be at least {MIN_INTERVAL_S * 1000:.0f} ms, got {interval!r}")
         request = CollectRequest(pid, out, duration_s, interval_s, inspector_url, spec, profile)
         ticks = run_collect(request, spec.collector if spec else None)
     except (UnitError, ConfigError, CollectError) as exc:
@@ -130,6 +134,8 @@ def _judge_and_exit(run_dir: Path) -> NoReturn:
         verdict = judge_run(run_dir)
     except ReportError as exc:
         _fail(str(exc))
+    except OSError as exc:  # a run directory we may read but not write (a CI artifact)
+        _fail(f"cannot write the report into {run_dir}: {exc.strerror or exc}")
     typer.echo(f"verdict: {verdict.status.value.upper()}")
     for line in describe(verdict):
         typer.echo(line)
