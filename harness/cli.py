@@ -99,9 +99,11 @@ def collect(
     from harness.collector.attach import CollectError, CollectRequest
     from harness.collector.attach import collect as run_collect
     from harness.config import ConfigError, load_profile
+    from harness.prestart import check_output_dir
     from harness.units import UnitError, parse_duration_s
 
     try:
+        check_output_dir(out, "--out")
         # The profile's own [target] does not apply: the target is the process attached to.
         spec = None if profile is None else load_profile(profile, {"target": {"command": [f"pid {pid}"]}})
         duration_s = None if duration is None else parse_duration_s(duration)
@@ -130,6 +132,8 @@ def _judge_and_exit(run_dir: Path) -> NoReturn:
         verdict = judge_run(run_dir)
     except ReportError as exc:
         _fail(str(exc))
+    except OSError as exc:  # a run directory we may read but not write (a CI artifact)
+        _fail(f"cannot write the report into {run_dir}: {exc.strerror or exc}")
     typer.echo(f"verdict: {verdict.status.value.upper()}")
     for line in describe(verdict):
         typer.echo(line)

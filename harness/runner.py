@@ -28,8 +28,10 @@ from harness.config import RunSpec
 from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
 from harness.leftovers import sweep_previous
 from harness.load import start_locust
+from harness.masking import Secrets
 from harness.mocks_launcher import MocksHandle, start_mocks
 from harness.pidfiles import PIDS_DIR, remove_if_empty
+from harness.prestart import check_before_start
 from harness.procs import Child, HarnessError, describe_exit, free_port, log_tail, recording_pids, signal_name
 from harness.redis_backend import RedisHandle, start_redis
 from harness.report.judge import ReportError, judge_run
@@ -106,6 +108,7 @@ class Run:
         self.spec = spec
         self.t0 = time.monotonic()
         self.run_dir = new_run_dir(Path(spec.run.results_dir), spec.run.name)
+        self.secrets = Secrets.of_target(spec.target)
         self.events = EventLog(self.run_dir, self.t0)
         # Processes the run's figures depend on (Redis, mocks, proxy): one dying spoils the run.
         self.helpers: list[Child] = []
@@ -124,7 +127,7 @@ class Run:
         self.save_info()
 
     def save_info(self) -> None:
-        write_json(self.run_dir / RUN_JSON, self.info)
+        write_json(self.run_dir / RUN_JSON, self.secrets.data(self.info))
 
     def phase(self, name: str) -> None:
         self.events.emit("phase", phase=name)
@@ -350,6 +353,7 @@ def _judge_what_was_recorded(run_dir: Path) -> Verdict | None:
 def run_profile(spec: RunSpec, profile_path: Path) -> RunOutcome:
     """Run a profile end to end. A harness failure becomes RunFailed and an interruption
     RunInterrupted, both after cleanup and carrying the verdict on what was recorded until then."""
+    check_before_start(spec)
     tidied = sweep_previous(Path(spec.run.results_dir).resolve())
     for line in tidied:
         print(f"soak: {line}", file=sys.stderr, flush=True)
@@ -394,5 +398,7 @@ def _execute(run: Run) -> BaseException | None:
         run.info["outcome"] = RunState.COMPLETED.value
     finally:
         run.info["ended_at"] = time.time()
+        if masked := run.secrets.run_files(run.run_dir):
+            run.info["masked_secrets_in"] = masked
         run.save_info()
     return failure

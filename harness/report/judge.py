@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,15 +16,16 @@ from harness.analysis.reach import upstreams_reached
 from harness.analysis.rules import ALIVE
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
-from harness.config import ConfigError, RunSpec
+from harness.config import RunSpec
 from harness.interception.notes import interception_notes
+from harness.report.documents import read_run_info
 from harness.report.faults import FaultRow, fault_bands, fault_rows
 from harness.report.html import PHASE_COLOURS, Chart, render_html
 from harness.report.junit import junit_xml
 from harness.report.rundata import read_run_data, wall_minus_run_s_of
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
-from harness.rundir import RUN_JSON, SAMPLES, VERDICT, events_until, read_events, write_json, write_text
+from harness.rundir import SAMPLES, VERDICT, RunFileError, events_until, read_events, write_json, write_text
 from harness.runstate import RunEnd, read_run_end
 from scenarios.kinds import kinds_of
 
@@ -39,14 +39,11 @@ class ReportError(Exception):
 
 def load_run_info(run_dir: Path) -> tuple[dict[str, Any], RunSpec]:
     """run.json as written by the runner, and the spec inside it."""
-    path = run_dir / RUN_JSON
     try:
-        info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return info, RunSpec.model_validate(info["spec"])
-    except FileNotFoundError:
-        raise ReportError(f"not a run directory (no {RUN_JSON}): {run_dir}") from None
-    except (ValueError, KeyError, ConfigError) as exc:
-        raise ReportError(f"{path}: unreadable run spec: {exc}") from None
+        info, checked = read_run_info(run_dir)
+    except RunFileError as exc:
+        raise ReportError(str(exc)) from None
+    return info, checked.spec
 
 
 def collector_notes(reader: SampleReader) -> list[str]:
@@ -58,6 +55,13 @@ def collector_notes(reader: SampleReader) -> list[str]:
         p99_s = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
         notes.append(f"collector: {len(ordered)} ticks, lateness p99 {p99_s * 1000:.1f} ms")
     for name, reason in sorted(reader.unavailable().items()):
+        if name.startswith("collector.") and name.endswith(".first_error"):
+            probe = name.removeprefix("collector.").removesuffix(".first_error")
+            notes.append(
+                f"collector: the {probe} probe raised, first: {reason}; its values are missing on those ticks "
+                f"(count: collector.{probe}.errors_total)"
+            )
+            continue
         notes.append(f"not measured: {name} ({reason})")
     return notes
 
@@ -183,6 +187,13 @@ def _last_tick_s(reader: SampleReader) -> float | None:
     return alive.t_s[-1] if alive is not None and alive.t_s else None
 
 
+def _events(run_dir: Path) -> list[dict[str, Any]]:
+    try:
+        return read_events(run_dir)
+    except RunFileError as exc:
+        raise ReportError(str(exc)) from None
+
+
 def reached_by(spec: RunSpec) -> dict[str, str]:
     """The upstreams the profile's scenario must reach; none known for a scenario of the user's own."""
     kinds = kinds_of(spec.load.scenario, spec.load.mix)
@@ -215,7 +226,7 @@ def judge_run(run_dir: Path) -> Verdict:
     reader = _open(run_dir)
     try:
         end = read_run_end(run_dir, info, _last_tick_s(reader))
-        events = read_events(run_dir)
+        events = _events(run_dir)
         if end.stopped_at_s is not None:
             events = events_until(events, end.stopped_at_s)
         data = read_run_data(reader, run_dir, events)
