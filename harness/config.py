@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
 
+from harness.overrides import Setting, SettingError, apply_settings, parse_setting
+from harness.placeholders import PLACEHOLDERS, unknown_placeholders
 from harness.units import (
     UnitError,
     parse_amount_per_update,
@@ -87,6 +91,17 @@ RunName = Annotated[
 UrlPath = Annotated[str, _shaped(r"/[!-~]*", "a path starting with '/', without spaces")]
 
 
+def _known_placeholders(value: str) -> str:
+    unknown = unknown_placeholders(value)
+    if unknown:
+        known = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+        raise ValueError(f"unknown placeholder {{{unknown[0]}}} (known: {known}; {{{{x}}}} is a literal {{x}})")
+    return value
+
+
+EnvValue = Annotated[str, AfterValidator(_known_placeholders)]
+
+
 class _Strict(StrictModel):
     """Frozen, no unknown keys, no inf/NaN, no booleans as numbers (see mocks.config.StrictModel)."""
 
@@ -104,7 +119,7 @@ class RunSection(_Strict):
 class TargetSection(_Strict):
     command: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
     cwd: str = Field(".", min_length=1)
-    env: dict[EnvName, str] = Field(default_factory=dict)
+    env: dict[EnvName, EnvValue] = Field(default_factory=dict)
     health_path: UrlPath = "/health"
     startup_timeout_s: Seconds = Field(30.0, alias="startup_timeout", gt=0)
     stop_timeout_s: Seconds = Field(10.0, alias="stop_timeout", gt=0)
@@ -375,25 +390,65 @@ def _reject_nul(value: Any, where: str) -> None:
             _reject_nul(item, f"{where}.{index}")
 
 
-def parse_profile(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> RunSpec:
-    """Validate a profile dict; overrides are merged into its sections first."""
-    merged = {key: dict(value) if isinstance(value, dict) else value for key, value in data.items()}
-    for section, values in (overrides or {}).items():
-        if not isinstance(merged.setdefault(section, {}), dict):
-            raise ConfigError(f"{section}: must be a table, got {type(merged[section]).__name__}")
-        merged[section].update(values)
+def parse_profile(
+    data: dict[str, Any], overrides: dict[str, Any] | None = None, settings: Sequence[Setting] = ()
+) -> RunSpec:
+    """Validate a profile dict; overrides (section -> values) and then settings are merged in first."""
+    from_overrides = [
+        Setting((section, key), value)
+        for section, values in (overrides or {}).items()
+        for key, value in values.items()
+    ]
+    try:
+        merged = apply_settings(data, [*from_overrides, *settings])
+    except SettingError as exc:
+        raise ConfigError(str(exc)) from None
     _reject_nul(merged, "")
     try:
         return RunSpec.model_validate(merged)
     except ValidationError as exc:
-        raise ConfigError(first_error(exc)) from None
+        raise ConfigError(_blame_setting(first_error(exc), settings)) from None
 
 
-def load_profile(path: Path, overrides: dict[str, Any] | None = None) -> RunSpec:
-    """Read and validate a profile file; every failure becomes a one-line ConfigError."""
+def _blame_setting(message: str, settings: Sequence[Setting]) -> str:
+    """Name the --set an error comes from, when it does: the file is not where to look then."""
+    where = message.partition(":")[0]
+    for setting in reversed(settings):
+        if where == setting.key or where.startswith(setting.key + "."):
+            return message + setting.origin
+    return message
+
+
+def _resolve_cwd(data: dict[str, Any], profile_dir: Path) -> dict[str, Any]:
+    """A relative target.cwd (or the default ".") is the profile's own directory, whichever
+    directory soak is started from."""
+    target = data.get("target")
+    if not isinstance(target, dict):
+        return data
+    cwd = target.get("cwd", ".")
+    if not isinstance(cwd, str) or not cwd or "\x00" in cwd:
+        return data  # validation names what is wrong with it
+    return {**data, "target": {**target, "cwd": os.path.normpath(profile_dir / Path(cwd).expanduser())}}
+
+
+def parse_settings(texts: Sequence[str]) -> list[Setting]:
+    """--set KEY=VALUE texts, each checked for shape; ConfigError names the bad one."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return parse_profile(data, overrides)
+        return [parse_setting(text, RunSpec) for text in texts]
+    except SettingError as exc:
+        raise ConfigError(_one_line(str(exc))) from None
+
+
+def load_profile(path: Path, overrides: dict[str, Any] | None = None, settings: Sequence[str] = ()) -> RunSpec:
+    """Read and validate a profile file; every failure becomes a one-line ConfigError.
+
+    A relative target.cwd in the file counts from the file's directory; one given with --set, from
+    the directory soak runs in (as any path typed on a command line).
+    """
+    parsed = parse_settings(settings)
+    try:
+        data = _resolve_cwd(tomllib.loads(path.read_text(encoding="utf-8")), path.absolute().parent)
+        spec = parse_profile(data, overrides, parsed)
     except FileNotFoundError:
         raise ConfigError(_one_line(f"profile not found: {path}")) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -402,3 +457,7 @@ def load_profile(path: Path, overrides: dict[str, Any] | None = None) -> RunSpec
         raise ConfigError(_one_line(f"{path}: invalid TOML: {exc}")) from None
     except ConfigError as exc:
         raise ConfigError(_one_line(f"{path}: {exc}")) from None
+    if Path(spec.target.cwd).is_absolute():
+        return spec
+    target = spec.target.model_copy(update={"cwd": os.path.abspath(spec.target.cwd)})
+    return spec.model_copy(update={"target": target})

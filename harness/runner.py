@@ -27,6 +27,8 @@ from harness.collector.store import SampleWriter
 from harness.config import RunSpec
 from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
 from harness.leftovers import sweep_previous
+from harness.live.feed import FeedingWriter
+from harness.live.view import LiveOptions, LiveView
 from harness.load import start_locust
 from harness.masking import Secrets
 from harness.mocks_launcher import MocksHandle, start_mocks
@@ -104,7 +106,9 @@ class Watched(Enum):
 class Run:
     """Holds the state of one run while it goes through its phases."""
 
-    def __init__(self, spec: RunSpec, profile_path: Path, tidied: list[str] | None = None) -> None:
+    def __init__(
+        self, spec: RunSpec, profile_path: Path, tidied: list[str] | None = None, live: LiveOptions | None = None
+    ) -> None:
         self.spec = spec
         self.t0 = time.monotonic()
         self.run_dir = new_run_dir(Path(spec.run.results_dir), spec.run.name)
@@ -125,6 +129,8 @@ class Run:
         if tidied:
             self.info["previous_runs_tidied"] = tidied
         self.save_info()
+        # The status block, plain lines or metrics endpoint, fed by the collector in this process.
+        self.view = LiveView(spec, self.run_dir, self.t0, live, sys.stderr) if live is not None else None
 
     def save_info(self) -> None:
         write_json(self.run_dir / RUN_JSON, self.secrets.data(self.info))
@@ -147,6 +153,9 @@ class Run:
         self.events.emit("harness_stop", cause=cause)
 
     def execute(self, stack: contextlib.ExitStack) -> None:
+        if self.view is not None:
+            self.view.start()
+            stack.callback(self.view.stop)
         private = self._bind_children_to_soak(stack)
         # The CA key lives apart from the target's TMPDIR (its temp files are measured).
         tmp_dir, ca_dir = private / "tmp", private / "ca"
@@ -163,7 +172,9 @@ class Run:
             "REDIS_READY_CHECK": "0" if redis.backend.value == "fakeredis" else "1",
             **redirect.env,
         }
-        target = self._start_target(stack, upstreams, tmp_dir, target_port, redirect.node_options)
+        target = self._start_target(
+            stack, upstreams, tmp_dir, target_port, node_options=redirect.node_options, mock_urls=mocks.urls
+        )
         self.info["interception"]["preload_pids"] = interception.confirm_loaded(self.run_dir)
         self.save_info()
         attachment = Attachment(
@@ -224,20 +235,30 @@ class Run:
         upstreams: dict[str, str],
         tmp_dir: Path,
         port: int,
+        *,
         node_options: tuple[str, ...],
+        mock_urls: dict[str, str],
     ) -> TargetHandle:
         self.phase("target")
         spec = self.spec
         inspect = spec.collector.inspector
         target = start_target(
-            spec.target, upstreams, self.run_dir, tmp_dir, port=port, inspect=inspect, node_options=node_options
+            spec.target,
+            upstreams,
+            self.run_dir,
+            tmp_dir,
+            port=port,
+            inspect=inspect,
+            node_options=node_options,
+            mock_urls=mock_urls,
         )
         stack.callback(self._stop, target.child, spec.target.stop_timeout_s)
         self.info["target"] = {"pid": target.child.pid, "url": target.base_url}
         return target
 
     def _start_collector(self, stack: contextlib.ExitStack, attachment: Attachment) -> Collector:
-        writer = SampleWriter(self.run_dir / SAMPLES)
+        path = self.run_dir / SAMPLES
+        writer = SampleWriter(path) if self.view is None else FeedingWriter(path, self.view.feed)
         stack.callback(writer.close)
         self.info["collector"] = {"inspector_url": attachment.inspector_url}
         sampler = Collector(writer, attachment, self.spec.collector, self.spec.run.interval_s, self.t0)
@@ -350,14 +371,14 @@ def _judge_what_was_recorded(run_dir: Path) -> Verdict | None:
         return None
 
 
-def run_profile(spec: RunSpec, profile_path: Path) -> RunOutcome:
+def run_profile(spec: RunSpec, profile_path: Path, live: LiveOptions | None = None) -> RunOutcome:
     """Run a profile end to end. A harness failure becomes RunFailed and an interruption
     RunInterrupted, both after cleanup and carrying the verdict on what was recorded until then."""
     check_before_start(spec)
     tidied = sweep_previous(Path(spec.run.results_dir).resolve())
     for line in tidied:
         print(f"soak: {line}", file=sys.stderr, flush=True)
-    run = Run(spec, profile_path, tidied)
+    run = Run(spec, profile_path, tidied, live)
     print(f"soak: run directory {run.run_dir}", file=sys.stderr, flush=True)
     previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:

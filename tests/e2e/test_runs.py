@@ -13,6 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.conftest import shipped_profile_text
+
 ROOT = Path(__file__).resolve().parents[2]
 SOAK = [str(Path(sys.executable).parent / "soak")]
 
@@ -95,7 +97,7 @@ def test_kept_buffers_fail_on_external_memory_while_the_heap_stays_flat(tmp_path
 
 def test_fakeredis_fallback_carries_the_text_flow(tmp_path: Path) -> None:
     profile = tmp_path / "fake.toml"
-    text = (ROOT / "profiles/smoke.toml").read_text().replace('backend = "auto"', 'backend = "fakeredis"')
+    text = shipped_profile_text("smoke.toml").replace('backend = "auto"', 'backend = "fakeredis"')
     profile.write_text(text)
     result = soak("run", str(profile), "--duration", "15 s", "--results", str(tmp_path))
     run_dir = run_dir_of(result)
