@@ -107,33 +107,63 @@ class _Strict(StrictModel):
 
 
 class RunSection(_Strict):
+    """The run's name, its phases' lengths and the sampling interval."""
+
     # One path component: the run directory is results_dir/<name>-<time>, never outside it.
-    name: RunName = "run"
-    duration_s: Seconds = Field(60.0, alias="duration", gt=0)
-    cooldown_s: Seconds = Field(10.0, alias="cooldown", ge=0)
-    baseline_s: Seconds = Field(3.0, alias="baseline", ge=0, description="quiet sampling before the load")
-    interval_s: Interval = Field(1.0, alias="interval")
-    results_dir: str = Field("results", min_length=1)
+    name: RunName = Field("run", description="names the run directory: <results_dir>/<name>-<UTC time>")
+    duration_s: Seconds = Field(60.0, alias="duration", gt=0, description="how long the load runs (`--duration`)")
+    cooldown_s: Seconds = Field(
+        10.0, alias="cooldown", ge=0, description="sampling after the load stops, to see resources come back"
+    )
+    baseline_s: Seconds = Field(
+        3.0,
+        alias="baseline",
+        ge=0,
+        description="quiet sampling before the load: the level residuals are judged against",
+    )
+    interval_s: Interval = Field(1.0, alias="interval", description="the process sample's period (at least 50 ms)")
+    results_dir: str = Field(
+        "results", min_length=1, description="where run directories go, from the current directory (`--results`)"
+    )
 
 
 class TargetSection(_Strict):
-    command: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
-    cwd: str = Field(".", min_length=1)
-    env: dict[EnvName, EnvValue] = Field(default_factory=dict)
-    health_path: UrlPath = "/health"
-    startup_timeout_s: Seconds = Field(30.0, alias="startup_timeout", gt=0)
-    stop_timeout_s: Seconds = Field(10.0, alias="stop_timeout", gt=0)
-    # The token is a URL path segment (bot<TOKEN>); the webhook secret has Telegram's own alphabet.
-    telegram_token: Annotated[str, _shaped(r"[A-Za-z0-9:_-]{1,256}", "1-256 of A-Z a-z 0-9 : _ -")] = (
-        "123456:TEST-soak-token"
+    """The service under test: how to start it, the environment it gets (see "The environment of the
+    target" below) and the credentials the mocks expect from it."""
+
+    command: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, description='argv, e.g. ["node", "src/index.js"]; a path with "/" counts from cwd'
     )
-    webhook_secret: Annotated[str, _shaped(r"[A-Za-z0-9_-]{1,256}", "1-256 of A-Z a-z 0-9 _ -")] = "soak-webhook-secret"
-    callback_secret: HeaderSafe = "soak-callback-secret"
-    elevenlabs_api_key: HeaderSafe = "soak-test-xi-api-key"
+    cwd: str = Field(".", min_length=1, description="the target's working directory, from the profile's directory")
+    env: dict[EnvName, EnvValue] = Field(
+        default_factory=dict, description='variables added last; values may hold placeholders such as "{redis_url}"'
+    )
+    health_path: UrlPath = Field("/health", description="GET until 2xx before the run starts")
+    startup_timeout_s: Seconds = Field(
+        30.0, alias="startup_timeout", gt=0, description="how long the health check may take to pass"
+    )
+    stop_timeout_s: Seconds = Field(10.0, alias="stop_timeout", gt=0, description="SIGTERM, then SIGKILL after this")
+    # The token is a URL path segment (bot<TOKEN>); the webhook secret has Telegram's own alphabet.
+    telegram_token: Annotated[str, _shaped(r"[A-Za-z0-9:_-]{1,256}", "1-256 of A-Z a-z 0-9 : _ -")] = Field(
+        "123456:TEST-soak-token", description="TELEGRAM_BOT_TOKEN; the Telegram mock accepts only this one (masked)"
+    )
+    webhook_secret: Annotated[str, _shaped(r"[A-Za-z0-9_-]{1,256}", "1-256 of A-Z a-z 0-9 _ -")] = Field(
+        "soak-webhook-secret", description="TELEGRAM_WEBHOOK_SECRET, sent by Locust with every update (masked)"
+    )
+    callback_secret: HeaderSafe = Field(
+        "soak-callback-secret", description="WEBHOOK_SECRET, sent by the cursor-runner mock's callbacks (masked)"
+    )
+    elevenlabs_api_key: HeaderSafe = Field(
+        "soak-test-xi-api-key", description="ELEVENLABS_API_KEY; the ElevenLabs mock accepts only this one (masked)"
+    )
 
 
 class RedisSection(_Strict):
-    backend: Literal["auto", "redis-server", "fakeredis"] = "auto"
+    """The run's private Redis, on a free loopback port."""
+
+    backend: Literal["auto", "redis-server", "fakeredis"] = Field(
+        "auto", description="auto: redis-server when installed, else fakeredis's TCP server (run.json says which)"
+    )
 
 
 class CursorRunnerMock(_Strict):
@@ -170,14 +200,16 @@ Weight = Annotated[float, Field(ge=0)]
 
 
 class LoadSection(_Strict):
-    scenario: str = "text"
-    shape: Literal["steady", "ramp", "spike"] = "steady"
-    users: int = Field(5, ge=1, le=10_000)
+    """The Locust load: which updates, how many users, in which shape."""
+
+    scenario: str = Field("text", description="text (prompts only) or mixed (every update kind, weights in mix)")
+    shape: Literal["steady", "ramp", "spike"] = Field("steady", description="how the number of users moves")
+    users: int = Field(5, ge=1, le=10_000, description="users at the start (steady: throughout)")
     peak_users: int | None = Field(None, ge=1, le=10_000, description="ramp target or spike height")
-    ramp_s: Seconds = Field(0.0, alias="ramp", ge=0)
-    spike_at_s: Seconds = Field(0.0, alias="spike_at", ge=0)
-    spike_s: Seconds = Field(0.0, alias="spike_duration", ge=0)
-    spawn_rate: float = Field(5.0, gt=0)
+    ramp_s: Seconds = Field(0.0, alias="ramp", ge=0, description="ramp: from users to peak_users over this long")
+    spike_at_s: Seconds = Field(0.0, alias="spike_at", ge=0, description="spike: when, from the load's start")
+    spike_s: Seconds = Field(0.0, alias="spike_duration", ge=0, description="spike: how long peak_users are held")
+    spawn_rate: float = Field(5.0, gt=0, description="users started (or stopped) per second")
     rate_per_user: float = Field(1.0, gt=0, description="updates per second per user")
     mix: dict[str, Weight] = Field(default_factory=dict, description="update kind -> weight (mixed scenario)")
 
@@ -208,7 +240,7 @@ class MetricLimit(_Strict):
     Amounts are in the metric's unit: sizes for bytes ("1 KiB"), plain numbers for counts.
     """
 
-    name: MetricName
+    name: MetricName = Field(description="as in samples.db, e.g. node.external_bytes or target.fds.socket")
     per_update_max: PerUpdate | None = Field(None, description="Theil-Sen slope against updates sent")
     per_hour_max_s: PerHourAsPerSecond | None = Field(None, alias="per_hour_max", description="slope over time")
     growth_max: Amount | None = Field(None, description="last window minus the first, judged span")
@@ -226,56 +258,95 @@ class MetricLimit(_Strict):
         return self
 
 
+_SLOPE = "significant rise over the judged span (load after warmup), per hour of run"
+_PER_UPDATE = "Theil-Sen slope against updates sent, over the judged span"
+_GROWTH = "last window's median minus the first's, over the judged span"
+_RESIDUAL = "left at the end of the cool-down (its last recovery_window) above the baseline"
+
+
 class Thresholds(_Strict):
-    warmup_s: Seconds = Field(10.0, alias="warmup", ge=0)
-    window_s: Seconds = Field(5.0, alias="window", gt=0)
-    min_windows: int = Field(5, ge=3)
-    rss_slope_max: BytesPerSecond | None = None
-    rss_per_request_max: BytesPerRequest | None = None
-    rss_max: Bytes | None = None
-    fds_growth_max: float | None = None
-    heap_slope_max: BytesPerSecond | None = None
-    heap_per_request_max: BytesPerRequest | None = None
-    external_slope_max: BytesPerSecond | None = Field(None, description="external + array-buffer memory after GC")
-    external_per_request_max: BytesPerRequest | None = None
-    sockets_growth_max: float | None = None
-    redis_clients_growth_max: float | None = None
-    handles_growth_max: float | None = None
-    timers_growth_max: float | None = None
-    threads_growth_max: float | None = None
-    tcp_close_wait_max: float | None = None
-    temp_file_age_max_s: Seconds | None = Field(None, alias="temp_file_age_max", gt=0)
-    loop_delay_p99_max_s: Seconds | None = Field(None, alias="loop_delay_p99_max", gt=0)
-    fds_residual_max: float | None = None
-    sockets_residual_max: float | None = None
-    temp_files_residual_max: float | None = None
-    recovery_window_s: Seconds = Field(5.0, alias="recovery_window", gt=0)
-    listener_warnings_max: int | None = Field(None, ge=0)
+    """Limits the verdict judges; a limit left unset is not judged. Trends and growth are judged on
+    the load after `warmup`, on per-window medians; peaks over the whole run."""
+
+    warmup_s: Seconds = Field(10.0, alias="warmup", ge=0, description="start of the load left out of the judged span")
+    window_s: Seconds = Field(5.0, alias="window", gt=0, description="width of the windows curves are reduced to")
+    min_windows: int = Field(5, ge=3, description="fewer windows in the judged span make a check inconclusive")
+    rss_slope_max: BytesPerSecond | None = Field(None, description=f"RSS: {_SLOPE}")
+    rss_per_request_max: BytesPerRequest | None = Field(None, description=f"RSS: {_PER_UPDATE}")
+    rss_max: Bytes | None = Field(None, description="RSS: highest sample over the run")
+    fds_growth_max: float | None = Field(None, description=f"open file descriptors: {_GROWTH}")
+    heap_slope_max: BytesPerSecond | None = Field(None, description=f"JS heap after GC (else heap used): {_SLOPE}")
+    heap_per_request_max: BytesPerRequest | None = Field(None, description=f"JS heap after GC: {_PER_UPDATE}")
+    external_slope_max: BytesPerSecond | None = Field(
+        None, description=f"external + array-buffer memory after GC: {_SLOPE}"
+    )
+    external_per_request_max: BytesPerRequest | None = Field(
+        None, description=f"external + array-buffer memory after GC: {_PER_UPDATE}"
+    )
+    sockets_growth_max: float | None = Field(None, description=f"socket descriptors: {_GROWTH}")
+    redis_clients_growth_max: float | None = Field(
+        None, description=f"the target's Redis connections (CLIENT LIST): {_GROWTH}"
+    )
+    handles_growth_max: float | None = Field(None, description=f"Node's active handles: {_GROWTH}")
+    timers_growth_max: float | None = Field(None, description=f"Node's active timers: {_GROWTH}")
+    threads_growth_max: float | None = Field(None, description=f"threads of the process tree: {_GROWTH}")
+    tcp_close_wait_max: float | None = Field(
+        None, description="sockets in CLOSE_WAIT (peer closed, target did not): highest sample"
+    )
+    temp_file_age_max_s: Seconds | None = Field(
+        None, alias="temp_file_age_max", gt=0, description="age of the oldest matching temp file: highest sample"
+    )
+    loop_delay_p99_max_s: Seconds | None = Field(
+        None, alias="loop_delay_p99_max", gt=0, description="Node event-loop delay p99: highest sample"
+    )
+    fds_residual_max: float | None = Field(None, description=f"file descriptors {_RESIDUAL}")
+    sockets_residual_max: float | None = Field(None, description=f"socket descriptors {_RESIDUAL}")
+    temp_files_residual_max: float | None = Field(
+        None, description="matching temp files left at the end of the cool-down (healthy level: 0)"
+    )
+    recovery_window_s: Seconds = Field(
+        5.0, alias="recovery_window", gt=0, description="the end of the cool-down residuals are measured on"
+    )
+    listener_warnings_max: int | None = Field(None, ge=0, description="MaxListenersExceededWarning lines in target.log")
     connection_churn_max: float | None = Field(
         None, ge=0, le=1, description="share of requests at each mock on churned (one-shot or left-behind) connections"
     )
     egress_refused_max: int | None = Field(0, ge=0, description="judged when interception is active")
-    error_ratio_max: float | None = Field(None, ge=0, le=1)
+    error_ratio_max: float | None = Field(None, ge=0, le=1, description="failed webhook requests / sent (Locust)")
     upstream_calls_per_update_min: float | None = Field(
         None, gt=0, description="calls at the mocks per update sent: a service that stops working shows here"
     )
     contract_violations_max: int | None = Field(0, ge=0, description="requests the mocks refused as breaking the API")
     # Amplification: calls at the mocks per update sent, by "upstream" or "upstream.route", judged
     # per work window; windows touching a fault window are judged apart, at limit x fault factor.
-    upstream_calls_per_update_max: dict[CallKey, float] = Field(default_factory=dict)
+    upstream_calls_per_update_max: dict[CallKey, float] = Field(
+        default_factory=dict,
+        description='calls at a mock per update sent, by "upstream" or "upstream.route", per work window',
+    )
     work_window_s: Seconds = Field(30.0, alias="work_window", gt=0, description="window for work ratios")
     fault_calls_factor: float = Field(2.0, ge=1, description="a failed call and its fallback per call")
     # Per-update accounting (updates.jsonl joined with upstream-calls.jsonl), per flow: §1.1's flows
     # text, edited, local, voice_forwarded, voice_failed, callback_query, callback.
     lost_updates_max: int | None = Field(None, ge=0, description="accepted, never completed, no fault explains it")
-    e2e_latency_p95_max_s: Seconds | None = Field(None, alias="e2e_latency_p95_max", gt=0)
+    e2e_latency_p95_max_s: Seconds | None = Field(
+        None, alias="e2e_latency_p95_max", gt=0, description="update sent to its last upstream call, p95"
+    )
     calls_per_update_max: dict[FlowCallKey, float] = Field(default_factory=dict, description='"text.telegram" = 1')
     jobs_per_update_max: float | None = Field(None, gt=0, description="distinct cursor-runner jobs per forward")
-    completion_timeout_s: Seconds = Field(60.0, alias="completion_timeout", gt=0)
+    completion_timeout_s: Seconds = Field(
+        60.0,
+        alias="completion_timeout",
+        gt=0,
+        description="an update not completed this long after it was sent is lost",
+    )
     upstreams_called: bool = Field(True, description="every upstream the flows reach must see calls")
     redis_keys_growth_max: float | None = Field(None, description="pending records (cursor_runner_callback:*)")
-    latency_p95_max_s: Seconds | None = Field(None, alias="latency_p95_max", gt=0)
-    significance: float = Field(0.05, gt=0, lt=1)
+    latency_p95_max_s: Seconds | None = Field(
+        None, alias="latency_p95_max", gt=0, description="webhook response time p95 over the load (Locust)"
+    )
+    significance: float = Field(
+        0.05, gt=0, lt=1, description="of the trend tests: a rise must be this unlikely by chance"
+    )
     metric: tuple[MetricLimit, ...] = Field((), description="limits on any recorded metric by name")
     screen: bool = Field(True, description="report any resource curve that grew and did not come back")
 
@@ -301,16 +372,19 @@ class Thresholds(_Strict):
 
 
 class CollectorSection(_Strict):
-    """Cadences and budgets of the slow probes; the process sample runs every run.interval."""
+    """Cadences and budgets of the slow probes, each on its own thread; the process sample runs every
+    run.interval. A probe costing more CPU than probe_cpu_share runs less often."""
 
     memory_detail_every_s: Interval = Field(10.0, alias="memory_detail_every", description="USS/PSS")
-    tcp_every_s: Interval = Field(5.0, alias="tcp_every")
-    mocks_every_s: Interval = Field(1.0, alias="mocks_every")
-    tmp_every_s: Interval = Field(2.0, alias="tmp_every")
-    redis_every_s: Interval = Field(5.0, alias="redis_every")
-    redis_scan_budget_s: Seconds = Field(0.05, alias="redis_scan_budget", gt=0)
-    inspector: bool = True
-    inspector_every_s: Interval = Field(5.0, alias="inspector_every")
+    tcp_every_s: Interval = Field(5.0, alias="tcp_every", description="the TCP table: states and peers")
+    mocks_every_s: Interval = Field(1.0, alias="mocks_every", description="the mocks' request and connection counters")
+    tmp_every_s: Interval = Field(2.0, alias="tmp_every", description="temp files in the target's TMPDIR")
+    redis_every_s: Interval = Field(5.0, alias="redis_every", description="Redis clients, memory and keys")
+    redis_scan_budget_s: Seconds = Field(
+        0.05, alias="redis_scan_budget", gt=0, description="time a key count (SCAN) may take per sample"
+    )
+    inspector: bool = Field(True, description="start Node with --inspect and read its heap, handles and loop delay")
+    inspector_every_s: Interval = Field(5.0, alias="inspector_every", description="the Node runtime probe")
     forced_gc_every_s: Seconds = Field(60.0, alias="forced_gc_every", ge=0, description="0 = never (peak runs)")
     listener_census_every_s: Seconds = Field(
         300.0,
@@ -318,13 +392,18 @@ class CollectorSection(_Strict):
         ge=0,
         description="listeners of live EventEmitters, at a forced GC; 0 = never",
     )
-    probe_budget_s: Seconds = Field(0.25, alias="probe_budget", gt=0)
+    probe_budget_s: Seconds = Field(
+        0.25, alias="probe_budget", gt=0, description="a slow probe taking longer is counted as over budget"
+    )
     probe_cpu_share: float = Field(0.002, gt=0, le=1, description="a slow probe costing more runs less often")
     # Names inside the target's TMPDIR: a '/' would reach outside it.
     temp_patterns: list[Annotated[str, _shaped(r"[^/]+", "a file name pattern without '/'")]] = Field(
-        default_factory=lambda: ["telegram_*", "elevenlabs_tts_*"]
+        default_factory=lambda: ["telegram_*", "elevenlabs_tts_*"],
+        description="names of the temp files counted in TMPDIR (glob)",
     )
-    redis_prefixes: list[str] = Field(default_factory=lambda: ["cursor_runner_callback:"])
+    redis_prefixes: list[str] = Field(
+        default_factory=lambda: ["cursor_runner_callback:"], description="key prefixes counted (redis.keys.<prefix>)"
+    )
 
     @model_validator(mode="after")
     def _gc_every_is_off_or_an_interval(self) -> CollectorSection:
@@ -350,12 +429,20 @@ _BASE_URL_ENV: dict[RedirectedMock, str] = {"telegram": "TELEGRAM_API_BASE", "el
 class InterceptionSection(_Strict):
     """How the target's hard-coded upstream hostnames reach the mocks (TARGET-CONTRACT §2.2)."""
 
-    mode: Literal["node-preload", "proxy", "base-url"] = "node-preload"
-    hosts: dict[RedirectedMock, HostPort] = Field(default_factory=lambda: dict(_REAL_HOSTS))
-    base_url_env: dict[RedirectedMock, EnvName] = Field(default_factory=lambda: dict(_BASE_URL_ENV))
+    mode: Literal["node-preload", "proxy", "base-url"] = Field(
+        "node-preload", description="node-preload: a --require maps the hosts; proxy: HTTPS_PROXY; base-url: env"
+    )
+    hosts: dict[RedirectedMock, HostPort] = Field(
+        default_factory=lambda: dict(_REAL_HOSTS), description="the real host:port each mock stands in for"
+    )
+    base_url_env: dict[RedirectedMock, EnvName] = Field(
+        default_factory=lambda: dict(_BASE_URL_ENV), description="base-url mode: the variables given the mocks' URLs"
+    )
 
 
 class RunSpec(_Strict):
+    """A whole profile."""
+
     run: RunSection = Field(default_factory=RunSection)
     target: TargetSection
     redis: RedisSection = Field(default_factory=RedisSection)
@@ -395,9 +482,7 @@ def parse_profile(
 ) -> RunSpec:
     """Validate a profile dict; overrides (section -> values) and then settings are merged in first."""
     from_overrides = [
-        Setting((section, key), value)
-        for section, values in (overrides or {}).items()
-        for key, value in values.items()
+        Setting((section, key), value) for section, values in (overrides or {}).items() for key, value in values.items()
     ]
     try:
         merged = apply_settings(data, [*from_overrides, *settings])
