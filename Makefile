@@ -7,7 +7,7 @@ SETUP_STAMP := $(VENV)/.setup-done
 BOT_STAMP := $(BOT)/node_modules/.package-lock.json
 PYTHON ?= python3
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test lint format bench docs clean
 
 setup: $(SETUP_STAMP) $(BOT_STAMP)
 	@scripts/ensure-redis.sh
@@ -42,6 +42,10 @@ format: setup
 
 bench: setup
 	$(PY) -m benchmarks
+
+# docs/profile.md is generated from the profile's models; tests/unit/test_docs.py fails when it is stale.
+docs: setup
+	$(PY) -m harness.docs
 
 clean:
 	rm -rf $(VENV) $(BOT)/node_modules

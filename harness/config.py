@@ -497,9 +497,12 @@ def parse_profile(
 
 def _blame_setting(message: str, settings: Sequence[Setting]) -> str:
     """Name the --set an error comes from, when it does: the file is not where to look then."""
-    where = message.partition(":")[0]
+    where, _, said = message.partition(":")
     for setting in reversed(settings):
-        if where == setting.key or where.startswith(setting.key + "."):
+        inside = where == setting.key or where.startswith(setting.key + ".")
+        # A table's own check (a negative limit) names the key in its message, not in its place.
+        named = setting.key.startswith(where + ".") and setting.path[-1] in said
+        if inside or named:
             return message + setting.origin
     return message
 
