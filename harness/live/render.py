@@ -46,8 +46,15 @@ def _load_cells(snapshot: Snapshot) -> dict[str, str]:
         return {"updates/s": "-", "errors": "-", "webhook p95": "-"}
     p95 = "-" if load.p95_s is None else f"{load.p95_s * 1000:.0f} ms"
     ratio = f" ({load.failures_total / load.updates_total:.2%})" if load.updates_total else ""
+    # Locust's last row stays in its file after it stopped: its rate is not the present one.
+    stopped = snapshot.phase in {"cooldown", "stop"}
+    rate = (
+        f"0 (load stopped, {load.updates_total} sent)"
+        if stopped
+        else (f"{load.updates_per_s:.1f} ({load.users} users, {load.updates_total} sent)")
+    )
     return {
-        "updates/s": f"{load.updates_per_s:.1f} ({load.users} users, {load.updates_total} sent)",
+        "updates/s": rate,
         "errors": f"{load.failures_total}{ratio}",
         "webhook p95": p95,
     }

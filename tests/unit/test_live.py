@@ -195,3 +195,18 @@ def test_the_metrics_endpoint_serves_the_latest_snapshot_as_openmetrics() -> Non
     assert samples[("soak_check_failing", (("check", "rss_max"),))] == 1
     assert samples[("soak_phase", (("phase", "load"),))] == 1 and samples[("soak_phase", (("phase", "cooldown"),))] == 0
     assert samples[("soak_remaining_seconds", ())] == 14
+
+
+def test_after_the_load_the_rate_is_not_locusts_last_one() -> None:
+    from harness.live.tails import LoadFigures
+
+    figures = LoadFigures(
+        users=4, updates_per_s=8.0, failures_per_s=0.0, p95_s=0.05, updates_total=400, failures_total=2
+    )
+    tracker = RunTracker(_spec(), "r")
+    tracker.on_events([_phase("load", 1.0)])
+    assert "updates/s 8.0 (4 users, 400 sent) | errors 2 (0.50%) | webhook p95 50 ms" in plain_line(
+        tracker.snapshot(30.0, figures)
+    )
+    tracker.on_events([_phase("cooldown", 61.0)])
+    assert "updates/s 0 (load stopped, 400 sent)" in plain_line(tracker.snapshot(62.0, figures))
