@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.console import RenderableType
 from rich.text import Text
 
 from harness.analysis.rules import FDS, HEAP, HEAP_AFTER_GC, REDIS_TARGET_CLIENTS, RSS, SOCKETS
@@ -87,16 +86,17 @@ def plain_line(snapshot: Snapshot) -> str:
 
 
 def rich_block(snapshot: Snapshot) -> RenderableType:
-    """The status block redrawn in place on a terminal."""
-    title = Text.assemble(("soak ", "bold"), (snapshot.run, "cyan"), "  ", (_time_line(snapshot), "bold"))
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="dim", justify="right")
-    table.add_column()
-    for label, value in figures(snapshot).items():
-        style = "yellow" if label == "fault window" and snapshot.faults_active else ""
-        table.add_row(label, Text(value, style=style))
-    failing_style = "bold red" if snapshot.failing else "green"
-    table.add_row("failing", Text(failing_text(snapshot), style=failing_style))
+    """The status block redrawn in place on a terminal (plain Text: a Table costs 10x to render)."""
+    rows = [(label, value, "yellow" if label == "fault window" and snapshot.faults_active else "")
+            for label, value in figures(snapshot).items()]  # fmt: skip
+    rows.append(("failing", failing_text(snapshot), "bold red" if snapshot.failing else "green"))
     if snapshot.dropped_ticks:
-        table.add_row("note", Text(f"{snapshot.dropped_ticks} ticks not seen by this view", style="dim"))
-    return Group(title, table)
+        rows.append(("note", f"{snapshot.dropped_ticks} ticks not seen by this view", "dim"))
+    width = max(len(label) for label, _, _ in rows)
+    block = Text.assemble(("soak ", "bold"), (snapshot.run, "cyan"), "  ", (_time_line(snapshot), "bold"))
+    for label, value, style in rows:
+        block.append("\n")
+        block.append(label.rjust(width), style="dim")
+        block.append("  ")
+        block.append(value, style=style)
+    return block
