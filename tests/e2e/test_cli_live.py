@@ -5,6 +5,7 @@ the status block redrawn in place on a pseudo-terminal. Then `report --json` and
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 import pty
@@ -57,7 +58,10 @@ def _scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-def _scrape_during_load(stderr: Lines, proc: subprocess.Popen[str]) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def _scrape_during_load(stderr: Lines, proc: subprocess.Popen[str]) -> Samples:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and proc.poll() is None:
         announced = stderr.find("soak: metrics at ")
@@ -115,11 +119,12 @@ def test_json_plain_lines_set_and_metrics_from_another_directory(tmp_path: Path)
     # Plain lines on stderr: figures in human units, at most one per --status-every.
     plain = [(at, PLAIN_LINE.match(line)) for at, line in lines if PLAIN_LINE.match(line)]
     assert len(plain) >= 4, [line for _, line in lines]
-    gaps = [later[0] - earlier[0] for earlier, later in zip(plain, plain[1:], strict=False)]
+    gaps = [later[0] - earlier[0] for earlier, later in itertools.pairwise(plain)]
     assert min(gaps) > 4.0, gaps
     phases = {match.group(1) for _, match in plain if match}
     assert "load" in phases
-    assert all(match and match.group(3).strip().endswith("MiB") for _, match in plain if match and match.group(1) == "load")
+    during_load = [match for _, match in plain if match and match.group(1) == "load"]
+    assert during_load and all(match.group(3).strip().endswith("MiB") for match in during_load)
     assert any(line.startswith("verdict: ") for _, line in lines)  # the human verdict went to stderr
     assert any(line.startswith("results: ") for _, line in lines)
 
