@@ -22,6 +22,7 @@ from harness.analysis.model import Verdict
 from harness.collector.plan import Attachment, Collector
 from harness.collector.store import SampleWriter
 from harness.config import RunSpec
+from harness.heapsnap.schedule import HeapSnapshots
 from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
 from harness.load import start_locust
 from harness.mocks_launcher import MocksHandle, start_mocks
@@ -135,7 +136,15 @@ class Run:
             inspector_url=inspector_url(self.run_dir / "target.log") if self.spec.collector.inspector else None,
         )
         sampler = self._start_collector(stack, attachment)
+        self.snapshots = self._heap_snapshots(stack, attachment.inspector_url)
         self._load_and_cool_down(stack, target, sampler)
+
+    def _heap_snapshots(self, stack: contextlib.ExitStack, inspector_url: str | None) -> HeapSnapshots:
+        spec = self.spec
+        plan, limits = spec.collector.snapshot_plan, spec.thresholds
+        snapshots = HeapSnapshots(inspector_url, self.run_dir, plan, self.events, limits.warmup_s, limits.window_s)
+        stack.callback(snapshots.close)
+        return snapshots
 
     def _start_redis(self, stack: contextlib.ExitStack, tmp_dir: Path) -> RedisHandle:
         self.phase("redis")
@@ -203,8 +212,10 @@ class Run:
         self.info["locust"] = {"pid": locust.pid}
         sampler.watch("locust", locust.pid)
         self.save_info()
+        self.snapshots.load_started()
         self._wait_load(locust, target.child, sampler)
         self.phase("cooldown")
+        self.snapshots.load_ended()
         self._watched_sleep(spec.run.cooldown_s)
         if sampler.error is not None:
             raise HarnessError(f"collector failed: {sampler.error}")

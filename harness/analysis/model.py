@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.analysis.heap_growth import HeapGrowth
 
 
 class Status(StrEnum):
@@ -53,6 +57,7 @@ class RunData:
     cooldown: Span | None = None
     load_stats: LoadStats | None = None
     log_counts: Mapping[str, int] = field(default_factory=dict)
+    heap_growth: HeapGrowth | None = None  # the heap snapshots' diff, when the run took two
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Check:
     span: Span | None
     detail: str
     metric: str | None = None  # the recorded metric judged, for reports to chart it first
+    heap_growth: HeapGrowth | None = None  # on failing memory checks: the kinds of object that grew
 
 
 @dataclass(frozen=True)
