@@ -140,9 +140,16 @@ class Run:
         self._load_and_cool_down(stack, target, sampler)
 
     def _heap_snapshots(self, stack: contextlib.ExitStack, inspector_url: str | None) -> HeapSnapshots:
-        spec = self.spec
-        plan, limits = spec.collector.snapshot_plan, spec.thresholds
-        snapshots = HeapSnapshots(inspector_url, self.run_dir, plan, self.events, limits.warmup_s, limits.window_s)
+        spec, limits = self.spec, self.spec.thresholds
+        snapshots = HeapSnapshots(
+            inspector_url,
+            self.run_dir,
+            spec.collector.snapshot_plan,
+            self.events,
+            warmup_s=limits.warmup_s,
+            lead_s=limits.window_s,
+            cooldown_s=spec.run.cooldown_s,
+        )
         stack.callback(snapshots.close)
         return snapshots
 

@@ -3,7 +3,9 @@ check carries to point at the culprit (harness/heapsnap computes it from the sna
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from harness.analysis.model import Check, Span, Status, Verdict
 
@@ -84,3 +86,58 @@ def with_heap_growth(verdict: Verdict, growth: HeapGrowth | None) -> Verdict:
         for check in verdict.checks
     )
     return replace(verdict, checks=checks)
+
+
+def growth_document(growth: HeapGrowth) -> dict[str, Any]:
+    """The growth as plain data, for verdict.json (and the cache beside the snapshots)."""
+    return {
+        "before": growth.before,
+        "after": growth.after,
+        "span_s": [growth.span.start_s, growth.span.end_s] if growth.span else None,
+        "updates": growth.updates,
+        "noise": growth.noise,
+        "pauses_s": list(growth.pauses_s),
+        "growers": [
+            {
+                "kind": g.kind,
+                "new_roots": g.new_roots,
+                "per_1000_updates": growth.per_thousand_updates(g),
+                "retained_bytes": g.retained_bytes,
+                "objects_before": g.objects_before,
+                "objects_after": g.objects_after,
+                "bytes_before": g.bytes_before,
+                "bytes_after": g.bytes_after,
+                "carries": list(g.carries),
+                "paths": [{"kinds": list(p.kinds), "samples": p.samples} for p in g.paths],
+            }
+            for g in growth.growers
+        ],
+    }
+
+
+def growth_from_document(doc: Mapping[str, Any]) -> HeapGrowth:
+    """The inverse of growth_document; KeyError/TypeError/ValueError on a document it did not write."""
+    span = doc["span_s"]
+    growers = tuple(
+        HeapGrower(
+            kind=str(g["kind"]),
+            new_roots=int(g["new_roots"]),
+            retained_bytes=int(g["retained_bytes"]),
+            objects_before=int(g["objects_before"]),
+            objects_after=int(g["objects_after"]),
+            bytes_before=int(g["bytes_before"]),
+            bytes_after=int(g["bytes_after"]),
+            carries=tuple(str(k) for k in g["carries"]),
+            paths=tuple(RetainerPath(tuple(str(k) for k in p["kinds"]), int(p["samples"])) for p in g["paths"]),
+        )
+        for g in doc["growers"]
+    )
+    return HeapGrowth(
+        before=str(doc["before"]),
+        after=str(doc["after"]),
+        span=Span(float(span[0]), float(span[1])) if span else None,
+        updates=None if doc["updates"] is None else float(doc["updates"]),
+        growers=growers,
+        noise=str(doc["noise"]),
+        pauses_s=tuple(float(p) for p in doc["pauses_s"]),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.analysis.heap_growth import with_heap_growth
 from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
 from harness.analysis.model import Check, RunData, Verdict, overall
@@ -19,4 +20,5 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
     checks.extend(connection_reuse(data, limits))
     evaluators = (*WORK_CHECKS, *LOAD_CHECKS)
     checks.extend(check for check in (evaluate(data, limits) for evaluate in evaluators) if check is not None)
-    return Verdict(status=overall(tuple(checks)), checks=tuple(checks))
+    verdict = Verdict(status=overall(tuple(checks)), checks=tuple(checks))
+    return with_heap_growth(verdict, data.heap_growth)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,7 +21,7 @@ from numpy.typing import NDArray
 from harness.analysis.heap_growth import HeapGrower, HeapGrowth, RetainerPath
 from harness.analysis.model import Span
 from harness.heapsnap.paths import NO_NODE, Tree, path_to, shortest_path_tree
-from harness.heapsnap.snapshot import Earlier, LoadedSnapshot
+from harness.heapsnap.snapshot import Earlier, LoadedSnapshot, load_earlier, load_snapshot
 from harness.heapsnap.summary import KindGraph, KindStats
 
 SAMPLES_PER_KIND = 9
@@ -56,7 +57,8 @@ class Noise:
 
     def describe(self, updates: float | None) -> str:
         count, size = self.floors(updates)
-        text = f"a kind grows beyond noise with at least {count:.0f} new leak roots or {size / 2**10:.0f} KiB held by them"
+        text = f"a kind grows beyond noise with at least {count:.0f} new leak roots"
+        text += f" or {size / 2**10:.0f} KiB held by them"
         if updates:
             text += f" ({self.roots_per_thousand:g} per 1,000 updates, {self.bytes_per_update:g} B per update)"
         return text
@@ -193,3 +195,10 @@ def heap_growth(
         noise=noise.describe(updates),
         pauses_s=pauses_s,
     )
+
+
+def diff_files(before: Path, after: Path) -> HeapGrowth:
+    """Two snapshot files of one process (V8 keeps ids within one inspector session); raises
+    SnapshotFormatError (one line) for a file that is not a readable snapshot."""
+    earlier = load_earlier(before)
+    return heap_growth(earlier, load_snapshot(after))

@@ -78,12 +78,13 @@ def shortest_path_tree(graph: KindGraph, *, program_first: bool = True) -> Tree:
             order[filled : filled + rest.size] = rest
             filled += rest.size
             level_starts.append(filled)
-        filled = _breadth_first(graph, order, seen, parent, level_starts, filled)
+        filled = _breadth_first(graph, order=order, seen=seen, parent=parent, level_starts=level_starts, filled=filled)
     return Tree(parent, order[:filled], _distinct(level_starts))
 
 
 def _breadth_first(
     graph: KindGraph,
+    *,
     order: NDArray[np.uint32],
     seen: NDArray[np.bool_],
     parent: NDArray[np.uint32],
@@ -98,7 +99,7 @@ def _breadth_first(
             starts = _edge_starts(graph, nodes)
             counts = graph.edge_end[nodes].astype(np.int64) - starts
             for part in _batches(counts):
-                reached = _expand(graph, nodes[part], starts[part], counts[part], seen, parent)
+                reached = _expand(graph, nodes[part], starts[part], counts[part], seen=seen, parent=parent)
                 order[filled : filled + reached.size] = reached
                 filled += reached.size
         level_starts.append(filled)
@@ -114,6 +115,7 @@ def _expand(
     nodes: NDArray[np.int64],
     starts: NDArray[np.int64],
     counts: NDArray[np.int64],
+    *,
     seen: NDArray[np.bool_],
     parent: NDArray[np.uint32],
 ) -> NDArray[np.uint32]:

@@ -248,8 +248,6 @@ def _kept_names(graph: HeapGraph, tokens: Any) -> dict[int, str]:
     return names
 
 
-
-
 def read_graph(path: Path) -> HeapGraph:
     """Parse a .heapsnapshot; SnapshotFormatError (one line) when it is not one, OSError when unreadable."""
     builder = _Builder()

@@ -3,8 +3,10 @@ when the profile asks, and at the end of the load, into <run>/heap-snapshots/.
 
 The warm-up one is taken one judging window before the warm-up ends, so its pause (the target
 runs no JavaScript while V8 writes the snapshot) and the catch-up after it fall in the warm-up,
-not in the span the checks judge. Each snapshot is an event (`heap_snapshot`, with its pause);
-a failed one is an event too and never stops the run.
+not in the span the checks judge. The end one waits DRAIN_S into the cool-down (at most the
+cool-down), so updates in flight finish and idle keep-alive connections close (Node's agents
+close them after 5 s): it holds what the service keeps, not what it was doing. Each snapshot is
+an event (`heap_snapshot`, with its pause); a failed one is an event too and never stops the run.
 """
 
 from __future__ import annotations
@@ -15,25 +17,34 @@ import time
 from pathlib import Path
 
 from harness.config import SnapshotPlan
-from harness.heapsnap.take import SNAPSHOT_SUFFIX, InspectorSession, SnapshotError, Taken, take_snapshot
+from harness.heapsnap.files import SNAPSHOT_DIR, SNAPSHOT_EVENT, SNAPSHOT_FAILED_EVENT, SNAPSHOT_SUFFIX
+from harness.heapsnap.take import InspectorSession, SnapshotError, Taken, take_snapshot
 from harness.rundir import EventLog
 
-SNAPSHOT_DIR = "heap-snapshots"
-SNAPSHOT_EVENT = "heap_snapshot"
 END_TIMEOUT_S = 900.0  # a snapshot of a heap of GBs takes minutes; the run waits that long at most
+DRAIN_S = 6.0
 
 
 class HeapSnapshots:
     """Call load_started() when the load starts and load_ended() when it ends; close() always."""
 
     def __init__(
-        self, ws_url: str | None, run_dir: Path, plan: SnapshotPlan, events: EventLog, warmup_s: float, lead_s: float
+        self,
+        ws_url: str | None,
+        run_dir: Path,
+        plan: SnapshotPlan,
+        events: EventLog,
+        *,
+        warmup_s: float,
+        lead_s: float,
+        cooldown_s: float,
     ) -> None:
         self._ws_url = ws_url if plan.enabled else None
         self._dir = run_dir / SNAPSHOT_DIR
         self._every_s = plan.every_s
         self._events = events
         self._first_after_s = max(0.0, warmup_s - lead_s)
+        self._drain_s = min(DRAIN_S, cooldown_s)
         self._ended = threading.Event()
         self._thread: threading.Thread | None = None
         self._session: InspectorSession | None = None
@@ -72,6 +83,7 @@ class HeapSnapshots:
             deadline += self._every_s
             label = f"t{deadline - start:.0f}s"
         self._ended.wait()
+        time.sleep(self._drain_s)
         self._take("load-end")
 
     def _take(self, label: str) -> None:
@@ -82,7 +94,7 @@ class HeapSnapshots:
         try:
             taken = take_snapshot(self._session, path)
         except (SnapshotError, OSError) as exc:
-            self._events.emit(f"{SNAPSHOT_EVENT}_failed", name=name, error=str(exc))
+            self._events.emit(SNAPSHOT_FAILED_EVENT, name=name, error=str(exc))
             print(f"soak: heap snapshot {name} failed: {exc}", file=sys.stderr, flush=True)
             return
         self._events.emit(SNAPSHOT_EVENT, **_fields(taken, self._dir.parent))

@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from harness.heapsnap.files import SCRIPTS_SUFFIX, SNAPSHOT_SUFFIX
 from harness.heapsnap.reader import read_graph
 from harness.heapsnap.stream import SnapshotFormatError
 from harness.heapsnap.summary import HeapSummary, KindGraph, classify, summarize
-from harness.heapsnap.take import SCRIPTS_SUFFIX, SNAPSHOT_SUFFIX
-
 
 _CHUNK = 1 << 20
 

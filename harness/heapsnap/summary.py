@@ -166,15 +166,11 @@ def summarize(graph: HeapGraph, classified: KindGraph) -> HeapSummary:
     self_bytes = np.zeros(size, np.float64)
     for start in range(0, graph.node_count, _BATCH):
         stop = min(start + _BATCH, graph.node_count)
-        self_bytes += np.bincount(
-            classified.node_kind[start:stop], weights=graph.node_size[start:stop], minlength=size
-        )
+        self_bytes += np.bincount(classified.node_kind[start:stop], weights=graph.node_size[start:stop], minlength=size)
     totals = [int(b) for b in self_bytes]
     for node, big in graph.big_sizes.items():
         totals[int(classified.node_kind[node])] += big - 0xFFFFFFFF
-    kinds = {
-        name: KindStats(int(counts[i]), totals[i]) for i, name in enumerate(classified.kinds) if counts[i] > 0
-    }
+    kinds = {name: KindStats(int(counts[i]), totals[i]) for i, name in enumerate(classified.kinds) if counts[i] > 0}
     return HeapSummary(
         kinds=kinds,
         node_count=graph.node_count,

@@ -21,8 +21,7 @@ from typing import Any
 
 import aiohttp
 
-SNAPSHOT_SUFFIX = ".heapsnapshot"
-SCRIPTS_SUFFIX = ".scripts.json"
+from harness.heapsnap.files import SCRIPTS_SUFFIX, SNAPSHOT_SUFFIX
 
 
 class SnapshotError(Exception):

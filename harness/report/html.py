@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, select_autoescape
 
+from harness.analysis.heap_growth import HeapGrowth
 from harness.analysis.model import Status, Verdict
+from harness.report.heap import grower_rows, heading
 from harness.report.svg import Band, line_chart
 
 
@@ -36,6 +38,14 @@ figure { margin: 1em 0; } figcaption { font-weight: 600; }
 <td>{{ "%.4g" | format(c.limit) }} {{ c.unit }}</td>
 <td>{{ "%.0f-%.0f" | format(c.span.start_s, c.span.end_s) if c.span else "-" }}</td><td>{{ c.detail }}</td></tr>
 {% endfor %}</table>
+{% if growth %}<h2>{{ growth_heading }}</h2>
+{% if growth_rows %}<table class="heap"><tr><th>kind (leak root)</th><th>new roots</th><th>per 1,000 updates</th>
+<th>holding</th><th>objects</th><th>carries</th><th>retainer paths (samples)</th></tr>
+{% for r in growth_rows %}<tr><td><code>{{ r.kind }}</code></td><td>{{ r.new_roots }}</td><td>{{ r.per_1000 }}</td>
+<td>{{ r.retained }}</td><td>{{ r.objects }}</td><td>{{ r.carries }}</td>
+<td>{% for path, samples in r.paths %}<div>{{ samples }}× {{ path }}</div>{% endfor %}</td></tr>
+{% endfor %}</table>{% else %}<p>No kind of object grew beyond noise.</p>{% endif %}
+<p class="noise">Noise: {{ growth.noise }}.</p>{% endif %}
 {% if notes %}<ul class="notes">{% for note in notes %}<li>{{ note }}</li>{% endfor %}</ul>{% endif %}
 <p class="legend">{% for b in bands %}<span style="background: {{ b.colour }}40">{{ b.label }}</span>{% endfor %}</p>
 {% for chart in charts %}<figure><figcaption>{{ chart.name }} ({{ chart.unit }}, {{ chart.source }})</figcaption>
@@ -48,7 +58,13 @@ PHASE_COLOURS = {"baseline": "#9e9e9e", "warm-up": "#f4b400", "load": "#4285f4",
 
 
 def render_html(
-    run: str, verdict: Verdict, charts: Sequence[Chart], bands: Sequence[Band], notes: Sequence[str] = ()
+    run: str,
+    verdict: Verdict,
+    charts: Sequence[Chart],
+    bands: Sequence[Band],
+    notes: Sequence[str] = (),
+    *,
+    growth: HeapGrowth | None = None,
 ) -> str:
     env = Environment(autoescape=select_autoescape(default=True))
     template = env.from_string(_TEMPLATE)
@@ -57,5 +73,13 @@ def render_html(
         {"name": c.name, "unit": c.unit, "source": c.source, "svg": line_chart(c.t_s, c.values, bands)} for c in charts
     ]
     return template.render(
-        run=run, status=verdict.status.value, checks=ordered, charts=rendered, bands=bands, notes=notes
+        run=run,
+        status=verdict.status.value,
+        checks=ordered,
+        charts=rendered,
+        bands=bands,
+        notes=notes,
+        growth=growth,
+        growth_heading=heading(growth).replace("`", "") if growth else "",
+        growth_rows=grower_rows(growth) if growth else [],
     )

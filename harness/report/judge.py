@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from harness.analysis.heap_growth import HeapGrowth, growth_document
 from harness.analysis.model import RunData, Status, Verdict
+from harness.analysis.rules import UPDATES
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
 from harness.config import ConfigError, RunSpec
+from harness.heapsnap.evidence import run_heap_growth
 from harness.interception.notes import interception_notes
+from harness.report.heap import growth_terminal
 from harness.report.html import PHASE_COLOURS, Chart, render_html
 from harness.report.junit import junit_xml
 from harness.report.rundata import read_run_data
@@ -117,15 +121,18 @@ def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     verdict, notes = judged.verdict, judged.notes
     charts = _charts(judged.data, verdict, reader)
     last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
-    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes))
+    growth = judged.data.heap_growth
+    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes, growth))
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes))
+    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, growth))
     bands = phase_bands(judged.data, judged.warmup_s)
-    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands, notes))
+    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands, notes, growth=growth))
 
 
-def verdict_document(run_dir: Path, verdict: Verdict, notes: list[str]) -> dict[str, Any]:
-    return {
+def verdict_document(
+    run_dir: Path, verdict: Verdict, notes: list[str], growth: HeapGrowth | None = None
+) -> dict[str, Any]:
+    document = {
         "schema_version": VERDICT_SCHEMA_VERSION,
         "run": run_dir.name,
         "status": verdict.status.value,
@@ -140,10 +147,15 @@ def verdict_document(run_dir: Path, verdict: Verdict, notes: list[str]) -> dict[
                 "unit": check.unit,
                 "span_s": [check.span.start_s, check.span.end_s] if check.span else None,
                 "detail": check.detail,
+                # Only on failing memory checks: the kinds of object the heap gained.
+                **({"heap_growth": growth_document(check.heap_growth)} if check.heap_growth else {}),
             }
             for check in verdict.checks
         ],
     }
+    if growth is not None:
+        document["heap_growth"] = growth_document(growth)
+    return document
 
 
 def judge_run(run_dir: Path) -> Verdict:
@@ -153,7 +165,9 @@ def judge_run(run_dir: Path) -> Verdict:
     try:
         events = read_events(run_dir)
         data = read_run_data(reader, run_dir, events)
-        notes = interception_notes(info, events) + collector_notes(reader)
+        growth, heap_notes = run_heap_growth(run_dir, events, data.curves.get(UPDATES))
+        data = replace(data, heap_growth=growth)
+        notes = interception_notes(info, events) + collector_notes(reader) + heap_notes
         judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s)
         write_outputs(run_dir, judged, reader)
     finally:
@@ -162,6 +176,9 @@ def judge_run(run_dir: Path) -> Verdict:
 
 
 def describe(verdict: Verdict) -> list[str]:
-    """Lines for the terminal: one per check, the failing ones named first."""
+    """Lines for the terminal: one per check, the failing ones named first, then the heap's
+    top growers when a failing memory check carries them."""
     ordered = sorted(verdict.checks, key=lambda check: check.status is not Status.FAIL)
-    return [f"  {check.status.value.upper():12} {check.name}: {check.detail}" for check in ordered]
+    lines = [f"  {check.status.value.upper():12} {check.name}: {check.detail}" for check in ordered]
+    growth = next((check.heap_growth for check in ordered if check.heap_growth is not None), None)
+    return lines + (growth_terminal(growth) if growth is not None else [])

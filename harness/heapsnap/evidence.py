@@ -1,0 +1,103 @@
+"""A run's heap growth: the diff of its first and last heap snapshot, for the verdict.
+
+The diff of two big snapshots takes seconds to minutes, so it is kept in
+heap-snapshots/growth.json, keyed by the two files' names, sizes and times: `soak report`
+reuses it, and computes it again when a snapshot changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harness.analysis.heap_growth import HeapGrowth, growth_document, growth_from_document
+from harness.analysis.model import Curve, Span
+from harness.analysis.windows import value_at
+from harness.heapsnap.diff import heap_growth
+from harness.heapsnap.files import SNAPSHOT_DIR, SNAPSHOT_EVENT, SNAPSHOT_FAILED_EVENT
+from harness.heapsnap.snapshot import load_earlier, load_snapshot
+from harness.heapsnap.stream import SnapshotFormatError
+
+CACHE = "growth.json"
+_CACHE_VERSION = 1
+
+
+def _taken(run_dir: Path, events: Sequence[Mapping[str, Any]]) -> list[tuple[Path, float, float]]:
+    """(file, moment in run seconds, pause) of each snapshot written in full."""
+    found = []
+    for event in events:
+        if event.get("event") != SNAPSHOT_EVENT or not isinstance(event.get("file"), str):
+            continue
+        path = run_dir / str(event["file"])
+        pause_s = float(event.get("pause_s", 0.0))
+        if path.is_file():
+            found.append((path, float(event.get("t_s", 0.0)) - pause_s, pause_s))
+    return found
+
+
+def _key(paths: Sequence[Path], updates: float | None) -> dict[str, Any]:
+    stats = [os.stat(p) for p in paths]
+    return {
+        "version": _CACHE_VERSION,
+        "files": [p.name for p in paths],
+        "sizes": [s.st_size for s in stats],
+        "mtimes_ns": [s.st_mtime_ns for s in stats],
+        "updates": updates,
+    }
+
+
+def _cached(cache: Path, key: dict[str, Any]) -> HeapGrowth | None:
+    try:
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+        return growth_from_document(stored["growth"]) if stored.get("key") == key else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def run_heap_growth(
+    run_dir: Path, events: Sequence[Mapping[str, Any]], updates: Curve | None
+) -> tuple[HeapGrowth | None, list[str]]:
+    """The growth between the first and last snapshot of the run, and notes on what happened."""
+    taken = _taken(run_dir, events)
+    failed = [e for e in events if e.get("event") == SNAPSHOT_FAILED_EVENT]
+    notes = [f"heap snapshot {e.get('name')} failed: {e.get('error')}" for e in failed]
+    if taken:
+        pauses = ", ".join(f"{pause:.2f} s" for _, _, pause in taken)
+        notes.append(f"heap snapshots: {len(taken)}, each paused the target ({pauses})")
+    if len(taken) < 2:
+        return None, notes
+    (first, first_s, _), (last, last_s, _) = taken[0], taken[-1]
+    handled = None
+    if updates is not None and len(updates.t_s) >= 2:
+        ends = value_at(updates, np.asarray([first_s, last_s], dtype=float))
+        handled = float(ends[1] - ends[0])
+    key = _key([first, last], handled)
+    cache = run_dir / SNAPSHOT_DIR / CACHE
+    growth = _cached(cache, key)
+    if growth is None:
+        try:
+            growth = heap_growth(
+                load_earlier(first),
+                load_snapshot(last),
+                updates=handled,
+                span=Span(first_s, last_s),
+                pauses_s=tuple(pause for _, _, pause in taken),
+            )
+        except SnapshotFormatError as exc:
+            return None, [*notes, f"heap snapshots not compared: {exc}"]
+        _write(cache, {"key": key, "growth": growth_document(growth)})
+    return growth, notes
+
+
+def _write(path: Path, data: Any) -> None:
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only run directory: the diff is computed again next time
