@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from harness.heapsnap.stream import JsonStream, SnapshotFormatError, decode_string
+from harness.heapsnap.stream import CHUNK_BYTES, JsonStream, SnapshotFormatError, decode_string
 
 NO_EDGE = np.uint32(0xFFFFFFFF)
 _U32_MAX = 0xFFFFFFFF
@@ -248,11 +248,11 @@ def _kept_names(graph: HeapGraph, tokens: Any) -> dict[int, str]:
     return names
 
 
-def read_graph(path: Path) -> HeapGraph:
+def read_graph(path: Path, chunk_bytes: int = CHUNK_BYTES) -> HeapGraph:
     """Parse a .heapsnapshot; SnapshotFormatError (one line) when it is not one, OSError when unreadable."""
     builder = _Builder()
     with path.open("rb") as handle:
-        stream = JsonStream(handle)
+        stream = JsonStream(handle, chunk_bytes)
         if stream.peek() != ord("{"):
             raise SnapshotFormatError(f"{path.name} is not JSON (a .heapsnapshot starts with '{{')")
         stream.expect(b"{")
