@@ -94,7 +94,7 @@ def test_heap_snapshot_plans(text: str, enabled: bool, every_s: float | None) ->
 
 @pytest.mark.parametrize("bad", ["sometimes", "every now", "every 0 s"])
 def test_a_bad_heap_snapshot_plan_is_a_one_line_error(bad: str) -> None:
-    with pytest.raises(ConfigError, match="collector.heap_snapshots") as info:
+    with pytest.raises(ConfigError, match=r"collector\.heap_snapshots") as info:
         parse_profile({"target": {"command": ["node"]}, "collector": {"heap_snapshots": bad}})
     assert "\n" not in str(info.value)
     with pytest.raises(ConfigError, match="needs inspector"):
