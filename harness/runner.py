@@ -147,7 +147,7 @@ class Run:
             spec.collector.snapshot_plan,
             self.events,
             warmup_s=limits.warmup_s,
-            lead_s=limits.window_s,
+            window_s=limits.window_s,
             cooldown_s=spec.run.cooldown_s,
         )
         stack.callback(snapshots.close)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from harness.analysis.heap_growth import HeapGrowth, growth_document, growth_from_document
-from harness.analysis.model import Curve, Span
+from harness.analysis.model import Curve, LoadStats, Span
 from harness.analysis.windows import value_at
 from harness.heapsnap.diff import heap_growth
 from harness.heapsnap.files import SNAPSHOT_DIR, SNAPSHOT_EVENT, SNAPSHOT_FAILED_EVENT
@@ -59,18 +60,51 @@ def _cached(cache: Path, key: dict[str, Any]) -> HeapGrowth | None:
         return None
 
 
+# After a pause, Node closes the keep-alive connections it found idle for longer than its 5 s
+# timeout, requests that arrived on them meanwhile included.
+AFTER_PAUSE_S = 6.0
+
+
+@dataclass(frozen=True)
+class HeapEvidence:
+    growth: HeapGrowth | None
+    notes: list[str]
+    failures_in_pauses: int  # webhook requests that failed while a snapshot paused the target
+
+
+def _failures_in_pauses(taken: Sequence[tuple[Path, float, float]], failures: Curve | None) -> int:
+    if not taken or failures is None or len(failures.t_s) < 2:
+        return 0
+    spans = np.asarray([(at_s, at_s + pause + AFTER_PAUSE_S) for _, at_s, pause in taken], dtype=float)
+    ends = value_at(failures, spans.ravel()).reshape(-1, 2)
+    return max(0, round(float(np.sum(ends[:, 1] - ends[:, 0]))))
+
+
+def without_pause_failures(stats: LoadStats | None, failed: int) -> LoadStats | None:
+    """The load's figures without the failures our own pauses caused: not the service's doing."""
+    if stats is None or failed <= 0:
+        return stats
+    return replace(stats, failures=max(0, stats.failures - failed))
+
+
 def run_heap_growth(
-    run_dir: Path, events: Sequence[Mapping[str, Any]], updates: Curve | None
-) -> tuple[HeapGrowth | None, list[str]]:
+    run_dir: Path, events: Sequence[Mapping[str, Any]], updates: Curve | None, failures: Curve | None = None
+) -> HeapEvidence:
     """The growth between the first and last snapshot of the run, and notes on what happened."""
     taken = _taken(run_dir, events)
     failed = [e for e in events if e.get("event") == SNAPSHOT_FAILED_EVENT]
     notes = [f"heap snapshot {e.get('name')} failed: {e.get('error')}" for e in failed]
+    in_pauses = _failures_in_pauses(taken, failures)
     if taken:
         pauses = ", ".join(f"{pause:.2f} s" for _, _, pause in taken)
-        notes.append(f"heap snapshots: {len(taken)}, each paused the target ({pauses})")
+        notes.append(f"heap snapshots: {len(taken)}, each paused the target ({pauses}); latency figures include them")
+    if in_pauses:
+        notes.append(
+            f"{in_pauses} webhook requests failed during a heap snapshot's pause or within {AFTER_PAUSE_S:.0f} s of "
+            "its end (a pause outlasting the keep-alive timeout drops idle connections): error_ratio leaves them out"
+        )
     if len(taken) < 2:
-        return None, notes
+        return HeapEvidence(None, notes, in_pauses)
     (first, first_s, _), (last, last_s, _) = taken[0], taken[-1]
     handled = None
     if updates is not None and len(updates.t_s) >= 2:
@@ -89,9 +123,9 @@ def run_heap_growth(
                 pauses_s=tuple(pause for _, _, pause in taken),
             )
         except SnapshotFormatError as exc:
-            return None, [*notes, f"heap snapshots not compared: {exc}"]
+            return HeapEvidence(None, [*notes, f"heap snapshots not compared: {exc}"], in_pauses)
         _write(cache, {"key": key, "growth": growth_document(growth)})
-    return growth, notes
+    return HeapEvidence(growth, notes, in_pauses)
 
 
 def _write(path: Path, data: Any) -> None:

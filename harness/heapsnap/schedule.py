@@ -1,9 +1,10 @@
 """The run's heap snapshots, on their own thread: at the end of warm-up, every N minutes after it
 when the profile asks, and at the end of the load, into <run>/heap-snapshots/.
 
-The warm-up one is taken one judging window before the warm-up ends, so its pause (the target
-runs no JavaScript while V8 writes the snapshot) and the catch-up after it fall in the warm-up,
-not in the span the checks judge. The end one waits DRAIN_S into the cool-down (at most the
+The warm-up one is taken a judging window (or a quarter of the warm-up, if longer) before the
+warm-up ends, so its pause (the target runs no JavaScript while V8 writes the snapshot), the
+memory V8 takes to write it and the catch-up after it fall in the warm-up, not in the span the
+checks judge. The end one waits DRAIN_S into the cool-down (at most the
 cool-down), so updates in flight finish and idle keep-alive connections close (Node's agents
 close them after 5 s): it holds what the service keeps, not what it was doing. Each snapshot is
 an event (`heap_snapshot`, with its pause); a failed one is an event too and never stops the run.
@@ -36,14 +37,14 @@ class HeapSnapshots:
         events: EventLog,
         *,
         warmup_s: float,
-        lead_s: float,
+        window_s: float,
         cooldown_s: float,
     ) -> None:
         self._ws_url = ws_url if plan.enabled else None
         self._dir = run_dir / SNAPSHOT_DIR
         self._every_s = plan.every_s
         self._events = events
-        self._first_after_s = max(0.0, warmup_s - lead_s)
+        self._first_after_s = max(0.0, warmup_s - max(window_s, warmup_s / 4))
         self._drain_s = min(DRAIN_S, cooldown_s)
         self._ended = threading.Event()
         self._thread: threading.Thread | None = None

@@ -9,11 +9,11 @@ from typing import Any
 
 from harness.analysis.heap_growth import HeapGrowth, growth_document
 from harness.analysis.model import RunData, Status, Verdict
-from harness.analysis.rules import UPDATES
+from harness.analysis.rules import FAILURES, UPDATES
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
 from harness.config import ConfigError, RunSpec
-from harness.heapsnap.evidence import run_heap_growth
+from harness.heapsnap.evidence import run_heap_growth, without_pause_failures
 from harness.interception.notes import interception_notes
 from harness.report.heap import growth_terminal
 from harness.report.html import PHASE_COLOURS, Chart, render_html
@@ -165,9 +165,10 @@ def judge_run(run_dir: Path) -> Verdict:
     try:
         events = read_events(run_dir)
         data = read_run_data(reader, run_dir, events)
-        growth, heap_notes = run_heap_growth(run_dir, events, data.curves.get(UPDATES))
-        data = replace(data, heap_growth=growth)
-        notes = interception_notes(info, events) + collector_notes(reader) + heap_notes
+        heap = run_heap_growth(run_dir, events, data.curves.get(UPDATES), data.curves.get(FAILURES))
+        load_stats = without_pause_failures(data.load_stats, heap.failures_in_pauses)
+        data = replace(data, heap_growth=heap.growth, load_stats=load_stats)
+        notes = interception_notes(info, events) + collector_notes(reader) + heap.notes
         judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s)
         write_outputs(run_dir, judged, reader)
     finally:

@@ -7,7 +7,7 @@ from typing import Any
 
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
 from harness.analysis.model import Curve, RunData, Span
-from harness.analysis.rules import UPDATES
+from harness.analysis.rules import FAILURES, UPDATES
 from harness.collector.store import SampleReader
 from harness.report.locust_history import updates_curve
 from harness.report.locust_stats import read_load_stats
@@ -78,6 +78,9 @@ def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunDat
     updates = updates_curve(run_dir, _wall_minus_run_s(events))
     if updates is not None:
         curves[UPDATES] = updates
+    failures = updates_curve(run_dir, _wall_minus_run_s(events), "Total Failure Count")
+    if failures is not None:
+        curves[FAILURES] = failures
     last_tick_s = max((curve.t_s[-1] for curve in curves.values()), default=0.0)
     baseline, load, cooldown = phases(events, last_tick_s)
     return RunData(

@@ -99,3 +99,22 @@ def test_a_bad_heap_snapshot_plan_is_a_one_line_error(bad: str) -> None:
     assert "\n" not in str(info.value)
     with pytest.raises(ConfigError, match="needs inspector"):
         parse_profile({"target": {"command": ["node"]}, "collector": {"heap_snapshots": "ends", "inspector": False}})
+
+
+def test_failures_our_pauses_caused_are_not_the_services(tmp_path: Path) -> None:
+    from harness.analysis.model import Curve, LoadStats
+    from harness.heapsnap.evidence import run_heap_growth, without_pause_failures
+
+    snapshots = tmp_path / "heap-snapshots"
+    snapshots.mkdir()
+    (snapshots / "01-warmup-end.heapsnapshot").write_text("{}")
+    events = [
+        {"event": "heap_snapshot", "file": "heap-snapshots/01-warmup-end.heapsnapshot", "t_s": 25.0, "pause_s": 5.0}
+    ]
+    # 10 failures right after the pause (20-25 s), 3 long after it: only the 10 are ours.
+    failures = Curve((0.0, 20.0, 26.0, 50.0, 51.0), (0.0, 0.0, 10.0, 10.0, 13.0))
+    evidence = run_heap_growth(tmp_path, events, None, failures)
+    assert evidence.growth is None and evidence.failures_in_pauses == 10
+    assert any("paused the target (5.00 s)" in note for note in evidence.notes)
+    stats = without_pause_failures(LoadStats(requests=500, failures=13, p95_s=0.1), evidence.failures_in_pauses)
+    assert stats == LoadStats(requests=500, failures=3, p95_s=0.1)
