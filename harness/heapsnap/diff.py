@@ -28,7 +28,7 @@ SAMPLES_PER_KIND = 9
 PATHS_PER_GROWER = 3
 CARRIED_KINDS = 5
 TOP_GROWERS = 10
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 _NONE = KindStats(0, 0)
 
 
@@ -71,14 +71,17 @@ def leak_roots(graph: KindGraph, tree: Tree, new: NDArray[np.bool_]) -> NDArray[
     held = np.zeros(graph.node_count, bool)  # old, or held by V8 for itself under old objects
     held[0] = True
     for level in list(tree.levels())[1:]:
-        parents = tree.parent[level]
-        parent_kind = graph.node_kind[parents]
-        by_v8 = held[parents] & (graph.machinery[graph.node_kind[level]] | graph.opaque[parent_kind])
-        is_new = new[level]
-        held[level] = ~is_new | by_v8
-        here = np.where(is_new & held[parents] & ~by_v8, level, anchor[parents])
-        here[held[level]] = NO_NODE
-        anchor[level] = here
+        # A level's parents are all in earlier levels, so its nodes can go in any order: in
+        # pieces, which bounds the temporary arrays on a wide level.
+        for start in range(0, level.size, _CHUNK):
+            nodes = level[start : start + _CHUNK]
+            parents = tree.parent[nodes]
+            by_v8 = held[parents] & (graph.machinery[graph.node_kind[nodes]] | graph.opaque[graph.node_kind[parents]])
+            is_new = new[nodes]
+            held[nodes] = ~is_new | by_v8
+            here = np.where(is_new & held[parents] & ~by_v8, nodes, anchor[parents])
+            here[held[nodes]] = NO_NODE
+            anchor[nodes] = here
     return anchor
 
 
@@ -135,8 +138,17 @@ def _carried(graph: KindGraph, anchor: NDArray[np.uint32], kind: int) -> tuple[s
     return tuple(graph.kinds[k] for k in top)
 
 
-def _paths(graph: KindGraph, tree: Tree, anchor: NDArray[np.uint32], kind: int) -> tuple[RetainerPath, ...]:
-    roots = np.flatnonzero((graph.node_kind == kind) & (anchor == np.arange(graph.node_count, dtype=np.uint32)))
+def root_nodes(anchor: NDArray[np.uint32]) -> NDArray[np.int64]:
+    """The leak roots themselves (each is its own anchor)."""
+    parts = []
+    for start in range(0, anchor.size, _CHUNK):
+        part = anchor[start : start + _CHUNK]
+        parts.append(np.flatnonzero(part == np.arange(start, start + part.size, dtype=np.uint32)) + start)
+    return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+
+def _paths(graph: KindGraph, tree: Tree, roots: NDArray[np.int64], kind: int) -> tuple[RetainerPath, ...]:
+    roots = roots[graph.node_kind[roots] == kind]
     picks = roots[np.unique(np.linspace(0, roots.size - 1, min(SAMPLES_PER_KIND, roots.size)).astype(np.int64))]
     shapes = Counter(
         tuple(graph.kinds[int(graph.node_kind[n])] for n in path)
@@ -147,7 +159,7 @@ def _paths(graph: KindGraph, tree: Tree, anchor: NDArray[np.uint32], kind: int) 
 
 
 def heap_growth(
-    earlier: Earlier,
+    earlier: Earlier,  # its ids are not used: see Earlier.without_ids
     later: LoadedSnapshot,
     *,
     updates: float | None = None,
@@ -157,7 +169,7 @@ def heap_growth(
 ) -> HeapGrowth:
     noise = noise or Noise()
     graph = later.graph
-    new = ~earlier.existed(graph.node_id)
+    new = graph.node_new
     tree = shortest_path_tree(graph)
     anchor = leak_roots(graph, tree, new)
     count_floor, bytes_floor = noise.floors(updates)
@@ -169,6 +181,7 @@ def heap_growth(
     # Many roots are the surest sign; bytes alone can be new connections a pool swapped in.
     listed.sort(key=lambda r: r.grown < count_floor)
     growers = []
+    roots = root_nodes(anchor) if listed else np.empty(0, np.int64)
     for root in listed[:TOP_GROWERS]:
         name = graph.kinds[root.kind]
         before = earlier.summary.kinds.get(name, _NONE)
@@ -183,7 +196,7 @@ def heap_growth(
                 bytes_before=before.self_bytes,
                 bytes_after=after.self_bytes,
                 carries=_carried(graph, anchor, root.kind),
-                paths=_paths(graph, tree, anchor, root.kind),
+                paths=_paths(graph, tree, roots, root.kind),
             )
         )
     return HeapGrowth(
@@ -201,4 +214,5 @@ def diff_files(before: Path, after: Path) -> HeapGrowth:
     """Two snapshot files of one process (V8 keeps ids within one inspector session); raises
     SnapshotFormatError (one line) for a file that is not a readable snapshot."""
     earlier = load_earlier(before)
-    return heap_growth(earlier, load_snapshot(after))
+    later = load_snapshot(after, earlier)
+    return heap_growth(earlier.without_ids(), later)

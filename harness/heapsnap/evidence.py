@@ -115,9 +115,11 @@ def run_heap_growth(
     growth = _cached(cache, key)
     if growth is None:
         try:
+            earlier = load_earlier(first)
+            later = load_snapshot(last, earlier)
             growth = heap_growth(
-                load_earlier(first),
-                load_snapshot(last),
+                earlier.without_ids(),
+                later,
                 updates=handled,
                 span=Span(first_s, last_s),
                 pauses_s=tuple(pause for _, _, pause in taken),

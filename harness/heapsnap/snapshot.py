@@ -1,16 +1,17 @@
-"""Loading one snapshot file for a diff: its summary by kind, its ids, and (for the later one) its graph."""
+"""Loading the snapshots of a diff: the earlier one's summary by kind and object ids, the later
+one's summary and graph, its objects marked new or not."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from harness.heapsnap.files import SCRIPTS_SUFFIX, SNAPSHOT_SUFFIX
-from harness.heapsnap.reader import read_graph
+from harness.heapsnap.reader import HeapGraph, read_graph
 from harness.heapsnap.stream import SnapshotFormatError
 from harness.heapsnap.summary import HeapSummary, KindGraph, classify, summarize
 
@@ -31,6 +32,10 @@ class Earlier:
     name: str
     summary: HeapSummary
     ids: NDArray[np.uint32]  # sorted
+
+    def without_ids(self) -> Earlier:
+        """Once the later snapshot is loaded, only the counts are needed: free the ids."""
+        return replace(self, ids=np.empty(0, np.uint32))
 
     def existed(self, ids: NDArray[np.uint32]) -> NDArray[np.bool_]:
         found = np.zeros(ids.size, bool)
@@ -55,19 +60,28 @@ def script_urls(path: Path) -> dict[int, str]:
     return {int(key): str(url) for key, url in raw.items() if str(key).isdigit()}
 
 
-def load_snapshot(path: Path) -> LoadedSnapshot:
-    """Raises SnapshotFormatError (one line) for a file that is not a readable heap snapshot."""
+def _read(path: Path) -> HeapGraph:
     try:
-        graph = read_graph(path)
+        return read_graph(path)
     except OSError as exc:
         raise SnapshotFormatError(f"cannot read {path}: {exc.strerror or exc}") from None
     except SnapshotFormatError as exc:
         raise SnapshotFormatError(f"{path}: {exc}") from None
-    kinds = classify(graph, script_urls(path))
-    summary = summarize(graph, kinds)
-    return LoadedSnapshot(path.name, summary, kinds)
+
+
+def load_snapshot(path: Path, earlier: Earlier | None = None) -> LoadedSnapshot:
+    """The later snapshot of a diff (its objects marked new or not against the earlier one),
+    or any snapshot alone. Raises SnapshotFormatError (one line) for a file that is not one."""
+    graph = _read(path)
+    node_new = None if earlier is None else ~earlier.existed(graph.node_id)
+    graph.node_id = np.empty(0, np.uint32)  # not needed any more: a big graph's ids are tens of MB
+    kinds = classify(graph, script_urls(path), node_new)
+    return LoadedSnapshot(path.name, summarize(graph, kinds), kinds)
 
 
 def load_earlier(path: Path) -> Earlier:
-    loaded = load_snapshot(path)
-    return Earlier(loaded.name, loaded.summary, np.unique(loaded.graph.node_id))
+    graph = _read(path)
+    summary = summarize(graph, classify(graph, script_urls(path)))
+    node_id = graph.node_id
+    del graph  # sort the ids once the rest of the graph is gone
+    return Earlier(path.name, summary, np.sort(node_id))

@@ -51,7 +51,8 @@ class HeapSummary:
 @dataclass(frozen=True)
 class KindGraph:
     """What the diff keeps of a snapshot once it is classified: each node's kind (an index into
-    `kinds`), id and self size, and the strong edges (see HeapGraph); names are dropped.
+    `kinds`), whether it is new since the earlier snapshot, its self size, and the strong edges
+    (see HeapGraph); names and ids are dropped.
     `machinery[k]` is True for V8's own kinds (compiled code, shapes, internal arrays and
     system objects): V8 makes and grows them as it compiles and caches, never the program.
     `opaque[k]` is True for V8's code and caches: what they hold (a function's string
@@ -61,7 +62,7 @@ class KindGraph:
     machinery: NDArray[np.bool_]
     opaque: NDArray[np.bool_]
     node_kind: NDArray[np.uint32]
-    node_id: NDArray[np.uint32]
+    node_new: NDArray[np.bool_]
     node_size: NDArray[np.uint32]
     edge_end: NDArray[np.uint32]
     edge_to: NDArray[np.uint32]
@@ -105,8 +106,11 @@ class _Kinds:
         return self.index[name]
 
 
-def classify(graph: HeapGraph, script_urls: Mapping[int, str] | None = None) -> KindGraph:
-    """The kind of every node; batches keep the temporary arrays small on a big graph."""
+def classify(
+    graph: HeapGraph, script_urls: Mapping[int, str] | None = None, node_new: NDArray[np.bool_] | None = None
+) -> KindGraph:
+    """The kind of every node; batches keep the temporary arrays small on a big graph.
+    node_new: which nodes the earlier snapshot had not (all, without one)."""
     kinds = _Kinds()
     node_kind = np.empty(graph.node_count, np.uint32)
     types = graph.meta.node_types
@@ -122,7 +126,7 @@ def classify(graph: HeapGraph, script_urls: Mapping[int, str] | None = None) -> 
         machinery=np.array(kinds.machinery, dtype=bool),
         opaque=np.array(kinds.opaque, dtype=bool),
         node_kind=node_kind,
-        node_id=graph.node_id,
+        node_new=np.ones(graph.node_count, bool) if node_new is None else node_new,
         node_size=graph.node_size,
         edge_end=graph.edge_end,
         edge_to=graph.edge_to,
@@ -162,10 +166,11 @@ def _locate_closures(
 def summarize(graph: HeapGraph, classified: KindGraph) -> HeapSummary:
     """Object count and self size per kind."""
     size = len(classified.kinds)
-    counts = np.bincount(classified.node_kind, minlength=size)
+    counts = np.zeros(size, np.int64)
     self_bytes = np.zeros(size, np.float64)
     for start in range(0, graph.node_count, _BATCH):
         stop = min(start + _BATCH, graph.node_count)
+        counts += np.bincount(classified.node_kind[start:stop], minlength=size)
         self_bytes += np.bincount(classified.node_kind[start:stop], weights=graph.node_size[start:stop], minlength=size)
     totals = [int(b) for b in self_bytes]
     for node, big in graph.big_sizes.items():

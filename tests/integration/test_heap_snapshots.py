@@ -83,7 +83,8 @@ def growth_under_load(up: Upstreams, tmp_path: Path, leaks: str, updates: int, d
         if session is not None:
             session.close()
         bot.child.stop()
-    return heap_growth(load_earlier(before.path), load_snapshot(after.path), updates=updates)
+    earlier = load_earlier(before.path)
+    return heap_growth(earlier, load_snapshot(after.path, earlier), updates=updates)
 
 
 # switch, updates, what the top grower must be (kind, or a test on the grower)

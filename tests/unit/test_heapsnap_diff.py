@@ -80,7 +80,8 @@ def test_the_roots_of_the_growth_are_named_with_what_they_hold(two: tuple[Path, 
 
 
 def test_a_rate_per_update_and_a_noise_floor_from_the_work_done(two: tuple[Path, Path]) -> None:
-    earlier, later = load_earlier(two[0]), load_snapshot(two[1])
+    earlier = load_earlier(two[0])
+    later = load_snapshot(two[1], earlier)
     growth = heap_growth(earlier, later, updates=150)
     timeout = next(g for g in growth.growers if g.kind == "Timeout")
     assert growth.per_thousand_updates(timeout) == pytest.approx(1000.0)
