@@ -158,6 +158,34 @@ def _paths(graph: KindGraph, tree: Tree, roots: NDArray[np.int64], kind: int) ->
     return tuple(RetainerPath(kinds, count) for kinds, count in shapes.most_common(PATHS_PER_GROWER))
 
 
+@dataclass(frozen=True)
+class _Walk:
+    """The later snapshot's shortest-path tree and each node's leak root."""
+
+    graph: KindGraph
+    tree: Tree
+    anchor: NDArray[np.uint32]
+
+
+def _grower(
+    walk: _Walk, root: _RootKind, roots: NDArray[np.int64], earlier: Earlier, later: LoadedSnapshot
+) -> HeapGrower:
+    name = walk.graph.kinds[root.kind]
+    before = earlier.summary.kinds.get(name, _NONE)
+    after = later.summary.kinds.get(name, _NONE)
+    return HeapGrower(
+        kind=name,
+        new_roots=root.grown,
+        retained_bytes=root.retained_bytes,
+        objects_before=before.count,
+        objects_after=after.count,
+        bytes_before=before.self_bytes,
+        bytes_after=after.self_bytes,
+        carries=_carried(walk.graph, walk.anchor, root.kind),
+        paths=_paths(walk.graph, walk.tree, roots, root.kind),
+    )
+
+
 def heap_growth(
     earlier: Earlier,  # its ids are not used: see Earlier.without_ids
     later: LoadedSnapshot,
@@ -169,42 +197,23 @@ def heap_growth(
 ) -> HeapGrowth:
     noise = noise or Noise()
     graph = later.graph
-    new = graph.node_new
     tree = shortest_path_tree(graph)
-    anchor = leak_roots(graph, tree, new)
+    walk = _Walk(graph, tree, leak_roots(graph, tree, graph.node_new))
     count_floor, bytes_floor = noise.floors(updates)
     net = np.array(
         [later.summary.kinds.get(k, _NONE).count - earlier.summary.kinds.get(k, _NONE).count for k in graph.kinds]
     )
-    found = root_kinds(graph, anchor, new, net)
+    found = root_kinds(graph, walk.anchor, graph.node_new, net)
     listed = [r for r in found if r.grown > 0 and (r.grown >= count_floor or r.retained_bytes >= bytes_floor)]
     # Many roots are the surest sign; bytes alone can be new connections a pool swapped in.
     listed.sort(key=lambda r: r.grown < count_floor)
-    growers = []
-    roots = root_nodes(anchor) if listed else np.empty(0, np.int64)
-    for root in listed[:TOP_GROWERS]:
-        name = graph.kinds[root.kind]
-        before = earlier.summary.kinds.get(name, _NONE)
-        after = later.summary.kinds.get(name, _NONE)
-        growers.append(
-            HeapGrower(
-                kind=name,
-                new_roots=root.grown,
-                retained_bytes=root.retained_bytes,
-                objects_before=before.count,
-                objects_after=after.count,
-                bytes_before=before.self_bytes,
-                bytes_after=after.self_bytes,
-                carries=_carried(graph, anchor, root.kind),
-                paths=_paths(graph, tree, roots, root.kind),
-            )
-        )
+    roots = root_nodes(walk.anchor) if listed else np.empty(0, np.int64)
     return HeapGrowth(
         before=earlier.name,
         after=later.name,
         span=span,
         updates=updates,
-        growers=tuple(growers),
+        growers=tuple(_grower(walk, root, roots, earlier, later) for root in listed[:TOP_GROWERS]),
         noise=noise.describe(updates),
         pauses_s=pauses_s,
     )

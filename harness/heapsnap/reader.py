@@ -42,7 +42,8 @@ class Meta:
 
 @dataclass
 class HeapGraph:
-    """Nodes in file order (index 0 is the synthetic root); `names` holds the kept strings only."""
+    """Nodes in file order (index 0 is the synthetic root); `names` holds the kept strings only.
+    Mutable: filled as the file streams past, and trimmed by its users as parts stop being needed."""
 
     meta: Meta
     node_type: NDArray[np.uint8]
