@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from harness.analysis.heap_growth import HeapGrowth, growth_document, growth_from_document
-from harness.analysis.model import Curve, LoadStats, Span
+from harness.analysis.model import Curve, LoadStats, RunData, Span
+from harness.analysis.rules import FAILURES, UPDATES
 from harness.analysis.windows import value_at
 from harness.heapsnap.diff import heap_growth
 from harness.heapsnap.files import SNAPSHOT_DIR, SNAPSHOT_EVENT, SNAPSHOT_FAILED_EVENT
@@ -137,3 +138,10 @@ def _write(path: Path, data: Any) -> None:
         os.replace(partial, path)
     except OSError:
         pass  # a read-only run directory: the diff is computed again next time
+
+
+def with_heap_evidence(run_dir: Path, events: Sequence[Mapping[str, Any]], data: RunData) -> tuple[RunData, list[str]]:
+    """The run's data with its heap growth, and the load's failures our pauses caused left out."""
+    heap = run_heap_growth(run_dir, events, data.curves.get(UPDATES), data.curves.get(FAILURES))
+    load_stats = without_pause_failures(data.load_stats, heap.failures_in_pauses)
+    return replace(data, heap_growth=heap.growth, load_stats=load_stats), heap.notes

@@ -9,6 +9,7 @@ from jinja2 import Environment, select_autoescape
 
 from harness.analysis.heap_growth import HeapGrowth
 from harness.analysis.model import Status, Verdict
+from harness.report.faults import FaultRow
 from harness.report.heap import grower_rows, heading
 from harness.report.svg import Band, line_chart
 
@@ -38,6 +39,8 @@ figure { margin: 1em 0; } figcaption { font-weight: 600; }
 <td>{{ "%.4g" | format(c.limit) }} {{ c.unit }}</td>
 <td>{{ "%.0f-%.0f" | format(c.span.start_s, c.span.end_s) if c.span else "-" }}</td><td>{{ c.detail }}</td></tr>
 {% endfor %}</table>
+{% if faults %}<h2>Fault windows</h2><ul class="faults">
+{% for f in faults %}<li>{{ f.line() }}</li>{% endfor %}</ul>{% endif %}
 {% if growth %}<h2>{{ growth_heading }}</h2>
 {% if growth_rows %}<table class="heap"><tr><th>kind (leak root)</th><th>new roots</th><th>per 1,000 updates</th>
 <th>holding</th><th>objects</th><th>carries</th><th>retainer paths (samples)</th></tr>
@@ -64,6 +67,7 @@ def render_html(
     bands: Sequence[Band],
     notes: Sequence[str] = (),
     *,
+    faults: Sequence[FaultRow] = (),
     growth: HeapGrowth | None = None,
 ) -> str:
     env = Environment(autoescape=select_autoescape(default=True))
@@ -79,6 +83,7 @@ def render_html(
         charts=rendered,
         bands=bands,
         notes=notes,
+        faults=faults,
         growth=growth,
         growth_heading=heading(growth).replace("`", "") if growth else "",
         growth_rows=grower_rows(growth) if growth else [],

@@ -6,13 +6,19 @@ from collections.abc import Sequence
 
 from harness.analysis.heap_growth import HeapGrowth
 from harness.analysis.model import Status, Verdict
+from harness.report.faults import FaultRow
 from harness.report.heap import growth_markdown
 
 _MARK = {Status.PASS: "pass", Status.FAIL: "**FAIL**", Status.INCONCLUSIVE: "_inconclusive_"}
 
 
 def summary_markdown(
-    run_name: str, verdict: Verdict, notes: Sequence[str] = (), growth: HeapGrowth | None = None
+    run_name: str,
+    verdict: Verdict,
+    notes: Sequence[str] = (),
+    faults: Sequence[FaultRow] = (),
+    *,
+    growth: HeapGrowth | None = None,
 ) -> str:
     lines = [
         f"# soak run `{run_name}`: {verdict.status.value.upper()}",
@@ -23,6 +29,8 @@ def summary_markdown(
     for check in sorted(verdict.checks, key=lambda c: c.status is not Status.FAIL):
         span = f"{check.span.start_s:.0f}-{check.span.end_s:.0f}" if check.span else "-"
         lines.append(f"| {check.name} | {_MARK[check.status]} | {span} | {check.detail} |")
+    if faults:
+        lines += ["", "## Fault windows", "", *(f"- {row.line()}" for row in faults)]
     if growth is not None:
         lines += growth_markdown(growth)
     if notes:

@@ -57,7 +57,7 @@ def test_only_failing_memory_checks_carry_the_growth() -> None:
 
 def test_the_growth_survives_verdict_json() -> None:
     verdict = with_heap_growth(Verdict(Status.FAIL, (check("heap_slope", Status.FAIL, None),)), GROWTH)
-    document = json.loads(json.dumps(verdict_document(Path("run-1"), verdict, [], GROWTH)))
+    document = json.loads(json.dumps(verdict_document(Path("run-1"), verdict, [], growth=GROWTH)))
     assert growth_from_document(document["checks"][0]["heap_growth"]) == GROWTH
     assert document["heap_growth"]["growers"][0]["per_1000_updates"] == pytest.approx(1000.0)
     assert growth_from_document(growth_document(GROWTH)) == GROWTH
@@ -65,7 +65,7 @@ def test_the_growth_survives_verdict_json() -> None:
 
 def test_people_see_the_top_growers_with_their_paths() -> None:
     verdict = with_heap_growth(Verdict(Status.FAIL, (check("heap_slope", Status.FAIL, None),)), GROWTH)
-    summary = summary_markdown("run-1", verdict, (), GROWTH)
+    summary = summary_markdown("run-1", verdict, growth=GROWTH)
     assert "| `Timeout` | 1200 | 1000 | 281.25 KiB | 40 → 1240 |" in summary
     page = render_html("run-1", verdict, [], [], growth=GROWTH)
     assert "Timeout ×30" in page and "&lt;b&gt;" in page and "<b>" not in page
@@ -75,7 +75,7 @@ def test_people_see_the_top_growers_with_their_paths() -> None:
 
 def test_no_growth_is_said_so() -> None:
     quiet = HeapGrowth("a", "b", None, None, (), "a kind grows beyond noise with at least 100 new leak roots")
-    assert "No kind of object grew beyond noise" in summary_markdown("run-1", Verdict(Status.PASS), (), quiet)
+    assert "No kind of object grew beyond noise" in summary_markdown("run-1", Verdict(Status.PASS), growth=quiet)
     assert "No kind of object grew beyond noise" in render_html("run-1", Verdict(Status.PASS), [], [], growth=quiet)
 
 
