@@ -47,6 +47,7 @@ class HeapSnapshots:
         self._first_after_s = max(0.0, warmup_s - max(window_s, warmup_s / 4))
         self._drain_s = min(DRAIN_S, cooldown_s)
         self._ended = threading.Event()
+        self._closed = threading.Event()  # the run is stopping: no more snapshots
         self._thread: threading.Thread | None = None
         self._session: InspectorSession | None = None
         self._taken = 0
@@ -68,6 +69,7 @@ class HeapSnapshots:
         self._thread.join(END_TIMEOUT_S)
 
     def close(self) -> None:
+        self._closed.set()
         self._ended.set()
         if self._thread is not None and self._thread.is_alive():
             return  # still writing: the session closes with the process
@@ -84,8 +86,8 @@ class HeapSnapshots:
             deadline += self._every_s
             label = f"t{deadline - start:.0f}s"
         self._ended.wait()
-        time.sleep(self._drain_s)
-        self._take("load-end")
+        if not self._closed.wait(self._drain_s):
+            self._take("load-end")
 
     def _take(self, label: str) -> None:
         assert self._session is not None

@@ -6,7 +6,9 @@ first, streamed to disk."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +16,15 @@ from pathlib import Path
 import pytest
 
 from harness.analysis.heap_growth import HeapGrowth
+from harness.config import SnapshotPlan
 from harness.heapsnap.diff import heap_growth
+from harness.heapsnap.schedule import HeapSnapshots
 from harness.heapsnap.snapshot import load_earlier, load_snapshot
 from harness.heapsnap.take import InspectorSession, take_snapshot
 from harness.mocks_launcher import MocksHandle, start_mocks
 from harness.redis_backend import RedisHandle, start_redis
-from harness.target import inspector_url
+from harness.rundir import EventLog, read_events
+from harness.target import INSPECT_OPTION, inspector_url
 from mocks.config import CursorRunnerConfig, MocksConfig
 from tests.integration.test_reference_bot_support import Bot, Poster, start_bot, text_update
 
@@ -130,3 +135,37 @@ def test_leaked_agents_are_one_grower_holding_their_sockets(upstreams: Upstreams
 def test_a_clean_bot_grows_no_kind_beyond_noise(upstreams: Upstreams, tmp_path: Path) -> None:
     growth = growth_under_load(upstreams, tmp_path, "", 1500, drain_s=6.0)
     assert growth.growers == (), [(g.kind, g.new_roots, g.retained_bytes) for g in growth.growers]
+
+
+def test_a_run_takes_its_snapshots_at_its_phase_points(tmp_path: Path) -> None:
+    script = "globalThis.kept = []; setInterval(() => globalThis.kept.push({ at: Date.now() }), 5)"
+    node = subprocess.Popen(["node", INSPECT_OPTION, "-e", script], stderr=subprocess.PIPE, text=True)
+    try:
+        assert node.stderr is not None
+        url = node.stderr.readline().split()[-1]
+        assert url.startswith("ws://127.0.0.1:")
+        events = EventLog(tmp_path, time.monotonic())
+        plan = SnapshotPlan(enabled=True, every_s=1.0)
+        snapshots = HeapSnapshots(url, tmp_path, plan, events, warmup_s=1.0, window_s=0.5, cooldown_s=0.2)
+        snapshots.load_started()
+        time.sleep(2.2)
+        snapshots.load_ended()
+        snapshots.close()
+        # Stopped before the load ended (Ctrl-C): no end-of-load snapshot is attempted.
+        (tmp_path / "x").mkdir()
+        stopped = HeapSnapshots(
+            url, tmp_path / "x", SnapshotPlan(enabled=True), events, warmup_s=60, window_s=1, cooldown_s=0
+        )
+        stopped.load_started()
+        stopped.close()
+        time.sleep(0.3)
+    finally:
+        node.kill()
+        node.wait()
+    taken = [e for e in read_events(tmp_path) if e["event"] == "heap_snapshot"]
+    files = [Path(e["file"]).name for e in taken]
+    assert files[0] == "01-warmup-end.heapsnapshot" and files[-1].endswith("-load-end.heapsnapshot"), files
+    assert len(files) >= 3 and any("-t" in name for name in files), files  # one every second in between
+    assert all(e["pause_s"] > 0 and e["bytes"] > 0 for e in taken)
+    assert load_snapshot(tmp_path / taken[-1]["file"]).summary.kinds["Object"].count > 0
+    assert not list((tmp_path / "x" / "heap-snapshots").glob("*"))
