@@ -40,7 +40,8 @@ class HeapSnapshots:
         window_s: float,
         cooldown_s: float,
     ) -> None:
-        self._ws_url = ws_url if plan.enabled else None
+        self._ws_url = ws_url
+        self._enabled = plan.enabled
         self._dir = run_dir / SNAPSHOT_DIR
         self._every_s = plan.every_s
         self._events = events
@@ -53,7 +54,11 @@ class HeapSnapshots:
         self._taken = 0
 
     def load_started(self) -> None:
-        if self._ws_url is None or self._thread is not None:
+        if not self._enabled or self._thread is not None:
+            return
+        if self._ws_url is None:
+            reason = "the target printed no inspector URL (not a Node process?)"
+            self._events.emit(SNAPSHOT_FAILED_EVENT, name="all", error=reason)
             return
         self._dir.mkdir(exist_ok=True)
         self._session = InspectorSession(self._ws_url)
