@@ -94,7 +94,12 @@ def run_heap_growth(
     """The growth between the first and last snapshot of the run, and notes on what happened."""
     taken = _taken(run_dir, events)
     failed = [e for e in events if e.get("event") == SNAPSHOT_FAILED_EVENT]
-    notes = [f"heap snapshot {e.get('name')} failed: {e.get('error')}" for e in failed]
+    notes = [
+        f"heap snapshot {e['name']} failed: {e.get('error')}"
+        if e.get("name")
+        else f"no heap snapshots: {e.get('error')}"
+        for e in failed
+    ]
     in_pauses = _failures_in_pauses(taken, failures)
     if taken:
         pauses = ", ".join(f"{pause:.2f} s" for _, _, pause in taken)

@@ -58,7 +58,7 @@ class HeapSnapshots:
             return
         if self._ws_url is None:
             reason = "the target printed no inspector URL (not a Node process?)"
-            self._events.emit(SNAPSHOT_FAILED_EVENT, name="all", error=reason)
+            self._events.emit(SNAPSHOT_FAILED_EVENT, error=reason)
             return
         self._dir.mkdir(exist_ok=True)
         self._session = InspectorSession(self._ws_url)

@@ -118,3 +118,27 @@ def test_failures_our_pauses_caused_are_not_the_services(tmp_path: Path) -> None
     assert any("paused the target (5.00 s)" in note for note in evidence.notes)
     stats = without_pause_failures(LoadStats(requests=500, failures=13, p95_s=0.1), evidence.failures_in_pauses)
     assert stats == LoadStats(requests=500, failures=3, p95_s=0.1)
+
+
+def test_snapshots_asked_of_a_target_without_an_inspector_are_a_note(tmp_path: Path) -> None:
+    import time
+
+    from harness.config import SnapshotPlan
+    from harness.heapsnap.evidence import run_heap_growth
+    from harness.heapsnap.schedule import HeapSnapshots
+    from harness.rundir import EventLog, read_events
+
+    snapshots = HeapSnapshots(
+        None,
+        tmp_path,
+        SnapshotPlan(enabled=True),
+        EventLog(tmp_path, time.monotonic()),
+        warmup_s=1,
+        window_s=1,
+        cooldown_s=1,
+    )
+    snapshots.load_started()
+    snapshots.load_ended()
+    snapshots.close()
+    evidence = run_heap_growth(tmp_path, read_events(tmp_path), None)
+    assert evidence.notes == ["no heap snapshots: the target printed no inspector URL (not a Node process?)"]
