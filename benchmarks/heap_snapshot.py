@@ -78,7 +78,7 @@ def holder(hold_mb: int, work_dir: Path) -> tuple[subprocess.Popen[str], str]:
 
 def snapshots(hold_mb: int, work_dir: Path, count: int) -> tuple[list[float], Path]:
     proc, url = holder(hold_mb, work_dir)
-    session = InspectorSession(url, idle_timeout_s=600)
+    session = InspectorSession(url)
     try:
         pauses = [take_snapshot(session, work_dir / f"h{hold_mb}-{i}.heapsnapshot").pause_s for i in range(count)]
     finally:

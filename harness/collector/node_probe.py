@@ -21,6 +21,7 @@ import aiohttp
 
 from harness.collector import metrics
 from harness.collector.cdp import CdpSession, InspectorError
+from harness.collector.pause import INSPECTOR_PAUSE
 from harness.collector.store import Metric, Value
 
 # The histogram records each timer period, resolution included; we subtract it to get the delay.
@@ -61,7 +62,8 @@ class NodeInspectorProbe:
 
     def sample(self) -> dict[Metric, Value]:
         try:
-            return self._session.run(self._sample(), self._timeout_s)
+            with INSPECTOR_PAUSE:  # not while a heap snapshot pauses the target (see pause.py)
+                return self._session.run(self._sample(), self._timeout_s)
         except (aiohttp.ClientError, OSError, TimeoutError, InspectorError):
             with contextlib.suppress(Exception):
                 self._session.run(self._session.disconnect(), self._timeout_s)

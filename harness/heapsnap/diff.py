@@ -28,6 +28,11 @@ SAMPLES_PER_KIND = 9
 PATHS_PER_GROWER = 3
 CARRIED_KINDS = 5
 TOP_GROWERS = 10
+MIN_UNEXPLAINED = 100  # objects gained that are not new: more means the ids were reset
+IDS_RESET = (
+    "object ids were reset between the snapshots (an inspector session closed meanwhile), so new objects "
+    "could not be told from old: kinds are listed by how many objects they gained, without leak roots or paths"
+)
 _CHUNK = 1 << 18
 _NONE = KindStats(0, 0)
 
@@ -186,6 +191,37 @@ def _grower(
     )
 
 
+def ids_were_reset(earlier: Earlier, later: LoadedSnapshot) -> bool:
+    """Whether the object ids cannot tell new objects from old: V8 forgets them whenever an
+    inspector session closes (any session: a probe reconnecting, a DevTools window) and numbers
+    objects afresh at the next snapshot. With ids kept, every object a kind gained is new; when
+    much of the kinds' growth is not, the ids were reset."""
+    graph = later.graph
+    new_count = np.zeros(len(graph.kinds), np.int64)
+    for start in range(0, graph.node_count, _CHUNK):
+        part = graph.node_kind[start : start + _CHUNK]
+        new_count += np.bincount(part[graph.node_new[start : start + _CHUNK]], minlength=len(graph.kinds))
+    before = earlier.summary.kinds
+    gained = np.array([later.summary.kinds.get(k, _NONE).count - before.get(k, _NONE).count for k in graph.kinds])
+    grown = int(np.clip(gained, 0, None).sum())
+    unexplained = int(np.clip(gained - new_count, 0, None).sum())
+    return unexplained >= MIN_UNEXPLAINED and unexplained > grown // 5
+
+
+def _by_count(earlier: Earlier, later: LoadedSnapshot, count_floor: float, bytes_floor: float) -> list[HeapGrower]:
+    """Without ids: the program's kinds whose count or size grew beyond noise, by size added."""
+    graph = later.graph
+    grown = []
+    for k, name in enumerate(graph.kinds):
+        if graph.machinery[k]:
+            continue
+        before, after = earlier.summary.kinds.get(name, _NONE), later.summary.kinds.get(name, _NONE)
+        added, size = after.count - before.count, after.self_bytes - before.self_bytes
+        if added > 0 and (added >= count_floor or size >= bytes_floor):
+            grown.append(HeapGrower(name, added, size, before.count, after.count, before.self_bytes, after.self_bytes))
+    return sorted(grown, key=lambda g: (-g.retained_bytes, g.kind))[:TOP_GROWERS]
+
+
 def heap_growth(
     earlier: Earlier,  # its ids are not used: see Earlier.without_ids
     later: LoadedSnapshot,
@@ -196,10 +232,20 @@ def heap_growth(
     pauses_s: tuple[float, ...] = (),
 ) -> HeapGrowth:
     noise = noise or Noise()
+    count_floor, bytes_floor = noise.floors(updates)
+    if ids_were_reset(earlier, later):
+        return HeapGrowth(
+            before=earlier.name,
+            after=later.name,
+            span=span,
+            updates=updates,
+            growers=tuple(_by_count(earlier, later, count_floor, bytes_floor)),
+            noise=noise.describe(updates) + "; " + IDS_RESET,
+            pauses_s=pauses_s,
+        )
     graph = later.graph
     tree = shortest_path_tree(graph)
     walk = _Walk(graph, tree, leak_roots(graph, tree, graph.node_new))
-    count_floor, bytes_floor = noise.floors(updates)
     net = np.array(
         [later.summary.kinds.get(k, _NONE).count - earlier.summary.kinds.get(k, _NONE).count for k in graph.kinds]
     )

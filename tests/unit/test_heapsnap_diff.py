@@ -102,3 +102,20 @@ def test_churn_and_what_v8_holds_are_not_growth(tmp_path: Path) -> None:
 def test_snapshots_of_unrelated_processes_still_compare_without_failing(two: tuple[Path, Path]) -> None:
     # Same file twice: nothing is new, nothing grew.
     assert diff_files(two[1], two[1]).growers == ()
+
+
+def test_ids_reset_between_the_snapshots_fall_back_to_counts_and_say_so(tmp_path: Path) -> None:
+    before = heap(timers=OLD_TIMERS, buffers=0, parsers=(401, 403), constants=0)
+    # Work in flight at the first snapshot: 2,000 objects, gone by the second.
+    for i in range(2000):
+        before.edge(0, before.node("object", "Request", 50_001 + 2 * i), i, "element")
+    after = heap(timers=OLD_TIMERS + 150, buffers=120, parsers=(501, 503), constants=0)
+    # V8 numbered every object afresh (an inspector session closed between the snapshots): the
+    # later snapshot's ids are ids the earlier one had, for other objects.
+    earlier_ids = sorted(node_id for _, _, node_id, _ in before.nodes)
+    after.nodes = [(kind, name, earlier_ids[i], size) for i, (kind, name, _, size) in enumerate(after.nodes)]
+    growth = diff_files(before.write(tmp_path / "a.heapsnapshot"), after.write(tmp_path / "b.heapsnapshot"))
+    assert "object ids were reset" in growth.noise
+    kinds = [g.kind for g in growth.growers]
+    assert {"Timeout", "Buffer"} <= set(kinds) and not any(g.paths for g in growth.growers)
+    assert next(g for g in growth.growers if g.kind == "Timeout").objects_added == 150
