@@ -75,16 +75,22 @@ def test_sigkill_keeps_every_tick_and_report_judges_it(tmp_path: Path) -> None:
 
 
 def test_collect_stops_when_the_target_exits(tmp_path: Path) -> None:
-    target = subprocess.Popen([sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(1.5)"],
-                              stdout=subprocess.PIPE, text=True)  # fmt: skip
-    assert target.stdout is not None and target.stdout.readline().strip() == "ready"
     out = tmp_path / "attached"
+    # Exits a second after the collector's store appears (at most 60 s), so a slow start of
+    # `soak collect` on a loaded machine does not find the target already gone.
+    lives = (
+        "import pathlib, time; print('ready', flush=True); db = pathlib.Path({!r}); end = time.time() + 60\n"
+        "while not db.exists() and time.time() < end: time.sleep(0.05)\n"
+        "time.sleep(1.0)".format(str(out / "samples.db"))
+    )
+    target = subprocess.Popen([sys.executable, "-c", lives], stdout=subprocess.PIPE, text=True)
+    assert target.stdout is not None and target.stdout.readline().strip() == "ready"
     result = subprocess.run(
-        [*SOAK, "collect", "--pid", str(target.pid), "--out", str(out), "--interval", "100 ms", "--duration", "30 s"],
+        [*SOAK, "collect", "--pid", str(target.pid), "--out", str(out), "--interval", "100 ms", "--duration", "90 s"],
         check=False,
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=120,
     )
     target.wait()
     assert result.returncode == 0, result.stderr
