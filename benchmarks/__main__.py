@@ -1,6 +1,14 @@
 """Run every benchmark in turn and print its figures."""
 
-from benchmarks import collector_tick, interception_modes, mocks_memory, mocks_throughput, node_gc_pause, self_soak
+from benchmarks import (
+    collector_tick,
+    heap_snapshot,
+    interception_modes,
+    mocks_memory,
+    mocks_throughput,
+    node_gc_pause,
+    self_soak,
+)
 
 if __name__ == "__main__":
     collector_tick.main()
@@ -9,3 +17,4 @@ if __name__ == "__main__":
     mocks_memory.main()
     interception_modes.main()
     self_soak.main()
+    heap_snapshot.main()

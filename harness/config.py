@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -285,6 +286,38 @@ class Thresholds(_Strict):
         return self
 
 
+@dataclass(frozen=True)
+class SnapshotPlan:
+    """When heap snapshots are taken: never, or at the end of warm-up and of the load, plus
+    every `every_s` in between when set."""
+
+    enabled: bool
+    every_s: float | None = None
+
+
+def parse_snapshot_plan(text: str) -> SnapshotPlan:
+    """'off', 'ends' or 'every 10 min'."""
+    words = text.strip().lower()
+    if words == "off":
+        return SnapshotPlan(False)
+    if words == "ends":
+        return SnapshotPlan(True)
+    if words.startswith("every "):
+        every_s = parse_duration_s(words.removeprefix("every "))
+        if every_s <= 0:
+            raise UnitError(f"heap snapshot interval must be positive: {text!r}")
+        return SnapshotPlan(True, every_s)
+    raise UnitError(f"expected 'off', 'ends' or 'every <duration>': {text!r}")
+
+
+def _snapshot_plan_text(text: str) -> str:
+    try:
+        parse_snapshot_plan(text)
+    except UnitError as exc:
+        raise ValueError(str(exc)) from exc
+    return text
+
+
 class CollectorSection(_Strict):
     """Cadences and budgets of the slow probes; the process sample runs every run.interval."""
 
@@ -310,6 +343,19 @@ class CollectorSection(_Strict):
         default_factory=lambda: ["telegram_*", "elevenlabs_tts_*"]
     )
     redis_prefixes: list[str] = Field(default_factory=lambda: ["cursor_runner_callback:"])
+    heap_snapshots: Annotated[str, AfterValidator(_snapshot_plan_text)] = Field(
+        "off", description="'off', 'ends' (end of warm-up and of load) or 'every 10 min' too; each pauses the target"
+    )
+
+    @property
+    def snapshot_plan(self) -> SnapshotPlan:
+        return parse_snapshot_plan(self.heap_snapshots)
+
+    @model_validator(mode="after")
+    def _snapshots_need_the_inspector(self) -> CollectorSection:
+        if self.snapshot_plan.enabled and not self.inspector:
+            raise ValueError("heap_snapshots needs inspector = true")
+        return self
 
     @model_validator(mode="after")
     def _gc_every_is_off_or_an_interval(self) -> CollectorSection:

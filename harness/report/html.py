@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, select_autoescape
 
+from harness.analysis.heap_growth import HeapGrowth
 from harness.analysis.model import Status, Verdict
 from harness.report.faults import FaultRow
+from harness.report.heap import grower_rows, heading
 from harness.report.svg import Band, line_chart
 
 
@@ -42,6 +44,14 @@ figure { margin: 1em 0; } figcaption { font-weight: 600; }
 {% endfor %}
 {% if faults %}<h2>Fault windows</h2><ul class="faults">
 {% for f in faults %}<li>{{ f.line() }}</li>{% endfor %}</ul>{% endif %}
+{% if growth %}<h2>{{ growth_heading }}</h2>
+{% if growth_rows %}<table class="heap"><tr><th>kind (leak root)</th><th>new roots</th><th>per 1,000 updates</th>
+<th>holding</th><th>objects</th><th>carries</th><th>retainer paths (samples)</th></tr>
+{% for r in growth_rows %}<tr><td><code>{{ r.kind }}</code></td><td>{{ r.new_roots }}</td><td>{{ r.per_1000 }}</td>
+<td>{{ r.retained }}</td><td>{{ r.objects }}</td><td>{{ r.carries }}</td>
+<td>{% for path, samples in r.paths %}<div>{{ samples }}× {{ path }}</div>{% endfor %}</td></tr>
+{% endfor %}</table>{% else %}<p>No kind of object grew beyond noise.</p>{% endif %}
+<p class="noise">Noise: {{ growth.noise }}.</p>{% endif %}
 {% if notes %}<ul class="notes">{% for note in notes %}<li>{{ note }}</li>{% endfor %}</ul>{% endif %}
 <p class="legend">{% for b in bands %}<span style="background: {{ b.colour }}40">{{ b.label }}</span>{% endfor %}</p>
 {% for chart in charts %}<figure><figcaption>{{ chart.name }} ({{ chart.unit }}, {{ chart.source }})</figcaption>
@@ -62,6 +72,7 @@ def render_html(
     *,
     partial: str | None = None,
     faults: Sequence[FaultRow] = (),
+    growth: HeapGrowth | None = None,
 ) -> str:
     env = Environment(autoescape=select_autoescape(default=True))
     template = env.from_string(_TEMPLATE)
@@ -78,4 +89,7 @@ def render_html(
         notes=notes,
         faults=faults,
         partial=partial,
+        growth=growth,
+        growth_heading=heading(growth).replace("`", "") if growth else "",
+        growth_rows=grower_rows(growth) if growth else [],
     )

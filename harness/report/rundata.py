@@ -9,7 +9,7 @@ from harness.accounting.calls import call_curves
 from harness.accounting.faults import fault_windows
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
 from harness.analysis.model import Curve, MetricInfo, RunData, Span, TargetExit
-from harness.analysis.rules import UPDATES
+from harness.analysis.rules import FAILURES, UPDATES
 from harness.collector.store import SampleReader
 from harness.report.locust_history import updates_curve
 from harness.report.locust_stats import read_load_stats
@@ -98,6 +98,9 @@ def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunDat
     updates = updates_curve(run_dir, wall_minus_run_s)
     if updates is not None:
         curves[UPDATES] = updates
+    failures = updates_curve(run_dir, wall_minus_run_s, "Total Failure Count")
+    if failures is not None:
+        curves[FAILURES] = failures
     last_tick_s = max((curve.t_s[-1] for curve in curves.values()), default=0.0)
     baseline, load, cooldown = phases(events, last_tick_s)
     return RunData(
