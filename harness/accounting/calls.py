@@ -15,6 +15,7 @@ from typing import Any
 from harness.analysis.model import Curve
 
 UPSTREAM_CALLS = "upstream-calls.jsonl"
+UPDATES = "updates.jsonl"  # every update the scenario sent (scenarios/update_log.py)
 # Calls the mocks make themselves (cursor-runner's callbacks to the service), not calls to an upstream.
 OUTBOUND_ROUTES = frozenset({"callback_out"})
 
@@ -46,6 +47,19 @@ def call_curves(run_dir: Path, wall_minus_run_s: float | None) -> dict[str, Curv
             continue
         per_second[f"{up}.{route}"][int(t - wall_minus_run_s)] += 1
     return {key: _cumulative(counts) for key, counts in sorted(per_second.items())}
+
+
+def accepted_curve(run_dir: Path, wall_minus_run_s: float | None) -> Curve | None:
+    """Cumulative updates the webhook accepted (2xx), by send time on the run's clock; None without
+    the scenario's log. Exact where Locust's per-second history lags its requests."""
+    if wall_minus_run_s is None:
+        return None
+    per_second: Counter[int] = Counter()
+    for record in read_records(run_dir / UPDATES):
+        t, status = record.get("t"), record.get("status")
+        if isinstance(t, int | float) and isinstance(status, int) and 200 <= status < 300:
+            per_second[int(t - wall_minus_run_s)] += 1
+    return _cumulative(per_second) if per_second else None
 
 
 def _cumulative(counts: Counter[int]) -> Curve:

@@ -2,30 +2,43 @@
 (what the mocks saw), streamed, so memory holds only the updates still inside their timeout.
 
 Calls are attributed by the contract's correlation keys (§4.3): chat + reply_to, callback query id,
-the prompt's "[soak m<message id>]" tag, the request id for callbacks, and the file id (first
-waiting update first, as files repeat). An update completes with its flow's final call answered
-2xx: the reply carrying its result (or, for local replies, any reply).
+the prompt's "[soak m<message id>]" tag (or a transcript's "[soak f<file id>]"), the request id for
+callbacks, and the file id (first waiting update first, as files repeat); replies without reply_to
+and TTS calls as harness/accounting/replies.py says. An update completes with its flow's final call
+answered 2xx: the reply carrying its result (or, for local replies, any reply).
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, OrderedDict, deque
+from collections import OrderedDict, deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.accounting.calls import UPSTREAM_CALLS, read_records
+from harness.accounting.calls import UPDATES, UPSTREAM_CALLS, read_records
+from harness.accounting.pending import Pending
+from harness.accounting.replies import (
+    CLOCK_SLACK_S,
+    NO_SPOKEN_REPLY,
+    NO_UPDATE,
+    TTS_ROUTES,
+    Chats,
+    Speech,
+    started_s,
+)
 from harness.accounting.tally import Tally, Window
 from harness.analysis.flows import Accounting
 from harness.analysis.model import Span
 
-UPDATES = "updates.jsonl"
 SLACK_S = 5.0  # how far out of time order the two files' lines may be
-_TAG = re.compile(r"\[soak m(\d+)\]")
+_TAG = re.compile(r"\[soak ([mf])([^\]\s]+)\]")
 _JOB_ROUTES = frozenset({"iterate", "iterate_async", "execute", "execute_async"})
 _FILE_ROUTES = frozenset({"getFile", "file", "speech_to_text"})
+_REPLY_ROUTES = frozenset({"sendMessage", "sendVoice"})
+# A failure the contract tolerates (§1.1 Q): no apology follows it.
+_TOLERATED = frozenset({"answerCallbackQuery"})
 
 
 @dataclass(frozen=True)
@@ -35,25 +48,14 @@ class JoinSettings:
     timeout_s: float
     fault_spans: tuple[Span, ...] = ()
     results_by_callback: bool = True  # False: cursor-runner "sync", the job's answer is the result
+    # Until when the mocks were recording (run clock): an update whose timeout ends by then is judged
+    # even when no call came after it, so a service that stops working loses its updates, not its verdict.
+    records_end_s: float = float("-inf")
 
 
-@dataclass(eq=False)
-class Pending:
-    """An update inside its timeout, and what has been seen of it so far."""
-
-    t_s: float
-    kind: str
-    forwarded: bool
-    chat: Any
-    msg: Any
-    file: Any
-    query: Any
-    calls: Counter[str] = field(default_factory=Counter)
-    jobs: set[str] = field(default_factory=set)
-    callbacks_s: list[float] = field(default_factory=list)
-    done_s: float | None = None
-    faulted: bool = False
-    closed: bool = False
+def _ok(record: dict[str, Any]) -> bool:
+    status = record.get("status")
+    return isinstance(status, int) and 200 <= status < 300
 
 
 class Join:
@@ -63,114 +65,138 @@ class Join:
         self.pending: OrderedDict[int, Pending] = OrderedDict()
         self.by_msg: dict[Any, Pending] = {}
         self.by_query: dict[Any, Pending] = {}
-        self.by_chat: dict[Any, deque[Pending]] = {}
+        self.chats = Chats()
         self.by_file: dict[Any, deque[Pending]] = {}
         self.by_job: dict[str, Pending] = {}
         self.voice_waiting: deque[Pending] = deque()
+        self.speech = Speech()
 
     def add_update(self, record: dict[str, Any]) -> None:
         t = record.get("t")
-        status = record.get("status")
-        if not isinstance(t, int | float) or not isinstance(status, int) or not 200 <= status < 300:
+        if not isinstance(t, int | float) or not _ok(record):
             self.tally.refused += 1  # not accepted: not the service's work to do
             return
         update = Pending(float(t) - self.settings.wall_minus_run_s, str(record.get("kind")), bool(record.get("fwd")),
                          record.get("chat"), record.get("msg"), record.get("file"), record.get("cq"))  # fmt: skip
         self.pending[id(update)] = update
         self.by_msg[update.msg] = update
+        self.chats.add(update)
         if update.query is not None:
             self.by_query[update.query] = update
-            if not update.forwarded:
-                # Its acknowledgement is the one reply without reply_to: found by chat.
-                self.by_chat.setdefault(update.chat, deque()).append(update)
         if update.file is not None:
             self.by_file.setdefault(update.file, deque()).append(update)
             self.voice_waiting.append(update)
 
     def add_call(self, record: dict[str, Any], t_s: float) -> None:
         route = str(record.get("route"))
-        update = self._owner(record, route, t_s)
         key = f"{record.get('up')}.{route}"
+        if route in TTS_ROUTES:
+            self.speech.add(record, t_s)  # credited with the reply that follows it
+            return
+        bare = route in _REPLY_ROUTES and record.get("reply_to") is None
+        update = self._owner(record, route, t_s)
         if update is None:
-            if route != "callback_out":
+            if bare:
+                self.tally.apart[f"{key}: {NO_UPDATE}"] += 1
+            elif route != "callback_out":
                 self.tally.unattributed[key] += 1
             return
-        status = record.get("status")
-        ok = isinstance(status, int) and 200 <= status < 300
         update.faulted = update.faulted or "fault" in record
         if route == "callback_out":
-            update.callbacks_s.append(t_s - float(record.get("ms") or 0.0) / 1000.0)
+            update.callbacks_s.append(started_s(record, t_s))
             return
         update.calls[key] += 1
+        self._note(update, record, route, t_s, bare=bare)
+        if update.done_s is None and self._final(update, record, route, bare=bare):
+            update.done_s = t_s
+
+    def _note(self, update: Pending, record: dict[str, Any], route: str, t_s: float, *, bare: bool) -> None:
+        """What this call says of the update beyond its count: jobs, transcript, error reply, failure."""
+        ok = _ok(record)
         if route in _JOB_ROUTES and record.get("request_id"):
             update.jobs.add(str(record["request_id"]))
             self.by_job[str(record["request_id"])] = update
-        if update.done_s is None and self._final(update, record, route, ok):
-            update.done_s = t_s
+        if route == "speech_to_text" and ok:
+            update.transcribed = True
+        if route in _REPLY_ROUTES:
+            update.bare_replies += bare
+            update.error_reply = update.error_reply or record.get("mark") == "error"
+            if update.file is not None:
+                self.speech.claim(update, started_s(record, t_s), spoken=route == "sendVoice")
+        if not bare and route not in _TOLERATED:
+            update.armed_s = None if ok else t_s
 
-    def _final(self, update: Pending, record: dict[str, Any], route: str, ok: bool) -> bool:
+    def _final(self, update: Pending, record: dict[str, Any], route: str, *, bare: bool) -> bool:
         """Whether this call ends the update's flow (answered 2xx)."""
-        if not ok:
+        if not _ok(record):
             return False
         if route in _JOB_ROUTES:
             return not self.settings.results_by_callback
-        if route not in ("sendMessage", "sendVoice"):
-            return False
-        if not update.forwarded or record.get("reply_to") is None:
-            return True  # a local reply, or a callback query's acknowledgement
-        return record.get("mark") in ("ok", "error") or route == "sendVoice"
-
-    def _reply_owner(self, record: dict[str, Any], t_s: float) -> Pending | None:
-        reply_to = record.get("reply_to")
-        if reply_to is None:
-            return self._by_chat(record.get("chat_id"), t_s)
-        return self.by_msg.get(int(reply_to)) if str(reply_to).isdigit() else None
-
-    def _by_chat(self, chat: Any, t_s: float) -> Pending | None:
-        """A reply without reply_to: the oldest unanswered local callback query of the chat sent by then.
-
-        Other such messages (an apology after an unexpected error) name no update: unattributed."""
-        waiting = self.by_chat.get(chat, ())
-        return next((u for u in waiting if not u.closed and u.done_s is None and u.t_s <= t_s), None)
+        return route in _REPLY_ROUTES and _final_reply(update, record, route, bare=bare)
 
     def _owner(self, record: dict[str, Any], route: str, t_s: float) -> Pending | None:
-        if route in ("sendMessage", "sendVoice"):
+        if route in _REPLY_ROUTES:
             return self._reply_owner(record, t_s)
         if route == "answerCallbackQuery":
             return self.by_query.get(record.get("callback_query_id"))
         if route in _FILE_ROUTES:
-            return self._by_file(record.get("file_id"), f"{record.get('up')}.{route}")
+            return self._by_file(record.get("file_id"), f"{record.get('up')}.{route}", started_s(record, t_s))
         if route in _JOB_ROUTES:
-            tag = _TAG.search(str(record.get("prompt") or ""))
-            return self.by_msg.get(int(tag.group(1))) if tag else self._voice_job()
+            return self._job_owner(str(record.get("prompt") or ""))
         if route == "callback_out":
             return self.by_job.get(str(record.get("request_id")))
         return None
 
-    def _by_file(self, file_id: Any, key: str) -> Pending | None:
-        """The first waiting update with this file that has not made this call yet, else the last."""
+    def _reply_owner(self, record: dict[str, Any], t_s: float) -> Pending | None:
+        reply_to = record.get("reply_to")
+        if reply_to is None:
+            return self.chats.owner(record.get("chat_id"), started_s(record, t_s))
+        return self.by_msg.get(int(reply_to)) if str(reply_to).isdigit() else None
+
+    def _job_owner(self, prompt: str) -> Pending | None:
+        tag = _TAG.search(prompt)
+        if tag is None:
+            return self._voice_job(None)
+        if tag.group(1) == "m":
+            return self.by_msg.get(int(tag.group(2))) if tag.group(2).isdigit() else None
+        return self._voice_job(tag.group(2))
+
+    def _by_file(self, file_id: Any, key: str, start_s: float) -> Pending | None:
+        """The latest update with this file, sent before the call started, that has not made this call.
+
+        Latest, not first: an update whose flow stopped early (a failed status message) never makes
+        the call, and must not take a later update's. Two updates with one file may swap calls, which
+        changes no flow's sums: the same file takes the same path.
+        """
         waiting = self.by_file.get(file_id)
         if not waiting:
             return None
-        for update in waiting:
-            if not update.closed and update.calls[key] == 0:
+        for update in reversed(waiting):
+            if not update.closed and update.calls[key] == 0 and update.t_s <= start_s + CLOCK_SLACK_S:
                 return update
         return waiting[-1]
 
-    def _voice_job(self) -> Pending | None:
-        """A job with no tag: a voice update's transcript; the oldest transcribed one still without a job."""
-        for update in self.voice_waiting:
-            if not update.closed and not update.jobs and update.calls["elevenlabs.speech_to_text"]:
+    def _voice_job(self, file_id: str | None) -> Pending | None:
+        """A voice update's job: the latest transcribed one (with this file, when the transcript names
+        it) still without a job; latest, as one whose forward stopped early never makes a job."""
+        waiting = self.voice_waiting if file_id is None else self.by_file.get(file_id, ())
+        for update in reversed(waiting):
+            if not update.closed and not update.jobs and update.transcribed:
                 return update
         return None
 
     def expire(self, now_s: float) -> None:
-        """Close the updates whose timeout has passed."""
+        """Close the updates whose timeout has passed, and give up on TTS calls no reply followed."""
+        self.give_up_speech(now_s)
         while self.pending:
             update = next(iter(self.pending.values()))
             if update.t_s + self.settings.timeout_s > now_s:
                 break
             self.close(update, judged=True)
+
+    def give_up_speech(self, now_s: float) -> None:
+        for key in self.speech.expire(now_s):
+            self.tally.apart[f"{key}: {NO_SPOKEN_REPLY}"] += 1
 
     def close(self, update: Pending, *, judged: bool) -> None:
         del self.pending[id(update)]
@@ -178,21 +204,31 @@ class Join:
         for index, key in ((self.by_msg, update.msg), (self.by_query, update.query)):
             if index.get(key) is update:
                 del index[key]
-        self._drop_closed(self.by_chat, update.chat)
+        self.chats.drop_closed(update.chat)
         for job in update.jobs:
             self.by_job.pop(job, None)
-        self._drop_closed(self.by_file, update.file)
+        waiting = self.by_file.get(update.file)
+        while waiting and waiting[0].closed:
+            waiting.popleft()
+        if waiting is not None and not waiting:
+            del self.by_file[update.file]
         while self.voice_waiting and self.voice_waiting[0].closed:
             self.voice_waiting.popleft()
         self.tally.add(update, judged=judged)
 
-    @staticmethod
-    def _drop_closed(index: dict[Any, deque[Pending]], key: Any) -> None:
-        waiting = index.get(key)
-        while waiting and waiting[0].closed:
-            waiting.popleft()
-        if waiting is not None and not waiting:
-            del index[key]
+
+def _final_reply(update: Pending, record: dict[str, Any], route: str, *, bare: bool) -> bool:
+    """Whether a reply answered 2xx is the one that ends its update's flow."""
+    if bare:
+        # A local callback query's acknowledgement is its first such reply; a later one is an apology.
+        return update.local_query and update.bare_replies == 1
+    mark = record.get("mark")
+    if mark == "status":
+        return False
+    if not update.forwarded or mark in ("ok", "error") or route == "sendVoice":
+        return True
+    # A voice update not forwarded (its transcript was a local command): any reply ends it.
+    return update.file is not None and not update.jobs
 
 
 def _timed(records: Iterator[dict[str, Any]], wall_minus_run_s: float) -> Iterator[tuple[float, dict[str, Any]]]:
@@ -220,6 +256,8 @@ def account(run_dir: Path, settings: JoinSettings) -> Accounting | None:
     while next_update is not None:
         join.add_update(next_update[1])
         next_update = next(updates, None)
+    join.give_up_speech(float("inf"))
+    end_s = max(watermark_s, settings.records_end_s)
     for update in list(join.pending.values()):
-        join.close(update, judged=update.t_s + settings.timeout_s <= watermark_s or update.done_s is not None)
+        join.close(update, judged=update.t_s + settings.timeout_s <= end_s or update.done_s is not None)
     return join.tally.result()

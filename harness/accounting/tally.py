@@ -11,7 +11,7 @@ from harness.analysis.flows import KIND_FLOW, LATENCY_BOUNDS_S, Accounting, Flow
 from harness.analysis.model import Span
 
 if TYPE_CHECKING:
-    from harness.accounting.join import Pending
+    from harness.accounting.pending import Pending
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Tally:
         self.fault_spans = fault_spans
         self.sums: dict[tuple[str, int], _Sums] = {}
         self.unattributed: Counter[str] = Counter()
+        self.apart: Counter[str] = Counter()  # calls no update can be named for, with why
         self.refused = 0
         self.not_judged = 0
         self.total = 0
@@ -70,7 +71,7 @@ class Tally:
         if not judged:
             self.not_judged += 1
             return
-        flow = KIND_FLOW.get(update.kind) or ("voice_forwarded" if update.jobs else "voice_failed")
+        flow = update.flow(KIND_FLOW)
         sums = self._sums(flow, update.t_s)
         sums.updates += 1
         sums.calls.update(update.calls)
@@ -116,4 +117,6 @@ class Tally:
             )
             for (flow, index), s in sorted(self.sums.items(), key=lambda item: (item[0][1], item[0][0]))
         )
-        return Accounting(windows, self.timeout_s, self.total, dict(self.unattributed), self.not_judged)
+        return Accounting(
+            windows, self.timeout_s, self.total, dict(self.unattributed), self.not_judged, dict(self.apart)
+        )

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from harness.analysis.model import Span
 
-# The contract's flows (§1.1) as accounted: what the scenario sent, and for voice, how it ended.
-FLOWS = ("text", "edited", "local", "voice_forwarded", "voice_failed", "callback_query", "callback")
+# The contract's flows (§1.1) as accounted: what the scenario sent, and for voice, how it ended
+# (its transcript forwarded, answered locally as a command, or failed).
+FLOWS = ("text", "edited", "local", "voice_forwarded", "voice_local", "voice_failed", "callback_query", "callback")
 KIND_FLOW = {"text": "text", "edited": "edited", "command": "local", "no_text": "local", "callback": "callback_query"}
 # Bucket upper bounds of end-to-end latency (s): memory per window is fixed whatever the count.
 LATENCY_BOUNDS_S = tuple(round(0.001 * 1.25**i, 4) for i in range(62))  # 1 ms .. ~15 min
@@ -60,3 +61,4 @@ class Accounting:
     updates_total: int
     unattributed: Mapping[str, int] = field(default_factory=dict)  # calls no update could be found for
     not_judged: int = 0  # sent too close to the end of the records to have had their timeout
+    apart: Mapping[str, int] = field(default_factory=dict)  # "upstream.route: why no update is named" -> calls

@@ -78,6 +78,8 @@ class RunData:
     calls: Mapping[str, Curve] = field(default_factory=dict)
     reached: Mapping[str, str] = field(default_factory=dict)  # upstream -> why the flows must call it
     accounting: Accounting | None = None  # per-update accounting, when the scenario logged its updates
+    # Cumulative updates accepted, by send time (updates.jsonl): the work ratios' denominator when present.
+    accepted: Curve | None = None
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, select_autoescape
 
+from harness.analysis.flow_table import FlowRow
 from harness.analysis.model import Status, Verdict
 from harness.report.faults import FaultRow
+from harness.report.flow_rows import calls_text, latency_text
 from harness.report.svg import Band, line_chart
 
 
@@ -39,6 +41,13 @@ figure { margin: 1em 0; } figcaption { font-weight: 600; }
 {% endfor %}</table>
 {% if faults %}<h2>Fault windows</h2><ul class="faults">
 {% for f in faults %}<li>{{ f.line() }}</li>{% endfor %}</ul>{% endif %}
+{% if flows %}<h2>Updates by flow</h2><table class="flows">
+<tr><th>flow</th><th>part</th><th>updates</th><th>completed</th><th>lost</th><th>not completed in faults</th>
+<th>calls per update</th><th>jobs</th><th>e2e p50 / p95</th></tr>
+{% for r in flows %}<tr><td>{{ r.flow }}</td><td>{{ r.part }}</td><td>{{ r.updates }}</td><td>{{ r.completed }}</td>
+<td>{{ r.lost }}</td><td>{{ r.explained }}</td><td>{{ calls_text(r) }}</td><td>{{ r.jobs }}</td>
+<td>{{ latency_text(r) }}</td></tr>
+{% endfor %}</table>{% endif %}
 {% if notes %}<ul class="notes">{% for note in notes %}<li>{{ note }}</li>{% endfor %}</ul>{% endif %}
 <p class="legend">{% for b in bands %}<span style="background: {{ b.colour }}40">{{ b.label }}</span>{% endfor %}</p>
 {% for chart in charts %}<figure><figcaption>{{ chart.name }} ({{ chart.unit }}, {{ chart.source }})</figcaption>
@@ -58,6 +67,7 @@ def render_html(
     notes: Sequence[str] = (),
     *,
     faults: Sequence[FaultRow] = (),
+    flows: Sequence[FlowRow] = (),
 ) -> str:
     env = Environment(autoescape=select_autoescape(default=True))
     template = env.from_string(_TEMPLATE)
@@ -66,5 +76,14 @@ def render_html(
         {"name": c.name, "unit": c.unit, "source": c.source, "svg": line_chart(c.t_s, c.values, bands)} for c in charts
     ]
     return template.render(
-        run=run, status=verdict.status.value, checks=ordered, charts=rendered, bands=bands, notes=notes, faults=faults
+        run=run,
+        status=verdict.status.value,
+        checks=ordered,
+        charts=rendered,
+        bands=bands,
+        notes=notes,
+        faults=faults,
+        flows=flows,
+        calls_text=calls_text,
+        latency_text=latency_text,
     )

@@ -10,14 +10,16 @@ from typing import Any
 
 from harness.accounting.join import JoinSettings, account
 from harness.accounting.tally import Window
+from harness.analysis.flow_table import FlowRow, flow_rows
 from harness.analysis.flows import Accounting
 from harness.analysis.model import RunData, Status, Verdict
 from harness.analysis.reach import upstreams_reached
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
-from harness.config import ConfigError, RunSpec
+from harness.config import ConfigError, RunSpec, parse_profile
 from harness.interception.notes import interception_notes
 from harness.report.faults import FaultRow, fault_bands, fault_rows
+from harness.report.flow_rows import accounting_notes, row_document
 from harness.report.html import PHASE_COLOURS, Chart, render_html
 from harness.report.junit import junit_xml
 from harness.report.rundata import read_run_data, wall_minus_run_s_of
@@ -39,7 +41,8 @@ def load_run_info(run_dir: Path) -> tuple[dict[str, Any], RunSpec]:
     path = run_dir / RUN_JSON
     try:
         info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return info, RunSpec.model_validate(info["spec"])
+        # One line, also for a spec an older soak wrote with a key this one no longer knows.
+        return info, parse_profile(info["spec"])
     except FileNotFoundError:
         raise ReportError(f"not a run directory (no {RUN_JSON}): {run_dir}") from None
     except (ValueError, KeyError, ConfigError) as exc:
@@ -121,19 +124,26 @@ class Judged:
 
 def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     """Everything a person or a CI system reads: verdict.json, junit.xml, summary.md, report.html."""
-    verdict, notes = judged.verdict, judged.notes
-    charts = _charts(judged.data, verdict, reader)
+    verdict, notes, data = judged.verdict, judged.notes, judged.data
+    charts = _charts(data, verdict, reader)
     last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
-    faults = fault_rows(judged.data.fault_windows, verdict)
-    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes, faults))
+    faults = fault_rows(data.fault_windows, verdict)
+    accounting = data.accounting
+    flows = [] if accounting is None else flow_rows(accounting, data.fault_windows, data.load.start_s + judged.warmup_s)
+    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes, faults, flows))
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults))
-    bands = phase_bands(judged.data, judged.warmup_s) + fault_bands(judged.data.fault_windows)
-    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands, notes, faults=faults))
+    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults, flows))
+    bands = phase_bands(data, judged.warmup_s) + fault_bands(data.fault_windows)
+    html = render_html(run_dir.name, verdict, charts, bands, notes, faults=faults, flows=flows)
+    write_text(run_dir / "report.html", html)
 
 
 def verdict_document(
-    run_dir: Path, verdict: Verdict, notes: list[str], faults: Sequence[FaultRow] = ()
+    run_dir: Path,
+    verdict: Verdict,
+    notes: list[str],
+    faults: Sequence[FaultRow] = (),
+    flows: Sequence[FlowRow] = (),
 ) -> dict[str, Any]:
     return {
         "schema_version": VERDICT_SCHEMA_VERSION,
@@ -142,6 +152,7 @@ def verdict_document(
         "exit_code": EXIT_CODES[verdict.status],
         "notes": notes,
         "fault_windows": [row.document() for row in faults],
+        "flows": [row_document(row) for row in flows],
         "checks": [
             {
                 "name": check.name,
@@ -180,6 +191,7 @@ def accounting_of(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict
         timeout_s=limits.completion_timeout_s,
         fault_spans=tuple(window.span for window in data.fault_windows),
         results_by_callback=spec.mocks.cursor_runner.mode != "sync",
+        records_end_s=data.cooldown.end_s if data.cooldown is not None else data.load.end_s,
     )
     return account(run_dir, settings)
 
@@ -192,7 +204,7 @@ def judge_run(run_dir: Path) -> Verdict:
         events = read_events(run_dir)
         data = read_run_data(reader, run_dir, events)
         data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, spec, data, events))
-        notes = interception_notes(info, events) + collector_notes(reader)
+        notes = interception_notes(info, events) + collector_notes(reader) + accounting_notes(data.accounting)
         judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s)
         write_outputs(run_dir, judged, reader)
     finally:

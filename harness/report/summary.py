@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from harness.analysis.flow_table import FlowRow
 from harness.analysis.model import Status, Verdict
 from harness.report.faults import FaultRow
+from harness.report.flow_rows import markdown_lines
 
 _MARK = {Status.PASS: "pass", Status.FAIL: "**FAIL**", Status.INCONCLUSIVE: "_inconclusive_"}
 
 
 def summary_markdown(
-    run_name: str, verdict: Verdict, notes: Sequence[str] = (), faults: Sequence[FaultRow] = ()
+    run_name: str,
+    verdict: Verdict,
+    notes: Sequence[str] = (),
+    faults: Sequence[FaultRow] = (),
+    flows: Sequence[FlowRow] = (),
 ) -> str:
     lines = [
         f"# soak run `{run_name}`: {verdict.status.value.upper()}",
@@ -24,6 +30,8 @@ def summary_markdown(
         lines.append(f"| {check.name} | {_MARK[check.status]} | {span} | {check.detail} |")
     if faults:
         lines += ["", "## Fault windows", "", *(f"- {row.line()}" for row in faults)]
+    if flows:
+        lines += ["", "## Updates by flow", "", *markdown_lines(flows)]
     if notes:
         lines += ["", "## Notes", "", *(f"- {note}" for note in notes)]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,45 @@
+"""An update inside its completion timeout, as the join sees it so far (calls, jobs, failures)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(eq=False)
+class Pending:
+    """What has been seen of one accepted update (send time on the run's clock)."""
+
+    t_s: float
+    kind: str
+    forwarded: bool
+    chat: Any
+    msg: Any
+    file: Any
+    query: Any
+    calls: Counter[str] = field(default_factory=Counter)
+    jobs: set[str] = field(default_factory=set)
+    callbacks_s: list[float] = field(default_factory=list)
+    done_s: float | None = None
+    faulted: bool = False
+    closed: bool = False
+    # End of its last failed call that an apology may follow (None once a later call succeeded or
+    # an apology was credited): how a reply naming no update finds the update it is about.
+    armed_s: float | None = None
+    bare_replies: int = 0  # replies to its chat without reply_to credited to it
+    transcribed: bool = False  # speech-to-text answered 2xx
+    error_reply: bool = False  # a ❌ reply was sent for it
+
+    @property
+    def local_query(self) -> bool:
+        """A callback query whose data is empty or a local command: acknowledged without reply_to."""
+        return self.query is not None and not self.forwarded
+
+    def flow(self, kind_flow: dict[str, str]) -> str:
+        """Its flow (§1.1); a voice update's depends on how it ended."""
+        if self.kind in kind_flow:
+            return kind_flow[self.kind]
+        if self.jobs:
+            return "voice_forwarded"
+        return "voice_failed" if self.error_reply or not self.transcribed else "voice_local"
