@@ -11,23 +11,15 @@ answered 2xx: the reply carrying its result (or, for local replies, any reply).
 from __future__ import annotations
 
 import re
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.accounting.calls import UPDATES, UPSTREAM_CALLS, read_records
 from harness.accounting.pending import Pending
-from harness.accounting.replies import (
-    CLOCK_SLACK_S,
-    NO_SPOKEN_REPLY,
-    NO_UPDATE,
-    TTS_ROUTES,
-    Chats,
-    Speech,
-    started_s,
-)
+from harness.accounting.records import UPDATES, UPSTREAM_CALLS, CallRecord, Record, UpdateRecord, as_id, read_typed
+from harness.accounting.replies import CLOCK_SLACK_S, NO_SPOKEN_REPLY, NO_UPDATE, TTS_ROUTES, Chats, Speech
 from harness.accounting.tally import Tally, Window
 from harness.analysis.flows import Accounting
 from harness.analysis.model import Span
@@ -53,16 +45,12 @@ class JoinSettings:
     records_end_s: float = float("-inf")
 
 
-def _ok(record: dict[str, Any]) -> bool:
-    status = record.get("status")
-    return isinstance(status, int) and 200 <= status < 300
-
-
 class Join:
     def __init__(self, settings: JoinSettings) -> None:
         self.settings = settings
         self.tally = Tally(settings.window, settings.timeout_s, settings.fault_spans)
-        self.pending: OrderedDict[int, Pending] = OrderedDict()
+        self.pending: deque[Pending] = deque()  # in send order (nearly: log lines follow answers)
+        self._keys: dict[tuple[Any, Any], str] = {}
         self.by_msg: dict[Any, Pending] = {}
         self.by_query: dict[Any, Pending] = {}
         self.chats = Chats()
@@ -71,14 +59,13 @@ class Join:
         self.voice_waiting: deque[Pending] = deque()
         self.speech = Speech()
 
-    def add_update(self, record: dict[str, Any]) -> None:
-        t = record.get("t")
-        if not isinstance(t, int | float) or not _ok(record):
+    def add_update(self, record: UpdateRecord) -> None:
+        if not record.accepted:
             self.tally.refused += 1  # not accepted: not the service's work to do
             return
-        update = Pending(float(t) - self.settings.wall_minus_run_s, str(record.get("kind")), bool(record.get("fwd")),
-                         record.get("chat"), record.get("msg"), record.get("file"), record.get("cq"))  # fmt: skip
-        self.pending[id(update)] = update
+        update = Pending(record.t - self.settings.wall_minus_run_s, record.kind, record.fwd, as_id(record.chat),
+                         as_id(record.msg), record.file, as_id(record.cq))  # fmt: skip
+        self.pending.append(update)
         self.by_msg[update.msg] = update
         self.chats.add(update)
         if update.query is not None:
@@ -87,13 +74,15 @@ class Join:
             self.by_file.setdefault(update.file, deque()).append(update)
             self.voice_waiting.append(update)
 
-    def add_call(self, record: dict[str, Any], t_s: float) -> None:
-        route = str(record.get("route"))
-        key = f"{record.get('up')}.{route}"
+    def add_call(self, record: CallRecord, t_s: float) -> None:
+        up, route = record.up, record.route
+        key = self._keys.get((up, route))
+        if key is None:
+            key = self._keys[(up, route)] = f"{up}.{route}"
         if route in TTS_ROUTES:
             self.speech.add(record, t_s)  # credited with the reply that follows it
             return
-        bare = route in _REPLY_ROUTES and record.get("reply_to") is None
+        bare = route in _REPLY_ROUTES and record.reply_to is None
         update = self._owner(record, route, t_s)
         if update is None:
             if bare:
@@ -101,64 +90,66 @@ class Join:
             elif route != "callback_out":
                 self.tally.unattributed[key] += 1
             return
-        update.faulted = update.faulted or "fault" in record
+        if record.fault is not None:
+            update.faulted = True
         if route == "callback_out":
-            update.callbacks_s.append(started_s(record, t_s))
+            update.callbacks_s.append(record.started() - self.settings.wall_minus_run_s)
             return
         update.calls[key] += 1
-        self._note(update, record, route, t_s, bare=bare)
-        if update.done_s is None and self._final(update, record, route, bare=bare):
+        ok = record.ok
+        self._note(update, record, t_s, ok=ok, bare=bare)
+        if ok and update.done_s is None and self._final(update, record, bare=bare):
             update.done_s = t_s
 
-    def _note(self, update: Pending, record: dict[str, Any], route: str, t_s: float, *, bare: bool) -> None:
+    def _note(self, update: Pending, record: CallRecord, t_s: float, *, ok: bool, bare: bool) -> None:
         """What this call says of the update beyond its count: jobs, transcript, error reply, failure."""
-        ok = _ok(record)
-        if route in _JOB_ROUTES and record.get("request_id"):
-            update.jobs.add(str(record["request_id"]))
-            self.by_job[str(record["request_id"])] = update
-        if route == "speech_to_text" and ok:
+        route = record.route
+        if route in _JOB_ROUTES and record.request_id:
+            update.jobs.add(record.request_id)
+            self.by_job[record.request_id] = update
+        elif route == "speech_to_text" and ok:
             update.transcribed = True
-        if route in _REPLY_ROUTES:
+        elif route in _REPLY_ROUTES:
             update.bare_replies += bare
-            update.error_reply = update.error_reply or record.get("mark") == "error"
+            update.error_reply = update.error_reply or record.mark == "error"
             if update.file is not None:
-                self.speech.claim(update, started_s(record, t_s), spoken=route == "sendVoice")
+                self.speech.claim(
+                    update, record.started() - self.settings.wall_minus_run_s, spoken=route == "sendVoice"
+                )
         if not bare and route not in _TOLERATED:
             update.armed_s = None if ok else t_s
 
-    def _final(self, update: Pending, record: dict[str, Any], route: str, *, bare: bool) -> bool:
-        """Whether this call ends the update's flow (answered 2xx)."""
-        if not _ok(record):
-            return False
-        if route in _JOB_ROUTES:
+    def _final(self, update: Pending, record: CallRecord, *, bare: bool) -> bool:
+        """Whether this call, answered 2xx, ends the update's flow."""
+        if record.route in _JOB_ROUTES:
             return not self.settings.results_by_callback
-        return route in _REPLY_ROUTES and _final_reply(update, record, route, bare=bare)
+        return record.route in _REPLY_ROUTES and _final_reply(update, record, bare=bare)
 
-    def _owner(self, record: dict[str, Any], route: str, t_s: float) -> Pending | None:
+    def _owner(self, record: CallRecord, route: str, t_s: float) -> Pending | None:
         if route in _REPLY_ROUTES:
-            return self._reply_owner(record, t_s)
+            return self._reply_owner(record)
         if route == "answerCallbackQuery":
-            return self.by_query.get(record.get("callback_query_id"))
+            return self.by_query.get(as_id(record.callback_query_id))
         if route in _FILE_ROUTES:
-            return self._by_file(record.get("file_id"), f"{record.get('up')}.{route}", started_s(record, t_s))
+            start_s = record.started() - self.settings.wall_minus_run_s
+            return self._by_file(record.file_id, f"{record.up}.{route}", start_s)
         if route in _JOB_ROUTES:
-            return self._job_owner(str(record.get("prompt") or ""))
+            return self._job_owner(record.prompt or "")
         if route == "callback_out":
-            return self.by_job.get(str(record.get("request_id")))
+            return self.by_job.get(str(record.request_id))
         return None
 
-    def _reply_owner(self, record: dict[str, Any], t_s: float) -> Pending | None:
-        reply_to = record.get("reply_to")
-        if reply_to is None:
-            return self.chats.owner(record.get("chat_id"), started_s(record, t_s))
-        return self.by_msg.get(int(reply_to)) if str(reply_to).isdigit() else None
+    def _reply_owner(self, record: CallRecord) -> Pending | None:
+        if record.reply_to is None:
+            return self.chats.owner(as_id(record.chat_id), record.started() - self.settings.wall_minus_run_s)
+        return self.by_msg.get(as_id(record.reply_to))
 
     def _job_owner(self, prompt: str) -> Pending | None:
         tag = _TAG.search(prompt)
         if tag is None:
             return self._voice_job(None)
         if tag.group(1) == "m":
-            return self.by_msg.get(int(tag.group(2))) if tag.group(2).isdigit() else None
+            return self.by_msg.get(as_id(tag.group(2)))
         return self._voice_job(tag.group(2))
 
     def _by_file(self, file_id: Any, key: str, start_s: float) -> Pending | None:
@@ -178,28 +169,30 @@ class Join:
 
     def _voice_job(self, file_id: str | None) -> Pending | None:
         """A voice update's job: the latest transcribed one (with this file, when the transcript names
-        it) still without a job; latest, as one whose forward stopped early never makes a job."""
+        it) still without a job; latest, as one whose forward stopped early never makes a job. With
+        several candidates the others are its twins: the job may be theirs (same file, same path)."""
         waiting = self.voice_waiting if file_id is None else self.by_file.get(file_id, ())
-        for update in reversed(waiting):
-            if not update.closed and not update.jobs and update.transcribed:
-                return update
-        return None
+        candidates = [u for u in waiting if not u.closed and not u.jobs and u.transcribed]
+        if not candidates:
+            return None
+        if len(candidates) > 1:
+            for update in candidates:  # any of them may hold another's job: each is the others' twin
+                update.twins = (*update.twins, *(u for u in candidates if u is not update and u not in update.twins))
+        return candidates[-1]
 
     def expire(self, now_s: float) -> None:
         """Close the updates whose timeout has passed, and give up on TTS calls no reply followed."""
         self.give_up_speech(now_s)
-        while self.pending:
-            update = next(iter(self.pending.values()))
-            if update.t_s + self.settings.timeout_s > now_s:
-                break
-            self.close(update, judged=True)
+        timeout_s = self.settings.timeout_s
+        while self.pending and self.pending[0].t_s + timeout_s <= now_s:
+            self.close(self.pending.popleft(), judged=True)
 
     def give_up_speech(self, now_s: float) -> None:
         for key in self.speech.expire(now_s):
             self.tally.apart[f"{key}: {NO_SPOKEN_REPLY}"] += 1
 
     def close(self, update: Pending, *, judged: bool) -> None:
-        del self.pending[id(update)]
+        """Judge an update taken off `pending`, and forget it."""
         update.closed = True
         for index, key in ((self.by_msg, update.msg), (self.by_query, update.query)):
             if index.get(key) is update:
@@ -217,25 +210,27 @@ class Join:
         self.tally.add(update, judged=judged)
 
 
-def _final_reply(update: Pending, record: dict[str, Any], route: str, *, bare: bool) -> bool:
+def _final_reply(update: Pending, record: CallRecord, *, bare: bool) -> bool:
     """Whether a reply answered 2xx is the one that ends its update's flow."""
     if bare:
         # A local callback query's acknowledgement is its first such reply; a later one is an apology.
         return update.local_query and update.bare_replies == 1
-    mark = record.get("mark")
+    mark = record.mark
     if mark == "status":
         return False
-    if not update.forwarded or mark in ("ok", "error") or route == "sendVoice":
+    if not update.forwarded or mark in ("ok", "error") or record.route == "sendVoice":
         return True
     # A voice update not forwarded (its transcript was a local command): any reply ends it.
     return update.file is not None and not update.jobs
 
 
-def _timed(records: Iterator[dict[str, Any]], wall_minus_run_s: float) -> Iterator[tuple[float, dict[str, Any]]]:
-    for record in records:
-        t = record.get("t")
-        if isinstance(t, int | float):
-            yield float(t) - wall_minus_run_s, record
+def _timed(path: Path, kind: type[Record], wall_minus_run_s: float) -> Iterator[tuple[float, Record]]:
+    for record in read_typed(path, kind):
+        yield record.t - wall_minus_run_s, record
+
+
+# Closing updates past their timeout is checked this often (s of records), not at every call.
+EXPIRE_EVERY_S = 0.5
 
 
 def account(run_dir: Path, settings: JoinSettings) -> Accounting | None:
@@ -243,21 +238,25 @@ def account(run_dir: Path, settings: JoinSettings) -> Accounting | None:
     if not (run_dir / UPDATES).is_file():
         return None
     join = Join(settings)
-    updates = _timed(read_records(run_dir / UPDATES), settings.wall_minus_run_s)
+    updates = _timed(run_dir / UPDATES, UpdateRecord, settings.wall_minus_run_s)
     next_update = next(updates, None)
-    watermark_s = float("-inf")
-    for t_s, record in _timed(read_records(run_dir / UPSTREAM_CALLS), settings.wall_minus_run_s):
+    watermark_s = next_expire_s = float("-inf")
+    for t_s, record in _timed(run_dir / UPSTREAM_CALLS, CallRecord, settings.wall_minus_run_s):
         while next_update is not None and next_update[0] <= t_s + SLACK_S:
             join.add_update(next_update[1])
             next_update = next(updates, None)
         join.add_call(record, t_s)
-        watermark_s = max(watermark_s, t_s)
-        join.expire(watermark_s - SLACK_S)
+        if t_s > watermark_s:
+            watermark_s = t_s
+            if watermark_s >= next_expire_s:
+                join.expire(watermark_s - SLACK_S)
+                next_expire_s = watermark_s + EXPIRE_EVERY_S
     while next_update is not None:
         join.add_update(next_update[1])
         next_update = next(updates, None)
     join.give_up_speech(float("inf"))
     end_s = max(watermark_s, settings.records_end_s)
-    for update in list(join.pending.values()):
+    while join.pending:
+        update = join.pending.popleft()
         join.close(update, judged=update.t_s + settings.timeout_s <= end_s or update.done_s is not None)
     return join.tally.result()

@@ -30,11 +30,19 @@ class Pending:
     bare_replies: int = 0  # replies to its chat without reply_to credited to it
     transcribed: bool = False  # speech-to-text answered 2xx
     error_reply: bool = False  # a ❌ reply was sent for it
+    # Updates with the same file that could as well have made its job (a file sent twice at once):
+    # the job's callback may be theirs, and its result their reply.
+    twins: tuple[Pending, ...] = ()
 
     @property
     def local_query(self) -> bool:
         """A callback query whose data is empty or a local command: acknowledged without reply_to."""
         return self.query is not None and not self.forwarded
+
+    def result_after_s(self, callback_s: float) -> float | None:
+        """When its result was sent after this callback, or its twins' (None: not sent)."""
+        done = [u.done_s for u in (self, *self.twins) if u.done_s is not None and u.done_s >= callback_s]
+        return min(done, default=None)
 
     def flow(self, kind_flow: dict[str, str]) -> str:
         """Its flow (§1.1); a voice update's depends on how it ended."""

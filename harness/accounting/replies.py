@@ -15,22 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.accounting.pending import Pending
+from harness.accounting.records import CallRecord
 
 # An apology is sent right after the failure it reports; a failure older than this is not its cause.
 APOLOGY_WITHIN_S = 5.0
 # A spoken reply is sent right after its TTS answer (the bot writes the mp3 to a file in between).
 TTS_GAP_S = 5.0
-# Rounding of the records' times (ms) and of their durations.
-CLOCK_SLACK_S = 0.05
+# Rounding of the records' times (to 1 ms) and durations: a call cannot start before its update was sent.
+CLOCK_SLACK_S = 0.005
 TTS_ROUTES = frozenset({"text_to_speech", "text_to_speech_stream"})
 NO_UPDATE = "reply without reply_to in a chat with no update it can be about"
 NO_SPOKEN_REPLY = "TTS with no spoken reply (or its text fallback) following it"
-
-
-def started_s(record: dict[str, Any], t_s: float) -> float:
-    """When the call started: records carry their end (t) and duration (ms)."""
-    ms = record.get("ms")
-    return t_s - float(ms) / 1000.0 if isinstance(ms, int | float) else t_s
 
 
 class Chats:
@@ -85,10 +80,8 @@ class Speech:
     def __init__(self) -> None:
         self.waiting: list[_Speech] = []
 
-    def add(self, record: dict[str, Any], t_s: float) -> None:
-        status = record.get("status")
-        ok = isinstance(status, int) and 200 <= status < 300
-        self.waiting.append(_Speech(t_s, ok, f"{record.get('up')}.{record.get('route')}", "fault" in record))
+    def add(self, record: CallRecord, t_s: float) -> None:
+        self.waiting.append(_Speech(t_s, record.ok, f"{record.up}.{record.route}", record.fault is not None))
 
     def claim(self, update: Pending, start_s: float, *, spoken: bool) -> None:
         """Credit to this voice update the TTS that ended last before its reply started: a successful

@@ -92,9 +92,10 @@ class Tally:
         """The C flow: a cursor-runner callback, completed when the result reply followed it."""
         sums = self._sums("callback", update.t_s)
         sums.updates += 1
-        if update.done_s is not None and update.done_s >= callback_s:
+        result_s = update.result_after_s(callback_s)
+        if result_s is not None:
             sums.completed += 1
-            sums.latency[latency_bucket(update.done_s - callback_s)] += 1
+            sums.latency[latency_bucket(result_s - callback_s)] += 1
         elif self._explained(update):
             sums.explained += 1
         else:

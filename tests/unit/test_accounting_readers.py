@@ -49,8 +49,12 @@ def test_faults_set_at_run_time_are_windows_until_replaced_or_cleared() -> None:
     events = [
         {"event": "mock_faults_set", "t_s": 10.0, "upstream": "telegram", "faults": [error]},
         # Replaced: the first window ends here; the new fault has a window of its own, 25-28 s.
-        {"event": "mock_faults_set", "t_s": 20.0, "upstream": "telegram",
-         "faults": [{"route": "*", "kind": "hang", "start": 25.0, "end": 28.0}]},  # fmt: skip
+        {
+            "event": "mock_faults_set",
+            "t_s": 20.0,
+            "upstream": "telegram",
+            "faults": [{"route": "*", "kind": "hang", "start": 25.0, "end": 28.0}],
+        },
         {"event": "mock_faults_set", "t_s": 30.0, "upstream": "elevenlabs", "faults": [{"kind": "reset"}]},
         {"event": "mock_faults_cleared", "t_s": 40.0, "upstream": "telegram"},
         {"event": "mock_faults_set", "t_s": 45.0, "upstream": "cursor_runner", "faults": []},
