@@ -225,8 +225,7 @@ def _final_reply(update: Pending, record: CallRecord, *, bare: bool) -> bool:
 
 
 def _timed(path: Path, kind: type[Record], wall_minus_run_s: float) -> Iterator[tuple[float, Record]]:
-    for record in read_typed(path, kind):
-        yield record.t - wall_minus_run_s, record
+    return ((record.t - wall_minus_run_s, record) for record in read_typed(path, kind))
 
 
 # Closing updates past their timeout is checked this often (s of records), not at every call.
