@@ -20,14 +20,18 @@ def _span(accounting: Accounting) -> Span | None:
     return Span(min(w.span.start_s for w in accounting.windows), max(w.span.end_s for w in accounting.windows))
 
 
-def _faulted(window: FlowWindow, faults: Sequence[FaultWindow]) -> FaultWindow | None:
-    return touching(window.span, faults, window.span.end_s - window.span.start_s)
+def _fault_near(window: FlowWindow, faults: Sequence[FaultWindow]) -> FaultWindow | None:
+    """The fault window this one's updates may have met (a window's length either side)."""
+    length_s = window.span.end_s - window.span.start_s
+    return touching(Span(window.span.start_s, window.span.end_s + length_s), faults, length_s)
 
 
 def _where(window: FlowWindow, faults: Sequence[FaultWindow]) -> str:
-    fault = _faulted(window, faults)
     span = f"{window.span.start_s:.0f}-{window.span.end_s:.0f} s"
-    return f"{span} (fault window {fault.label})" if fault else span
+    if not window.in_fault:
+        return span
+    fault = _fault_near(window, faults)
+    return f"{span} (fault window {fault.label})" if fault else f"{span} (updates that met injected faults)"
 
 
 def lost_updates(data: RunData, limits: Thresholds, accounting: Accounting) -> list[Check]:
@@ -60,8 +64,8 @@ def _ratio_check(name: str, windows: list[FlowWindow], ratio: Ratio, limit: floa
     rated = [(w, n / d) for w, (n, d) in ((w, ratio(w)) for w in windows) if d > 0]
     if not rated:
         return None
-    steady = max(((w, r) for w, r in rated if not _faulted(w, data.fault_windows)), key=lambda i: i[1], default=None)
-    faulted = max(((w, r) for w, r in rated if _faulted(w, data.fault_windows)), key=lambda i: i[1], default=None)
+    steady = max(((w, r) for w, r in rated if not w.in_fault), key=lambda i: i[1], default=None)
+    faulted = max(((w, r) for w, r in rated if w.in_fault), key=lambda i: i[1], default=None)
     parts = [(label, found, bound) for label, found, bound in (("steady", steady, limit),
              ("during faults", faulted, limit * factor)) if found is not None]  # fmt: skip
     detail = "; ".join(f"{label} max {r:.2f} at {_where(w, data.fault_windows)}, limit {bound:.3g}"
@@ -153,7 +157,8 @@ def _latency_detail(where: str, counts: tuple[int, ...], p95_s: float, limit_s: 
 def _flow_latency(data: RunData, flow: str, windows: list[FlowWindow], limit_s: float) -> Check:
     name = f"e2e_latency_p95.{flow}"
     span = Span(windows[0].span.start_s, windows[-1].span.end_s)
-    steady = [w for w in windows if not _faulted(w, data.fault_windows)]
+    # Latency from clean windows only: those near a fault also carry the updates it slowed.
+    steady = [w for w in windows if not w.in_fault and _fault_near(w, data.fault_windows) is None]
     groups = [
         (group, latency_quantile_s(counts, 0.95), counts) for group, counts in pooled(steady, MIN_COMPLETED_FOR_P95)
     ]

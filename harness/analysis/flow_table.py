@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.analysis.flows import FLOWS, LATENCY_BOUNDS_S, Accounting, FlowWindow, latency_quantile_s
-from harness.analysis.model import FaultWindow
-from harness.analysis.work_windows import touching
 
 STEADY, FAULTED = "steady", "during faults"
 
@@ -55,13 +53,13 @@ def _row(flow: str, part: str, windows: Sequence[FlowWindow]) -> FlowRow:
     )
 
 
-def flow_rows(accounting: Accounting, faults: Sequence[FaultWindow], judged_from_s: float) -> list[FlowRow]:
-    """A row per flow and part that has updates, over the windows judged (after the warm-up); a
-    window touching a fault window (its effects outlast it by a window) counts as during faults."""
+def flow_rows(accounting: Accounting, judged_from_s: float) -> list[FlowRow]:
+    """A row per flow and part that has updates, over the windows judged (after the warm-up); the
+    updates an injected fault may have touched are the part "during faults"."""
     rows: list[FlowRow] = []
     for flow in FLOWS:
         windows = [w for w in accounting.windows if w.flow == flow and w.span.start_s >= judged_from_s]
-        faulted = [w for w in windows if touching(w.span, faults, w.span.end_s - w.span.start_s)]
-        steady = [w for w in windows if w not in faulted]
+        faulted = [w for w in windows if w.in_fault]
+        steady = [w for w in windows if not w.in_fault]
         rows.extend(_row(flow, part, chosen) for part, chosen in ((STEADY, steady), (FAULTED, faulted)) if chosen)
     return rows

@@ -36,7 +36,8 @@ def latency_quantile_s(counts: tuple[int, ...], q: float) -> float | None:
 
 @dataclass(frozen=True)
 class FlowWindow:
-    """One flow's updates sent in one window: outcomes, and the calls and jobs attributed to them."""
+    """One flow's updates sent in one window (those a fault touched, or the others): outcomes, and the
+    calls and jobs attributed to them."""
 
     flow: str
     span: Span
@@ -49,6 +50,9 @@ class FlowWindow:
     forwarded: int  # updates with at least one job
     multi_job: int  # updates with more than one job
     latency_counts: tuple[int, ...]
+    # Updates an injected fault may have touched (a faulted call, or sent during a fault window),
+    # judged apart from the steady state: a window of the run has up to two FlowWindows per flow.
+    in_fault: bool = False
 
     def calls_of(self, upstream: str) -> int:
         return sum(n for key, n in self.calls.items() if key.split(".", 1)[0] == upstream)

@@ -129,7 +129,7 @@ def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
     faults = fault_rows(data.fault_windows, verdict)
     accounting = data.accounting
-    flows = [] if accounting is None else flow_rows(accounting, data.fault_windows, data.load.start_s + judged.warmup_s)
+    flows = [] if accounting is None else flow_rows(accounting, data.load.start_s + judged.warmup_s)
     write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes, faults, flows))
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
     write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults, flows))

@@ -60,9 +60,25 @@ def test_a_failed_result_in_a_fault_window_is_explained_not_lost(tmp_path: Path)
                               for c in _calls(2, 15.0, result_status=502)]  # fmt: skip
     result = _account(tmp_path, updates, calls, faults=(Span(14.0, 20.0),))
     assert result is not None
-    text = {w.span.start_s: w for w in result.windows if w.flow == "text"}
-    assert text[0.0].completed == 1 and text[10.0].completed == 0
-    assert text[10.0].explained == 1 and text[10.0].lost == 0
+    text = {(w.span.start_s, w.in_fault): w for w in result.windows if w.flow == "text"}
+    assert text[(0.0, False)].completed == 1 and text[(10.0, True)].completed == 0
+    assert text[(10.0, True)].explained == 1 and text[(10.0, True)].lost == 0
+
+
+def test_updates_a_fault_touched_are_judged_apart_from_those_beside_them(tmp_path: Path) -> None:
+    # One window (10-20 s): msg 2's result meets a fault (one drawn by rate, far from any fault window);
+    # msg 3 beside it completes; msg 4 is lost with no fault near it.
+    updates = [_text(1, 1.0), _text(2, 14.0), _text(3, 16.0), _text(4, 17.0), _text(5, 60.0)]
+    faulted = [
+        {**c, "fault": "error"} if c["route"] == "sendMessage" else c for c in _calls(2, 14.0, result_status=502)
+    ]
+    calls = _calls(1, 1.0) + faulted + _calls(3, 16.0) + _calls(5, 60.0)
+    result = _account(tmp_path, updates, calls, faults=(Span(40.0, 41.0),))
+    assert result is not None
+    text = {(w.span.start_s, w.in_fault): w for w in result.windows if w.flow == "text"}
+    assert (text[(10.0, True)].updates, text[(10.0, True)].explained) == (1, 1)
+    steady = text[(10.0, False)]
+    assert (steady.updates, steady.completed, steady.lost, steady.calls["telegram.sendMessage"]) == (2, 1, 1, 1)
 
 
 def test_without_an_updates_log_there_is_no_accounting(tmp_path: Path) -> None:

@@ -19,12 +19,12 @@ def _latencies(*values_s: float) -> tuple[int, ...]:
 
 
 def _window(start_s: float, latencies_s: list[float], *, flow: str = "text", telegram: int | None = None,
-            lost: int = 0, explained: int = 0) -> FlowWindow:  # fmt: skip
+            lost: int = 0, explained: int = 0, in_fault: bool = False) -> FlowWindow:  # fmt: skip
     done = len(latencies_s)
     updates = done + lost + explained
     calls = {"telegram.sendMessage": 2 * updates if telegram is None else telegram, "cursor_runner.iterate": updates}
     return FlowWindow(flow, Span(start_s, start_s + 10.0), updates, done, lost, explained, calls, updates, updates, 0,
-                      _latencies(*latencies_s))  # fmt: skip
+                      _latencies(*latencies_s), in_fault)  # fmt: skip
 
 
 def test_latency_windows_are_pooled_until_they_hold_enough_and_never_across_a_gap() -> None:
@@ -55,14 +55,18 @@ def test_one_slow_update_in_twenty_does_not_fail_the_p95_and_a_slow_flow_does() 
 
 def test_calls_per_update_names_steady_and_fault_maxima_and_fails_past_either_limit() -> None:
     # 2 per update steady; 3.5 in the window touching the fault (a failed reply and its apology).
-    windows = [_window(0, [0.1] * 10), _window(40, [0.1] * 4, telegram=35, explained=6), _window(70, [0.1] * 10)]
+    windows = [
+        _window(0, [0.1] * 10),
+        _window(40, [0.1] * 4, telegram=35, explained=6, in_fault=True),
+        _window(70, [0.1] * 10),
+    ]
     check = _judge(windows, calls_per_update_max={"text.telegram": 2})["calls_per_update.text.telegram"]
     assert check.status is Status.PASS, check
     assert check.detail == (
         "steady max 2.00 at 0-10 s, limit 2; during faults max 3.50 at 40-50 s "
         "(fault window telegram sendMessage error 40-50 s), limit 4"
     )
-    storm = [_window(0, [0.1] * 10), _window(40, [0.1] * 10, telegram=60), _window(70, [0.1] * 10)]
+    storm = [_window(0, [0.1] * 10), _window(40, [0.1] * 10, telegram=60, in_fault=True), _window(70, [0.1] * 10)]
     check = _judge(storm, calls_per_update_max={"text.telegram": 2})["calls_per_update.text.telegram"]
     assert check.status is Status.FAIL and check.figure == 6.0 and check.limit == 4.0
     steady_rise = [_window(0, [0.1] * 10, telegram=25), _window(40, [0.1] * 10)]
@@ -71,7 +75,7 @@ def test_calls_per_update_names_steady_and_fault_maxima_and_fails_past_either_li
 
 
 def test_lost_updates_fail_outside_faults_and_say_how_many_were_not_judged() -> None:
-    windows = [_window(0, [0.1] * 10, lost=1), _window(40, [0.1] * 4, explained=6)]
+    windows = [_window(0, [0.1] * 10, lost=1), _window(40, [0.1] * 4, explained=6, in_fault=True)]
     check = _judge(windows, lost_updates_max=0)["lost_updates"]
     assert check.status is Status.FAIL and check.figure == 1.0
     assert "6 more not completed during injected faults" in check.detail
@@ -79,9 +83,9 @@ def test_lost_updates_fail_outside_faults_and_say_how_many_were_not_judged() -> 
 
 
 def test_the_flow_table_keeps_the_steady_state_and_fault_windows_apart() -> None:
-    windows = [_window(0, [0.1] * 10), _window(40, [0.1] * 4, telegram=35, explained=6), _window(70, [0.1] * 10),
-               _window(0, [0.01] * 5, flow="local", telegram=5)]  # fmt: skip
-    rows = {(r.flow, r.part): r for r in flow_rows(Accounting(tuple(windows), 60.0, 0), (FAULT,), judged_from_s=0.0)}
+    windows = [_window(0, [0.1] * 10), _window(40, [0.1] * 4, telegram=35, explained=6, in_fault=True),
+               _window(70, [0.1] * 10), _window(0, [0.01] * 5, flow="local", telegram=5)]  # fmt: skip
+    rows = {(r.flow, r.part): r for r in flow_rows(Accounting(tuple(windows), 60.0, 0), judged_from_s=0.0)}
     assert set(rows) == {("text", STEADY), ("text", FAULTED), ("local", STEADY)}
     steady, faulted = rows[("text", STEADY)], rows[("text", FAULTED)]
     assert (steady.updates, steady.completed, steady.per_update()) == (20, 20, {"cursor_runner": 1.0, "telegram": 2.0})
