@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from harness.analysis.amplification import calls_per_update_max
+from harness.analysis.churn_checks import connection_churn
 from harness.analysis.flow_checks import accounting_checks
 from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
 from harness.analysis.model import Check, RunData, Verdict, overall
 from harness.analysis.reach import silent_upstreams
-from harness.analysis.reuse_checks import connection_reuse
 from harness.analysis.rules import ALIVE, evaluate_rules
 from harness.analysis.work_checks import WORK_CHECKS
 from harness.config import Thresholds
@@ -19,7 +19,7 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
     if ALIVE in data.curves:
         checks.append(always_alive(data.curves[ALIVE], data.load))
     checks.extend(evaluate_rules(data, limits))
-    checks.extend(connection_reuse(data, limits))
+    checks.extend(connection_churn(data, limits))
     checks.extend(calls_per_update_max(data, limits))
     checks.extend(silent_upstreams(data, limits))
     checks.extend(accounting_checks(data, limits))
