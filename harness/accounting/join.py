@@ -1,11 +1,12 @@
 """Per-update accounting: updates.jsonl (what the scenario sent) joined with upstream-calls.jsonl
-(what the mocks saw), streamed, so memory holds only the updates still inside their timeout.
+(what the mocks saw), streamed, so memory holds only the updates within twice their timeout.
 
 Calls are attributed by the contract's correlation keys (§4.3): chat + reply_to, callback query id,
 the prompt's "[soak m<message id>]" tag (or a transcript's "[soak f<file id>]"), the request id for
-callbacks, and the file id (first waiting update first, as files repeat); replies without reply_to
-and TTS calls as harness/accounting/replies.py says. An update completes with its flow's final call
-answered 2xx: the reply carrying its result (or, for local replies, any reply).
+callbacks, and the file id (as files repeat, in the order of each update's steps); replies without
+reply_to and TTS calls as harness/accounting/replies.py says. An update completes with its flow's
+final call answered 2xx: the reply carrying its result (or, for local replies, any reply). It is
+judged when its timeout has passed; a call for it after that is counted apart, as late.
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ from harness.analysis.flows import Accounting
 from harness.analysis.model import Span
 
 SLACK_S = 5.0  # how far out of time order the two files' lines may be
+LATE = "after its update's completion timeout (its update judged without it)"
 _TAG = re.compile(r"\[soak ([mf])([^\]\s]+)\]")
 _JOB_ROUTES = frozenset({"iterate", "iterate_async", "execute", "execute_async"})
 _FILE_ROUTES = frozenset({"getFile", "file", "speech_to_text"})
+# A voice update's file calls come in this order: each step is made by an update that made the one before.
+_FILE_STEP_BEFORE = {"telegram.file": "telegram.getFile", "elevenlabs.speech_to_text": "telegram.file"}
 _REPLY_ROUTES = frozenset({"sendMessage", "sendVoice"})
 # A failure the contract tolerates (§1.1 Q): no apology follows it.
 _TOLERATED = frozenset({"answerCallbackQuery"})
@@ -50,6 +54,7 @@ class Join:
         self.settings = settings
         self.tally = Tally(settings.window, settings.timeout_s, settings.fault_spans)
         self.pending: deque[Pending] = deque()  # in send order (nearly: log lines follow answers)
+        self.retained: deque[Pending] = deque()  # judged, still recognised for a timeout more
         self._keys: dict[tuple[Any, Any], str] = {}
         self.by_msg: dict[Any, Pending] = {}
         self.by_query: dict[Any, Pending] = {}
@@ -90,6 +95,9 @@ class Join:
             elif route != "callback_out":
                 self.tally.unattributed[key] += 1
             return
+        if update.closed:
+            self.tally.apart[f"{key}: {LATE}"] += 1
+            return
         if record.fault is not None:
             update.faulted = True
         if route == "callback_out":
@@ -97,6 +105,8 @@ class Join:
             return
         update.calls[key] += 1
         ok = record.ok
+        if ok:
+            update.ok_calls[key] += 1
         self._note(update, record, t_s, ok=ok, bare=bare)
         if ok and update.done_s is None and self._final(update, record, bare=bare):
             update.done_s = t_s
@@ -153,61 +163,72 @@ class Join:
         return self._voice_job(tag.group(2))
 
     def _by_file(self, file_id: Any, key: str, start_s: float) -> Pending | None:
-        """The latest update with this file, sent before the call started, that has not made this call.
-
-        Latest, not first: an update whose flow stopped early (a failed status message) never makes
-        the call, and must not take a later update's. Two updates with one file may swap calls, which
-        changes no flow's sums: the same file takes the same path.
-        """
+        """Of the updates with this file sent before the call started that have not made it: the
+        oldest that made the step before (a download follows its getFile, speech-to-text its
+        download; getFile follows a status reply), as the service works through them in order, also
+        when it falls behind; else the latest still going (one whose flow stopped early never makes
+        the call, and must not take a later update's). Two updates with one file may swap calls,
+        which changes no flow's sums: the same file takes the same path."""
         waiting = self.by_file.get(file_id)
         if not waiting:
             return None
-        for update in reversed(waiting):
-            if not update.closed and update.calls[key] == 0 and update.t_s <= start_s + CLOCK_SLACK_S:
+        candidates = [u for u in waiting if not u.purged and u.calls[key] == 0 and u.t_s <= start_s + CLOCK_SLACK_S]
+        before = _FILE_STEP_BEFORE.get(key)
+        for update in candidates:
+            if (update.ok_calls[before] if before else update.ok_calls) and not update.stopped:
                 return update
-        return waiting[-1]
+        going = [u for u in candidates if not u.stopped]
+        return going[-1] if going else candidates[-1] if candidates else waiting[-1]
 
     def _voice_job(self, file_id: str | None) -> Pending | None:
-        """A voice update's job: the latest transcribed one (with this file, when the transcript names
-        it) still without a job; latest, as one whose forward stopped early never makes a job. With
-        several candidates the others are its twins: the job may be theirs (same file, same path)."""
+        """A voice update's job: the oldest transcribed one (with this file, when the transcript names
+        it) still without a job and not stopped. With several candidates the others are its twins:
+        the job may be theirs (same file, same path)."""
         waiting = self.voice_waiting if file_id is None else self.by_file.get(file_id, ())
-        candidates = [u for u in waiting if not u.closed and not u.jobs and u.transcribed]
+        candidates = [u for u in waiting if not u.purged and not u.jobs and u.transcribed and not u.stopped]
         if not candidates:
             return None
         if len(candidates) > 1:
             for update in candidates:  # any of them may hold another's job: each is the others' twin
                 update.twins = (*update.twins, *(u for u in candidates if u is not update and u not in update.twins))
-        return candidates[-1]
+        return candidates[0]
 
     def expire(self, now_s: float) -> None:
-        """Close the updates whose timeout has passed, and give up on TTS calls no reply followed."""
+        """Judge the updates whose timeout has passed, forget those a timeout past that, and give up
+        on TTS calls no reply followed."""
         self.give_up_speech(now_s)
         timeout_s = self.settings.timeout_s
         while self.pending and self.pending[0].t_s + timeout_s <= now_s:
             self.close(self.pending.popleft(), judged=True)
+        while self.retained and self.retained[0].t_s + 2 * timeout_s <= now_s:
+            self._forget(self.retained.popleft())
 
     def give_up_speech(self, now_s: float) -> None:
         for key in self.speech.expire(now_s):
             self.tally.apart[f"{key}: {NO_SPOKEN_REPLY}"] += 1
 
     def close(self, update: Pending, *, judged: bool) -> None:
-        """Judge an update taken off `pending`, and forget it."""
+        """Judge an update taken off `pending`; its late calls are still recognised for a while."""
         update.closed = True
+        self.tally.add(update, judged=judged)
+        self.retained.append(update)
+
+    def _forget(self, update: Pending) -> None:
+        update.purged = True
         for index, key in ((self.by_msg, update.msg), (self.by_query, update.query)):
             if index.get(key) is update:
                 del index[key]
-        self.chats.drop_closed(update.chat)
+        self.chats.drop_purged(update.chat)
         for job in update.jobs:
-            self.by_job.pop(job, None)
+            if self.by_job.get(job) is update:
+                del self.by_job[job]
         waiting = self.by_file.get(update.file)
-        while waiting and waiting[0].closed:
+        while waiting and waiting[0].purged:
             waiting.popleft()
         if waiting is not None and not waiting:
             del self.by_file[update.file]
-        while self.voice_waiting and self.voice_waiting[0].closed:
+        while self.voice_waiting and self.voice_waiting[0].purged:
             self.voice_waiting.popleft()
-        self.tally.add(update, judged=judged)
 
 
 def _final_reply(update: Pending, record: CallRecord, *, bare: bool) -> bool:

@@ -19,11 +19,14 @@ class Pending:
     file: Any
     query: Any
     calls: Counter[str] = field(default_factory=Counter)
+    ok_calls: Counter[str] = field(default_factory=Counter)  # of those, answered 2xx
     jobs: set[str] = field(default_factory=set)
     callbacks_s: list[float] = field(default_factory=list)
     done_s: float | None = None
     faulted: bool = False
-    closed: bool = False
+    closed: bool = False  # judged (its timeout passed); its late calls are still recognised
+    purged: bool = False  # forgotten: no call is matched to it any more
+    apologised: bool = False  # a reply without reply_to after its failure was credited to it
     # End of its last failed call that an apology may follow (None once a later call succeeded or
     # an apology was credited): how a reply naming no update finds the update it is about.
     armed_s: float | None = None
@@ -33,6 +36,11 @@ class Pending:
     # Updates with the same file that could as well have made its job (a file sent twice at once):
     # the job's callback may be theirs, and its result their reply.
     twins: tuple[Pending, ...] = ()
+
+    @property
+    def stopped(self) -> bool:
+        """Its flow has ended: completed, answered with an error, or apologised for."""
+        return self.done_s is not None or self.error_reply or self.apologised
 
     @property
     def local_query(self) -> bool:

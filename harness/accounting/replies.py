@@ -37,9 +37,9 @@ class Chats:
     def add(self, update: Pending) -> None:
         self.by_chat.setdefault(update.chat, deque()).append(update)
 
-    def drop_closed(self, chat: Any) -> None:
+    def drop_purged(self, chat: Any) -> None:
         waiting = self.by_chat.get(chat)
-        while waiting and waiting[0].closed:
+        while waiting and waiting[0].purged:
             waiting.popleft()
         if waiting is not None and not waiting:
             del self.by_chat[chat]
@@ -52,7 +52,7 @@ class Chats:
         callback query's chat holds only it: its acknowledgement). Several candidates: none, as
         crediting a guess could push a healthy flow over its budget.
         """
-        waiting = [u for u in self.by_chat.get(chat, ()) if not u.closed and u.t_s <= start_s + CLOCK_SLACK_S]
+        waiting = [u for u in self.by_chat.get(chat, ()) if not u.purged and u.t_s <= start_s + CLOCK_SLACK_S]
         armed = [
             u
             for u in waiting
@@ -60,9 +60,9 @@ class Chats:
         ]
         if armed:
             apologised = max(armed, key=lambda u: u.armed_s or 0.0)
-            apologised.armed_s = None
+            apologised.armed_s, apologised.apologised = None, True
             return apologised
-        open_ = [u for u in waiting if u.done_s is None]
+        open_ = [u for u in waiting if u.done_s is None and not u.closed]
         return open_[0] if len(open_) == 1 else None
 
 
