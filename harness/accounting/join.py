@@ -15,6 +15,7 @@ import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,25 @@ _FILE_ROUTES = frozenset({"getFile", "file", "speech_to_text"})
 # A voice update's file calls come in this order: each step is made by an update that made the one before.
 _FILE_STEP_BEFORE = {"telegram.file": "telegram.getFile", "elevenlabs.speech_to_text": "telegram.file"}
 _REPLY_ROUTES = frozenset({"sendMessage", "sendVoice"})
+
+
+class _Kind(Enum):
+    """How a route's calls name their update."""
+
+    REPLY = "chat + reply_to"
+    QUERY = "callback query id"
+    FILE = "file id"
+    JOB = "prompt tag"
+    CALLBACK = "request id"
+
+
+_ROUTE_KIND = {
+    **dict.fromkeys(_REPLY_ROUTES, _Kind.REPLY),
+    "answerCallbackQuery": _Kind.QUERY,
+    **dict.fromkeys(_FILE_ROUTES, _Kind.FILE),
+    **dict.fromkeys(_JOB_ROUTES, _Kind.JOB),
+    "callback_out": _Kind.CALLBACK,
+}
 # A failure the contract tolerates (§1.1 Q): no apology follows it.
 _TOLERATED = frozenset({"answerCallbackQuery"})
 
@@ -103,10 +123,11 @@ class Join:
         if route == "callback_out":
             update.callbacks_s.append(record.started() - self.settings.wall_minus_run_s)
             return
-        update.calls[key] += 1
+        calls = update.calls
+        calls[key] = calls.get(key, 0) + 1
         ok = record.ok
         if ok:
-            update.ok_calls[key] += 1
+            update.ok_calls[key] = update.ok_calls.get(key, 0) + 1
         self._note(update, record, t_s, ok=ok, bare=bare)
         if ok and update.done_s is None and self._final(update, record, bare=bare):
             update.done_s = t_s
@@ -136,16 +157,17 @@ class Join:
         return record.route in _REPLY_ROUTES and _final_reply(update, record, bare=bare)
 
     def _owner(self, record: CallRecord, route: str, t_s: float) -> Pending | None:
-        if route in _REPLY_ROUTES:
+        kind = _ROUTE_KIND.get(route)
+        if kind is _Kind.REPLY:
             return self._reply_owner(record)
-        if route == "answerCallbackQuery":
+        if kind is _Kind.QUERY:
             return self.by_query.get(as_id(record.callback_query_id))
-        if route in _FILE_ROUTES:
+        if kind is _Kind.FILE:
             start_s = record.started() - self.settings.wall_minus_run_s
             return self._by_file(record.file_id, f"{record.up}.{route}", start_s)
-        if route in _JOB_ROUTES:
+        if kind is _Kind.JOB:
             return self._job_owner(record.prompt or "")
-        if route == "callback_out":
+        if kind is _Kind.CALLBACK:
             return self.by_job.get(str(record.request_id))
         return None
 
@@ -172,10 +194,10 @@ class Join:
         waiting = self.by_file.get(file_id)
         if not waiting:
             return None
-        candidates = [u for u in waiting if not u.purged and u.calls[key] == 0 and u.t_s <= start_s + CLOCK_SLACK_S]
+        candidates = [u for u in waiting if not u.purged and key not in u.calls and u.t_s <= start_s + CLOCK_SLACK_S]
         before = _FILE_STEP_BEFORE.get(key)
         for update in candidates:
-            if (update.ok_calls[before] if before else update.ok_calls) and not update.stopped:
+            if (before in update.ok_calls if before else update.ok_calls) and not update.stopped:
                 return update
         going = [u for u in candidates if not u.stopped]
         return going[-1] if going else candidates[-1] if candidates else waiting[-1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +17,8 @@ class Pending:
     msg: Any
     file: Any
     query: Any
-    calls: Counter[str] = field(default_factory=Counter)
-    ok_calls: Counter[str] = field(default_factory=Counter)  # of those, answered 2xx
+    calls: dict[str, int] = field(default_factory=dict)  # by "upstream.route"
+    ok_calls: dict[str, int] = field(default_factory=dict)  # of those, answered 2xx
     jobs: set[str] = field(default_factory=set)
     callbacks_s: list[float] = field(default_factory=list)
     done_s: float | None = None

@@ -23,6 +23,8 @@ Key = int | str | None  # ids as the service sent them: numbers, or numbers as s
 
 def as_id(value: Key) -> Key:
     """One spelling per id: "4400123" and 4400123 are the same chat (Telegram takes either)."""
+    if value is None or type(value) is int:
+        return value
     if isinstance(value, str):
         digits = value[1:] if value.startswith("-") else value
         return int(value) if digits.isdigit() else value

@@ -91,7 +91,7 @@ class Speech:
             return
         speech = max(fits, key=lambda s: s.end_s)
         self.waiting.remove(speech)
-        update.calls[speech.key] += 1
+        update.calls[speech.key] = update.calls.get(speech.key, 0) + 1
         update.faulted = update.faulted or speech.faulted
 
     def expire(self, now_s: float) -> list[str]:
