@@ -64,9 +64,10 @@ class JoinSettings:
     timeout_s: float
     fault_spans: tuple[Span, ...] = ()
     results_by_callback: bool = True  # False: cursor-runner "sync", the job's answer is the result
-    # Until when the mocks were recording (run clock): an update whose timeout ends by then is judged
-    # even when no call came after it, so a service that stops working loses its updates, not its verdict.
-    records_end_s: float = float("-inf")
+    # Until when the run recorded (run clock): an update whose timeout ends by then is judged even
+    # when no call came after it, so a service that stops working loses its updates, not its
+    # verdict; lines written after it (by children orphaned when soak was killed) are left out.
+    records_end_s: float = float("inf")
 
 
 class Join:
@@ -284,6 +285,8 @@ def account(run_dir: Path, settings: JoinSettings) -> Accounting | None:
     next_update = next(updates, None)
     watermark_s = next_expire_s = float("-inf")
     for t_s, record in _timed(run_dir / UPSTREAM_CALLS, CallRecord, settings.wall_minus_run_s):
+        if t_s > settings.records_end_s:
+            continue
         while next_update is not None and next_update[0] <= t_s + SLACK_S:
             join.add_update(next_update[1])
             next_update = next(updates, None)
@@ -293,11 +296,11 @@ def account(run_dir: Path, settings: JoinSettings) -> Accounting | None:
             if watermark_s >= next_expire_s:
                 join.expire(watermark_s - SLACK_S)
                 next_expire_s = watermark_s + EXPIRE_EVERY_S
-    while next_update is not None:
+    while next_update is not None and next_update[0] <= settings.records_end_s:
         join.add_update(next_update[1])
         next_update = next(updates, None)
     join.give_up_speech(float("inf"))
-    end_s = max(watermark_s, settings.records_end_s)
+    end_s = settings.records_end_s if settings.records_end_s < float("inf") else watermark_s
     while join.pending:
         update = join.pending.popleft()
         join.close(update, judged=update.t_s + settings.timeout_s <= end_s or update.done_s is not None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,11 +12,14 @@ from harness.accounting.tally import Window
 from harness.analysis.flow_table import FlowRow, flow_rows
 from harness.analysis.flows import Accounting
 from harness.analysis.model import RunData, Status, Verdict
+from harness.analysis.partial import clip_run_data
 from harness.analysis.reach import upstreams_reached
+from harness.analysis.rules import ALIVE
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
-from harness.config import ConfigError, RunSpec, parse_profile
+from harness.config import RunSpec
 from harness.interception.notes import interception_notes
+from harness.report.documents import read_run_info
 from harness.report.faults import FaultRow, fault_bands, fault_rows
 from harness.report.flow_rows import accounting_notes, row_document
 from harness.report.html import PHASE_COLOURS, Chart, render_html
@@ -25,7 +27,8 @@ from harness.report.junit import junit_xml
 from harness.report.rundata import read_run_data, wall_minus_run_s_of
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
-from harness.rundir import RUN_JSON, SAMPLES, VERDICT, read_events, write_json, write_text
+from harness.rundir import SAMPLES, VERDICT, RunFileError, events_until, read_events, write_json, write_text
+from harness.runstate import RunEnd, read_run_end
 from scenarios.kinds import kinds_of
 
 VERDICT_SCHEMA_VERSION = 1
@@ -38,15 +41,11 @@ class ReportError(Exception):
 
 def load_run_info(run_dir: Path) -> tuple[dict[str, Any], RunSpec]:
     """run.json as written by the runner, and the spec inside it."""
-    path = run_dir / RUN_JSON
     try:
-        info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        # One line, also for a spec an older soak wrote with a key this one no longer knows.
-        return info, parse_profile(info["spec"])
-    except FileNotFoundError:
-        raise ReportError(f"not a run directory (no {RUN_JSON}): {run_dir}") from None
-    except (ValueError, KeyError, ConfigError) as exc:
-        raise ReportError(f"{path}: unreadable run spec: {exc}") from None
+        info, checked = read_run_info(run_dir)
+    except RunFileError as exc:
+        raise ReportError(str(exc)) from None
+    return info, checked.spec
 
 
 def collector_notes(reader: SampleReader) -> list[str]:
@@ -58,6 +57,13 @@ def collector_notes(reader: SampleReader) -> list[str]:
         p99_s = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
         notes.append(f"collector: {len(ordered)} ticks, lateness p99 {p99_s * 1000:.1f} ms")
     for name, reason in sorted(reader.unavailable().items()):
+        if name.startswith("collector.") and name.endswith(".first_error"):
+            probe = name.removeprefix("collector.").removesuffix(".first_error")
+            notes.append(
+                f"collector: the {probe} probe raised, first: {reason}; its values are missing on those ticks "
+                f"(count: collector.{probe}.errors_total)"
+            )
+            continue
         notes.append(f"not measured: {name} ({reason})")
     return notes
 
@@ -120,6 +126,7 @@ class Judged:
     data: RunData
     notes: list[str]
     warmup_s: float
+    end: RunEnd | None = None  # how the run ended; its note heads every report of a partial run
 
 
 def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
@@ -130,12 +137,25 @@ def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     faults = fault_rows(data.fault_windows, verdict)
     accounting = data.accounting
     flows = [] if accounting is None else flow_rows(accounting, data.load.start_s + judged.warmup_s)
-    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes, faults, flows))
+    partial = judged.end.note if judged.end is not None else None
+    document = verdict_document(run_dir, verdict, notes, faults, flows) | _lifecycle_document(judged)
+    write_json(run_dir / VERDICT, document)
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults, flows))
+    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults, flows, partial=partial))
     bands = phase_bands(data, judged.warmup_s) + fault_bands(data.fault_windows)
-    html = render_html(run_dir.name, verdict, charts, bands, notes, faults=faults, flows=flows)
+    html = render_html(run_dir.name, verdict, charts, bands, notes, faults=faults, flows=flows, partial=partial)
     write_text(run_dir / "report.html", html)
+
+
+def _lifecycle_document(judged: Judged) -> dict[str, Any]:
+    """How the run ended (null when it ran to the end) and the target's death, if it died."""
+    death = judged.data.target_exit
+    return {
+        "partial": judged.end.document() if judged.end is not None else None,
+        "target_exit": None
+        if death is None
+        else {"t_s": death.t_s, "cause": death.cause, "log_tail": list(death.log_tail)},
+    }
 
 
 def verdict_document(
@@ -163,10 +183,24 @@ def verdict_document(
                 "span_s": [check.span.start_s, check.span.end_s] if check.span else None,
                 "peak_span_s": [check.peak_span.start_s, check.peak_span.end_s] if check.peak_span else None,
                 "detail": check.detail,
+                "evidence": list(check.evidence),
             }
             for check in verdict.checks
         ],
     }
+
+
+def _last_tick_s(reader: SampleReader) -> float | None:
+    """The collector's last tick: it runs inside soak, so this is soak's last sign of life."""
+    alive = reader.series(ALIVE)
+    return alive.t_s[-1] if alive is not None and alive.t_s else None
+
+
+def _events(run_dir: Path) -> list[dict[str, Any]]:
+    try:
+        return read_events(run_dir)
+    except RunFileError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def reached_by(spec: RunSpec) -> dict[str, str]:
@@ -201,11 +235,16 @@ def judge_run(run_dir: Path) -> Verdict:
     info, spec = load_run_info(run_dir)
     reader = _open(run_dir)
     try:
-        events = read_events(run_dir)
+        end = read_run_end(run_dir, info, _last_tick_s(reader))
+        events = _events(run_dir)
+        if end.stopped_at_s is not None:
+            events = events_until(events, end.stopped_at_s)
         data = read_run_data(reader, run_dir, events)
+        if end.stopped_at_s is not None:
+            data = clip_run_data(data, end.stopped_at_s)
         data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, spec, data, events))
         notes = interception_notes(info, events) + collector_notes(reader) + accounting_notes(data.accounting)
-        judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s)
+        judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s, end)
         write_outputs(run_dir, judged, reader)
     finally:
         reader.close()

@@ -18,16 +18,22 @@ def summary_markdown(
     notes: Sequence[str] = (),
     faults: Sequence[FaultRow] = (),
     flows: Sequence[FlowRow] = (),
+    *,
+    partial: str | None = None,
 ) -> str:
-    lines = [
-        f"# soak run `{run_name}`: {verdict.status.value.upper()}",
-        "",
+    lines = [f"# soak run `{run_name}`: {verdict.status.value.upper()}", ""]
+    if partial:
+        lines += [f"**{partial}**", ""]
+    lines += [
         "| check | result | measured on (s) | evidence |",
         "|---|---|---|---|",
     ]
     for check in sorted(verdict.checks, key=lambda c: c.status is not Status.FAIL):
         span = f"{check.span.start_s:.0f}-{check.span.end_s:.0f}" if check.span else "-"
         lines.append(f"| {check.name} | {_MARK[check.status]} | {span} | {check.detail} |")
+    for check in verdict.checks:
+        if check.evidence:
+            lines += ["", f"## {check.name}", "", "```text", *check.evidence, "```"]
     if faults:
         lines += ["", "## Fault windows", "", *(f"- {row.line()}" for row in faults)]
     if flows:
