@@ -1,6 +1,7 @@
 """Run every benchmark in turn and print its figures."""
 
 from benchmarks import (
+    accounting_join,
     collector_tick,
     heap_snapshot,
     interception_modes,
@@ -18,3 +19,4 @@ if __name__ == "__main__":
     interception_modes.main()
     self_soak.main()
     heap_snapshot.main()
+    accounting_join.main()

@@ -139,7 +139,8 @@ class TelegramMock(_Strict):
 
 class ElevenLabsMock(_Strict):
     transcripts: dict[str, str] = Field(default_factory=dict, description="transcript by file id")
-    default_transcript: str = "list failing tests on main"
+    # The tag ties the cursor-runner job the transcript becomes to its voice update (per-update accounting).
+    default_transcript: str = "list failing tests on main [soak f{file_id}]"
     tts_size_bytes: Bytes = Field(32_000, alias="tts_size", ge=0, le=2**30, description="MP3 bytes per TTS answer")
     faults: tuple[FaultSpec, ...] = ()
 
@@ -183,7 +184,7 @@ CallKey = Annotated[str, Field(pattern=r"^(telegram|elevenlabs|cursor_runner)(\.
 
 FlowCallKey = Annotated[
     str,
-    Field(pattern=r"^(text|edited|local|voice_forwarded|voice_failed|callback_query|callback)"
+    Field(pattern=r"^(text|edited|local|voice_forwarded|voice_local|voice_failed|callback_query|callback)"
           r"\.(telegram|elevenlabs|cursor_runner)$"),
 ]  # fmt: skip
 
@@ -252,7 +253,7 @@ class Thresholds(_Strict):
     work_window_s: Seconds = Field(30.0, alias="work_window", gt=0, description="window for work ratios")
     fault_calls_factor: float = Field(2.0, ge=1, description="a failed call and its fallback per call")
     # Per-update accounting (updates.jsonl joined with upstream-calls.jsonl), per flow: §1.1's flows
-    # text, edited, local, voice_forwarded, voice_failed, callback_query, callback.
+    # text, edited, local, voice_forwarded, voice_local, voice_failed, callback_query, callback.
     lost_updates_max: int | None = Field(None, ge=0, description="accepted, never completed, no fault explains it")
     e2e_latency_p95_max_s: Seconds | None = Field(None, alias="e2e_latency_p95_max", gt=0)
     calls_per_update_max: dict[FlowCallKey, float] = Field(default_factory=dict, description='"text.telegram" = 1')

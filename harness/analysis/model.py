@@ -101,6 +101,8 @@ class RunData:
     accounting: Accounting | None = None  # per-update accounting, when the scenario logged its updates
     catalogue: Mapping[str, MetricInfo] = field(default_factory=dict)
     heap_growth: HeapGrowth | None = None  # the heap snapshots' diff, when the run took two
+    # Cumulative updates accepted, by send time (updates.jsonl): the work ratios' denominator when present.
+    accepted: Curve | None = None
 
 
 @dataclass(frozen=True)

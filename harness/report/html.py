@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, select_autoescape
 
+from harness.analysis.flow_table import FlowRow
 from harness.analysis.heap_growth import HeapGrowth
 from harness.analysis.model import Status, Verdict
 from harness.report.faults import FaultRow
+from harness.report.flow_rows import calls_text, latency_text
 from harness.report.heap import grower_rows, heading
 from harness.report.svg import Band, line_chart
 
@@ -44,6 +46,13 @@ figure { margin: 1em 0; } figcaption { font-weight: 600; }
 {% endfor %}
 {% if faults %}<h2>Fault windows</h2><ul class="faults">
 {% for f in faults %}<li>{{ f.line() }}</li>{% endfor %}</ul>{% endif %}
+{% if flows %}<h2>Updates by flow</h2><table class="flows">
+<tr><th>flow</th><th>part</th><th>updates</th><th>completed</th><th>lost</th><th>not completed in faults</th>
+<th>calls per update</th><th>jobs</th><th>e2e p50 / p95</th></tr>
+{% for r in flows %}<tr><td>{{ r.flow }}</td><td>{{ r.part }}</td><td>{{ r.updates }}</td><td>{{ r.completed }}</td>
+<td>{{ r.lost }}</td><td>{{ r.explained }}</td><td>{{ calls_text(r) }}</td><td>{{ r.jobs }}</td>
+<td>{{ latency_text(r) }}</td></tr>
+{% endfor %}</table>{% endif %}
 {% if growth %}<h2>{{ growth_heading }}</h2>
 {% if growth_rows %}<table class="heap"><tr><th>kind (leak root)</th><th>new roots</th><th>per 1,000 updates</th>
 <th>holding</th><th>objects</th><th>carries</th><th>retainer paths (samples)</th></tr>
@@ -73,6 +82,7 @@ def render_html(
     partial: str | None = None,
     faults: Sequence[FaultRow] = (),
     growth: HeapGrowth | None = None,
+    flows: Sequence[FlowRow] = (),
 ) -> str:
     env = Environment(autoescape=select_autoescape(default=True))
     template = env.from_string(_TEMPLATE)
@@ -88,6 +98,9 @@ def render_html(
         bands=bands,
         notes=notes,
         faults=faults,
+        flows=flows,
+        calls_text=calls_text,
+        latency_text=latency_text,
         partial=partial,
         growth=growth,
         growth_heading=heading(growth).replace("`", "") if growth else "",

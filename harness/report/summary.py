@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from harness.analysis.flow_table import FlowRow
 from harness.analysis.heap_growth import HeapGrowth
 from harness.analysis.model import Status, Verdict
 from harness.report.faults import FaultRow
+from harness.report.flow_rows import markdown_lines
 from harness.report.heap import growth_markdown
 
 _MARK = {Status.PASS: "pass", Status.FAIL: "**FAIL**", Status.INCONCLUSIVE: "_inconclusive_"}
@@ -17,6 +19,7 @@ def summary_markdown(
     verdict: Verdict,
     notes: Sequence[str] = (),
     faults: Sequence[FaultRow] = (),
+    flows: Sequence[FlowRow] = (),
     *,
     partial: str | None = None,
     growth: HeapGrowth | None = None,
@@ -36,6 +39,8 @@ def summary_markdown(
             lines += ["", f"## {check.name}", "", "```text", *check.evidence, "```"]
     if faults:
         lines += ["", "## Fault windows", "", *(f"- {row.line()}" for row in faults)]
+    if flows:
+        lines += ["", "## Updates by flow", "", *markdown_lines(flows)]
     if growth is not None:
         lines += growth_markdown(growth)
     if notes:
