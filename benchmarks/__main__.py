@@ -1,7 +1,9 @@
 """Run every benchmark in turn and print its figures."""
 
 from benchmarks import (
+    accounting_join,
     collector_tick,
+    heap_snapshot,
     interception_modes,
     live_view,
     mocks_memory,
@@ -18,3 +20,5 @@ if __name__ == "__main__":
     mocks_memory.main()
     interception_modes.main()
     self_soak.main()
+    heap_snapshot.main()
+    accounting_join.main()

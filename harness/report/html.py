@@ -7,8 +7,12 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, select_autoescape
 
+from harness.analysis.flow_table import FlowRow
+from harness.analysis.heap_growth import HeapGrowth
 from harness.analysis.model import Status, Verdict
 from harness.report.faults import FaultRow
+from harness.report.flow_rows import calls_text, latency_text
+from harness.report.heap import grower_rows, heading
 from harness.report.svg import Band, line_chart
 
 
@@ -42,6 +46,21 @@ figure { margin: 1em 0; } figcaption { font-weight: 600; }
 {% endfor %}
 {% if faults %}<h2>Fault windows</h2><ul class="faults">
 {% for f in faults %}<li>{{ f.line() }}</li>{% endfor %}</ul>{% endif %}
+{% if flows %}<h2>Updates by flow</h2><table class="flows">
+<tr><th>flow</th><th>part</th><th>updates</th><th>completed</th><th>lost</th><th>not completed in faults</th>
+<th>calls per update</th><th>jobs</th><th>e2e p50 / p95</th></tr>
+{% for r in flows %}<tr><td>{{ r.flow }}</td><td>{{ r.part }}</td><td>{{ r.updates }}</td><td>{{ r.completed }}</td>
+<td>{{ r.lost }}</td><td>{{ r.explained }}</td><td>{{ calls_text(r) }}</td><td>{{ r.jobs }}</td>
+<td>{{ latency_text(r) }}</td></tr>
+{% endfor %}</table>{% endif %}
+{% if growth %}<h2>{{ growth_heading }}</h2>
+{% if growth_rows %}<table class="heap"><tr><th>kind (leak root)</th><th>new roots</th><th>per 1,000 updates</th>
+<th>holding</th><th>objects</th><th>carries</th><th>retainer paths (samples)</th></tr>
+{% for r in growth_rows %}<tr><td><code>{{ r.kind }}</code></td><td>{{ r.new_roots }}</td><td>{{ r.per_1000 }}</td>
+<td>{{ r.retained }}</td><td>{{ r.objects }}</td><td>{{ r.carries }}</td>
+<td>{% for path, samples in r.paths %}<div>{{ samples }}× {{ path }}</div>{% endfor %}</td></tr>
+{% endfor %}</table>{% else %}<p>No kind of object grew beyond noise.</p>{% endif %}
+<p class="noise">Noise: {{ growth.noise }}.</p>{% endif %}
 {% if notes %}<ul class="notes">{% for note in notes %}<li>{{ note }}</li>{% endfor %}</ul>{% endif %}
 <p class="legend">{% for b in bands %}<span style="background: {{ b.colour }}40">{{ b.label }}</span>{% endfor %}</p>
 {% for chart in charts %}<figure><figcaption>{{ chart.name }} ({{ chart.unit }}, {{ chart.source }})</figcaption>
@@ -62,6 +81,8 @@ def render_html(
     *,
     partial: str | None = None,
     faults: Sequence[FaultRow] = (),
+    growth: HeapGrowth | None = None,
+    flows: Sequence[FlowRow] = (),
 ) -> str:
     env = Environment(autoescape=select_autoescape(default=True))
     template = env.from_string(_TEMPLATE)
@@ -77,5 +98,11 @@ def render_html(
         bands=bands,
         notes=notes,
         faults=faults,
+        flows=flows,
+        calls_text=calls_text,
+        latency_text=latency_text,
         partial=partial,
+        growth=growth,
+        growth_heading=heading(growth).replace("`", "") if growth else "",
+        growth_rows=grower_rows(growth) if growth else [],
     )

@@ -9,7 +9,9 @@ from typing import Any
 
 from harness.accounting.join import JoinSettings, account
 from harness.accounting.tally import Window
+from harness.analysis.flow_table import FlowRow, flow_rows
 from harness.analysis.flows import Accounting
+from harness.analysis.heap_growth import HeapGrowth, growth_document
 from harness.analysis.model import RunData, Status, Verdict
 from harness.analysis.partial import clip_run_data
 from harness.analysis.reach import upstreams_reached
@@ -17,9 +19,12 @@ from harness.analysis.rules import ALIVE
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
 from harness.config import RunSpec
+from harness.heapsnap.evidence import with_heap_evidence
 from harness.interception.notes import interception_notes
 from harness.report.documents import read_run_info
 from harness.report.faults import FaultRow, fault_bands, fault_rows
+from harness.report.flow_rows import accounting_notes, row_document
+from harness.report.heap import growth_terminal
 from harness.report.html import PHASE_COLOURS, Chart, render_html
 from harness.report.junit import junit_xml
 from harness.report.rundata import read_run_data, wall_minus_run_s_of
@@ -129,17 +134,23 @@ class Judged:
 
 def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     """Everything a person or a CI system reads: verdict.json, junit.xml, summary.md, report.html."""
-    verdict, notes = judged.verdict, judged.notes
-    charts = _charts(judged.data, verdict, reader)
+    verdict, notes, data = judged.verdict, judged.notes, judged.data
+    charts = _charts(data, verdict, reader)
     last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
-    faults = fault_rows(judged.data.fault_windows, verdict)
+    faults = fault_rows(data.fault_windows, verdict)
+    accounting = data.accounting
+    flows = [] if accounting is None else flow_rows(accounting, data.load.start_s + judged.warmup_s)
     partial = judged.end.note if judged.end is not None else None
-    document = verdict_document(run_dir, verdict, notes, faults) | _lifecycle_document(judged)
+    growth = data.heap_growth
+    document = verdict_document(run_dir, verdict, notes, faults, flows, growth=growth) | _lifecycle_document(judged)
     write_json(run_dir / VERDICT, document)
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults, partial=partial))
-    bands = phase_bands(judged.data, judged.warmup_s) + fault_bands(judged.data.fault_windows)
-    html = render_html(run_dir.name, verdict, charts, bands, notes, faults=faults, partial=partial)
+    summary = summary_markdown(run_dir.name, verdict, notes, faults, flows, partial=partial, growth=growth)
+    write_text(run_dir / "summary.md", summary)
+    bands = phase_bands(data, judged.warmup_s) + fault_bands(data.fault_windows)
+    html = render_html(
+        run_dir.name, verdict, charts, bands, notes, faults=faults, flows=flows, partial=partial, growth=growth
+    )
     write_text(run_dir / "report.html", html)
 
 
@@ -155,15 +166,22 @@ def _lifecycle_document(judged: Judged) -> dict[str, Any]:
 
 
 def verdict_document(
-    run_dir: Path, verdict: Verdict, notes: list[str], faults: Sequence[FaultRow] = ()
+    run_dir: Path,
+    verdict: Verdict,
+    notes: list[str],
+    faults: Sequence[FaultRow] = (),
+    flows: Sequence[FlowRow] = (),
+    *,
+    growth: HeapGrowth | None = None,
 ) -> dict[str, Any]:
-    return {
+    document = {
         "schema_version": VERDICT_SCHEMA_VERSION,
         "run": run_dir.name,
         "status": verdict.status.value,
         "exit_code": EXIT_CODES[verdict.status],
         "notes": notes,
         "fault_windows": [row.document() for row in faults],
+        "flows": [row_document(row) for row in flows],
         "checks": [
             {
                 "name": check.name,
@@ -175,10 +193,15 @@ def verdict_document(
                 "peak_span_s": [check.peak_span.start_s, check.peak_span.end_s] if check.peak_span else None,
                 "detail": check.detail,
                 "evidence": list(check.evidence),
+                # Only on failing memory checks: the kinds of object the heap gained.
+                **({"heap_growth": growth_document(check.heap_growth)} if check.heap_growth else {}),
             }
             for check in verdict.checks
         ],
     }
+    if growth is not None:
+        document["heap_growth"] = growth_document(growth)
+    return document
 
 
 def _last_tick_s(reader: SampleReader) -> float | None:
@@ -216,6 +239,7 @@ def accounting_of(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict
         timeout_s=limits.completion_timeout_s,
         fault_spans=tuple(window.span for window in data.fault_windows),
         results_by_callback=spec.mocks.cursor_runner.mode != "sync",
+        records_end_s=data.cooldown.end_s if data.cooldown is not None else data.load.end_s,
     )
     return account(run_dir, settings)
 
@@ -233,7 +257,9 @@ def judge_run(run_dir: Path) -> Verdict:
         if end.stopped_at_s is not None:
             data = clip_run_data(data, end.stopped_at_s)
         data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, spec, data, events))
-        notes = interception_notes(info, events) + collector_notes(reader)
+        data, heap_notes = with_heap_evidence(run_dir, events, data)
+        notes = interception_notes(info, events) + collector_notes(reader) + accounting_notes(data.accounting)
+        notes += heap_notes
         judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s, end)
         write_outputs(run_dir, judged, reader)
     finally:
@@ -242,6 +268,9 @@ def judge_run(run_dir: Path) -> Verdict:
 
 
 def describe(verdict: Verdict) -> list[str]:
-    """Lines for the terminal: one per check, the failing ones named first."""
+    """Lines for the terminal: one per check, the failing ones named first, then the heap's
+    top growers when a failing memory check carries them."""
     ordered = sorted(verdict.checks, key=lambda check: check.status is not Status.FAIL)
-    return [f"  {check.status.value.upper():12} {check.name}: {check.detail}" for check in ordered]
+    lines = [f"  {check.status.value.upper():12} {check.name}: {check.detail}" for check in ordered]
+    growth = next((check.heap_growth for check in ordered if check.heap_growth is not None), None)
+    return lines + (growth_terminal(growth) if growth is not None else [])

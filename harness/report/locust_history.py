@@ -10,8 +10,9 @@ from harness.analysis.model import Curve
 HISTORY = Path("locust") / "locust_stats_history.csv"
 
 
-def updates_curve(run_dir: Path, wall_minus_run_s: float | None) -> Curve | None:
-    """Cumulative webhook requests over time; None without a history or a clock offset.
+def updates_curve(run_dir: Path, wall_minus_run_s: float | None, column: str = "Total Request Count") -> Curve | None:
+    """Cumulative webhook requests (or another cumulative column, e.g. "Total Failure Count")
+    over time; None without a history or a clock offset.
 
     wall_minus_run_s converts Locust's Unix timestamps to seconds since the run's start.
     """
@@ -22,7 +23,7 @@ def updates_curve(run_dir: Path, wall_minus_run_s: float | None) -> Curve | None
         with (run_dir / HISTORY).open(newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 if row.get("Name") == "Aggregated":
-                    points.append((float(row["Timestamp"]) - wall_minus_run_s, float(row["Total Request Count"])))
+                    points.append((float(row["Timestamp"]) - wall_minus_run_s, float(row[column])))
     except (OSError, csv.Error, KeyError, ValueError):
         return None
     if len(points) < 2:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness.accounting.calls import call_curves
+from harness.accounting.calls import accepted_curve, call_curves
 from harness.accounting.faults import fault_windows
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
 from harness.analysis.model import Curve, MetricInfo, RunData, Span, TargetExit
-from harness.analysis.rules import UPDATES
+from harness.analysis.rules import FAILURES, UPDATES
 from harness.collector.store import SampleReader
 from harness.report.locust_history import updates_curve
 from harness.report.locust_stats import read_load_stats
@@ -98,6 +98,9 @@ def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunDat
     updates = updates_curve(run_dir, wall_minus_run_s)
     if updates is not None:
         curves[UPDATES] = updates
+    failures = updates_curve(run_dir, wall_minus_run_s, "Total Failure Count")
+    if failures is not None:
+        curves[FAILURES] = failures
     last_tick_s = max((curve.t_s[-1] for curve in curves.values()), default=0.0)
     baseline, load, cooldown = phases(events, last_tick_s)
     return RunData(
@@ -111,4 +114,5 @@ def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunDat
         fault_windows=fault_windows(events, last_tick_s),
         calls=call_curves(run_dir, wall_minus_run_s),
         catalogue=read_catalogue(reader),
+        accepted=accepted_curve(run_dir, wall_minus_run_s),
     )

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from harness.analysis.flow_table import FlowRow
+from harness.analysis.heap_growth import HeapGrowth
 from harness.analysis.model import Status, Verdict
 from harness.report.faults import FaultRow
+from harness.report.flow_rows import markdown_lines
+from harness.report.heap import growth_markdown
 
 _MARK = {Status.PASS: "pass", Status.FAIL: "**FAIL**", Status.INCONCLUSIVE: "_inconclusive_"}
 
@@ -15,8 +19,10 @@ def summary_markdown(
     verdict: Verdict,
     notes: Sequence[str] = (),
     faults: Sequence[FaultRow] = (),
+    flows: Sequence[FlowRow] = (),
     *,
     partial: str | None = None,
+    growth: HeapGrowth | None = None,
 ) -> str:
     lines = [f"# soak run `{run_name}`: {verdict.status.value.upper()}", ""]
     if partial:
@@ -33,6 +39,10 @@ def summary_markdown(
             lines += ["", f"## {check.name}", "", "```text", *check.evidence, "```"]
     if faults:
         lines += ["", "## Fault windows", "", *(f"- {row.line()}" for row in faults)]
+    if flows:
+        lines += ["", "## Updates by flow", "", *markdown_lines(flows)]
+    if growth is not None:
+        lines += growth_markdown(growth)
     if notes:
         lines += ["", "## Notes", "", *(f"- {note}" for note in notes)]
     return "\n".join(lines) + "\n"
