@@ -168,26 +168,38 @@ class RedisSection(_Strict):
 
 
 class CursorRunnerMock(_Strict):
-    mode: Literal["sync", "sync+callback", "ack+callback", "async", "removed"] = "sync+callback"
-    latency_s: Seconds = Field(0.05, alias="latency", ge=0)
+    """The cursor-runner mock: how it answers the target's jobs, and which callbacks it breaks."""
+
+    mode: Literal["sync", "sync+callback", "ack+callback", "async", "removed"] = Field(
+        "sync+callback", description="sync: the result in the answer; +callback / ack+callback: by callback too"
+    )
+    latency_s: Seconds = Field(0.05, alias="latency", ge=0, description="how long a job takes")
     latency_distribution: LatencySpec | None = Field(None, description="replaces latency when set")
-    callback_delay_s: Seconds = Field(0.05, alias="callback_delay", ge=0)
-    max_concurrent: int = Field(5, ge=1)
-    callback_faults: CallbackFaults = Field(default_factory=CallbackFaults)
-    faults: tuple[FaultSpec, ...] = ()
+    callback_delay_s: Seconds = Field(
+        0.05, alias="callback_delay", ge=0, description="from the job's end to its callback"
+    )
+    max_concurrent: int = Field(5, ge=1, description="jobs at once; more are answered busy")
+    callback_faults: CallbackFaults = Field(default_factory=CallbackFaults, description="callbacks to break")
+    faults: tuple[FaultSpec, ...] = Field((), description="faults on the mock's routes")
 
 
 class TelegramMock(_Strict):
+    """The Telegram Bot API mock."""
+
     file_size_bytes: Bytes = Field(21_034, alias="file_size", ge=0, le=2**30, description="OGG bytes per download")
-    faults: tuple[FaultSpec, ...] = ()
+    faults: tuple[FaultSpec, ...] = Field((), description="faults on the mock's routes")
 
 
 class ElevenLabsMock(_Strict):
+    """The ElevenLabs mock: speech to text and text to speech."""
+
     transcripts: dict[str, str] = Field(default_factory=dict, description="transcript by file id")
     # The tag ties the cursor-runner job the transcript becomes to its voice update (per-update accounting).
-    default_transcript: str = "list failing tests on main [soak f{file_id}]"
+    default_transcript: str = Field(
+        "list failing tests on main [soak f{file_id}]", description="for a file id not in transcripts"
+    )
     tts_size_bytes: Bytes = Field(32_000, alias="tts_size", ge=0, le=2**30, description="MP3 bytes per TTS answer")
-    faults: tuple[FaultSpec, ...] = ()
+    faults: tuple[FaultSpec, ...] = Field((), description="faults on the mock's routes")
 
 
 class MocksSection(_Strict):
