@@ -24,6 +24,7 @@ from harness.live.metrics import MetricsServer, serve_metrics
 from harness.live.render import plain_line, rich_block
 from harness.live.tails import EventsTail, LoadFigures, read_load_figures
 from harness.live.tracker import RunTracker, Snapshot
+from harness.procs import HarnessError
 from harness.rundir import EVENTS
 
 REFRESH_S = 1.0
@@ -84,7 +85,11 @@ class LiveView:
 
     def start(self) -> None:
         if self._options.metrics_port is not None:
-            self._metrics = serve_metrics(self._options.metrics_host, self._options.metrics_port, lambda: self.snapshot)
+            host, port = self._options.metrics_host, self._options.metrics_port
+            try:
+                self._metrics = serve_metrics(host, port, lambda: self.snapshot)
+            except OSError as exc:
+                raise HarnessError(f"--metrics-port: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
             self._say(f"soak: metrics at {self._metrics.url}")
         if self._mode is ViewMode.RICH:
             # stderr lines (phases, warnings) print above the block; stdout is left alone (--json).
