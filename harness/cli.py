@@ -92,7 +92,8 @@ def run(
     _echo_verdict(outcome.run_dir, outcome.verdict, as_json)
 
 
-def _live_options(view: str, status_every: str, metrics_port: int | None, metrics_host: str) -> LiveOptions:
+def _live_options(view: str, status_every: str, metrics_port: int | None, metrics_host: str) -> LiveOptions | None:
+    """None when nothing is to be shown or served: the run then feeds no view at all."""
     from harness.live.view import LiveOptions, ViewMode
     from harness.units import UnitError, parse_duration_s
 
@@ -106,6 +107,8 @@ def _live_options(view: str, status_every: str, metrics_port: int | None, metric
         _fail(f"--status-every: {exc}")
     if every_s < 1:
         _fail("--status-every: at least 1 s")
+    if mode is ViewMode.OFF and metrics_port is None:
+        return None
     return LiveOptions(mode, every_s, metrics_host, metrics_port)
 
 
