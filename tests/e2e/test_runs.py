@@ -171,8 +171,10 @@ def test_heap_snapshots_name_the_culprit_on_the_failing_memory_check(tmp_path: P
     text = shipped_profile_text("leak-heap.toml")
     text = "\n".join(line for line in text.splitlines() if not line.startswith("latency_p95_max"))
     profile = tmp_path / "leak-heap-snapshots.toml"
-    profile.write_text(text + '\n[collector]\nheap_snapshots = "ends"\n')
-    result = soak("run", str(profile), "--duration", "40 s", "--results", str(tmp_path))
+    profile.write_text(text)  # it has a [collector] table already: a second one is invalid TOML
+    result = soak(
+        "run", str(profile), "--duration", "40 s", "--results", str(tmp_path), "--set", "collector.heap_snapshots=ends"
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "heap growth: Buffer:" in result.stdout and "the target was paused" in result.stderr
     run_dir = run_dir_of(result)
