@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from harness.analysis.flows import FLOWS, Accounting, FlowWindow, latency_quantile_s
-from harness.analysis.model import Check, FaultWindow, RunData, Span, Status
+from harness.analysis.guides import flat, line, steps, window_centres
+from harness.analysis.model import Check, FaultWindow, Guide, GuideRole, RunData, Span, Status
 from harness.analysis.work_windows import touching
 from harness.config import Thresholds
 
@@ -44,8 +47,19 @@ def lost_updates(data: RunData, limits: Thresholds, accounting: Accounting) -> l
               f"{explained} more not completed during injected faults")  # fmt: skip
     status = Status.PASS if lost <= limit else Status.FAIL
     peak = worst.span if lost and worst else None
-    return [Check("lost_updates", status, float(lost), float(limit), "updates", _span(accounting), detail,
-                  peak_span=peak)]  # fmt: skip
+    span = _span(accounting)
+    guides = (_lost_so_far(accounting),) + ((flat(GuideRole.LIMIT, "limit", span, limit),) if span else ())
+    return [Check("lost_updates", status, float(lost), float(limit), "updates", span, detail,
+                  peak_span=peak, guides=guides)]  # fmt: skip
+
+
+def _lost_so_far(accounting: Accounting) -> Guide:
+    """Updates lost by the end of each window, every flow together."""
+    lost_by_end: dict[float, int] = {}
+    for w in accounting.windows:
+        lost_by_end[w.span.end_s] = lost_by_end.get(w.span.end_s, 0) + w.lost
+    ends = sorted(lost_by_end)
+    return line(GuideRole.JUDGED, "lost so far", ends, np.cumsum([lost_by_end[end_s] for end_s in ends]))
 
 
 def _ratio_check(name: str, windows: list[FlowWindow], ratio: Ratio, limit: float, *, data: RunData, factor: float,
@@ -61,7 +75,10 @@ def _ratio_check(name: str, windows: list[FlowWindow], ratio: Ratio, limit: floa
     steady_text = f"steady max {steady:.2f}, " if steady is not None else ""
     detail = f"{steady_text}worst {figure:.2f} at {_where(window, data.fault_windows)}, limit {bound:.3g}"
     span = Span(windows[0].span.start_s, windows[-1].span.end_s)
-    return Check(name, status, figure, bound, unit, span, detail, peak_span=window.span)
+    spans = [w.span for w, _, _ in rated]
+    guides = (steps(GuideRole.JUDGED, unit.replace("/", " per "), spans, [r for _, r, _ in rated]),
+              steps(GuideRole.LIMIT, "limit", spans, [b for _, _, b in rated]))  # fmt: skip
+    return Check(name, status, figure, bound, unit, span, detail, peak_span=window.span, guides=guides)
 
 
 def _calls_ratio(upstream: str) -> Ratio:
@@ -125,7 +142,9 @@ def e2e_latency(data: RunData, limits: Thresholds, accounting: Accounting) -> li
                   f"p95 {p95 * 1000:.0f} ms, p99 {p99_text}; limit p95 {limit * 1000:.0f} ms")  # fmt: skip
         status = Status.PASS if p95 <= limit else Status.FAIL
         span = Span(windows[0].span.start_s, windows[-1].span.end_s)
-        checks.append(Check(name, status, p95, limit, "s", span, detail, peak_span=window.span))
+        guides = (line(GuideRole.JUDGED, "p95 per window", window_centres([w.span for w, _ in rated]),
+                       [p for _, p in rated]), flat(GuideRole.LIMIT, "limit", span, limit))  # fmt: skip
+        checks.append(Check(name, status, p95, limit, "s", span, detail, peak_span=window.span, guides=guides))
     return checks
 
 

@@ -24,6 +24,11 @@ def theil_sen(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     return float(theilslopes(y, x)[0])
 
 
+def theil_sen_intercept(x: NDArray[np.float64], y: NDArray[np.float64], slope: float) -> float:
+    """The intercept scipy's theilslopes pairs with its slope: median(y) - slope * median(x)."""
+    return float(np.median(y) - slope * np.median(x))
+
+
 def mann_kendall_p(y: NDArray[np.float64]) -> tuple[float, bool]:
     """p-value of a monotonic trend (Hamed-Rao variance correction) and whether it rises."""
     if np.ptp(y) == 0:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
-from harness.analysis.model import Check, Curve, Span, Status
-from harness.analysis.trend import trend
+from harness.analysis.guides import line
+from harness.analysis.model import Check, Curve, GuideRole, Span, Status
+from harness.analysis.trend import theil_sen_intercept, trend
 from harness.analysis.windows import value_at, window_medians
 
 
@@ -56,6 +57,17 @@ def trend_check(question: TrendInput, alpha: float) -> Check:
     return Check(question.name, status, found.slope, question.limit, question.unit, question.span, detail)
 
 
+def with_guides(check: Check, t_s: NDArray[np.float64], x: NDArray[np.float64], y: NDArray[np.float64]) -> Check:
+    """The window medians judged, the Theil-Sen line through them, and the line growing at the
+    limit from the fit's start: x is time or updates handled, drawn at the windows' times."""
+    guides = [line(GuideRole.JUDGED, "window medians", t_s, y)]
+    if check.figure is not None and x.size:
+        fit = theil_sen_intercept(x, y, check.figure) + check.figure * x
+        allowed = fit[0] + check.limit * (x - x[0])
+        guides += [line(GuideRole.FIT, "Theil-Sen fit", t_s, fit), line(GuideRole.LIMIT, "limit", t_s, allowed)]
+    return replace(check, guides=tuple(guides))
+
+
 @dataclass(frozen=True)
 class TrendSettings:
     window_s: float
@@ -73,7 +85,8 @@ def slope_per_hour(name: str, curve: Curve, span: Span, limit_per_s: float, sett
         mib_h = 3600 / 2**20
         return f"{slope * mib_h:.2f} MiB/h (limit {limit_per_s * mib_h:.2f}) over {t_s.size} windows"
 
-    return trend_check(TrendInput(name, t_s, medians, limit_per_s, "B/s", span, describe), settings.alpha)
+    check = trend_check(TrendInput(name, t_s, medians, limit_per_s, "B/s", span, describe), settings.alpha)
+    return with_guides(check, t_s, t_s, medians)
 
 
 def slope_per_request(
@@ -99,4 +112,5 @@ def slope_per_request(
     def describe(slope: float) -> str:
         return f"{slope:.0f} B per {per} (limit {limit:.0f}) over {int(np.ptp(handled))} of them"
 
-    return trend_check(TrendInput(name, handled, medians, limit, "B/req", span, describe), settings.alpha)
+    check = trend_check(TrendInput(name, handled, medians, limit, "B/req", span, describe), settings.alpha)
+    return with_guides(check, t_s, handled, medians)
