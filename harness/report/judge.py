@@ -15,13 +15,14 @@ from harness.analysis.partial import clip_run_data
 from harness.analysis.reach import upstreams_reached
 from harness.analysis.rules import ALIVE
 from harness.analysis.verdict import judge
-from harness.collector.store import Metric, SampleReader, StoreError
+from harness.collector.store import SampleReader, StoreError
 from harness.config import RunSpec
 from harness.interception.notes import interception_notes
 from harness.report.documents import read_run_info
 from harness.report.faults import FaultRow, fault_bands, fault_rows
-from harness.report.html import PHASE_COLOURS, Chart, render_html
+from harness.report.html import PHASE_COLOURS, PageExtras, render_html
 from harness.report.junit import junit_xml
+from harness.report.layout import chart_plan
 from harness.report.rundata import read_run_data, wall_minus_run_s_of
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
@@ -87,35 +88,6 @@ def phase_bands(data: RunData, warmup_s: float) -> list[Band]:
     return bands
 
 
-# Charts a reader looks for first; the collector's account of itself comes last.
-_SOURCE_ORDER = ("process", "node", "tcp", "tmp", "redis", "mocks", "locust", "self", "collector")
-
-
-def chart_order(data: RunData, verdict: Verdict, catalogue: dict[str, Metric]) -> list[str]:
-    """Metrics of failing checks, then of the other checks, then the rest by source."""
-    failing = [c.metric for c in verdict.checks if c.status is Status.FAIL and c.metric]
-    judged = [c.metric for c in verdict.checks if c.metric and c.metric not in failing]
-    first = [name for name in dict.fromkeys(failing + judged) if name in data.curves]
-
-    def rank(name: str) -> tuple[int, str]:
-        source = catalogue[name].source if name in catalogue else "locust"
-        return (_SOURCE_ORDER.index(source) if source in _SOURCE_ORDER else len(_SOURCE_ORDER), name)
-
-    return first + sorted((name for name in data.curves if name not in first), key=rank)
-
-
-def _charts(data: RunData, verdict: Verdict, reader: SampleReader) -> list[Chart]:
-    catalogue = {metric.name: metric for metric in reader.metrics()}
-    # Curves analysis built itself (Locust's counts) are not in the store's catalogue.
-    derived = Metric("", "count", "locust")
-    charts = []
-    for name in chart_order(data, verdict, catalogue):
-        curve = data.curves[name]
-        metric = catalogue.get(name, derived)
-        charts.append(Chart(name, metric.unit, metric.source, curve.t_s, curve.values))
-    return charts
-
-
 @dataclass(frozen=True)
 class Judged:
     """A verdict with what was judged and what a reader must know beside it."""
@@ -129,18 +101,22 @@ class Judged:
 
 def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     """Everything a person or a CI system reads: verdict.json, junit.xml, summary.md, report.html."""
-    verdict, notes = judged.verdict, judged.notes
-    charts = _charts(judged.data, verdict, reader)
-    last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
-    faults = fault_rows(judged.data.fault_windows, verdict)
+    verdict, notes, data = judged.verdict, judged.notes, judged.data
+    last_tick_s = max((float(curve.t_s[-1]) for curve in data.curves.values() if len(curve.t_s)), default=0.0)
+    faults = fault_rows(data.fault_windows, verdict)
     partial = judged.end.note if judged.end is not None else None
     document = verdict_document(run_dir, verdict, notes, faults) | _lifecycle_document(judged)
     write_json(run_dir / VERDICT, document)
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
     write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults, partial=partial))
-    bands = phase_bands(judged.data, judged.warmup_s) + fault_bands(judged.data.fault_windows)
-    html = render_html(run_dir.name, verdict, charts, bands, notes, faults=faults, partial=partial)
-    write_text(run_dir / "report.html", html)
+    plan = chart_plan(verdict, data, {metric.name: metric.unit for metric in reader.metrics()})
+    extras = PageExtras(
+        phases=phase_bands(data, judged.warmup_s),
+        faults=faults,
+        fault_bands=fault_bands(data.fault_windows),
+        partial=partial,
+    )
+    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, data, notes, plan, extras=extras))
 
 
 def _lifecycle_document(judged: Judged) -> dict[str, Any]:

@@ -9,9 +9,8 @@ from harness.accounting.calls import call_curves
 from harness.accounting.faults import fault_windows
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
 from harness.analysis.model import Curve, RunData, Span, TargetExit
-from harness.analysis.rules import UPDATES
 from harness.collector.store import SampleReader
-from harness.report.locust_history import updates_curve
+from harness.report.locust_history import history_curves
 from harness.report.locust_stats import read_load_stats
 
 TARGET_LOG = "target.log"
@@ -88,9 +87,7 @@ def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunDat
     """events: the run's events.jsonl, read once by the caller (the notes use it too)."""
     curves = read_all_curves(reader)
     wall_minus_run_s = wall_minus_run_s_of(events)
-    updates = updates_curve(run_dir, wall_minus_run_s)
-    if updates is not None:
-        curves[UPDATES] = updates
+    curves.update(history_curves(run_dir, wall_minus_run_s))  # updates sent, rates, latency percentiles
     last_tick_s = max((curve.t_s[-1] for curve in curves.values()), default=0.0)
     baseline, load, cooldown = phases(events, last_tick_s)
     return RunData(
