@@ -157,19 +157,18 @@ def format_duration(value_s: float) -> str:
     return f"{format_number(value_s / 3600)} h"
 
 
+_FIGURE_FORMS = {
+    "B": format_size,
+    "B/s": lambda value: f"{format_size(value * 3600)}/h",
+    "B/req": lambda value: f"{format_size(value)}/update",
+    "s": format_duration,
+    "ratio": lambda value: f"{format_number(value * 100)} %",
+    "churn/req": lambda value: f"{format_number(value * 100)} %",
+    "": format_number,
+}
+
+
 def format_figure(value: float, unit: str) -> str:
     """A check's figure or limit in its unit as a person reads it: '1.20 MiB/h', '44.2 KiB/update'."""
-    match unit:
-        case "B":
-            return format_size(value)
-        case "B/s":
-            return f"{format_size(value * 3600)}/h"
-        case "B/req":
-            return f"{format_size(value)}/update"
-        case "s":
-            return format_duration(value)
-        case "ratio" | "churn/req":
-            return f"{format_number(value * 100)} %"
-        case "":
-            return format_number(value)
-    return f"{format_number(value)} {unit}"
+    form = _FIGURE_FORMS.get(unit)
+    return form(value) if form is not None else f"{format_number(value)} {unit}"

@@ -99,7 +99,7 @@ class Judged:
     end: RunEnd | None = None  # how the run ended; its note heads every report of a partial run
 
 
-def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
+def write_outputs(run_dir: Path, judged: Judged, units: dict[str, str]) -> None:
     """Everything a person or a CI system reads: verdict.json, junit.xml, summary.md, report.html."""
     verdict, notes, data = judged.verdict, judged.notes, judged.data
     last_tick_s = max((float(curve.t_s[-1]) for curve in data.curves.values() if len(curve.t_s)), default=0.0)
@@ -109,7 +109,7 @@ def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     write_json(run_dir / VERDICT, document)
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
     write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults, partial=partial))
-    plan = chart_plan(verdict, data, {metric.name: metric.unit for metric in reader.metrics()})
+    plan = chart_plan(verdict, data, units)
     extras = PageExtras(
         phases=phase_bands(data, judged.warmup_s),
         faults=faults,
@@ -151,6 +151,7 @@ def verdict_document(
                 "peak_span_s": [check.peak_span.start_s, check.peak_span.end_s] if check.peak_span else None,
                 "detail": check.detail,
                 "evidence": list(check.evidence),
+                "metric": check.metric,
             }
             for check in verdict.checks
         ],
@@ -196,8 +197,19 @@ def accounting_of(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict
     return account(run_dir, settings)
 
 
-def judge_run(run_dir: Path) -> Verdict:
-    """Recompute the verdict from stored data and write every report file."""
+@dataclass(frozen=True)
+class Record:
+    """A run directory read for judging: what was recorded, the profile, how the run ended."""
+
+    data: RunData
+    spec: RunSpec
+    end: RunEnd
+    notes: list[str]
+    units: dict[str, str]  # unit of each recorded metric, from the store's catalogue
+
+
+def read_record(run_dir: Path) -> Record:
+    """Everything judging and the reports need from a run directory, read once."""
     info, spec = load_run_info(run_dir)
     reader = _open(run_dir)
     try:
@@ -210,10 +222,18 @@ def judge_run(run_dir: Path) -> Verdict:
             data = clip_run_data(data, end.stopped_at_s)
         data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, spec, data, events))
         notes = interception_notes(info, events) + collector_notes(reader)
-        judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s, end)
-        write_outputs(run_dir, judged, reader)
+        units = {metric.name: metric.unit for metric in reader.metrics()}
     finally:
         reader.close()
+    return Record(data, spec, end, notes, units)
+
+
+def judge_run(run_dir: Path) -> Verdict:
+    """Recompute the verdict from stored data and write every report file."""
+    record = read_record(run_dir)
+    limits = record.spec.thresholds
+    judged = Judged(judge(record.data, limits), record.data, record.notes, limits.warmup_s, record.end)
+    write_outputs(run_dir, judged, record.units)
     return judged.verdict
 
 
