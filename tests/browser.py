@@ -144,7 +144,16 @@ def _errors(events: list[dict[str, Any]]) -> list[str]:
     return errors
 
 
-async def _open(ws_url: str, page: Path, facts: str, size: tuple[int, int], shot: bool, timeout_s: float) -> Loaded:
+@dataclass(frozen=True)
+class _Visit:
+    page: Path
+    facts: str
+    size: tuple[int, int]
+    screenshot: bool
+    timeout_s: float
+
+
+async def _open(ws_url: str, visit: _Visit) -> Loaded:
     async with aiohttp.ClientSession() as client, client.ws_connect(ws_url, max_msg_size=0) as socket:
         session = _Session(socket)
         target = await session.call("Target.createTarget", url="about:blank")
@@ -152,13 +161,15 @@ async def _open(ws_url: str, page: Path, facts: str, size: tuple[int, int], shot
         session.session_id = attached["sessionId"]
         for domain in ("Page", "Runtime", "Log"):
             await session.call(f"{domain}.enable")
-        await session.call("Emulation.setDeviceMetricsOverride", width=size[0], height=size[1],
+        await session.call("Emulation.setDeviceMetricsOverride", width=visit.size[0], height=visit.size[1],
                            deviceScaleFactor=1, mobile=False)  # fmt: skip
-        await session.call("Page.navigate", url=page.resolve().as_uri())
-        await session.wait_event("Page.loadEventFired", timeout_s)
-        rendered = await session.evaluate("Number(document.documentElement.dataset.renderedMs || NaN)")
-        loaded = Loaded(facts=await session.evaluate(facts), rendered_ms=rendered if rendered == rendered else None)
-        if shot:
+        await session.call("Page.navigate", url=visit.page.resolve().as_uri())
+        await session.wait_event("Page.loadEventFired", visit.timeout_s)
+        rendered = await session.evaluate("document.documentElement.dataset.renderedMs || null")
+        loaded = Loaded(
+            facts=await session.evaluate(visit.facts), rendered_ms=None if rendered is None else float(rendered)
+        )
+        if visit.screenshot:
             picture = await session.call("Page.captureScreenshot", format="png")
             loaded.screenshot = base64.b64decode(picture["data"])
         await asyncio.sleep(0.2)  # let late console messages arrive
@@ -172,4 +183,4 @@ def open_page(
     timeout_s: float = 60.0,
 ) -> Loaded:  # fmt: skip
     """Load the page in a new tab, evaluate `facts` (a JS expression) after its load event."""
-    return asyncio.run(_open(ws_url, page, facts, size, screenshot, timeout_s))
+    return asyncio.run(_open(ws_url, _Visit(page, facts, size, screenshot, timeout_s)))

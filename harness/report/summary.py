@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from harness.analysis.model import Status, Verdict
 from harness.report.faults import FaultRow
+from harness.report.readable import failing_first, figure_text, lead, limit_text, named_line, span_text
 
 _MARK = {Status.PASS: "pass", Status.FAIL: "**FAIL**", Status.INCONCLUSIVE: "_inconclusive_"}
 
@@ -21,13 +22,15 @@ def summary_markdown(
     lines = [f"# soak run `{run_name}`: {verdict.status.value.upper()}", ""]
     if partial:
         lines += [f"**{partial}**", ""]
+    found = lead(verdict)
+    lines += [found.text, *(f"- {named_line(check)}" for check in found.named), ""]
     lines += [
-        "| check | result | measured on (s) | evidence |",
-        "|---|---|---|---|",
+        "| check | result | figure | limit | measured on | evidence |",
+        "|---|---|---:|---:|---|---|",
     ]
-    for check in sorted(verdict.checks, key=lambda c: c.status is not Status.FAIL):
-        span = f"{check.span.start_s:.0f}-{check.span.end_s:.0f}" if check.span else "-"
-        lines.append(f"| {check.name} | {_MARK[check.status]} | {span} | {check.detail} |")
+    for check in failing_first(verdict.checks):
+        figures = f"{figure_text(check)} | {limit_text(check)} | {span_text(check.span)}"
+        lines.append(f"| {check.name} | {_MARK[check.status]} | {figures} | {check.detail} |")
     for check in verdict.checks:
         if check.evidence:
             lines += ["", f"## {check.name}", "", "```text", *check.evidence, "```"]

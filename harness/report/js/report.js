@@ -7,6 +7,7 @@
   "use strict";
 
   var doc = JSON.parse(document.getElementById("soak-data").textContent);
+  window.soakCharts = {};
   var KIB = 1024;
   var BINARY = [["GiB", KIB * KIB * KIB], ["MiB", KIB * KIB], ["KiB", KIB]];
   var PALETTE = ["#1f4e9c", "#e8710a", "#188038", "#a142f4", "#d01884", "#12b5cb", "#795548", "#5f6368"];
@@ -201,6 +202,7 @@
     plot.setScale("x", {min: shown[0], max: shown[1]});
     plot.over.addEventListener("dblclick", function () { zoomAll(g, null); }, {capture: true});
     g.plots.push(plot);
+    window.soakCharts[el.dataset.chart] = plot;  // for a reader's console and the browser tests
     return plot;
   }
 
