@@ -166,12 +166,11 @@ async def _open(ws_url: str, visit: _Visit) -> Loaded:
         await session.call("Page.navigate", url=visit.page.resolve().as_uri())
         await session.wait_event("Page.loadEventFired", visit.timeout_s)
         rendered = await session.evaluate("document.documentElement.dataset.renderedMs || null")
-        loaded = Loaded(
-            facts=await session.evaluate(visit.facts), rendered_ms=None if rendered is None else float(rendered)
-        )
-        if visit.screenshot:
+        loaded = Loaded(rendered_ms=None if rendered is None else float(rendered))
+        if visit.screenshot:  # as the reader first sees it, before `facts` may change the page
             picture = await session.call("Page.captureScreenshot", format="png")
             loaded.screenshot = base64.b64decode(picture["data"])
+        loaded.facts = await session.evaluate(visit.facts)
         await asyncio.sleep(0.2)  # let late console messages arrive
         await session.evaluate("0")
         loaded.errors = _errors(session.events)
