@@ -12,8 +12,10 @@ import base64
 import contextlib
 import itertools
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -59,22 +61,30 @@ def browser(timeout_s: float = 30.0) -> Iterator[str]:
     binary = chromium()
     if binary is None:
         raise RuntimeError("chromium is not installed (make setup installs it as root)")
-    with tempfile.TemporaryDirectory(prefix="soak-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="soak-chromium-", ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(
             [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its zygote and renderers in a group of their own, stopped together
         )
         try:
             yield _devtools_url(process, timeout_s)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen[str]) -> None:
+    """Chromium's processes (the group its own pid leads), then the browser itself."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=10)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _devtools_url(process: subprocess.Popen[str], timeout_s: float) -> str:

@@ -22,8 +22,10 @@ if chromium() is None and os.environ.get("CI") != "true":
 SECTIONS = ["verdict", "memory", "handles", "work", "faults", "notes", "other"]
 # Opens every collapsed part (its charts are drawn on opening), then reports what the page drew.
 FACTS = """(async () => {
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  for (let i = 0; i < 300 && !document.documentElement.dataset.allDrawnMs; i++) await sleep(50);
   document.querySelectorAll("details").forEach((d) => { d.open = true; });
-  await new Promise((resolve) => setTimeout(resolve, 800));
+  await sleep(800);
   const charts = window.soakCharts || {};
   const placed = [...document.querySelectorAll("[data-chart]")].map((el) => el.dataset.chart);
   const summary = (id) => {

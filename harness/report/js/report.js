@@ -162,7 +162,7 @@
     return chart.series.map(function (s) { return doc.series[s.key] || [[], []]; });
   }
 
-  function build(el) {
+  function build(el, width) {
     var chart = doc.charts[el.dataset.chart];
     if (!chart || el.dataset.drawn) return null;
     el.dataset.drawn = "1";
@@ -173,9 +173,8 @@
       return v == null ? "–" : (chart.x === "updates" ? num(v) + " updates" : clock(Math.round(v)));
     }}];
     chart.series.forEach(function (s) { series.push(seriesOptions(s, s.role === "line" ? lines++ : 0, chart.unit)); });
-    var shown = g.zoom || g.full;
     var opts = {
-      width: Math.max(320, el.clientWidth || 900),
+      width: Math.max(320, width || 900),
       height: Number(el.dataset.height || 220),
       series: series,
       scales: {x: {time: false, range: function () { return g.zoom || g.full; }}, y: {range: yRange(chart.unit)}},
@@ -199,25 +198,48 @@
     };
     opts.cursor.drag.setScale = false;
     var plot = new uPlot(opts, data, el);
-    plot.setScale("x", {min: shown[0], max: shown[1]});
     plot.over.addEventListener("dblclick", function () { zoomAll(g, null); }, {capture: true});
     g.plots.push(plot);
     window.soakCharts[el.dataset.chart] = plot;  // for a reader's console and the browser tests
     return plot;
   }
 
-  function drawWithin(root) {
+  // Widths are read for a whole batch before any chart is added: reading one after adding another
+  // would make the browser lay the page out again for every chart.
+  function draw(elements) {
+    var widths = elements.map(function (el) { return el.clientWidth; });
     var drawn = 0;
-    root.querySelectorAll("[data-chart]").forEach(function (el) {
-      if (el.closest("details:not([open])")) return;
-      if (build(el)) drawn++;
-    });
+    elements.forEach(function (el, i) { if (build(el, widths[i])) drawn++; });
     return drawn;
   }
+  function pending(root) {
+    return Array.prototype.filter.call(root.querySelectorAll("[data-chart]"), function (el) {
+      return !el.dataset.drawn && !el.closest("details:not([open])");
+    });
+  }
 
-  var count = drawWithin(document);
+  // After the next paint: what a mark of "drawn" must wait for, since uPlot paints asynchronously.
+  function afterPaint(then) {
+    requestAnimationFrame(function () { setTimeout(then, 0); });
+  }
+  function mark(name) {
+    document.documentElement.dataset[name] = String(Math.round(performance.now()));
+  }
+
+  // The first screen at once, the other charts once it is painted, so the reader sees the verdict
+  // and its charts before the rest is drawn.
+  var todo = pending(document);
+  var first = todo.filter(function (el) { return el.getBoundingClientRect().top < window.innerHeight; });
+  var count = draw(first);
+  document.documentElement.dataset.chartsDrawn = String(count);
+  afterPaint(function () {
+    mark("renderedMs");
+    count += draw(todo.filter(function (el) { return first.indexOf(el) < 0; }));
+    document.documentElement.dataset.chartsDrawn = String(count);
+    afterPaint(function () { mark("allDrawnMs"); });
+  });
   document.querySelectorAll("details").forEach(function (d) {
-    d.addEventListener("toggle", function () { if (d.open) drawWithin(d); });
+    d.addEventListener("toggle", function () { if (d.open) draw(pending(d)); });
   });
   window.addEventListener("resize", function () {
     Object.keys(groups).forEach(function (name) {
@@ -227,6 +249,4 @@
       });
     });
   });
-  document.documentElement.dataset.chartsDrawn = String(count);
-  document.documentElement.dataset.renderedMs = String(Math.round(performance.now()));
 })();
