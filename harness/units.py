@@ -104,6 +104,26 @@ def parse_size_per_request_bytes(value: str | int | float) -> float:
     return parse_size_bytes(size_text)
 
 
+def parse_amount_per_update(value: str | int | float) -> float:
+    """A size or count per update: '1 KiB', '1 KiB/update', '0.01', 0.01 -> bytes (or count)."""
+    if isinstance(value, int | float):
+        return float(value)
+    size_text, slash, per_text = value.partition("/")
+    if slash and per_text.strip().lower() not in {"req", "request", "update"}:
+        raise UnitError(f"expected '<amount>' or '<amount>/update': {value!r}")
+    return parse_size_bytes(size_text)
+
+
+def parse_rate_per_hour_s(value: str | int | float) -> float:
+    """A size or count per hour, as per second: '2 MiB/h', '30/h', '1/min'; without a '/' (or a bare
+    number) the amount is per hour."""
+    if isinstance(value, int | float):
+        return float(value) / 3600
+    if "/" not in value:
+        return parse_size_bytes(value) / 3600
+    return parse_size_rate_bytes_per_s(value)
+
+
 def format_bytes(value: float) -> str:
     """Bytes in the largest binary unit that keeps the figure >= 1."""
     for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
@@ -171,4 +191,11 @@ _FIGURE_FORMS = {
 def format_figure(value: float, unit: str) -> str:
     """A check's figure or limit in its unit as a person reads it: '1.20 MiB/h', '44.2 KiB/update'."""
     form = _FIGURE_FORMS.get(unit)
-    return form(value) if form is not None else f"{format_number(value)} {unit}"
+    if form is not None:
+        return form(value)
+    base, _, per = unit.rpartition("/")
+    if per == "s" and base:  # a slope of a count: per hour, as limits are written
+        return f"{format_number(value * 3600)} {base}/h"
+    if per == "req" and base:
+        return f"{format_number(value)} {base}/update"
+    return f"{format_number(value)} {unit}"

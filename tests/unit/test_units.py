@@ -66,6 +66,7 @@ def test_format_bytes() -> None:
         (2.0571, "calls/update", "2.06 calls/update"),
         (16.0, "fds", "16 fds"),
         (-3.0, "timers", "-3 timers"),
+        (2 / 3600, "count/s", "2 count/h"),
     ],
 )
 def test_figures_read_as_a_person_reads_them(value: float, unit: str, text: str) -> None:
