@@ -1,7 +1,9 @@
 """Run every benchmark in turn and print its figures."""
 
 from benchmarks import (
+    accounting_join,
     collector_tick,
+    heap_snapshot,
     interception_modes,
     mocks_memory,
     mocks_throughput,
@@ -18,3 +20,5 @@ if __name__ == "__main__":
     interception_modes.main()
     report_render.main()
     self_soak.main()
+    heap_snapshot.main()
+    accounting_join.main()

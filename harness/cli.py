@@ -168,6 +168,24 @@ def compare(
     raise typer.Exit(1 if any(row.regressed for row in rows) else 0)
 
 
+@app.command("snapshot-diff")
+def snapshot_diff(
+    before: Annotated[Path, typer.Argument(help="the earlier .heapsnapshot")],
+    after: Annotated[Path, typer.Argument(help="the later one, of the same process")],
+) -> None:
+    """The kinds of object that grew between two V8 heap snapshots, with their retainer paths."""
+    from harness.heapsnap.diff import diff_files
+    from harness.heapsnap.stream import SnapshotFormatError
+    from harness.report.heap import growth_text
+
+    try:
+        growth = diff_files(before, after)
+    except SnapshotFormatError as exc:
+        _fail(str(exc))
+    for line in growth_text(growth):
+        typer.echo(line)
+
+
 mocks_app = typer.Typer(no_args_is_help=True, help="The mock upstreams on their own.")
 app.add_typer(mocks_app, name="mocks")
 

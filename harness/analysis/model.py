@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from harness.analysis.flows import Accounting
+    from harness.analysis.heap_growth import HeapGrowth
 
 
 class Status(StrEnum):
@@ -99,6 +100,9 @@ class RunData:
     reached: Mapping[str, str] = field(default_factory=dict)  # upstream -> why the flows must call it
     accounting: Accounting | None = None  # per-update accounting, when the scenario logged its updates
     catalogue: Mapping[str, MetricInfo] = field(default_factory=dict)
+    heap_growth: HeapGrowth | None = None  # the heap snapshots' diff, when the run took two
+    # Cumulative updates accepted, by send time (updates.jsonl): the work ratios' denominator when present.
+    accepted: Curve | None = None
 
 
 class GuideRole(StrEnum):
@@ -133,6 +137,7 @@ class Check:
     evidence: tuple[str, ...] = ()  # lines too long for `detail` (a log tail), shown under the table
     peak_span: Span | None = None  # the window where the figure was reached (windowed checks)
     guides: tuple[Guide, ...] = ()  # what a chart of this check draws beside its metric
+    heap_growth: HeapGrowth | None = None  # on failing memory checks: the kinds of object that grew
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ A function of (Verdict, RunData, notes, chart plan): it reads no store and compu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -14,10 +14,14 @@ from typing import Any
 
 from jinja2 import Environment, Template, select_autoescape
 
+from harness.analysis.flow_table import FlowRow
+from harness.analysis.heap_growth import HeapGrowth
 from harness.analysis.model import RunData, Status, Verdict
 from harness.report.assets import assets
 from harness.report.chartspec import ChartPlan, Table
 from harness.report.faults import FaultRow
+from harness.report.flow_rows import calls_text, latency_text
+from harness.report.heap import grower_rows, heading
 from harness.report.page_data import page_document, script_json, time_range
 from harness.report.readable import failing_first, figure_text, lead, limit_text, named_line, span_text
 from harness.report.svg import Band
@@ -35,7 +39,38 @@ class PageExtras:
     faults: Sequence[FaultRow] = ()
     fault_bands: Sequence[Band] = ()
     partial: str | None = None  # how a run cut short stopped
-    tables: dict[str, Sequence[Table]] = field(default_factory=dict)  # section id -> tables under its charts
+    tables: Mapping[str, Sequence[Table]] = field(default_factory=dict)  # section id -> tables under its charts
+
+
+def _flow_table(flows: Sequence[FlowRow]) -> Table:
+    columns = ("flow", "part", "updates", "completed", "lost", "not completed in faults", "calls per update",
+               "jobs", "e2e p50 / p95")  # fmt: skip
+    rows = tuple((r.flow, r.part, str(r.updates), str(r.completed), str(r.lost), str(r.explained), calls_text(r),
+                  str(r.jobs), latency_text(r)) for r in flows)  # fmt: skip
+    return Table("Updates by flow", columns, rows)
+
+
+def _growth_table(growth: HeapGrowth) -> Table:
+    columns = ("kind (leak root)", "new roots", "per 1,000 updates", "holding", "objects", "carries",
+               "retainer paths (samples)")  # fmt: skip
+    rows = tuple(
+        (g.kind, str(g.new_roots), g.per_1000, g.retained, g.objects, g.carries,
+         "; ".join(f"{samples}× {path}" for path, samples in g.paths))
+        for g in grower_rows(growth)
+    )  # fmt: skip
+    note = f"Noise: {growth.noise}." if rows else f"No kind of object grew beyond noise ({growth.noise})."
+    return Table(heading(growth).replace("`", ""), columns, rows, note)
+
+
+def report_tables(flows: Sequence[FlowRow], growth: HeapGrowth | None) -> dict[str, list[Table]]:
+    """The accounting's updates by flow under the work charts; the heap snapshots' top growers
+    under the memory charts."""
+    tables: dict[str, list[Table]] = {}
+    if flows:
+        tables["work"] = [_flow_table(flows)]
+    if growth is not None:
+        tables["memory"] = [_growth_table(growth)]
+    return tables
 
 
 @cache

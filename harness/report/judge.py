@@ -9,7 +9,9 @@ from typing import Any
 
 from harness.accounting.join import JoinSettings, account
 from harness.accounting.tally import Window
+from harness.analysis.flow_table import FlowRow, flow_rows
 from harness.analysis.flows import Accounting
+from harness.analysis.heap_growth import HeapGrowth, growth_document
 from harness.analysis.model import RunData, Status, Verdict
 from harness.analysis.partial import clip_run_data
 from harness.analysis.reach import upstreams_reached
@@ -17,10 +19,13 @@ from harness.analysis.rules import ALIVE
 from harness.analysis.verdict import judge
 from harness.collector.store import SampleReader, StoreError
 from harness.config import RunSpec
+from harness.heapsnap.evidence import with_heap_evidence
 from harness.interception.notes import interception_notes
 from harness.report.documents import read_run_info
 from harness.report.faults import FaultRow, fault_bands, fault_rows
-from harness.report.html import PHASE_COLOURS, PageExtras, render_html
+from harness.report.flow_rows import accounting_notes, row_document
+from harness.report.heap import growth_terminal
+from harness.report.html import PHASE_COLOURS, PageExtras, render_html, report_tables
 from harness.report.junit import junit_xml
 from harness.report.layout import chart_plan
 from harness.report.rundata import read_run_data, wall_minus_run_s_of
@@ -104,17 +109,22 @@ def write_outputs(run_dir: Path, judged: Judged, units: dict[str, str]) -> None:
     verdict, notes, data = judged.verdict, judged.notes, judged.data
     last_tick_s = max((float(curve.t_s[-1]) for curve in data.curves.values() if len(curve.t_s)), default=0.0)
     faults = fault_rows(data.fault_windows, verdict)
+    accounting = data.accounting
+    flows = [] if accounting is None else flow_rows(accounting, data.load.start_s + judged.warmup_s)
     partial = judged.end.note if judged.end is not None else None
-    document = verdict_document(run_dir, verdict, notes, faults) | _lifecycle_document(judged)
+    growth = data.heap_growth
+    document = verdict_document(run_dir, verdict, notes, faults, flows, growth=growth) | _lifecycle_document(judged)
     write_json(run_dir / VERDICT, document)
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults, partial=partial))
+    summary = summary_markdown(run_dir.name, verdict, notes, faults, flows, partial=partial, growth=growth)
+    write_text(run_dir / "summary.md", summary)
     plan = chart_plan(verdict, data, units)
     extras = PageExtras(
         phases=phase_bands(data, judged.warmup_s),
         faults=faults,
         fault_bands=fault_bands(data.fault_windows),
         partial=partial,
+        tables=report_tables(flows, growth),
     )
     write_text(run_dir / "report.html", render_html(run_dir.name, verdict, data, notes, plan, extras=extras))
 
@@ -131,15 +141,22 @@ def _lifecycle_document(judged: Judged) -> dict[str, Any]:
 
 
 def verdict_document(
-    run_dir: Path, verdict: Verdict, notes: list[str], faults: Sequence[FaultRow] = ()
+    run_dir: Path,
+    verdict: Verdict,
+    notes: list[str],
+    faults: Sequence[FaultRow] = (),
+    flows: Sequence[FlowRow] = (),
+    *,
+    growth: HeapGrowth | None = None,
 ) -> dict[str, Any]:
-    return {
+    document = {
         "schema_version": VERDICT_SCHEMA_VERSION,
         "run": run_dir.name,
         "status": verdict.status.value,
         "exit_code": EXIT_CODES[verdict.status],
         "notes": notes,
         "fault_windows": [row.document() for row in faults],
+        "flows": [row_document(row) for row in flows],
         "checks": [
             {
                 "name": check.name,
@@ -152,10 +169,15 @@ def verdict_document(
                 "detail": check.detail,
                 "evidence": list(check.evidence),
                 "metric": check.metric,
+                # Only on failing memory checks: the kinds of object the heap gained.
+                **({"heap_growth": growth_document(check.heap_growth)} if check.heap_growth else {}),
             }
             for check in verdict.checks
         ],
     }
+    if growth is not None:
+        document["heap_growth"] = growth_document(growth)
+    return document
 
 
 def _last_tick_s(reader: SampleReader) -> float | None:
@@ -193,6 +215,7 @@ def accounting_of(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict
         timeout_s=limits.completion_timeout_s,
         fault_spans=tuple(window.span for window in data.fault_windows),
         results_by_callback=spec.mocks.cursor_runner.mode != "sync",
+        records_end_s=data.cooldown.end_s if data.cooldown is not None else data.load.end_s,
     )
     return account(run_dir, settings)
 
@@ -221,7 +244,9 @@ def read_record(run_dir: Path) -> Record:
         if end.stopped_at_s is not None:
             data = clip_run_data(data, end.stopped_at_s)
         data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, spec, data, events))
-        notes = interception_notes(info, events) + collector_notes(reader)
+        data, heap_notes = with_heap_evidence(run_dir, events, data)
+        notes = interception_notes(info, events) + collector_notes(reader) + accounting_notes(data.accounting)
+        notes += heap_notes
         units = {metric.name: metric.unit for metric in reader.metrics()}
     finally:
         reader.close()
@@ -238,6 +263,9 @@ def judge_run(run_dir: Path) -> Verdict:
 
 
 def describe(verdict: Verdict) -> list[str]:
-    """Lines for the terminal: one per check, the failing ones named first."""
+    """Lines for the terminal: one per check, the failing ones named first, then the heap's
+    top growers when a failing memory check carries them."""
     ordered = sorted(verdict.checks, key=lambda check: check.status is not Status.FAIL)
-    return [f"  {check.status.value.upper():12} {check.name}: {check.detail}" for check in ordered]
+    lines = [f"  {check.status.value.upper():12} {check.name}: {check.detail}" for check in ordered]
+    growth = next((check.heap_growth for check in ordered if check.heap_growth is not None), None)
+    return lines + (growth_terminal(growth) if growth is not None else [])

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from harness.analysis.model import Curve, RunData, Verdict
-from harness.analysis.rules import UPDATES
+from harness.analysis.rules import FAILURES, UPDATES
 from harness.report import locust_history as locust
 from harness.report import work_series as work
 from harness.report.chartspec import ChartPlan, ChartSpec, Flat, Section, SeriesSpec
@@ -20,7 +20,7 @@ from harness.report.check_charts import check_charts
 from harness.report.sections import REST_ID, REST_TITLE, SECTIONS, Group
 
 # Curves a chart never shows on their own: the cumulative count the other load curves come from.
-_HIDDEN = frozenset({UPDATES, locust.FAILURES})
+_HIDDEN = frozenset({UPDATES, FAILURES})
 
 
 class Units:

@@ -7,13 +7,12 @@ import csv
 from pathlib import Path
 
 from harness.analysis.model import Curve
-from harness.analysis.rules import UPDATES
+from harness.analysis.rules import FAILURES, UPDATES
 
 HISTORY = Path("locust") / "locust_stats_history.csv"
 USERS = "load.users"
 REQUESTS_PER_S = "load.requests_per_s"
 FAILURES_PER_S = "load.failures_per_s"
-FAILURES = "load.failures_total"
 LATENCY_P50 = "load.latency_p50_s"
 LATENCY_P95 = "load.latency_p95_s"
 LATENCY_P99 = "load.latency_p99_s"

@@ -1,11 +1,16 @@
-"""verdict -> summary.md: the verdict and each check's evidence in a few lines of Markdown."""
+"""verdict -> summary.md: the verdict first (what failed, in human units), each check's evidence,
+the fault windows, the updates by flow and the heap's top growers, in a few lines of Markdown."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from harness.analysis.flow_table import FlowRow
+from harness.analysis.heap_growth import HeapGrowth
 from harness.analysis.model import Status, Verdict
 from harness.report.faults import FaultRow
+from harness.report.flow_rows import markdown_lines
+from harness.report.heap import growth_markdown
 from harness.report.readable import failing_first, figure_text, lead, limit_text, named_line, span_text
 
 _MARK = {Status.PASS: "pass", Status.FAIL: "**FAIL**", Status.INCONCLUSIVE: "_inconclusive_"}
@@ -16,8 +21,10 @@ def summary_markdown(
     verdict: Verdict,
     notes: Sequence[str] = (),
     faults: Sequence[FaultRow] = (),
+    flows: Sequence[FlowRow] = (),
     *,
     partial: str | None = None,
+    growth: HeapGrowth | None = None,
 ) -> str:
     lines = [f"# soak run `{run_name}`: {verdict.status.value.upper()}", ""]
     if partial:
@@ -36,6 +43,10 @@ def summary_markdown(
             lines += ["", f"## {check.name}", "", "```text", *check.evidence, "```"]
     if faults:
         lines += ["", "## Fault windows", "", *(f"- {row.line()}" for row in faults)]
+    if flows:
+        lines += ["", "## Updates by flow", "", *markdown_lines(flows)]
+    if growth is not None:
+        lines += growth_markdown(growth)
     if notes:
         lines += ["", "## Notes", "", *(f"- {note}" for note in notes)]
     return "\n".join(lines) + "\n"
