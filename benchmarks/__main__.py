@@ -9,6 +9,7 @@ from benchmarks import (
     mocks_memory,
     mocks_throughput,
     node_gc_pause,
+    report_render,
     self_soak,
 )
 
@@ -19,6 +20,7 @@ if __name__ == "__main__":
     mocks_throughput.main()
     mocks_memory.main()
     interception_modes.main()
+    report_render.main()
     self_soak.main()
     heap_snapshot.main()
     accounting_join.main()

@@ -209,22 +209,30 @@ def compare(
     calls_tolerance: Annotated[
         float, typer.Option(min=0, help="allowed rise of calls (or jobs) per update in B, as a share: 0.2 = +20%")
     ] = 0.2,
+    out: Annotated[
+        Path | None, typer.Option(help="directory for compare-<A>.html and .md (default: B's run directory)")
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="print the comparison as JSON on stdout; the table on stderr")
     ] = False,
 ) -> None:
-    """Two runs side by side; exit 1 when a check is worse in B than in A, or B does more work per update."""
+    """Two runs side by side, and a page with both overlaid per judged metric; exit 1 when a check is
+    worse in B than in A, or B does more work per update."""
     from harness.outputs import comparison_output, dumps
     from harness.report.compare import CompareError, compare_runs, format_table
+    from harness.report.compare_page import write_comparison
 
     try:
         rows = compare_runs(run_a, run_b, calls_tolerance)
+        page, table = write_comparison(run_a, run_b, rows, out)
     except CompareError as exc:
         _fail(str(exc))
     for line in format_table(rows, run_a, run_b):
         _say(line, as_json)
+    _say(f"overlay: {page}", as_json)
+    _say(f"table: {table}", as_json)
     if as_json:
-        typer.echo(dumps(comparison_output(rows, run_a, run_b)))
+        typer.echo(dumps(comparison_output(rows, run_a, run_b, (page, table))))
     raise typer.Exit(1 if any(row.regressed for row in rows) else 0)
 
 

@@ -37,7 +37,8 @@ def _change(row: Row) -> float | None:
     return (row.figure_b - row.figure_a) / abs(row.figure_a)
 
 
-def comparison_output(rows: Sequence[Row], run_a: Path, run_b: Path) -> dict[str, Any]:
+def comparison_output(rows: Sequence[Row], run_a: Path, run_b: Path, written: Sequence[Path] = ()) -> dict[str, Any]:
+    """The comparison; written: the overlay page and the Markdown table, when they were written."""
     regressed = [row.name for row in rows if row.regressed]
     return {
         "schema_version": COMPARISON_SCHEMA_VERSION,
@@ -45,9 +46,11 @@ def comparison_output(rows: Sequence[Row], run_a: Path, run_b: Path) -> dict[str
         "run_b": str(run_b.resolve()),
         "regressed": regressed,
         "exit_code": 1 if regressed else 0,
+        **dict(zip(("overlay", "table"), (str(path.resolve()) for path in written), strict=False)),
         "checks": [
             {
                 "name": row.name,
+                "metric": row.metric,
                 "status_a": row.status_a,
                 "status_b": row.status_b,
                 "figure_a": row.figure_a,

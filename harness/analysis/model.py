@@ -105,6 +105,23 @@ class RunData:
     accepted: Curve | None = None
 
 
+class GuideRole(StrEnum):
+    JUDGED = "judged"  # the values the check judged (window medians, ratios per window)
+    FIT = "fit"  # the fitted trend, or the levels compared, on the judged span
+    LIMIT = "limit"  # where the figure would reach its limit
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A line a chart of the check draws over its metric: on the run's clock, in the metric's own
+    units (bytes for a slope in B/s), so a reader sees what was judged and where the limit lies."""
+
+    role: GuideRole
+    label: str
+    t_s: tuple[float, ...]
+    values: tuple[float, ...]
+
+
 @dataclass(frozen=True)
 class Check:
     """One judged figure with its evidence."""
@@ -119,6 +136,7 @@ class Check:
     metric: str | None = None  # the recorded metric judged, for reports to chart it first
     evidence: tuple[str, ...] = ()  # lines too long for `detail` (a log tail), shown under the table
     peak_span: Span | None = None  # the window where the figure was reached (windowed checks)
+    guides: tuple[Guide, ...] = ()  # what a chart of this check draws beside its metric
     heap_growth: HeapGrowth | None = None  # on failing memory checks: the kinds of object that grew
 
 

@@ -135,6 +135,8 @@ def test_json_plain_lines_set_and_metrics_from_another_directory(tmp_path: Path)
     same = soak("compare", str(run_dir), str(run_dir), "--json")
     comparison = json.loads(same.stdout)
     assert same.returncode == 0 and comparison["regressed"] == [] and comparison["exit_code"] == 0
+    assert Path(comparison["overlay"]).is_file() and Path(comparison["table"]).is_file()
+    assert same.stderr.startswith("A: ")  # the aligned table, on stderr
     assert {row["name"] for row in comparison["checks"]} == {check["name"] for check in document["checks"]}
     assert all(row["change"] in (None, 0.0) for row in comparison["checks"])
 
