@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from jinja2 import Environment, select_autoescape
+from numpy.typing import NDArray
 
 from harness.analysis.model import Status, Verdict
 from harness.report.svg import Band, line_chart
@@ -16,8 +18,8 @@ class Chart:
     name: str
     unit: str
     source: str
-    t_s: tuple[float, ...]
-    values: tuple[float, ...]
+    t_s: NDArray[np.float64]
+    values: NDArray[np.float64]
 
 
 _TEMPLATE = """<!doctype html>

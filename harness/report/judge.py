@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from harness.analysis.model import RunData, Status, Verdict
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
@@ -40,16 +42,15 @@ def load_run_info(run_dir: Path) -> tuple[dict[str, Any], RunSpec]:
 
 
 def collector_notes(reader: SampleReader) -> list[str]:
-    """How well the run was measured: tick lateness, and metrics that could not be measured."""
+    """How well the run was measured: damage to the store, tick lateness, metrics that could not be measured."""
     notes = []
     lateness_s = reader.lateness_s()
-    if lateness_s:
-        ordered = sorted(lateness_s)
-        p99_s = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-        notes.append(f"collector: {len(ordered)} ticks, lateness p99 {p99_s * 1000:.1f} ms")
+    if lateness_s.size:
+        p99_s = float(np.sort(lateness_s)[min(lateness_s.size - 1, int(0.99 * lateness_s.size))])
+        notes.append(f"collector: {lateness_s.size} ticks, lateness p99 {p99_s * 1000:.1f} ms")
     for name, reason in sorted(reader.unavailable().items()):
         notes.append(f"not measured: {name} ({reason})")
-    return notes
+    return reader.damage() + notes  # last: damage met while reading anything above is included
 
 
 def _open(run_dir: Path) -> SampleReader:
@@ -116,7 +117,7 @@ def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     """Everything a person or a CI system reads: verdict.json, junit.xml, summary.md, report.html."""
     verdict, notes = judged.verdict, judged.notes
     charts = _charts(judged.data, verdict, reader)
-    last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
+    last_tick_s = max((float(chart.t_s[-1]) for chart in charts), default=0.0)
     write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes))
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
     write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes))

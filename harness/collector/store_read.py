@@ -1,0 +1,255 @@
+"""Reading a sample store (schema 1-3) into numpy arrays, up to any damage.
+
+SampleReader imports this on first use, so the collector process never loads numpy. Every query
+runs on one read transaction; a damaged page ends that query's rows and is noted, never raised.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from harness.collector.store import Metric, Series, StoreError
+
+BATCH_ROWS = 65_536  # rows converted to arrays at a time: bounds memory on a schema 2 day (9 M rows)
+MAX_DAMAGE_NOTES = 6
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+Row = tuple[Any, ...]
+
+
+class Damage:
+    """Where reading stopped, as lines for the verdict's notes."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._places: list[str] = []
+
+    def note(self, place: str) -> None:
+        if place not in self._places:
+            self._places.append(place)
+
+    @property
+    def places(self) -> int:
+        return len(self._places)
+
+    def notes(self) -> list[str]:
+        if not self._places:
+            return []
+        shown = self._places[:MAX_DAMAGE_NOTES]
+        more = len(self._places) - len(shown)
+        lines = [f"{self._path.name} is damaged: read up to the damage, checks judge what was read"]
+        lines += [f"{self._path.name} damaged: {place}" for place in shown]
+        return lines + ([f"{self._path.name} damaged: {more} more places"] if more else [])
+
+
+def _batches(
+    db: sqlite3.Connection, sql: str, params: Sequence[Any], on_damage: Damage, what: str
+) -> Iterator[list[Row]]:
+    try:
+        cursor = db.execute(sql, params)
+        while batch := cursor.fetchmany(BATCH_ROWS):
+            yield batch
+    except sqlite3.DatabaseError as exc:
+        on_damage.note(f"{what} unreadable past some point ({exc})")
+
+
+def _numeric(batch: list[Row], columns: int) -> tuple[FloatArray, bool]:
+    """The batch as a float array, cut before its first row that is not all finite numbers."""
+    try:
+        table = np.array(batch, dtype=np.float64).reshape(len(batch), columns)
+    except (TypeError, ValueError):
+        table = np.array([_row_or_nan(row, columns) for row in batch], dtype=np.float64).reshape(len(batch), columns)
+    bad = np.flatnonzero(~np.isfinite(table).all(axis=1))
+    return (table[: bad[0]], True) if bad.size else (table, False)
+
+
+def _row_or_nan(row: Row, columns: int) -> list[float]:
+    try:
+        return [float(value) for value in row] if len(row) == columns else [np.nan] * columns
+    except (TypeError, ValueError):
+        return [np.nan] * columns
+
+
+@dataclass(frozen=True)
+class Ticks:
+    """The store's ticks in id order: their ids, times since run start and lateness."""
+
+    ids: IntArray
+    t_s: FloatArray
+    lateness_s: FloatArray
+
+    def positions(self, tick_ids: IntArray) -> IntArray:
+        """Index of each tick id among the ticks read; -1 where it was not read (past damage)."""
+        if self.ids.size == 0:
+            return np.full(tick_ids.size, -1, dtype=np.int64)
+        found = np.clip(np.searchsorted(self.ids, tick_ids), 0, self.ids.size - 1)
+        return np.where(self.ids[found] == tick_ids, found, -1)
+
+
+def read_ticks(db: sqlite3.Connection, damage: Damage) -> Ticks:
+    parts: list[FloatArray] = []
+    sql = "SELECT id, t_s, lateness_s FROM ticks ORDER BY id"
+    for batch in _batches(db, sql, (), damage, "ticks"):
+        table, cut = _numeric(batch, 3)
+        parts.append(table)
+        if cut:
+            damage.note("ticks: a tick with unreadable fields")
+            break
+    table = np.concatenate(parts) if parts else np.empty((0, 3))
+    ids = table[:, 0].astype(np.int64)
+    disorder = np.flatnonzero(np.diff(ids) <= 0)
+    if disorder.size:
+        damage.note("ticks: ids out of order")
+        ids, table = ids[: disorder[0] + 1], table[: disorder[0] + 1]
+    return Ticks(ids, _frozen(table[:, 1].copy()), _frozen(table[:, 2].copy()))
+
+
+def _frozen(values: FloatArray) -> FloatArray:
+    values.setflags(write=False)
+    return values
+
+
+def decode_packed(row: Row) -> tuple[IntArray, FloatArray] | None:
+    """A packed row's tick ids and values; None when its fields do not hold together (damage)."""
+    first, last, offsets_blob, values_blob = row
+    if not (isinstance(first, int) and isinstance(last, int) and isinstance(values_blob, bytes)):
+        return None
+    if len(values_blob) % 8 or not values_blob:
+        return None
+    values = np.frombuffer(values_blob, dtype="<f8").astype(np.float64)
+    if offsets_blob is None:
+        ticks = np.arange(first, last + 1, dtype=np.int64)
+    elif isinstance(offsets_blob, bytes) and len(offsets_blob) == 4 * values.size:
+        ticks = first + np.frombuffer(offsets_blob, dtype="<u4").astype(np.int64)
+    else:
+        return None
+    sound = ticks.size == values.size and ticks[-1] == last and bool(np.all(np.diff(ticks) > 0))
+    return (ticks, values) if sound and bool(np.all(np.isfinite(values))) else None
+
+
+class Snapshot:
+    """One read transaction over a store: its catalogue, its ticks, and its series on demand."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path, ids: dict[str, int], catalogue: dict[str, Metric]) -> None:
+        self._db = db
+        self._ids = ids
+        self.catalogue = catalogue
+        self._damage = Damage(path)
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        self._has_packed = "packed" in tables
+        self._has_unavailable = "unavailable" in tables
+        self.ticks = read_ticks(db, self._damage)
+        self._times: dict[tuple[int, int], tuple[IntArray, FloatArray]] = {}
+
+    @classmethod
+    def open(cls, db: sqlite3.Connection, path: Path) -> Snapshot:
+        """The catalogue must be readable: without it no sample can be named (StoreError)."""
+        try:
+            rows = db.execute("SELECT id, name, unit, source FROM metrics ORDER BY name").fetchall()
+            ids = {row[1]: row[0] for row in rows if _catalogue_row(row)}
+            catalogue = {row[1]: Metric(row[1], row[2], row[3]) for row in rows if _catalogue_row(row)}
+            return cls(db, path, ids, catalogue)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is damaged where its catalogue is kept ({exc})") from None
+
+    def damage(self) -> list[str]:
+        return self._damage.notes()
+
+    def unavailable(self) -> dict[str, str]:
+        if not self._has_unavailable:
+            return {}
+        sql = "SELECT m.name, u.reason FROM unavailable u JOIN metrics m ON m.id = u.metric_id"
+        rows = [row for batch in _batches(self._db, sql, (), self._damage, "unavailable") for row in batch]
+        return {str(name): str(reason) for name, reason in rows}
+
+    def series(self, name: str) -> Series | None:
+        if name not in self._ids:
+            return None
+        metric_id = self._ids[name]
+        sql = "SELECT ?, tick_id, value FROM samples WHERE metric_id=?"
+        tail = self._tail(sql, (metric_id, metric_id))
+        return self._assemble(name, tail.get(metric_id, []))
+
+    def all_series(self) -> dict[str, Series]:
+        tail = self._tail("SELECT metric_id, tick_id, value FROM samples", ())
+        return {name: self._assemble(name, tail.get(self._ids[name], [])) for name in self.catalogue}
+
+    def _tail(self, sql: str, params: Sequence[Any]) -> dict[int, list[FloatArray]]:
+        """Unpacked samples as (tick_id, value) arrays by metric id, in tick order."""
+        by_metric: dict[int, list[FloatArray]] = defaultdict(list)
+        for batch in _batches(self._db, sql, params, self._damage, "samples not yet packed"):
+            table, cut = _numeric(batch, 3)
+            order = np.argsort(table[:, 0], kind="stable")
+            grouped = table[order]
+            starts = np.flatnonzero(np.diff(grouped[:, 0])) + 1
+            for part in np.split(grouped, starts):
+                if part.size:
+                    by_metric[int(part[0, 0])].append(part[:, 1:])
+            if cut:
+                self._damage.note("samples not yet packed: a row with unreadable fields")
+                break
+        return by_metric
+
+    def _packed(self, name: str) -> tuple[list[IntArray], list[FloatArray], bool]:
+        """A metric's packed blocks in tick order, and whether damage ended them early."""
+        ticks: list[IntArray] = []
+        values: list[FloatArray] = []
+        if not self._has_packed:
+            return ticks, values, False
+        sql = (
+            "SELECT first_tick, last_tick, tick_offsets_u32le, values_f64le FROM packed"
+            " WHERE metric_id=? ORDER BY first_tick"
+        )
+        before = self._damage.places
+        for batch in _batches(self._db, sql, (self._ids[name],), self._damage, f"{name} (packed)"):
+            for row in batch:
+                decoded = decode_packed(row)
+                if decoded is None or (ticks and decoded[0][0] <= ticks[-1][-1]):
+                    self._damage.note(f"{name}: a packed block that does not decode")
+                    return ticks, values, True
+                ticks.append(decoded[0])
+                values.append(decoded[1])
+        return ticks, values, self._damage.places > before
+
+    def _assemble(self, name: str, tail: list[FloatArray]) -> Series:
+        ticks, values, damaged = self._packed(name)
+        if not damaged:  # a metric whose packed blocks broke off is read up to there, not past the gap
+            ticks += [part[:, 0].astype(np.int64) for part in tail]
+            values += [part[:, 1] for part in tail]
+        tick_ids = np.concatenate(ticks) if ticks else np.empty(0, dtype=np.int64)
+        found = np.concatenate(values) if values else np.empty(0)
+        positions = self.ticks.positions(tick_ids)
+        known = positions >= 0
+        if not known.all():
+            positions, found = positions[known], found[known]
+        disorder = np.flatnonzero(np.diff(positions) <= 0)
+        if disorder.size:
+            self._damage.note(f"{name}: samples out of tick order")
+            positions, found, damaged = positions[: disorder[0] + 1], found[: disorder[0] + 1], True
+        if damaged and positions.size:
+            self._damage.note(f"{name}: read up to {self.ticks.t_s[positions[-1]]:.0f} s")
+        return Series(self.catalogue[name], self._times_at(positions), _frozen(np.ascontiguousarray(found)))
+
+    def _times_at(self, positions: IntArray) -> FloatArray:
+        """Times of the given ticks; metrics sampled on the same ticks share one read-only array."""
+        contiguous = positions.size and positions[-1] - positions[0] + 1 == positions.size
+        if contiguous and np.all(np.diff(positions) == 1):
+            return self.ticks.t_s[positions[0] : positions[-1] + 1]  # a view: no copy
+        key = (positions.size, hash(positions.tobytes()))
+        seen = self._times.get(key)
+        if seen is None or not np.array_equal(seen[0], positions):
+            seen = self._times[key] = (positions, _frozen(self.ticks.t_s[positions]))
+        return seen[1]
+
+
+def _catalogue_row(row: Row) -> bool:
+    return len(row) == 4 and isinstance(row[0], int) and all(isinstance(field, str) for field in row[1:])
