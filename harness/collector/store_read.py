@@ -91,6 +91,9 @@ class Ticks:
         """Index of each tick id among the ticks read; -1 where it was not read (past damage)."""
         if self.ids.size == 0:
             return np.full(tick_ids.size, -1, dtype=np.int64)
+        if self.ids[-1] - self.ids[0] + 1 == self.ids.size:  # ids 1..n, as SQLite hands them out
+            found = tick_ids - self.ids[0]
+            return np.where((found >= 0) & (found < self.ids.size), found, -1)
         found = np.clip(np.searchsorted(self.ids, tick_ids), 0, self.ids.size - 1)
         return np.where(self.ids[found] == tick_ids, found, -1)
 
@@ -134,6 +137,32 @@ def decode_packed(row: Row) -> tuple[IntArray, FloatArray] | None:
         return None
     sound = ticks.size == values.size and ticks[-1] == last and bool(np.all(np.diff(ticks) > 0))
     return (ticks, values) if sound and bool(np.all(np.isfinite(values))) else None
+
+
+def decode_blocks(rows: list[Row]) -> tuple[IntArray, FloatArray] | None:
+    """Consecutive packed rows of one metric decoded at once; None if any is unsound (then decode_packed
+    row by row finds where). A day is 360 rows per metric: one join and one frombuffer, not 360 of each."""
+    firsts, lasts, offset_blobs, value_blobs = zip(*rows, strict=True)
+    typed = all(type(n) is int for n in firsts + lasts) and all(type(b) is bytes for b in value_blobs)
+    if not typed or not all(b is None or type(b) is bytes for b in offset_blobs):
+        return None
+    counts = np.fromiter(map(len, value_blobs), dtype=np.int64, count=len(rows))
+    if np.any(counts % 8) or not np.all(counts):
+        return None
+    counts //= 8
+    values = np.frombuffer(b"".join(value_blobs), dtype="<f8").astype(np.float64)
+    starts = np.cumsum(counts) - counts
+    offsets = np.arange(values.size, dtype=np.int64) - np.repeat(starts, counts)
+    sparse = np.fromiter((b is not None for b in offset_blobs), dtype=bool, count=len(rows))
+    if sparse.any():
+        listed = [b for b in offset_blobs if b is not None]
+        if sum(map(len, listed)) != 4 * int(counts[sparse].sum()):
+            return None
+        offsets[np.repeat(sparse, counts)] = np.frombuffer(b"".join(listed), dtype="<u4")
+    ticks = np.repeat(np.asarray(firsts, dtype=np.int64), counts) + offsets
+    ends_right = np.array_equal(ticks[starts + counts - 1], np.asarray(lasts, dtype=np.int64))
+    sound = ends_right and bool(np.all(ticks[1:] > ticks[:-1])) and bool(np.all(np.isfinite(values)))
+    return (ticks, values) if sound else None
 
 
 class Snapshot:
@@ -211,13 +240,18 @@ class Snapshot:
         )
         before = self._damage.places
         for batch in _batches(self._db, sql, (self._ids[name],), self._damage, f"{name} (packed)"):
-            for row in batch:
-                decoded = decode_packed(row)
-                if decoded is None or (ticks and decoded[0][0] <= ticks[-1][-1]):
-                    self._damage.note(f"{name}: a packed block that does not decode")
-                    return ticks, values, True
+            decoded = decode_blocks(batch)
+            if decoded is not None and not (ticks and decoded[0][0] <= ticks[-1][-1]):
                 ticks.append(decoded[0])
                 values.append(decoded[1])
+                continue
+            for row in batch:  # damage in this batch: keep the rows before it
+                block = decode_packed(row)
+                if block is None or (ticks and block[0][0] <= ticks[-1][-1]):
+                    self._damage.note(f"{name}: a packed block that does not decode")
+                    return ticks, values, True
+                ticks.append(block[0])
+                values.append(block[1])
         return ticks, values, self._damage.places > before
 
     def _assemble(self, name: str, tail: list[FloatArray]) -> Series:

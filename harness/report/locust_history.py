@@ -22,10 +22,10 @@ def updates_curve(run_dir: Path, wall_minus_run_s: float | None) -> Curve | None
         return None
     try:
         with (run_dir / HISTORY).open(newline="", encoding="utf-8") as handle:
-            rows = csv.reader(handle)
-            header = next(rows)
+            header = next(csv.reader([handle.readline()]))
             name, stamp, total = (header.index(column) for column in ("Name", "Timestamp", "Total Request Count"))
-            # A day of history is ~170,000 rows: plain rows and column indices, not a dict per row.
+            # A day of history is ~170,000 lines: only those naming the Aggregated row are parsed.
+            rows = csv.reader(line for line in handle if AGGREGATED in line)
             points = [(row[stamp], row[total]) for row in rows if len(row) > name and row[name] == AGGREGATED]
         table = np.array(points, dtype=np.float64).reshape(len(points), 2)
     except (OSError, csv.Error, StopIteration, IndexError, ValueError):

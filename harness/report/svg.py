@@ -31,6 +31,14 @@ def _scale(value: float, low: float, high: float, out_low: float, out_high: floa
     return out_low + (value - low) * (out_high - out_low) / (high - low)
 
 
+def _scale_all(values: FloatArray, low: float, high: float, out_low: float, out_high: float) -> FloatArray:
+    """_scale on a whole array, with the same operations in the same order (the same digits)."""
+    if high == low:
+        return np.full(values.shape, (out_low + out_high) / 2)
+    scaled: FloatArray = out_low + (values - low) * (out_high - out_low) / (high - low)
+    return scaled
+
+
 def _format(value: float) -> str:
     magnitude = abs(value)
     for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
@@ -87,9 +95,6 @@ def line_chart(times: ArrayLike, samples: ArrayLike, bands: Sequence[Band]) -> s
     def x_of(t: float) -> float:
         return _scale(t, t_low, t_high, LEFT, WIDTH - RIGHT)
 
-    def y_of(v: float) -> float:
-        return _scale(v, v_low, v_high, HEIGHT - BOTTOM, TOP)
-
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" role="img">']
     for band in bands:
         x0, x1 = x_of(band.start_s), x_of(band.end_s)
@@ -97,7 +102,9 @@ def line_chart(times: ArrayLike, samples: ArrayLike, bands: Sequence[Band]) -> s
             f'<rect x="{x0:.1f}" y="{TOP}" width="{max(0.0, x1 - x0):.1f}" height="{HEIGHT - TOP - BOTTOM}" '
             f'fill="{band.colour}" opacity="0.25"><title>{escape(band.label)}</title></rect>'
         )
-    points = " ".join(f"{x_of(t):.1f},{y_of(v):.1f}" for t, v in zip(t_s.tolist(), values.tolist(), strict=True))
+    xs = _scale_all(t_s, t_low, t_high, LEFT, WIDTH - RIGHT)
+    ys = _scale_all(values, v_low, v_high, HEIGHT - BOTTOM, TOP)
+    points = " ".join(map("{:.1f},{:.1f}".format, xs.tolist(), ys.tolist()))
     parts.append(f'<polyline fill="none" stroke="#1f4e9c" stroke-width="1.5" points="{points}"/>')
     axis_y = HEIGHT - BOTTOM
     parts += [

@@ -30,6 +30,7 @@ def write_schema_2(path: Path, ticks: Iterable[Tick]) -> None:
     """ticks: (t_s, lateness_s, values) as SampleWriter.write_tick takes them."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
     db.executescript(SCHEMA_2)
     db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '2')")
     ids: dict[str, int] = {}
