@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from harness.collector.store import Metric, Series, StoreError
 
-BATCH_ROWS = 65_536  # rows converted to arrays at a time: bounds memory on a schema 2 day (9 M rows)
+BATCH_ROWS = 4_096  # rows held at a time: bounds memory on a schema 2 day (9 M rows) and a day's packed blobs
 MAX_DAMAGE_NOTES = 6
 
 FloatArray = NDArray[np.float64]
@@ -54,12 +54,18 @@ class Damage:
 def _batches(
     db: sqlite3.Connection, sql: str, params: Sequence[Any], on_damage: Damage, what: str
 ) -> Iterator[list[Row]]:
+    """The query's rows a batch at a time; at a damaged page, the rows before it, then a note."""
+    batch: list[Row] = []
     try:
-        cursor = db.execute(sql, params)
-        while batch := cursor.fetchmany(BATCH_ROWS):
-            yield batch
+        for row in db.execute(sql, params):  # not fetchmany: an error there loses the rows it gathered
+            batch.append(row)
+            if len(batch) == BATCH_ROWS:
+                yield batch
+                batch = []
     except sqlite3.DatabaseError as exc:
         on_damage.note(f"{what} unreadable past some point ({exc})")
+    if batch:
+        yield batch
 
 
 def _numeric(batch: list[Row], columns: int) -> tuple[FloatArray, bool]:
@@ -109,10 +115,11 @@ def read_ticks(db: sqlite3.Connection, damage: Damage) -> Ticks:
             break
     table = np.concatenate(parts) if parts else np.empty((0, 3))
     ids = table[:, 0].astype(np.int64)
-    disorder = np.flatnonzero(np.diff(ids) <= 0)
-    if disorder.size:
-        damage.note("ticks: ids out of order")
-        ids, table = ids[: disorder[0] + 1], table[: disorder[0] + 1]
+    # The writer never deletes a tick: ids run 1, 2, 3... and a jump is a page lost without an error.
+    broken = np.flatnonzero((np.diff(ids) != 1) | (np.diff(table[:, 1]) < 0))  # times never go back either
+    if broken.size:
+        damage.note(f"ticks: read up to tick {ids[broken[0]]}")
+        ids, table = ids[: broken[0] + 1], table[: broken[0] + 1]
     return Ticks(ids, _frozen(table[:, 1].copy()), _frozen(table[:, 2].copy()))
 
 
@@ -165,6 +172,41 @@ def decode_blocks(rows: list[Row]) -> tuple[IntArray, FloatArray] | None:
     return (ticks, values) if sound else None
 
 
+class Blocks:
+    """One metric's packed blocks as read so far; damaged once one did not decode (no more are taken)."""
+
+    def __init__(self) -> None:
+        self.ticks: list[IntArray] = []
+        self.values: list[FloatArray] = []
+        self.damaged = False
+
+    def add(self, rows: list[Row]) -> None:
+        if self.damaged:
+            return
+        decoded = decode_blocks(rows)
+        if decoded is not None and self._follows(decoded[0]):
+            self.ticks.append(decoded[0])
+            self.values.append(decoded[1])
+            return
+        for row in rows:  # damage among these rows: keep those before it
+            block = decode_packed(row)
+            if block is None or not self._follows(block[0]):
+                self.damaged = True
+                return
+            self.ticks.append(block[0])
+            self.values.append(block[1])
+
+    @classmethod
+    def broken(cls) -> Blocks:
+        """A metric none of whose blocks came before the damage."""
+        blocks = cls()
+        blocks.damaged = True
+        return blocks
+
+    def _follows(self, ticks: IntArray) -> bool:
+        return not self.ticks or bool(ticks[0] > self.ticks[-1][-1])
+
+
 class Snapshot:
     """One read transaction over a store: its catalogue, its ticks, and its series on demand."""
 
@@ -183,7 +225,8 @@ class Snapshot:
     def open(cls, db: sqlite3.Connection, path: Path) -> Snapshot:
         """The catalogue must be readable: without it no sample can be named (StoreError)."""
         try:
-            rows = db.execute("SELECT id, name, unit, source FROM metrics ORDER BY name").fetchall()
+            # Sorted here, not by SQL: ORDER BY name would walk the name index, one more page to lose.
+            rows = sorted(db.execute("SELECT id, name, unit, source FROM metrics").fetchall(), key=_name_of)
             ids = {row[1]: row[0] for row in rows if _catalogue_row(row)}
             catalogue = {row[1]: Metric(row[1], row[2], row[3]) for row in rows if _catalogue_row(row)}
             return cls(db, path, ids, catalogue)
@@ -204,23 +247,22 @@ class Snapshot:
         if name not in self._ids:
             return None
         metric_id = self._ids[name]
-        sql = "SELECT ?, tick_id, value FROM samples WHERE metric_id=?"
-        tail = self._tail(sql, (metric_id, metric_id))
-        return self._assemble(name, tail.get(metric_id, []))
+        packed = self._packed(" WHERE metric_id=?", (metric_id,))
+        tail = self._tail("SELECT ?, tick_id, value FROM samples WHERE metric_id=?", (metric_id, metric_id))
+        return self._assemble(name, packed[metric_id], tail.get(metric_id, []))
 
     def all_series(self) -> dict[str, Series]:
+        packed = self._packed("", ())
         tail = self._tail("SELECT metric_id, tick_id, value FROM samples", ())
-        return {name: self._assemble(name, tail.get(self._ids[name], [])) for name in self.catalogue}
+        return {name: self._assemble(name, packed[i], tail.get(i, [])) for name, i in self._ids.items()}
 
     def _tail(self, sql: str, params: Sequence[Any]) -> dict[int, list[FloatArray]]:
-        """Unpacked samples as (tick_id, value) arrays by metric id, in tick order."""
+        """Unpacked samples as (tick_id, value) arrays by metric id, in tick order (the table's key order)."""
         by_metric: dict[int, list[FloatArray]] = defaultdict(list)
         for batch in _batches(self._db, sql, params, self._damage, "samples not yet packed"):
             table, cut = _numeric(batch, 3)
-            order = np.argsort(table[:, 0], kind="stable")
-            grouped = table[order]
-            starts = np.flatnonzero(np.diff(grouped[:, 0])) + 1
-            for part in np.split(grouped, starts):
+            grouped = table[np.argsort(table[:, 0], kind="stable")]
+            for part in np.split(grouped, np.flatnonzero(np.diff(grouped[:, 0])) + 1):
                 if part.size:
                     by_metric[int(part[0, 0])].append(part[:, 1:])
             if cut:
@@ -228,37 +270,37 @@ class Snapshot:
                 break
         return by_metric
 
-    def _packed(self, name: str) -> tuple[list[IntArray], list[FloatArray], bool]:
-        """A metric's packed blocks in tick order, and whether damage ended them early."""
-        ticks: list[IntArray] = []
-        values: list[FloatArray] = []
+    def _packed(self, where: str, params: Sequence[Any]) -> defaultdict[int, Blocks]:
+        """Packed blocks by metric id, in the order they were written (rowid order: no index is trusted,
+        and a rowid missing from the sequence is a page lost without an error)."""
+        blocks: defaultdict[int, Blocks] = defaultdict(Blocks)
         if not self._has_packed:
-            return ticks, values, False
-        sql = (
-            "SELECT first_tick, last_tick, tick_offsets_u32le, values_f64le FROM packed"
-            " WHERE metric_id=? ORDER BY first_tick"
-        )
-        before = self._damage.places
-        for batch in _batches(self._db, sql, (self._ids[name],), self._damage, f"{name} (packed)"):
-            decoded = decode_blocks(batch)
-            if decoded is not None and not (ticks and decoded[0][0] <= ticks[-1][-1]):
-                ticks.append(decoded[0])
-                values.append(decoded[1])
-                continue
-            for row in batch:  # damage in this batch: keep the rows before it
-                block = decode_packed(row)
-                if block is None or (ticks and block[0][0] <= ticks[-1][-1]):
-                    self._damage.note(f"{name}: a packed block that does not decode")
-                    return ticks, values, True
-                ticks.append(block[0])
-                values.append(block[1])
-        return ticks, values, self._damage.places > before
+            return blocks
+        columns = "rowid, metric_id, first_tick, last_tick, tick_offsets_u32le, values_f64le"
+        sql = f"SELECT {columns} FROM packed NOT INDEXED{where} ORDER BY rowid"
+        before, last_rowid = self._damage.places, 0
+        for batch in _batches(self._db, sql, params, self._damage, "packed samples"):
+            rowids = [row[0] for row in batch]
+            if not where and rowids != list(range(last_rowid + 1, last_rowid + 1 + len(batch))):
+                self._damage.note("packed samples: rows missing from the sequence")
+                break
+            last_rowid = rowids[-1]
+            by_metric: dict[Any, list[Row]] = defaultdict(list)
+            for row in batch:
+                by_metric[row[1]].append(row[2:])
+            for metric_id, rows in by_metric.items():
+                blocks[metric_id].add(rows)
+        if self._damage.places > before:  # the scan broke off: every metric ends there, none skips the gap
+            blocks.default_factory = Blocks.broken
+            for entry in blocks.values():
+                entry.damaged = True
+        return blocks
 
-    def _assemble(self, name: str, tail: list[FloatArray]) -> Series:
-        ticks, values, damaged = self._packed(name)
+    def _assemble(self, name: str, packed: Blocks, tail: list[FloatArray]) -> Series:
+        ticks, values, damaged = packed.ticks, packed.values, packed.damaged
         if not damaged:  # a metric whose packed blocks broke off is read up to there, not past the gap
-            ticks += [part[:, 0].astype(np.int64) for part in tail]
-            values += [part[:, 1] for part in tail]
+            ticks = ticks + [part[:, 0].astype(np.int64) for part in tail]
+            values = values + [part[:, 1] for part in tail]
         tick_ids = np.concatenate(ticks) if ticks else np.empty(0, dtype=np.int64)
         found = np.concatenate(values) if values else np.empty(0)
         positions = self.ticks.positions(tick_ids)
@@ -269,8 +311,9 @@ class Snapshot:
         if disorder.size:
             self._damage.note(f"{name}: samples out of tick order")
             positions, found, damaged = positions[: disorder[0] + 1], found[: disorder[0] + 1], True
-        if damaged and positions.size:
-            self._damage.note(f"{name}: read up to {self.ticks.t_s[positions[-1]]:.0f} s")
+        if damaged:
+            last = f"{self.ticks.t_s[positions[-1]]:.0f} s" if positions.size else "its start"
+            self._damage.note(f"{name}: read up to {last}")
         return Series(self.catalogue[name], self._times_at(positions), _frozen(np.ascontiguousarray(found)))
 
     def _times_at(self, positions: IntArray) -> FloatArray:
@@ -283,6 +326,10 @@ class Snapshot:
         if seen is None or not np.array_equal(seen[0], positions):
             seen = self._times[key] = (positions, _frozen(self.ticks.t_s[positions]))
         return seen[1]
+
+
+def _name_of(row: Row) -> str:
+    return str(row[1])
 
 
 def _catalogue_row(row: Row) -> bool:
