@@ -22,8 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.synthetic_run import CATALOGUE, build_run, catalogue_of
+from benchmarks.synthetic_run import CATALOGUE, Timeline, build_run, catalogue_of, recorded
+from harness.collector.store import SampleWriter
 from harness.rundir import SAMPLES
+from tests.unit.legacy_store import Schema2Writer
 
 SOAK = str(Path(sys.executable).parent / "soak")
 IMPORTS_ONLY = [sys.executable, "-c", "import harness.report.judge, harness.cli"]
@@ -68,15 +70,39 @@ def bench(days: float, dense: bool, runs: int, keep: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="soak-bench-report-") as tmp:
         run_dir = (keep or Path(tmp)) / f"synthetic-{days:g}d{'-dense' if dense else ''}"
         started = time.perf_counter()
-        costs_ms = sorted(cost * 1e3 for cost in build_run(run_dir, days * 86400, dense))
+        costs_s = build_run(run_dir, days * 86400, dense)
         build_s = time.perf_counter() - started
         samples = _sample_count(run_dir)
-        print(f"built {run_dir.name}: {len(costs_ms):,} ticks, {samples:,} samples, "
+        print(f"built {run_dir.name}: {len(costs_s):,} ticks, {samples:,} samples, "
               f"{(run_dir / SAMPLES).stat().st_size / 2**20:.0f} MiB samples.db in {build_s:.0f} s")  # fmt: skip
-        p99 = costs_ms[int(0.99 * (len(costs_ms) - 1))]
-        print(f"  write_tick: median {statistics.median(costs_ms):.3f} ms, p99 {p99:.3f} ms, "
-              f"max {costs_ms[-1]:.1f} ms (a packing tick)")  # fmt: skip
+        print(f"  write_tick while building: {_summary_ms(costs_s)}")
         measure(run_dir, days, runs)
+
+
+def _summary_ms(costs_s: list[float]) -> str:
+    ordered = sorted(cost * 1e3 for cost in costs_s)
+    p99 = ordered[int(0.99 * (len(ordered) - 1))]
+    mean = sum(ordered) / len(ordered)
+    return f"median {statistics.median(ordered):.3f} ms, mean {mean:.3f} ms, p99 {p99:.2f} ms, max {ordered[-1]:.1f} ms"
+
+
+def compare_writers(hours: float) -> None:
+    """write_tick of schema 3 against schema 2 on the same ticks, alternating, so both see the same machine."""
+    writers = {"schema 3": SampleWriter, "schema 2": Schema2Writer}
+    costs: dict[str, list[float]] = {name: [] for name in writers}
+    with tempfile.TemporaryDirectory(prefix="soak-bench-writers-") as tmp:
+        opened = {name: make(Path(tmp) / f"{name[-1]}.db") for name, make in writers.items()}
+        for t_s, lateness_s, values in recorded(Timeline(hours * 3600, baseline_s=0, cooldown_s=0), dense=False):
+            for name, writer in opened.items():
+                started = time.perf_counter()
+                writer.write_tick(t_s, lateness_s, values)
+                costs[name].append(time.perf_counter() - started)
+        for name, writer in opened.items():
+            writer.close()
+            size_mib = (Path(tmp) / f"{name[-1]}.db").stat().st_size / 2**20
+            print(f"  write_tick {name}: {_summary_ms(costs[name])}; {size_mib:.1f} MiB")
+    ratio = sum(costs["schema 3"]) / sum(costs["schema 2"])
+    print(f"  schema 3 / schema 2 total write time: {ratio:.2f} (packing included)")
 
 
 def _sample_count(run_dir: Path) -> int:
@@ -97,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", type=Path, help="build the run here and keep it")
     parser.add_argument("--catalogue-from", type=Path, help="write run_catalogue.json from a real run dir")
     parser.add_argument("--report-only", type=Path, help="only time `soak report` on this existing run dir")
+    parser.add_argument("--writer-hours", type=float, default=2.0, help="hours of ticks to compare the writers on")
     args = parser.parse_args(argv)
     if args.catalogue_from:
         lines = ",\n".join(json.dumps(entry) for entry in catalogue_of(args.catalogue_from))
@@ -105,7 +132,9 @@ def main(argv: list[str] | None = None) -> None:
     elif args.report_only:
         measure(args.report_only, args.days, args.runs)  # --days only labels the figures here
     else:
-        print("soak report on a long run (shared 2-core machine: noisy figures)")
+        print("sample store: writing a tick, schema 3 against schema 2 (shared 2-core machine: noisy figures)")
+        compare_writers(args.writer_hours)
+        print("soak report on a long run")
         bench(args.days, args.dense, args.runs, args.keep)
 
 

@@ -115,21 +115,25 @@ def _blocks(catalogue: list[Recorded], tick_count: int, dense: bool) -> Iterator
         yield block
 
 
-def write_store(path: Path, timeline: Timeline, dense: bool) -> list[float]:
-    """Records the run at 1 Hz with SampleWriter; returns each write_tick's cost in seconds."""
-    catalogue = load_catalogue()
+def recorded(timeline: Timeline, dense: bool) -> Iterator[tuple[float, float, dict[Metric, float]]]:
+    """Each tick as the collector hands it to the writer: (t_s, lateness_s, values)."""
     tick_count = int(timeline.end_s)
-    writer = SampleWriter(path)
-    costs: list[float] = []
-    jitter = np.random.default_rng(3).uniform(0.0, 0.004, tick_count)
-    for block_start, block in zip(
-        range(0, tick_count, BLOCK_TICKS), _blocks(catalogue, tick_count, dense), strict=True
-    ):
+    jitter = np.random.default_rng(3).uniform(0.0, 0.004, tick_count).tolist()
+    blocks = _blocks(load_catalogue(), tick_count, dense)
+    for block_start, block in zip(range(0, tick_count, BLOCK_TICKS), blocks, strict=True):
         for offset, values in enumerate(block):
             tick = block_start + offset
-            started = time.perf_counter()
-            writer.write_tick(1.0 + tick + jitter[tick], jitter[tick], values)
-            costs.append(time.perf_counter() - started)
+            yield 1.0 + tick + jitter[tick], jitter[tick], values
+
+
+def write_store(path: Path, timeline: Timeline, dense: bool) -> list[float]:
+    """Records the run with SampleWriter; returns each write_tick's cost in seconds."""
+    writer = SampleWriter(path)
+    costs: list[float] = []
+    for t_s, lateness_s, values in recorded(timeline, dense):
+        started = time.perf_counter()
+        writer.write_tick(t_s, lateness_s, values)
+        costs.append(time.perf_counter() - started)
     writer.close()
     return costs
 

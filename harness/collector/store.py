@@ -7,14 +7,12 @@ by (metric_id, first_tick)), so a day at 1 Hz reads as 360 blobs per metric, not
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 import sys
 import time
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,12 +85,42 @@ def _little_endian(numbers: array[float] | array[int]) -> bytes:
     return numbers.tobytes()
 
 
-def pack_rows(metric_id: int, rows: Iterable[tuple[int, float]]) -> tuple[int, int, int, bytes | None, bytes]:
-    """One packed row from a metric's (tick_id, value) pairs in tick order."""
-    ticks, values = zip(*rows, strict=True)
+PackedRow = tuple[int, int, int, bytes | None, bytes]
+
+
+def pack_rows(metric_id: int, ticks: Sequence[int], values: Sequence[float]) -> PackedRow:
+    """One packed row from a metric's tick ids and values, in tick order."""
     first, last = ticks[0], ticks[-1]
     offsets = None if last - first + 1 == len(ticks) else _little_endian(array("I", (t - first for t in ticks)))
     return metric_id, first, last, offsets, _little_endian(array("d", values))
+
+
+class _Block:
+    """The samples written since the last pack, by metric: what `samples` holds, kept in memory too,
+    so packing does not read 25,000 rows back from SQLite."""
+
+    def __init__(self) -> None:
+        self._by_metric: dict[int, tuple[list[int], list[float]]] = {}
+
+    def add(self, tick_id: int, rows: Iterable[tuple[int, float]]) -> None:
+        for metric_id, value in rows:
+            ticks, values = self._by_metric.setdefault(metric_id, ([], []))
+            ticks.append(tick_id)
+            values.append(value)
+
+    def packs(self, tick_id: int, rows: list[tuple[int, float]]) -> list[PackedRow]:
+        """The block with one more tick (not yet committed), one packed row per metric."""
+        last = dict(rows)
+        packs = []
+        for metric_id in sorted(self._by_metric.keys() | last.keys()):
+            ticks, values = self._by_metric.get(metric_id, ([], []))
+            if metric_id in last:
+                ticks, values = [*ticks, tick_id], [*values, last[metric_id]]
+            packs.append(pack_rows(metric_id, ticks, values))
+        return packs
+
+    def clear(self) -> None:
+        self._by_metric.clear()
 
 
 class SampleWriter:
@@ -108,6 +136,9 @@ class SampleWriter:
         self._metric_ids: dict[str, int] = {
             name: metric_id for metric_id, name in self._db.execute("SELECT id, name FROM metrics")
         }
+        self._block = _Block()
+        for tick_id, metric_id, value in self._db.execute("SELECT tick_id, metric_id, value FROM samples"):
+            self._block.add(tick_id, [(metric_id, value)])  # a store opened again: its unpacked tail
 
     def register(self, metric: Metric) -> int:
         if metric.name not in self._metric_ids:
@@ -132,25 +163,18 @@ class SampleWriter:
             tick_id = cursor.lastrowid
             assert tick_id is not None
             self._db.executemany("INSERT INTO samples VALUES (?, ?, ?)", [(tick_id, m, v) for m, v in rows])
-            if tick_id % self._pack_ticks == 0:
-                self._pack_through(tick_id)
+            packing = tick_id % self._pack_ticks == 0
+            if packing:  # the block moves to `packed` in this tick's transaction: all or nothing
+                self._db.executemany("INSERT INTO packed VALUES (?, ?, ?, ?, ?)", self._block.packs(tick_id, rows))
+                self._db.execute("DELETE FROM samples WHERE tick_id <= ?", (tick_id,))
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
-
-    def _pack_through(self, last_tick: int) -> None:
-        """Move every sample up to last_tick into packed rows (inside the tick's transaction)."""
-        rows = self._db.execute(
-            "SELECT metric_id, tick_id, value FROM samples WHERE tick_id <= ? ORDER BY metric_id, tick_id",
-            (last_tick,),
-        )
-        packs = [
-            pack_rows(metric_id, ((tick, value) for _, tick, value in group))
-            for metric_id, group in itertools.groupby(rows, key=itemgetter(0))
-        ]
-        self._db.executemany("INSERT INTO packed VALUES (?, ?, ?, ?, ?)", packs)
-        self._db.execute("DELETE FROM samples WHERE tick_id <= ?", (last_tick,))
+        if packing:
+            self._block.clear()
+        else:
+            self._block.add(tick_id, rows)
 
     def close(self) -> None:
         self._db.close()

@@ -128,6 +128,12 @@ def _frozen(values: FloatArray) -> FloatArray:
     return values
 
 
+def _float64(blob: bytes) -> FloatArray:
+    """The blob's little-endian float64s; on a little-endian machine a read-only view of the bytes, no copy."""
+    values = np.frombuffer(blob, dtype="<f8")
+    return values if values.dtype == np.float64 else values.astype(np.float64)
+
+
 def decode_packed(row: Row) -> tuple[IntArray, FloatArray] | None:
     """A packed row's tick ids and values; None when its fields do not hold together (damage)."""
     first, last, offsets_blob, values_blob = row
@@ -135,7 +141,7 @@ def decode_packed(row: Row) -> tuple[IntArray, FloatArray] | None:
         return None
     if len(values_blob) % 8 or not values_blob:
         return None
-    values = np.frombuffer(values_blob, dtype="<f8").astype(np.float64)
+    values = _float64(values_blob)
     if offsets_blob is None:
         ticks = np.arange(first, last + 1, dtype=np.int64)
     elif isinstance(offsets_blob, bytes) and len(offsets_blob) == 4 * values.size:
@@ -157,7 +163,7 @@ def decode_blocks(rows: list[Row]) -> tuple[IntArray, FloatArray] | None:
     if np.any(counts % 8) or not np.all(counts):
         return None
     counts //= 8
-    values = np.frombuffer(b"".join(value_blobs), dtype="<f8").astype(np.float64)
+    values = _float64(b"".join(value_blobs))
     starts = np.cumsum(counts) - counts
     offsets = np.arange(values.size, dtype=np.int64) - np.repeat(starts, counts)
     sparse = np.fromiter((b is not None for b in offset_blobs), dtype=bool, count=len(rows))
@@ -173,11 +179,11 @@ def decode_blocks(rows: list[Row]) -> tuple[IntArray, FloatArray] | None:
 
 
 class Blocks:
-    """One metric's packed blocks as read so far; damaged once one did not decode (no more are taken)."""
+    """One metric's packed blocks, decoded a scan batch at a time (so the row blobs go with the batch);
+    ticks that run without a gap are kept as (first, count), not as an array."""
 
     def __init__(self) -> None:
-        self.ticks: list[IntArray] = []
-        self.values: list[FloatArray] = []
+        self.parts: list[tuple[IntArray | tuple[int, int], FloatArray]] = []
         self.damaged = False
 
     def add(self, rows: list[Row]) -> None:
@@ -185,26 +191,47 @@ class Blocks:
             return
         decoded = decode_blocks(rows)
         if decoded is not None and self._follows(decoded[0]):
-            self.ticks.append(decoded[0])
-            self.values.append(decoded[1])
+            self._keep(*decoded)
             return
         for row in rows:  # damage among these rows: keep those before it
             block = decode_packed(row)
             if block is None or not self._follows(block[0]):
                 self.damaged = True
                 return
-            self.ticks.append(block[0])
-            self.values.append(block[1])
+            self._keep(*block)
 
-    @classmethod
-    def broken(cls) -> Blocks:
-        """A metric none of whose blocks came before the damage."""
-        blocks = cls()
-        blocks.damaged = True
-        return blocks
+    def decode(self) -> tuple[list[IntArray], list[FloatArray], bool]:
+        ticks = [_ticks(part) for part, _ in self.parts]
+        return ticks, [values for _, values in self.parts], self.damaged
+
+    def _keep(self, ticks: IntArray, values: FloatArray) -> None:
+        first, count = int(ticks[0]), int(ticks.size)
+        self.parts.append(((first, count) if ticks[-1] - first + 1 == count else ticks, values))
 
     def _follows(self, ticks: IntArray) -> bool:
-        return not self.ticks or bool(ticks[0] > self.ticks[-1][-1])
+        if not self.parts:
+            return True
+        last = self.parts[-1][0]
+        return bool(ticks[0] > (last[0] + last[1] - 1 if isinstance(last, tuple) else last[-1]))
+
+
+def _ticks(part: IntArray | tuple[int, int]) -> IntArray:
+    return np.arange(part[0], part[0] + part[1], dtype=np.int64) if isinstance(part, tuple) else part
+
+
+@dataclass
+class PackedScan:
+    """Every metric's packed blocks from one scan; broken when the scan ended at damage."""
+
+    blocks: dict[int, Blocks]
+    broken: bool = False
+
+    def take(self, metric_id: int) -> Blocks:
+        """A metric's blocks, handed over once (so a day is never held twice); when the scan broke off,
+        every metric ends there, none reads on past the gap from its unpacked samples."""
+        found = self.blocks.pop(metric_id, None) or Blocks()
+        found.damaged |= self.broken
+        return found
 
 
 class Snapshot:
@@ -249,12 +276,12 @@ class Snapshot:
         metric_id = self._ids[name]
         packed = self._packed(" WHERE metric_id=?", (metric_id,))
         tail = self._tail("SELECT ?, tick_id, value FROM samples WHERE metric_id=?", (metric_id, metric_id))
-        return self._assemble(name, packed[metric_id], tail.get(metric_id, []))
+        return self._assemble(name, packed.take(metric_id), tail.get(metric_id, []))
 
     def all_series(self) -> dict[str, Series]:
         packed = self._packed("", ())
         tail = self._tail("SELECT metric_id, tick_id, value FROM samples", ())
-        return {name: self._assemble(name, packed[i], tail.get(i, [])) for name, i in self._ids.items()}
+        return {name: self._assemble(name, packed.take(i), tail.pop(i, [])) for name, i in self._ids.items()}
 
     def _tail(self, sql: str, params: Sequence[Any]) -> dict[int, list[FloatArray]]:
         """Unpacked samples as (tick_id, value) arrays by metric id, in tick order (the table's key order)."""
@@ -270,12 +297,12 @@ class Snapshot:
                 break
         return by_metric
 
-    def _packed(self, where: str, params: Sequence[Any]) -> defaultdict[int, Blocks]:
+    def _packed(self, where: str, params: Sequence[Any]) -> PackedScan:
         """Packed blocks by metric id, in the order they were written (rowid order: no index is trusted,
         and a rowid missing from the sequence is a page lost without an error)."""
         blocks: defaultdict[int, Blocks] = defaultdict(Blocks)
         if not self._has_packed:
-            return blocks
+            return PackedScan(blocks)
         columns = "rowid, metric_id, first_tick, last_tick, tick_offsets_u32le, values_f64le"
         sql = f"SELECT {columns} FROM packed NOT INDEXED{where} ORDER BY rowid"
         before, last_rowid = self._damage.places, 0
@@ -290,19 +317,16 @@ class Snapshot:
                 by_metric[row[1]].append(row[2:])
             for metric_id, rows in by_metric.items():
                 blocks[metric_id].add(rows)
-        if self._damage.places > before:  # the scan broke off: every metric ends there, none skips the gap
-            blocks.default_factory = Blocks.broken
-            for entry in blocks.values():
-                entry.damaged = True
-        return blocks
+        return PackedScan(blocks, broken=self._damage.places > before)
 
     def _assemble(self, name: str, packed: Blocks, tail: list[FloatArray]) -> Series:
-        ticks, values, damaged = packed.ticks, packed.values, packed.damaged
+        ticks, values, damaged = packed.decode()
+        packed.parts.clear()  # concatenated below: let the parts go before the next metric's are made
         if not damaged:  # a metric whose packed blocks broke off is read up to there, not past the gap
             ticks = ticks + [part[:, 0].astype(np.int64) for part in tail]
             values = values + [part[:, 1] for part in tail]
-        tick_ids = np.concatenate(ticks) if ticks else np.empty(0, dtype=np.int64)
-        found = np.concatenate(values) if values else np.empty(0)
+        tick_ids = np.concatenate(ticks) if len(ticks) > 1 else ticks[0] if ticks else np.empty(0, dtype=np.int64)
+        found = np.concatenate(values) if len(values) > 1 else values[0] if values else np.empty(0)
         positions = self.ticks.positions(tick_ids)
         known = positions >= 0
         if not known.all():
@@ -314,7 +338,7 @@ class Snapshot:
         if damaged:
             last = f"{self.ticks.t_s[positions[-1]]:.0f} s" if positions.size else "its start"
             self._damage.note(f"{name}: read up to {last}")
-        return Series(self.catalogue[name], self._times_at(positions), _frozen(np.ascontiguousarray(found)))
+        return Series(self.catalogue[name], self._times_at(positions), _frozen(found))
 
     def _times_at(self, positions: IntArray) -> FloatArray:
         """Times of the given ticks; metrics sampled on the same ticks share one read-only array."""

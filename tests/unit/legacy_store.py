@@ -1,5 +1,6 @@
-"""Schema 2 sample stores as the writer before schema 3 made them (its DDL and inserts, verbatim),
-so tests can check that stores recorded by earlier versions stay readable."""
+"""Schema 2 sample stores as the writer before schema 3 made them (its DDL and statements, verbatim),
+so tests can check that stores recorded by earlier versions stay readable, and benchmarks can
+compare the cost of a tick."""
 
 from __future__ import annotations
 
@@ -26,33 +27,46 @@ CREATE TABLE IF NOT EXISTS unavailable (
 Tick = tuple[float, float, Mapping[Metric, Value]]
 
 
-def write_schema_2(path: Path, ticks: Iterable[Tick]) -> None:
-    """ticks: (t_s, lateness_s, values) as SampleWriter.write_tick takes them."""
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.executescript(SCHEMA_2)
-    db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '2')")
-    ids: dict[str, int] = {}
+class Schema2Writer:
+    """SampleWriter as it was at schema 2: one row per sample, keyed (tick_id, metric_id)."""
 
-    def register(metric: Metric) -> int:
-        if metric.name not in ids:
-            cursor = db.execute(
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA_2)
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '2')")
+        self._metric_ids: dict[str, int] = {}
+
+    def register(self, metric: Metric) -> int:
+        if metric.name not in self._metric_ids:
+            cursor = self._db.execute(
                 "INSERT INTO metrics (name, unit, source) VALUES (?, ?, ?)", (metric.name, metric.unit, metric.source)
             )
             assert cursor.lastrowid is not None
-            ids[metric.name] = cursor.lastrowid
-        return ids[metric.name]
+            self._metric_ids[metric.name] = cursor.lastrowid
+        return self._metric_ids[metric.name]
 
-    for t_s, lateness_s, values in ticks:
-        rows = [(register(m), v) for m, v in values.items() if not isinstance(v, Missing)]
-        missing = [(register(m), v.reason) for m, v in values.items() if isinstance(v, Missing)]
-        db.execute("BEGIN")
+    def write_tick(self, t_s: float, lateness_s: float, values: Mapping[Metric, Value]) -> None:
+        rows = [(self.register(m), v) for m, v in values.items() if not isinstance(v, Missing)]
+        missing = [(self.register(m), v.reason) for m, v in values.items() if isinstance(v, Missing)]
+        self._db.execute("BEGIN")
         if missing:
-            db.executemany("INSERT OR IGNORE INTO unavailable VALUES (?, ?)", missing)
-        tick_id = db.execute(
+            self._db.executemany("INSERT OR IGNORE INTO unavailable VALUES (?, ?)", missing)
+        cursor = self._db.execute(
             "INSERT INTO ticks (t_wall, t_s, lateness_s) VALUES (?, ?, ?)", (time.time(), t_s, lateness_s)
-        ).lastrowid
-        db.executemany("INSERT INTO samples VALUES (?, ?, ?)", [(tick_id, m, v) for m, v in rows])
-        db.execute("COMMIT")
-    db.close()
+        )
+        tick_id = cursor.lastrowid
+        self._db.executemany("INSERT INTO samples VALUES (?, ?, ?)", [(tick_id, m, v) for m, v in rows])
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def write_schema_2(path: Path, ticks: Iterable[Tick]) -> None:
+    """ticks: (t_s, lateness_s, values) as SampleWriter.write_tick takes them."""
+    writer = Schema2Writer(path)
+    for t_s, lateness_s, values in ticks:
+        writer.write_tick(t_s, lateness_s, values)
+    writer.close()

@@ -108,6 +108,20 @@ def test_a_reader_sees_one_snapshot_while_the_writer_packs(tmp_path: Path) -> No
     writer.close()
 
 
+def test_a_store_opened_again_packs_its_unpacked_tail_with_the_new_ticks(tmp_path: Path) -> None:
+    ticks = recorded_ticks(200)
+    write_schema_3(tmp_path / "s.db", ticks[:100], pack_ticks=64)  # ticks 65-100 left unpacked
+    write_schema_3(tmp_path / "s.db", ticks[100:], pack_ticks=64)
+    db = sqlite3.connect(tmp_path / "s.db")
+    assert db.execute("SELECT MIN(tick_id), MAX(tick_id) FROM samples").fetchone() == (193, 200)
+    assert db.execute("SELECT MAX(last_tick) FROM packed").fetchone()[0] == 192
+    db.close()
+    every = SampleReader(tmp_path / "s.db").all_series()
+    for metric in (RSS, HEAP, LATE):
+        assert every[metric.name].t_s.tolist() == expected(ticks, metric)[0]
+        assert every[metric.name].values.tolist() == expected(ticks, metric)[1]
+
+
 def test_a_failed_tick_is_rolled_back_and_the_next_one_written(tmp_path: Path) -> None:
     writer = SampleWriter(tmp_path / "s.db", pack_ticks=2)
     writer.write_tick(1.0, 0.0, {RSS: 1.0})
