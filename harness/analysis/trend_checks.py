@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from harness.analysis.model import Check, Curve, Span, Status
 from harness.analysis.trend import trend
-from harness.analysis.windows import value_at, window_medians
+from harness.analysis.windows import MAX_TREND_WINDOWS, trend_window_s, value_at, window_medians
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,14 @@ def trend_check(question: TrendInput, alpha: float) -> Check:
     return Check(question.name, status, found.slope, question.limit, question.unit, question.span, detail)
 
 
+def _widened(window_s: float, asked_s: float) -> str:
+    return (
+        ""
+        if window_s == asked_s
+        else f" (windows of {window_s:g} s, not {asked_s:g} s: a trend test takes at most {MAX_TREND_WINDOWS})"
+    )
+
+
 @dataclass(frozen=True)
 class TrendSettings:
     window_s: float
@@ -65,13 +73,15 @@ class TrendSettings:
 
 def slope_per_hour(name: str, curve: Curve, span: Span, limit_per_s: float, settings: TrendSettings) -> Check:
     """Slope of window medians against time, limit in units per second, shown per hour."""
-    t_s, medians = window_medians(curve, span, settings.window_s)
+    window_s = trend_window_s(span, settings.window_s)
+    t_s, medians = window_medians(curve, span, window_s)
     if t_s.size < settings.min_windows:
         return too_little(name, limit_per_s, "B/s", span, have=t_s.size, need=settings.min_windows)
 
     def describe(slope: float) -> str:
         mib_h = 3600 / 2**20
-        return f"{slope * mib_h:.2f} MiB/h (limit {limit_per_s * mib_h:.2f}) over {t_s.size} windows"
+        over = f"over {t_s.size} windows{_widened(window_s, settings.window_s)}"
+        return f"{slope * mib_h:.2f} MiB/h (limit {limit_per_s * mib_h:.2f}) {over}"
 
     return trend_check(TrendInput(name, t_s, medians, limit_per_s, "B/s", span, describe), settings.alpha)
 
@@ -89,7 +99,8 @@ def slope_per_request(
     """Slope of window medians against the requests handled by then: independent of load level."""
     if requests is None or len(requests.t_s) < 2:
         return Check(name, Status.INCONCLUSIVE, None, limit, "B/req", span, "no request counter recorded")
-    t_s, medians = window_medians(curve, span, settings.window_s)
+    window_s = trend_window_s(span, settings.window_s)
+    t_s, medians = window_medians(curve, span, window_s)
     if t_s.size < settings.min_windows:
         return too_little(name, limit, "B/req", span, have=t_s.size, need=settings.min_windows)
     handled = value_at(requests, t_s)
@@ -97,6 +108,7 @@ def slope_per_request(
         return Check(name, Status.INCONCLUSIVE, None, limit, "B/req", span, "no requests handled")
 
     def describe(slope: float) -> str:
-        return f"{slope:.0f} B per {per} (limit {limit:.0f}) over {int(np.ptp(handled))} of them"
+        over = f"over {int(np.ptp(handled))} of them{_widened(window_s, settings.window_s)}"
+        return f"{slope:.0f} B per {per} (limit {limit:.0f}) {over}"
 
     return trend_check(TrendInput(name, handled, medians, limit, "B/req", span, describe), settings.alpha)

@@ -20,6 +20,7 @@ from harness.collector.store import Metric, Series, StoreError
 
 BATCH_ROWS = 4_096  # rows held at a time: bounds memory on a schema 2 day (9 M rows) and a day's packed blobs
 MAX_DAMAGE_NOTES = 6
+ROWIDS_PER_QUERY = 5_000  # under SQLite's 32,766 bound parameters; a week at 1 Hz is 2,520 rows a metric
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -178,60 +179,22 @@ def decode_blocks(rows: list[Row]) -> tuple[IntArray, FloatArray] | None:
     return (ticks, values) if sound else None
 
 
-class Blocks:
-    """One metric's packed blocks, decoded a scan batch at a time (so the row blobs go with the batch);
-    ticks that run without a gap are kept as (first, count), not as an array."""
-
-    def __init__(self) -> None:
-        self.parts: list[tuple[IntArray | tuple[int, int], FloatArray]] = []
-        self.damaged = False
-
-    def add(self, rows: list[Row]) -> None:
-        if self.damaged:
-            return
-        decoded = decode_blocks(rows)
-        if decoded is not None and self._follows(decoded[0]):
-            self._keep(*decoded)
-            return
-        for row in rows:  # damage among these rows: keep those before it
-            block = decode_packed(row)
-            if block is None or not self._follows(block[0]):
-                self.damaged = True
-                return
-            self._keep(*block)
-
-    def decode(self) -> tuple[list[IntArray], list[FloatArray], bool]:
-        ticks = [_ticks(part) for part, _ in self.parts]
-        return ticks, [values for _, values in self.parts], self.damaged
-
-    def _keep(self, ticks: IntArray, values: FloatArray) -> None:
-        first, count = int(ticks[0]), int(ticks.size)
-        self.parts.append(((first, count) if ticks[-1] - first + 1 == count else ticks, values))
-
-    def _follows(self, ticks: IntArray) -> bool:
-        if not self.parts:
-            return True
-        last = self.parts[-1][0]
-        return bool(ticks[0] > (last[0] + last[1] - 1 if isinstance(last, tuple) else last[-1]))
-
-
-def _ticks(part: IntArray | tuple[int, int]) -> IntArray:
-    return np.arange(part[0], part[0] + part[1], dtype=np.int64) if isinstance(part, tuple) else part
-
-
-@dataclass
-class PackedScan:
-    """Every metric's packed blocks from one scan; broken when the scan ended at damage."""
-
-    blocks: dict[int, Blocks]
-    broken: bool = False
-
-    def take(self, metric_id: int) -> Blocks:
-        """A metric's blocks, handed over once (so a day is never held twice); when the scan broke off,
-        every metric ends there, none reads on past the gap from its unpacked samples."""
-        found = self.blocks.pop(metric_id, None) or Blocks()
-        found.damaged |= self.broken
-        return found
+def decode_rows(rows: list[Row]) -> tuple[list[IntArray], list[FloatArray], bool]:
+    """A metric's packed rows in tick order, up to the first that does not decode; and whether one did not."""
+    if not rows:
+        return [], [], False
+    decoded = decode_blocks(rows)
+    if decoded is not None:
+        return [decoded[0]], [decoded[1]], False
+    ticks: list[IntArray] = []
+    values: list[FloatArray] = []
+    for row in rows:  # damage among the rows: keep those before it
+        block = decode_packed(row)
+        if block is None or (ticks and block[0][0] <= ticks[-1][-1]):
+            return ticks, values, True
+        ticks.append(block[0])
+        values.append(block[1])
+    return ticks, values, False
 
 
 class Snapshot:
@@ -274,14 +237,14 @@ class Snapshot:
         if name not in self._ids:
             return None
         metric_id = self._ids[name]
-        packed = self._packed(" WHERE metric_id=?", (metric_id,))
+        rowids, broken = self._packed_rowids()
         tail = self._tail("SELECT ?, tick_id, value FROM samples WHERE metric_id=?", (metric_id, metric_id))
-        return self._assemble(name, packed.take(metric_id), tail.get(metric_id, []))
+        return self._assemble(name, rowids.get(metric_id, []), broken, tail.get(metric_id, []))
 
     def all_series(self) -> dict[str, Series]:
-        packed = self._packed("", ())
+        rowids, broken = self._packed_rowids()
         tail = self._tail("SELECT metric_id, tick_id, value FROM samples", ())
-        return {name: self._assemble(name, packed.take(i), tail.pop(i, [])) for name, i in self._ids.items()}
+        return {name: self._assemble(name, rowids.get(i, []), broken, tail.pop(i, [])) for name, i in self._ids.items()}
 
     def _tail(self, sql: str, params: Sequence[Any]) -> dict[int, list[FloatArray]]:
         """Unpacked samples as (tick_id, value) arrays by metric id, in tick order (the table's key order)."""
@@ -290,38 +253,53 @@ class Snapshot:
             table, cut = _numeric(batch, 3)
             grouped = table[np.argsort(table[:, 0], kind="stable")]
             for part in np.split(grouped, np.flatnonzero(np.diff(grouped[:, 0])) + 1):
-                if part.size:
-                    by_metric[int(part[0, 0])].append(part[:, 1:])
+                if part.size:  # a copy, so the batch's array is not kept alive by its parts
+                    by_metric[int(part[0, 0])].append(part[:, 1:].copy())
             if cut:
                 self._damage.note("samples not yet packed: a row with unreadable fields")
                 break
         return by_metric
 
-    def _packed(self, where: str, params: Sequence[Any]) -> PackedScan:
-        """Packed blocks by metric id, in the order they were written (rowid order: no index is trusted,
-        and a rowid missing from the sequence is a page lost without an error)."""
-        blocks: defaultdict[int, Blocks] = defaultdict(Blocks)
+    def _packed_rowids(self) -> tuple[dict[int, list[int]], bool]:
+        """Which packed rows each metric has, in the order they were written, and whether the scan
+        broke off at damage. Rowid order trusts no index, and a rowid missing from 1, 2, 3... is a
+        page lost without an error. Only ids are read here: a metric's blobs are read when it is built,
+        so a week is never held twice."""
+        by_metric: dict[int, list[int]] = defaultdict(list)
         if not self._has_packed:
-            return PackedScan(blocks)
-        columns = "rowid, metric_id, first_tick, last_tick, tick_offsets_u32le, values_f64le"
-        sql = f"SELECT {columns} FROM packed NOT INDEXED{where} ORDER BY rowid"
-        before, last_rowid = self._damage.places, 0
-        for batch in _batches(self._db, sql, params, self._damage, "packed samples"):
-            rowids = [row[0] for row in batch]
-            if not where and rowids != list(range(last_rowid + 1, last_rowid + 1 + len(batch))):
-                self._damage.note("packed samples: rows missing from the sequence")
-                break
-            last_rowid = rowids[-1]
-            by_metric: dict[Any, list[Row]] = defaultdict(list)
-            for row in batch:
-                by_metric[row[1]].append(row[2:])
-            for metric_id, rows in by_metric.items():
-                blocks[metric_id].add(rows)
-        return PackedScan(blocks, broken=self._damage.places > before)
+            return by_metric, False
+        before, expected = self._damage.places, 1
+        sql = "SELECT rowid, metric_id FROM packed NOT INDEXED ORDER BY rowid"
+        for batch in _batches(self._db, sql, (), self._damage, "packed samples"):
+            for rowid, metric_id in batch:
+                if rowid != expected:
+                    self._damage.note(f"packed samples: rows missing after row {expected - 1}")
+                    return by_metric, True
+                by_metric[metric_id].append(rowid)
+                expected += 1
+        return by_metric, self._damage.places > before
 
-    def _assemble(self, name: str, packed: Blocks, tail: list[FloatArray]) -> Series:
-        ticks, values, damaged = packed.decode()
-        packed.parts.clear()  # concatenated below: let the parts go before the next metric's are made
+    def _packed_rows(self, name: str, rowids: list[int]) -> tuple[list[Row], bool]:
+        """A metric's packed rows, looked up by rowid in the table itself; and whether damage cut them."""
+        rows: list[Row] = []
+        for start in range(0, len(rowids), ROWIDS_PER_QUERY):
+            chunk = rowids[start : start + ROWIDS_PER_QUERY]
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                "SELECT first_tick, last_tick, tick_offsets_u32le, values_f64le FROM packed NOT INDEXED"
+                f" WHERE rowid IN ({marks}) ORDER BY rowid"
+            )
+            found = [row for batch in _batches(self._db, sql, chunk, self._damage, name) for row in batch]
+            rows += found
+            if len(found) < len(chunk):
+                return rows, True
+        return rows, False
+
+    def _assemble(self, name: str, rowids: list[int], broken: bool, tail: list[FloatArray]) -> Series:
+        rows, cut = self._packed_rows(name, rowids)
+        ticks, values, bad = decode_rows(rows)
+        del rows  # the blobs are decoded (a view of their joined bytes): let the rows go
+        damaged = broken or cut or bad
         if not damaged:  # a metric whose packed blocks broke off is read up to there, not past the gap
             ticks = ticks + [part[:, 0].astype(np.int64) for part in tail]
             values = values + [part[:, 1] for part in tail]
@@ -338,7 +316,7 @@ class Snapshot:
         if damaged:
             last = f"{self.ticks.t_s[positions[-1]]:.0f} s" if positions.size else "its start"
             self._damage.note(f"{name}: read up to {last}")
-        return Series(self.catalogue[name], self._times_at(positions), _frozen(found))
+        return Series(self.catalogue[name], self._times_at(positions), _frozen(np.ascontiguousarray(found)))
 
     def _times_at(self, positions: IntArray) -> FloatArray:
         """Times of the given ticks; metrics sampled on the same ticks share one read-only array."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,13 @@ from harness.analysis.model import Curve
 
 HISTORY = Path("locust") / "locust_stats_history.csv"
 AGGREGATED = "Aggregated"
+CHUNK_ROWS = 65_536  # rows turned into arrays at a time: a week of history is 1.2 million lines
+
+
+def _fields(lines: Iterable[str]) -> Iterator[list[str]]:
+    """CSV fields of each line; a plain split unless the line quotes a field (a name with a comma)."""
+    for line in lines:
+        yield next(csv.reader([line])) if '"' in line else line.rstrip("\r\n").split(",")
 
 
 def updates_curve(run_dir: Path, wall_minus_run_s: float | None) -> Curve | None:
@@ -20,16 +28,23 @@ def updates_curve(run_dir: Path, wall_minus_run_s: float | None) -> Curve | None
     """
     if wall_minus_run_s is None:
         return None
+    chunks: list[np.ndarray] = []
+    points: list[tuple[str, str]] = []
     try:
         with (run_dir / HISTORY).open(newline="", encoding="utf-8") as handle:
             header = next(csv.reader([handle.readline()]))
             name, stamp, total = (header.index(column) for column in ("Name", "Timestamp", "Total Request Count"))
-            # A day of history is ~170,000 lines: only those naming the Aggregated row are parsed.
-            rows = csv.reader(line for line in handle if AGGREGATED in line)
-            points = [(row[stamp], row[total]) for row in rows if len(row) > name and row[name] == AGGREGATED]
-        table = np.array(points, dtype=np.float64).reshape(len(points), 2)
+            # Only lines naming the Aggregated row are split; the others are skipped unparsed.
+            for row in _fields(line for line in handle if AGGREGATED in line):
+                if len(row) > name and row[name] == AGGREGATED:
+                    points.append((row[stamp], row[total]))
+                if len(points) == CHUNK_ROWS:
+                    chunks.append(np.array(points, dtype=np.float64))
+                    points = []
+        chunks.append(np.array(points, dtype=np.float64).reshape(len(points), 2))
     except (OSError, csv.Error, StopIteration, IndexError, ValueError):
         return None
-    if len(points) < 2:
+    table = np.concatenate(chunks)
+    if table.shape[0] < 2:
         return None
     return Curve(table[:, 0] - wall_minus_run_s, table[:, 1])

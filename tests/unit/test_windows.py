@@ -98,3 +98,19 @@ def test_within_is_inclusive_at_both_ends_and_rise_over_interpolates() -> None:
     t_s, values = within(curve, Span(10.0, 20.0))
     assert t_s.tolist() == [10.0, 20.0] and values.tolist() == [100.0, 200.0]
     assert rise_over(curve, Span(5.0, 25.0)) == pytest.approx(200.0)
+
+
+def test_trend_tests_widen_their_windows_past_the_cap_and_still_see_a_leak() -> None:
+    from harness.analysis.model import Status
+    from harness.analysis.trend_checks import TrendSettings, slope_per_hour
+    from harness.analysis.windows import MAX_TREND_WINDOWS, trend_window_s
+
+    day, week = Span(0.0, 86_400.0), Span(0.0, 7 * 86_400.0)
+    assert trend_window_s(day, 60.0) == 60.0  # a day of 1-minute windows keeps them
+    assert trend_window_s(week, 60.0) == 360.0  # 10,080 windows: 6-minute windows, 1,680 of them
+    t_s = np.arange(0.0, week.end_s, 10.0)
+    rng = np.random.default_rng(5)
+    leaking = Curve(t_s, 1e8 + t_s * (4 * 2**20 / 3600) + rng.normal(0, 2**20, t_s.size))  # 4 MiB/h
+    check = slope_per_hour("rss_slope", leaking, week, 2 * 2**20 / 3600, TrendSettings(60.0, 30, 0.05))
+    assert check.status is Status.FAIL and check.figure == pytest.approx(4 * 2**20 / 3600, rel=0.02)
+    assert f"at most {MAX_TREND_WINDOWS}" in check.detail and "over 1680 windows" in check.detail
