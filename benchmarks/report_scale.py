@@ -63,7 +63,8 @@ def measure(run_dir: Path, days: float, runs: int) -> None:
     print(f"  floor (python + the report's imports): {floor_s:.2f} s wall, {floor_cpu_s:.2f} s CPU, "
           f"{floor_mib:.0f} MiB; report = {cpu_s / floor_cpu_s:.1f}x the floor's CPU, "
           f"{peak_mib / floor_mib:.1f}x its RSS")  # fmt: skip
-    print(f"  verdict {verdict} (exit {code}); report.html {html_mib:.2f} MiB")
+    print(f"  verdict {verdict} (exit {code}; random synthetic values, the verdict says nothing); "
+          f"report.html {html_mib:.2f} MiB")  # fmt: skip
 
 
 def bench(days: float, dense: bool, runs: int, keep: Path | None) -> None:
