@@ -178,7 +178,12 @@ def build_run(run_dir: Path, duration_s: float, dense: bool = False) -> list[flo
     """A complete run directory `soak report` judges; returns the writer's per-tick costs."""
     timeline = Timeline(duration_s)
     run_dir.mkdir(parents=True)
-    spec = load_profile(PROFILE, {"run": {"duration": f"{duration_s} s", "results_dir": str(run_dir.parent)}})
+    # The catalogue was recorded with the text scenario (no voice updates, so no ElevenLabs calls).
+    overrides = {
+        "run": {"duration": f"{duration_s} s", "results_dir": str(run_dir.parent)},
+        "load": {"scenario": "text"},
+    }
+    spec = load_profile(PROFILE, overrides)
     wall_start = time.time() - timeline.end_s
     info = {"spec": spec.model_dump(by_alias=True, mode="json"), "profile": str(PROFILE), "outcome": "completed",
             "started_at": wall_start, "ended_at": wall_start + timeline.end_s}  # fmt: skip
