@@ -137,6 +137,10 @@ class SampleWriter:
             name: metric_id for metric_id, name in self._db.execute("SELECT id, name FROM metrics")
         }
         self._block = _Block()
+        (version,) = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if version != str(SCHEMA_VERSION):
+            self._pack_ticks = 0  # a store of an earlier schema is appended to in its own layout
+            return
         for tick_id, metric_id, value in self._db.execute("SELECT tick_id, metric_id, value FROM samples"):
             self._block.add(tick_id, [(metric_id, value)])  # a store opened again: its unpacked tail
 
@@ -163,7 +167,7 @@ class SampleWriter:
             tick_id = cursor.lastrowid
             assert tick_id is not None
             self._db.executemany("INSERT INTO samples VALUES (?, ?, ?)", [(tick_id, m, v) for m, v in rows])
-            packing = tick_id % self._pack_ticks == 0
+            packing = self._pack_ticks > 0 and tick_id % self._pack_ticks == 0
             if packing:  # the block moves to `packed` in this tick's transaction: all or nothing
                 self._db.executemany("INSERT INTO packed VALUES (?, ?, ?, ?, ?)", self._block.packs(tick_id, rows))
                 self._db.execute("DELETE FROM samples WHERE tick_id <= ?", (tick_id,))

@@ -122,6 +122,18 @@ def test_a_store_opened_again_packs_its_unpacked_tail_with_the_new_ticks(tmp_pat
         assert every[metric.name].values.tolist() == expected(ticks, metric)[1]
 
 
+def test_a_schema_2_store_appended_to_keeps_its_layout(tmp_path: Path) -> None:
+    ticks = recorded_ticks(60)
+    write_schema_2(tmp_path / "s.db", ticks[:30])
+    write_schema_3(tmp_path / "s.db", ticks[30:], pack_ticks=8)
+    db = sqlite3.connect(tmp_path / "s.db")
+    assert db.execute("SELECT COUNT(*) FROM packed").fetchone()[0] == 0
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "2"
+    db.close()
+    series = SampleReader(tmp_path / "s.db").series(RSS.name)
+    assert series is not None and series.values.tolist() == expected(ticks, RSS)[1]
+
+
 def test_a_failed_tick_is_rolled_back_and_the_next_one_written(tmp_path: Path) -> None:
     writer = SampleWriter(tmp_path / "s.db", pack_ticks=2)
     writer.write_tick(1.0, 0.0, {RSS: 1.0})
