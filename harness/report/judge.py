@@ -185,7 +185,7 @@ def verdict_document(
 def _last_tick_s(reader: SampleReader) -> float | None:
     """The collector's last tick: it runs inside soak, so this is soak's last sign of life."""
     alive = reader.series(ALIVE)
-    return alive.t_s[-1] if alive is not None and alive.t_s else None
+    return float(alive.t_s[-1]) if alive is not None and alive.t_s.size else None
 
 
 def _events(run_dir: Path) -> list[dict[str, Any]]:
