@@ -173,7 +173,9 @@ def test_report_on_a_collected_run_without_profile_applies_default_resource_chec
     # Two seconds are too few to judge a trend: inconclusive, never a pass on target_alive alone.
     assert report.returncode == 3, report.stdout + report.stderr
     checks = {c["name"]: c for c in json.loads((out / "verdict.json").read_text())["checks"]}
-    assert set(checks) == {"target_alive", "rss_slope", "fds_growth", "sockets_growth", "threads_growth"}
+    resource_checks = {"rss_slope", "fds_growth", "sockets_growth", "threads_growth"}
+    assert set(checks) == {"target_alive", *resource_checks, "resource_screen"}
+    assert checks["resource_screen"]["status"] == "inconclusive"  # too short to screen the other curves
     assert checks["fds_growth"]["limit"] == 16 and checks["threads_growth"]["limit"] == 8
     assert checks["rss_slope"]["limit"] == 8 * 2**20 / 3600
     for name in ("rss_slope", "fds_growth", "sockets_growth", "threads_growth"):
