@@ -15,10 +15,11 @@ AGGREGATED = "Aggregated"
 CHUNK_ROWS = 65_536  # rows turned into arrays at a time: a week of history is 1.2 million lines
 
 
-def _fields(lines: Iterable[str]) -> Iterator[list[str]]:
-    """CSV fields of each line; a plain split unless the line quotes a field (a name with a comma)."""
+def _fields(lines: Iterable[str], needed: int) -> Iterator[list[str]]:
+    """The first `needed` CSV fields of each line (and the rest unsplit); a plain split unless the
+    line quotes a field (a name with a comma)."""
     for line in lines:
-        yield next(csv.reader([line])) if '"' in line else line.rstrip("\r\n").split(",")
+        yield next(csv.reader([line])) if '"' in line else line.rstrip("\r\n").split(",", needed)
 
 
 def updates_curve(run_dir: Path, wall_minus_run_s: float | None) -> Curve | None:
@@ -35,7 +36,8 @@ def updates_curve(run_dir: Path, wall_minus_run_s: float | None) -> Curve | None
             header = next(csv.reader([handle.readline()]))
             name, stamp, total = (header.index(column) for column in ("Name", "Timestamp", "Total Request Count"))
             # Only lines naming the Aggregated row are split; the others are skipped unparsed.
-            for row in _fields(line for line in handle if AGGREGATED in line):
+            needed = max(name, stamp, total) + 1
+            for row in _fields((line for line in handle if AGGREGATED in line), needed):
                 if len(row) > name and row[name] == AGGREGATED:
                     points.append((row[stamp], row[total]))
                 if len(points) == CHUNK_ROWS:
