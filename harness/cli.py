@@ -147,17 +147,43 @@ def compare(
     calls_tolerance: Annotated[
         float, typer.Option(min=0, help="allowed rise of calls (or jobs) per update in B, as a share: 0.2 = +20%")
     ] = 0.2,
+    out: Annotated[
+        Path | None, typer.Option(help="directory for compare-<A>.html and .md (default: B's run directory)")
+    ] = None,
 ) -> None:
-    """Two runs side by side; exit 1 when a check is worse in B than in A, or B does more work per update."""
+    """Two runs side by side, and a page with both overlaid per judged metric; exit 1 when a check is
+    worse in B than in A, or B does more work per update."""
     from harness.report.compare import CompareError, compare_runs, format_table
+    from harness.report.compare_page import write_comparison
 
     try:
         rows = compare_runs(run_a, run_b, calls_tolerance)
+        page, table = write_comparison(run_a, run_b, rows, out)
     except CompareError as exc:
         _fail(str(exc))
     for line in format_table(rows, run_a, run_b):
         typer.echo(line)
+    typer.echo(f"overlay: {page}")
+    typer.echo(f"table: {table}")
     raise typer.Exit(1 if any(row.regressed for row in rows) else 0)
+
+
+@app.command("snapshot-diff")
+def snapshot_diff(
+    before: Annotated[Path, typer.Argument(help="the earlier .heapsnapshot")],
+    after: Annotated[Path, typer.Argument(help="the later one, of the same process")],
+) -> None:
+    """The kinds of object that grew between two V8 heap snapshots, with their retainer paths."""
+    from harness.heapsnap.diff import diff_files
+    from harness.heapsnap.stream import SnapshotFormatError
+    from harness.report.heap import growth_text
+
+    try:
+        growth = diff_files(before, after)
+    except SnapshotFormatError as exc:
+        _fail(str(exc))
+    for line in growth_text(growth):
+        typer.echo(line)
 
 
 mocks_app = typer.Typer(no_args_is_help=True, help="The mock upstreams on their own.")

@@ -8,13 +8,13 @@ import os
 import sys
 from pathlib import Path
 
+from harness.accounting.calls import UPDATES
 from harness.config import LoadSection
 from harness.procs import Child, HarnessError, start_child
 from scenarios.shape_math import ShapeSpec
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 # Modules in scenarios/ that hold shared pieces, not a scenario of their own.
-UPDATES_FILE = "updates.jsonl"  # every update sent (scenarios/update_log.py)
 _NOT_SCENARIOS = frozenset({"__init__", "payloads", "shapes", "shape_math", "kinds", "update_log"})
 
 
@@ -62,7 +62,7 @@ def start_locust(load: LoadSection, host: str, duration_s: float, run_dir: Path,
             "SOAK_SHAPE": shape_spec(load, duration_s).to_json(),
             "SOAK_MIX": json.dumps(load.mix),
             "PYTHONPATH": str(SCENARIOS_DIR.parent),
-            "SOAK_UPDATES_FILE": str(run_dir / UPDATES_FILE),
+            "SOAK_UPDATES_FILE": str(run_dir / UPDATES),
         }
     )
     return start_child("locust", argv, env=env, log_path=run_dir / "locust.log")

@@ -42,6 +42,11 @@ def theil_sen(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     return float(np.median(slopes[:filled]))
 
 
+def theil_sen_intercept(x: NDArray[np.float64], y: NDArray[np.float64], slope: float) -> float:
+    """The intercept scipy's theilslopes pairs with its slope: median(y) - slope * median(x)."""
+    return float(np.median(y) - slope * np.median(x))
+
+
 def _lag1(residual: NDArray[np.float64]) -> float:
     """Lag-1 autocorrelation of residuals, with Kendall's first-order correction of its small-sample
     bias (+(1 + 4 rho) / n), kept in [0, RHO_MAX]."""

@@ -7,14 +7,15 @@ needs PLATEAU_MIN_WINDOWS windows and an upper confidence bound of its slope und
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
+from harness.analysis.guides import line
 from harness.analysis.level_checks import amount
-from harness.analysis.model import Check, Curve, Span, Status
-from harness.analysis.trend import slope_upper_bound, trend
+from harness.analysis.model import Check, Curve, GuideRole, Span, Status
+from harness.analysis.trend import slope_upper_bound, theil_sen_intercept, trend
 from harness.analysis.windows import MAX_TREND_WINDOWS, trend_window_s, value_at, window_medians
 
 PLATEAU_MIN_WINDOWS = 6
@@ -97,6 +98,17 @@ def _widened(window_s: float, asked_s: float) -> str:
     )
 
 
+def with_guides(check: Check, t_s: NDArray[np.float64], x: NDArray[np.float64], y: NDArray[np.float64]) -> Check:
+    """The window medians judged, the Theil-Sen line through them, and the line growing at the
+    limit from the fit's start: x is time or updates handled, drawn at the windows' times."""
+    guides = [line(GuideRole.JUDGED, "window medians", t_s, y)]
+    if check.figure is not None and x.size:
+        fit = theil_sen_intercept(x, y, check.figure) + check.figure * x
+        allowed = fit[0] + check.limit * (x - x[0])
+        guides += [line(GuideRole.FIT, "Theil-Sen fit", t_s, fit), line(GuideRole.LIMIT, "limit", t_s, allowed)]
+    return replace(check, guides=tuple(guides))
+
+
 @dataclass(frozen=True)
 class TrendSettings:
     window_s: float
@@ -124,7 +136,7 @@ def slope_per_hour(
 
     over = f"over {t_s.size} windows{_widened(window_s, settings.window_s)}"
     question = TrendInput(name, t_s, medians, limit_per_s, f"{unit}/s", span, rate, over)
-    return trend_check(question, settings.alpha)
+    return with_guides(trend_check(question, settings.alpha), t_s, t_s, medians)
 
 
 def slope_per_request(
@@ -154,4 +166,5 @@ def slope_per_request(
         return f"{amount(slope, unit)} per {per}"
 
     over = f"over {int(np.ptp(handled))} of them in {t_s.size} windows{_widened(window_s, settings.window_s)}"
-    return trend_check(TrendInput(name, handled, medians, limit, check_unit, span, rate, over), settings.alpha)
+    check = trend_check(TrendInput(name, handled, medians, limit, check_unit, span, rate, over), settings.alpha)
+    return with_guides(check, t_s, handled, medians)
