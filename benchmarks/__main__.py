@@ -10,6 +10,7 @@ from benchmarks import (
     mocks_throughput,
     node_gc_pause,
     report_render,
+    report_scale,
     self_soak,
 )
 
@@ -24,3 +25,4 @@ if __name__ == "__main__":
     self_soak.main()
     heap_snapshot.main()
     accounting_join.main()
+    report_scale.main([])  # 24 h; the 7-day figure: python -m benchmarks.report_scale --days 7

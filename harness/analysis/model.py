@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from harness.analysis.flows import Accounting
     from harness.analysis.heap_growth import HeapGrowth
 
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
 
 class Status(StrEnum):
     PASS = "pass"
@@ -18,12 +21,34 @@ class Status(StrEnum):
     INCONCLUSIVE = "inconclusive"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, init=False)
 class Curve:
-    """A metric's samples: seconds since run start and values, in time order."""
+    """A metric's samples: seconds since run start and values, as read-only float arrays in time order.
 
-    t_s: tuple[float, ...]
-    values: tuple[float, ...]
+    Built from arrays (shared, not copied) or any sequences; samples out of time order are sorted.
+    Test emptiness with `curve.values.size`: an array has no truth value.
+    """
+
+    t_s: NDArray[np.float64]
+    values: NDArray[np.float64]
+
+    def __init__(self, t_s: ArrayLike, values: ArrayLike) -> None:
+        times, found = _read_only(t_s), _read_only(values)
+        if times.ndim != 1 or times.shape != found.shape:
+            raise ValueError(f"a curve needs as many times as values, got {times.shape} and {found.shape}")
+        if times.size > 1 and not bool(np.all(times[1:] >= times[:-1])):
+            order = np.argsort(times, kind="stable")
+            times, found = _read_only(times[order]), _read_only(found[order])
+        object.__setattr__(self, "t_s", times)
+        object.__setattr__(self, "values", found)
+
+
+def _read_only(numbers: ArrayLike) -> NDArray[np.float64]:
+    array = np.asarray(numbers, dtype=np.float64)
+    if array.flags.writeable:
+        array = array.view()  # the caller's array stays writable; the curve's view does not
+        array.setflags(write=False)
+    return array
 
 
 @dataclass(frozen=True)

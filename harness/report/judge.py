@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from harness.accounting.join import JoinSettings, account
 from harness.accounting.tally import Window
 from harness.analysis.flow_table import FlowRow, flow_rows
@@ -53,13 +55,12 @@ def load_run_info(run_dir: Path) -> tuple[dict[str, Any], RunSpec]:
 
 
 def collector_notes(reader: SampleReader) -> list[str]:
-    """How well the run was measured: tick lateness, and metrics that could not be measured."""
+    """How well the run was measured: damage to the store, tick lateness, metrics that could not be measured."""
     notes = []
     lateness_s = reader.lateness_s()
-    if lateness_s:
-        ordered = sorted(lateness_s)
-        p99_s = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-        notes.append(f"collector: {len(ordered)} ticks, lateness p99 {p99_s * 1000:.1f} ms")
+    if lateness_s.size:
+        p99_s = float(np.sort(lateness_s)[min(lateness_s.size - 1, int(0.99 * lateness_s.size))])
+        notes.append(f"collector: {lateness_s.size} ticks, lateness p99 {p99_s * 1000:.1f} ms")
     for name, reason in sorted(reader.unavailable().items()):
         if name.startswith("collector.") and name.endswith(".first_error"):
             probe = name.removeprefix("collector.").removesuffix(".first_error")
@@ -69,7 +70,7 @@ def collector_notes(reader: SampleReader) -> list[str]:
             )
             continue
         notes.append(f"not measured: {name} ({reason})")
-    return notes
+    return reader.damage() + notes  # last: damage met while reading anything above is included
 
 
 def _open(run_dir: Path) -> SampleReader:
@@ -183,7 +184,7 @@ def verdict_document(
 def _last_tick_s(reader: SampleReader) -> float | None:
     """The collector's last tick: it runs inside soak, so this is soak's last sign of life."""
     alive = reader.series(ALIVE)
-    return alive.t_s[-1] if alive is not None and alive.t_s else None
+    return float(alive.t_s[-1]) if alive is not None and alive.t_s.size else None
 
 
 def _events(run_dir: Path) -> list[dict[str, Any]]:

@@ -4,12 +4,19 @@ failures and the webhook's latency percentiles (for the report's work section an
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+from numpy.typing import NDArray
 
 from harness.analysis.model import Curve
 from harness.analysis.rules import FAILURES, UPDATES
 
 HISTORY = Path("locust") / "locust_stats_history.csv"
+AGGREGATED = "Aggregated"
+CHUNK_ROWS = 65_536  # rows turned into arrays at a time
 USERS = "load.users"
 REQUESTS_PER_S = "load.requests_per_s"
 FAILURES_PER_S = "load.failures_per_s"
@@ -48,6 +55,44 @@ def _number(text: str | None) -> float | None:
         return None
 
 
+def _fields(lines: Iterable[str], needed: int) -> Iterator[list[str]]:
+    """The first `needed` CSV fields of each line (the rest unsplit); a plain split unless the line
+    quotes a field (a name with a comma)."""
+    for line in lines:
+        yield next(csv.reader([line])) if '"' in line else line.rstrip("\r\n").split(",", needed)
+
+
+def _table(cells: list[list[str]]) -> NDArray[np.float64]:
+    """Cells as numbers, NaN where Locust wrote none ("N/A", empty) or something else."""
+    text = np.array(cells, dtype=str).reshape(len(cells), -1)
+    text[(text == "N/A") | (text == "")] = "nan"
+    try:
+        return text.astype(np.float64)
+    except ValueError:  # a cell that is no number: the slow way, cell by cell
+        numbers = [[number if (number := _number(cell)) is not None else np.nan for cell in row] for row in cells]
+        return np.array(numbers, dtype=np.float64)
+
+
+def _aggregated(handle: TextIO, columns: list[str]) -> NDArray[np.float64] | None:
+    """The Aggregated rows' columns (Timestamp first), a chunk at a time; None if a column is missing."""
+    header = next(csv.reader([handle.readline()]))
+    if not {"Name", "Timestamp"} <= set(header):
+        return None
+    name_at = header.index("Name")
+    at = [header.index("Timestamp"), *(header.index(c) if c in header else -1 for c in columns)]
+    needed = max(name_at, *at) + 1
+    chunks, cells = [], []
+    # A week of history is 1.2 million lines: only those naming the Aggregated row are split.
+    for row in _fields((line for line in handle if AGGREGATED in line), needed):
+        if len(row) > name_at and row[name_at] == AGGREGATED:
+            cells.append([row[i] if 0 <= i < len(row) else "" for i in at])
+        if len(cells) == CHUNK_ROWS:
+            chunks.append(_table(cells))
+            cells = []
+    chunks.append(_table(cells) if cells else np.empty((0, len(at))))
+    return np.concatenate(chunks)
+
+
 def history_curves(run_dir: Path, wall_minus_run_s: float | None) -> dict[str, Curve]:
     """Every curve above that has two points or more; none without a history or a clock offset.
 
@@ -55,19 +100,19 @@ def history_curves(run_dir: Path, wall_minus_run_s: float | None) -> dict[str, C
     """
     if wall_minus_run_s is None:
         return {}
-    points: dict[str, list[tuple[float, float]]] = {name: [] for name in _COLUMNS}
     try:
         with (run_dir / HISTORY).open(newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                if row.get("Name") != "Aggregated" or (t := _number(row.get("Timestamp"))) is None:
-                    continue
-                for name, (column, factor) in _COLUMNS.items():
-                    if (value := _number(row.get(column))) is not None:
-                        points[name].append((t - wall_minus_run_s, value * factor))
-    except (OSError, csv.Error):
+            table = _aggregated(handle, [column for column, _ in _COLUMNS.values()])
+    except (OSError, csv.Error, StopIteration):
         return {}
-    return {
-        name: Curve(tuple(t for t, _ in ordered), tuple(v for _, v in ordered))
-        for name, found in points.items()
-        if len(ordered := sorted(found)) >= 2
-    }
+    if table is None:
+        return {}
+    curves = {}
+    for index, (name, (_, factor)) in enumerate(_COLUMNS.items(), start=1):
+        known = np.isfinite(table[:, 0]) & np.isfinite(table[:, index])
+        if np.count_nonzero(known) < 2:
+            continue
+        t_s, values = table[known, 0] - wall_minus_run_s, table[known, index] * factor
+        order = np.lexsort((values, t_s))  # by time, then value: as sorting (t, value) pairs did
+        curves[name] = Curve(t_s[order], values[order])
+    return curves

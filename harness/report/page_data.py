@@ -38,8 +38,8 @@ def _times(t_s: NDArray[np.float64]) -> list[float | int]:
 def encode_series(curve: Curve, columns: int = COLUMNS) -> list[list[Any]]:
     t_s = np.asarray(curve.t_s, dtype=float)
     values = np.asarray(curve.values, dtype=float)
-    kept_t, kept_v = decimate(t_s.tolist(), values.tolist(), columns)
-    return [_times(np.asarray(kept_t, dtype=float)), _rounded(np.asarray(kept_v, dtype=float))]
+    kept_t, kept_v = decimate(t_s, values, columns)
+    return [_times(kept_t), _rounded(kept_v)]
 
 
 def _chart(chart: ChartSpec) -> dict[str, Any]:

@@ -25,12 +25,8 @@ def read_catalogue(reader: SampleReader) -> dict[str, MetricInfo]:
 
 
 def read_all_curves(reader: SampleReader) -> dict[str, Curve]:
-    curves = {}
-    for metric in reader.metrics():
-        series = reader.series(metric.name)
-        if series is not None and series.t_s:
-            curves[metric.name] = Curve(series.t_s, series.values)
-    return curves
+    """Every recorded metric with at least one sample, as arrays straight from the store."""
+    return {name: Curve(s.t_s, s.values) for name, s in reader.all_series().items() if s.t_s.size}
 
 
 Events = list[dict[str, Any]]
@@ -96,7 +92,7 @@ def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunDat
     curves = read_all_curves(reader)
     wall_minus_run_s = wall_minus_run_s_of(events)
     curves.update(history_curves(run_dir, wall_minus_run_s))  # updates sent, rates, latency percentiles
-    last_tick_s = max((curve.t_s[-1] for curve in curves.values()), default=0.0)
+    last_tick_s = max((float(curve.t_s[-1]) for curve in curves.values()), default=0.0)
     baseline, load, cooldown = phases(events, last_tick_s)
     return RunData(
         curves=curves,
