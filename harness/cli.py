@@ -34,6 +34,9 @@ def run(
     profile: Annotated[Path, typer.Argument(help="profile TOML, e.g. profiles/smoke.toml")],
     duration: Annotated[str | None, typer.Option(help="override the load duration, e.g. '90 s'")] = None,
     results: Annotated[Path | None, typer.Option(help="directory for run outputs")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=0, max=64, help="Locust master plus N local worker processes (0: one process)")
+    ] = None,
 ) -> None:
     """Run a profile end to end and judge it."""
     from harness.config import ConfigError, load_profile
@@ -46,6 +49,8 @@ def run(
         overrides["run"]["duration"] = duration
     if results is not None:
         overrides["run"]["results_dir"] = str(results)
+    if workers is not None:
+        overrides["load"] = {"workers": workers}
     try:
         spec = load_profile(profile, overrides)
         outcome = run_profile(spec, profile)

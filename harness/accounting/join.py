@@ -20,6 +20,7 @@ from harness.accounting.calls import UPSTREAM_CALLS, read_records
 from harness.accounting.tally import Tally, Window
 from harness.analysis.flows import Accounting
 from harness.analysis.model import Span
+from scenarios.kinds import BAD_INPUT
 
 UPDATES = "updates.jsonl"
 SLACK_S = 5.0  # how far out of time order the two files' lines may be
@@ -69,6 +70,8 @@ class Join:
         self.voice_waiting: deque[Pending] = deque()
 
     def add_update(self, record: dict[str, Any]) -> None:
+        if record.get("kind") == BAD_INPUT:
+            return  # bad input is no work the service owes: its answer is judged apart (Locust, bad_input)
         t = record.get("t")
         status = record.get("status")
         if not isinstance(t, int | float) or not isinstance(status, int) or not 200 <= status < 300:

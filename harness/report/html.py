@@ -13,6 +13,22 @@ from harness.report.svg import Band, line_chart
 
 
 @dataclass(frozen=True)
+class Table:
+    """A titled table of text cells beside the checks (e.g. a knee run's steps)."""
+
+    title: str
+    intro: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def markdown(self) -> list[str]:
+        lines = [f"## {self.title}", "", self.intro, "", "| " + " | ".join(self.header) + " |"]
+        lines.append("|" + "---|" * len(self.header))
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
+        return lines
+
+
+@dataclass(frozen=True)
 class Chart:
     name: str
     unit: str
@@ -40,6 +56,10 @@ figure { margin: 1em 0; } figcaption { font-weight: 600; }
 {% endfor %}</table>
 {% for c in checks if c.evidence %}<h2>{{ c.name }}</h2><pre>{{ c.evidence | join("\n") }}</pre>
 {% endfor %}
+{% for t in tables %}<h2>{{ t.title }}</h2><p>{{ t.intro }}</p><table class="extra">
+<tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr>
+{% for row in t.rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}</table>
+{% endfor %}
 {% if faults %}<h2>Fault windows</h2><ul class="faults">
 {% for f in faults %}<li>{{ f.line() }}</li>{% endfor %}</ul>{% endif %}
 {% if notes %}<ul class="notes">{% for note in notes %}<li>{{ note }}</li>{% endfor %}</ul>{% endif %}
@@ -62,6 +82,7 @@ def render_html(
     *,
     partial: str | None = None,
     faults: Sequence[FaultRow] = (),
+    tables: Sequence[Table] = (),
 ) -> str:
     env = Environment(autoescape=select_autoescape(default=True))
     template = env.from_string(_TEMPLATE)
@@ -78,4 +99,5 @@ def render_html(
         notes=notes,
         faults=faults,
         partial=partial,
+        tables=tables,
     )

@@ -9,19 +9,23 @@ from typing import Any
 
 from harness.accounting.join import JoinSettings, account
 from harness.accounting.tally import Window
+from harness.analysis.bad_input import bad_input_answers
 from harness.analysis.flows import Accounting
-from harness.analysis.model import RunData, Status, Verdict
+from harness.analysis.knee import Knee
+from harness.analysis.model import RunData, Status, Verdict, overall
 from harness.analysis.partial import clip_run_data
 from harness.analysis.reach import upstreams_reached
 from harness.analysis.rules import ALIVE
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
-from harness.config import RunSpec
+from harness.config import RunSpec, Thresholds
 from harness.interception.notes import interception_notes
 from harness.report.documents import read_run_info
 from harness.report.faults import FaultRow, fault_bands, fault_rows
 from harness.report.html import PHASE_COLOURS, Chart, render_html
 from harness.report.junit import junit_xml
+from harness.report.knee import knee_document, knee_of, knee_table
+from harness.report.locust_stats import read_bad_input
 from harness.report.rundata import read_run_data, wall_minus_run_s_of
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
@@ -125,6 +129,7 @@ class Judged:
     notes: list[str]
     warmup_s: float
     end: RunEnd | None = None  # how the run ended; its note heads every report of a partial run
+    knee: Knee | None = None  # a knee run's steps and the rate held
 
 
 def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
@@ -135,11 +140,16 @@ def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     faults = fault_rows(judged.data.fault_windows, verdict)
     partial = judged.end.note if judged.end is not None else None
     document = verdict_document(run_dir, verdict, notes, faults) | _lifecycle_document(judged)
+    tables = []
+    if judged.knee is not None:
+        document["knee"] = knee_document(judged.knee)
+        tables.append(knee_table(judged.knee))
     write_json(run_dir / VERDICT, document)
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults, partial=partial))
+    summary = summary_markdown(run_dir.name, verdict, notes, faults, partial=partial, tables=tables)
+    write_text(run_dir / "summary.md", summary)
     bands = phase_bands(judged.data, judged.warmup_s) + fault_bands(judged.data.fault_windows)
-    html = render_html(run_dir.name, verdict, charts, bands, notes, faults=faults, partial=partial)
+    html = render_html(run_dir.name, verdict, charts, bands, notes, faults=faults, partial=partial, tables=tables)
     write_text(run_dir / "report.html", html)
 
 
@@ -204,20 +214,45 @@ def reached_by(spec: RunSpec) -> dict[str, str]:
     return upstreams_reached(kinds, results_by_callback=by_callback, debug=False)
 
 
-def accounting_of(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict[str, Any]]) -> Accounting | None:
-    """Every update sent joined with the calls the mocks saw (None when the scenario logged none)."""
+def join_settings(spec: RunSpec, data: RunData, events: list[dict[str, Any]]) -> JoinSettings | None:
+    """How the run's records are joined (None without a clock offset to place them)."""
     offset_s = wall_minus_run_s_of(events)
     if offset_s is None:
         return None
     limits = spec.thresholds
-    settings = JoinSettings(
+    return JoinSettings(
         wall_minus_run_s=offset_s,
         window=Window(data.load.start_s, limits.work_window_s),
         timeout_s=limits.completion_timeout_s,
         fault_spans=tuple(window.span for window in data.fault_windows),
         results_by_callback=spec.mocks.cursor_runner.mode != "sync",
     )
-    return account(run_dir, settings)
+
+
+def accounting_of(run_dir: Path, settings: JoinSettings | None) -> Accounting | None:
+    """Every update sent joined with the calls the mocks saw (None when the scenario logged none)."""
+    return None if settings is None else account(run_dir, settings)
+
+
+def limits_for(spec: RunSpec) -> tuple[Thresholds, list[str]]:
+    """The thresholds the run is judged by, and a note when they differ from the profile's: a knee
+    run crosses its error and latency limits on purpose, so they judge its steps, not the run."""
+    limits = spec.thresholds
+    if spec.load.shape != "knee":
+        return limits, []
+    knee_limits = {"error_ratio_max": None, "latency_p95_max_s": None, "e2e_latency_p95_max_s": None}
+    note = ("knee run: error_ratio_max, latency_p95_max and e2e_latency_p95_max are the limits each step must hold "
+            "(the knee table), not checks over the run, which crosses them on purpose")  # fmt: skip
+    return limits.model_copy(update=knee_limits), [note]
+
+
+def with_bad_input(verdict: Verdict, run_dir: Path, data: RunData) -> Verdict:
+    """The verdict with the check on the answers to bad input, when the run sent any."""
+    check = bad_input_answers(read_bad_input(run_dir), data.load)
+    if check is None:
+        return verdict
+    checks = (*verdict.checks, check)
+    return Verdict(status=overall(checks), checks=checks)
 
 
 def judge_run(run_dir: Path) -> Verdict:
@@ -232,9 +267,15 @@ def judge_run(run_dir: Path) -> Verdict:
         data = read_run_data(reader, run_dir, events)
         if end.stopped_at_s is not None:
             data = clip_run_data(data, end.stopped_at_s)
-        data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, spec, data, events))
-        notes = interception_notes(info, events) + collector_notes(reader)
-        judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s, end)
+        settings = join_settings(spec, data, events)
+        data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, settings))
+        limits, limit_notes = limits_for(spec)
+        notes = interception_notes(info, events) + collector_notes(reader) + limit_notes
+        knee = knee_of(run_dir, spec, settings)
+        if knee is not None:
+            notes.append(f"knee: {knee.verdict}")
+        judged = Judged(with_bad_input(judge(data, limits), run_dir, data), data, notes, spec.thresholds.warmup_s,
+                        end, knee)  # fmt: skip
         write_outputs(run_dir, judged, reader)
     finally:
         reader.close()

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from harness.analysis.model import Status, Verdict
 from harness.report.faults import FaultRow
+from harness.report.html import Table
 
 _MARK = {Status.PASS: "pass", Status.FAIL: "**FAIL**", Status.INCONCLUSIVE: "_inconclusive_"}
 
@@ -17,6 +18,7 @@ def summary_markdown(
     faults: Sequence[FaultRow] = (),
     *,
     partial: str | None = None,
+    tables: Sequence[Table] = (),
 ) -> str:
     lines = [f"# soak run `{run_name}`: {verdict.status.value.upper()}", ""]
     if partial:
@@ -31,6 +33,8 @@ def summary_markdown(
     for check in verdict.checks:
         if check.evidence:
             lines += ["", f"## {check.name}", "", "```text", *check.evidence, "```"]
+    for table in tables:
+        lines += ["", *table.markdown()]
     if faults:
         lines += ["", "## Fault windows", "", *(f"- {row.line()}" for row in faults)]
     if notes:
