@@ -27,7 +27,9 @@ import time
 from typing import Any
 
 import gevent
+from geventhttpclient.client import HTTPClientPool
 from locust import FastHttpUser
+from locust.env import Environment
 
 # hooks registers soak's Locust events (options, worker relay, test start) wherever a user is defined.
 from scenarios import bad_input, hooks, payloads, runtime, update_log  # noqa: F401
@@ -40,6 +42,21 @@ MAX_CATCH_UP_S = 1.0
 
 class WebhookUser(FastHttpUser):
     abstract = True
+
+    def __init__(self, environment: Environment) -> None:
+        if WebhookUser.client_pool is None:
+            # One pool of keep-alive connections for every user of the process, most recently used
+            # first, as Telegram delivers a bot's updates over a few connections: none sits idle
+            # until the service's keep-alive timeout closes it under a request, and a start does not
+            # open a connection per user at once. At most one connection per user, so it never
+            # holds a send back.
+            shape = runtime.current().settings.shape
+            WebhookUser.client_pool = HTTPClientPool(
+                concurrency=max(shape.users, shape.peak_users),
+                network_timeout=self.network_timeout,
+                connection_timeout=self.connection_timeout,
+            )
+        super().__init__(environment)
 
     def on_start(self) -> None:
         self.soak = runtime.current()
@@ -92,7 +109,7 @@ class WebhookUser(FastHttpUser):
             if 200 <= status < 300:
                 res.success()
             else:
-                res.failure(f"HTTP {status}")
+                res.failure(f"HTTP {status}" if status else f"no answer: {res.error!r}")
         if forwarded is None:
             forwarded = payloads.forwards(kind, update)
         update_log.log_update(update, kind, sent_at, status, forwarded=forwarded, scheduled_at=due,
