@@ -41,6 +41,7 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 
 bench: setup
+	@scripts/ensure-wrk.sh
 	$(PY) -m benchmarks
 
 clean:
