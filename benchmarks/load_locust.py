@@ -167,10 +167,22 @@ def reference_bot(work: Path) -> Iterator[tuple[str, dict[str, int]]]:
     port = free_port()
     config = MocksConfig(cursor_runner=CursorRunnerConfig(mode="sync", latency_s=0.0, max_concurrent=1024))
     mocks = start_mocks(config.model_dump_json(), work)
-    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", NODE_ENV="production",
-               TELEGRAM_BOT_TOKEN=config.telegram.token, TELEGRAM_WEBHOOK_SECRET=SECRET, ELEVENLABS_API_KEY=config.elevenlabs.api_key, TMPDIR=str(work),
-               TELEGRAM_API_BASE=mocks.urls["telegram"], ELEVENLABS_API_BASE=mocks.urls["elevenlabs"],
-               CURSOR_RUNNER_URL=mocks.urls["cursor_runner"], REDIS_URL=redis.url)  # fmt: skip
+    env = dict(os.environ)
+    env.update(
+        {
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "NODE_ENV": "production",
+            "TELEGRAM_BOT_TOKEN": config.telegram.token,
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "ELEVENLABS_API_KEY": config.elevenlabs.api_key,
+            "TMPDIR": str(work),
+            "TELEGRAM_API_BASE": mocks.urls["telegram"],
+            "ELEVENLABS_API_BASE": mocks.urls["elevenlabs"],
+            "CURSOR_RUNNER_URL": mocks.urls["cursor_runner"],
+            "REDIS_URL": redis.url,
+        }
+    )
     bot = start_child("reference-bot", ["node", "src/index.js"], env=env, cwd=BOT_DIR, log_path=work / "bot.log")
     try:
         url = f"http://127.0.0.1:{port}"

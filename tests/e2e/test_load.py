@@ -13,7 +13,7 @@ from pathlib import Path
 from harness.procs import free_port
 from tests.e2e.test_runs import ROOT, SOAK, run_dir_of, soak
 
-OWN_LOCUSTFILE = '''
+OWN_LOCUSTFILE = """
 from locust import task
 
 from scenarios import payloads
@@ -26,7 +26,7 @@ class OwnUser(WebhookUser):
         chat = self.next_chat()
         self.send(payloads.text_update(chat, "Which deploy broke the build?"), "text")
         self.send(payloads.command_update(chat, "/status"), "command")
-'''
+"""
 
 PROFILE = """
 [run]
@@ -151,8 +151,8 @@ def test_knee_run_names_the_highest_rate_held_with_its_step_table(tmp_path: Path
     """cursor-runner with 2 slots of 100 ms holds 20 jobs/s: 10 updates/s hold, 30 do not (the
     queue, and end-to-end latency, grow for as long as the step lasts)."""
     load = 'scenario = "text"\nshape = "knee"\nrate = 5\nstep_rate = 5\npeak_rate = 10\nstep = "8 s"\nusers = 20'
-    profile = _profile(tmp_path, "knee", load, duration="60 s", cr_latency="100 ms", cr_slots=2,
-                       thresholds='latency_p95_max = "1 s"\ne2e_latency_p95_max = "1 s"\nerror_ratio_max = 0.01')  # fmt: skip
+    limits = 'latency_p95_max = "1 s"\ne2e_latency_p95_max = "1 s"\nerror_ratio_max = 0.01'
+    profile = _profile(tmp_path, "knee", load, duration="60 s", cr_latency="100 ms", cr_slots=2, thresholds=limits)
     held = soak("run", str(profile), "--results", str(tmp_path))
     knee = json.loads((run_dir_of(held) / "verdict.json").read_text())["knee"]
     assert knee["rate"] == 10 and [step["rate"] for step in knee["steps"]] == [5, 10]

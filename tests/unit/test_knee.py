@@ -12,7 +12,9 @@ from harness.report.locust_stats import read_bad_input
 
 
 def _step(step: int, rate: float, crossed: tuple[str, ...] = ()) -> StepFigures:
-    return StepFigures(step, rate, Span(step * 30.0, (step + 1) * 30.0), int(rate * 30), int(rate * 20), 0, 0.01, crossed)
+    return StepFigures(
+        step, rate, Span(step * 30.0, (step + 1) * 30.0), int(rate * 30), int(rate * 20), 0, 0.01, crossed
+    )
 
 
 def _window(flow: str, latencies_s: list[float], updates: int | None = None) -> FlowWindow:
@@ -20,7 +22,9 @@ def _window(flow: str, latencies_s: list[float], updates: int | None = None) -> 
     for latency_s in latencies_s:
         counts[latency_bucket(latency_s)] += 1
     total = len(latencies_s) if updates is None else updates
-    return FlowWindow(flow, Span(0, 10), total, len(latencies_s), total - len(latencies_s), 0, {}, 0, 0, 0, tuple(counts))
+    return FlowWindow(
+        flow, Span(0, 10), total, len(latencies_s), total - len(latencies_s), 0, {}, 0, 0, 0, tuple(counts)
+    )
 
 
 def test_the_knee_is_the_last_step_of_the_first_run_of_held_steps() -> None:

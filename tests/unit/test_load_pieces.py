@@ -3,6 +3,7 @@ bad input and the contract's answers to it, and the live knee check."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from functools import partial
@@ -25,7 +26,7 @@ def test_the_pacer_schedules_at_the_rate_whatever_the_answers() -> None:
     assert slots[0] == 1000.0 and slots[-1] == pytest.approx(1000.0 + 99 / 50)
     # Claimed late (a stalled service kept every user busy), the slots keep their schedule: the
     # backlog is sent at once and each latency counts from its own slot.
-    assert [b - a for a, b in zip(slots, slots[1:], strict=False)] == pytest.approx([0.02] * 99)
+    assert [b - a for a, b in itertools.pairwise(slots)] == pytest.approx([0.02] * 99)
 
 
 def test_each_of_n_workers_sends_its_share_and_nothing_after_the_end() -> None:
@@ -98,7 +99,9 @@ ENVELOPE = json.dumps({"ok": False, "say": "Sorry", "result": {"error": "Unexpec
         ("malformed_json", 0, b"", "answered 0"),
     ],
 )
-def test_answers_to_bad_input_are_held_to_the_contract(kind: str, status: int, body: bytes, problem: str | None) -> None:
+def test_answers_to_bad_input_are_held_to_the_contract(
+    kind: str, status: int, body: bytes, problem: str | None
+) -> None:
     found = answer_problem(kind, status, body)
     assert found is None if problem is None else problem in str(found)
 
