@@ -1,6 +1,6 @@
 """The knee, live: each step's webhook figures from the update records as they arrive (on the
 master with workers), judged against the profile's limits a moment after the step ends, so the
-load stops at the first step that did not hold. Pure: no Locust import.
+load stops once two steps in a row did not hold. Pure: no Locust import.
 
 A step is judged on the updates due in its last two thirds, once the service has settled into the
 new rate (and, for the first, once Locust's connections are up): what counts is whether the rate
@@ -35,6 +35,9 @@ class StepResult:
 
 
 SETTLED_FROM = 1 / 3  # share of a step after which its updates are judged
+# A step that fails alone, the next one holding, was a stall of the machine (a GC, a noisy
+# neighbour), not the service's limit: the load stops after this many failed steps in a row.
+CONFIRMING_STEPS = 2
 
 
 @dataclass
@@ -61,6 +64,7 @@ class KneeTracker:
         self.start_s = start_s
         self._steps: dict[int, _Tally] = {}
         self.judged = 0  # steps judged so far, in order
+        self.failed_in_a_row = 0
 
     def observe(self, record: dict[str, Any]) -> None:
         if record.get("kind") == BAD_INPUT:
@@ -99,6 +103,7 @@ class KneeTracker:
         tally = self._steps.pop(step, _Tally())
         p95_ms = p95(tally.latencies_ms)
         crossed = self._crossed(tally, p95_ms)
+        self.failed_in_a_row = self.failed_in_a_row + 1 if crossed else 0
         start = self.start_s + step * self.spec.step_s
         return StepResult(step, knee_rate(self.spec, step), round(start, 3), round(start + self.spec.step_s, 3),
                           tally.sent, tally.judged, tally.errors, None if p95_ms is None else round(p95_ms, 2),
@@ -110,7 +115,9 @@ class KneeTracker:
         return self.judged < knee_steps(self.spec) and elapsed_s >= ended_s
 
     def finished(self, elapsed_s: float) -> bool:
-        """Every step played and judged."""
+        """Every step played and judged, or the limit found (failed steps in a row)."""
+        if self.failed_in_a_row >= CONFIRMING_STEPS:
+            return True
         return self.judged >= knee_steps(self.spec) and elapsed_s >= knee_steps(self.spec) * self.spec.step_s
 
 

@@ -47,11 +47,8 @@ class SoakShape(LoadTestShape):
 
 
 def _knee_tick(knee: KneeTracker, spec: ShapeSpec, elapsed_s: float) -> tuple[int, float] | None:
-    while knee.due(elapsed_s):
-        result = knee.judge_next()
-        write_step(os.environ.get(KNEE_FILE_ENV), result)
-        if not result.held:
-            return None
+    while knee.due(elapsed_s) and not knee.finished(elapsed_s):
+        write_step(os.environ.get(KNEE_FILE_ENV), knee.judge_next())
     if knee.finished(elapsed_s):
         return None
     return spec.users, spawn_rate_for(spec)

@@ -3,6 +3,10 @@ webhook's error ratio, its p95 latency (from the scheduled send) or the end-to-e
 profile's limits. The webhook figures come from the live check's step table (knee.jsonl); the
 end-to-end figures from the per-update accounting, on the same part of each step (its last two
 thirds). An update not completed within the completion timeout counts as slower than any limit.
+
+A step that did not hold while the next one did was a stall of the machine, not the service's
+limit: the limit is the first step that failed with the next failing too (or none next). The
+knee is the last step held before it.
 """
 
 from __future__ import annotations
@@ -89,18 +93,28 @@ def find_knee(
         if e2e_limit_s is not None and p95_s is not None and p95_s > e2e_limit_s:
             crossed.append(f"e2e p95 ({flow}) {_e2e_text(p95_s)} > {e2e_limit_s * 1000:.0f} ms")
         judged.append(KneeStep(figures, p95_s, flow, not crossed, tuple(crossed)))
-    held = 0
-    while held < len(judged) and judged[held].held:
-        held += 1
-    if held == 0:
-        why = "; ".join(judged[0].crossed) if judged else "no step was judged"
-        first = f" at {judged[0].figures.rate:g} updates/s" if judged else ""
-        return Knee(None, tuple(judged), f"no knee: the first step did not hold{first} ({why})")
-    rate = judged[held - 1].figures.rate
-    if held == len(judged):
+    limit = _confirmed_failure(judged)
+    held = [step for step in judged[:limit] if step.held]
+    if not judged:
+        return Knee(None, (), "no knee: no step was judged")
+    if not held:
+        failed = judged[limit]
+        why = "; ".join(failed.crossed)
+        return Knee(
+            None, tuple(judged), f"no knee: the first step did not hold at {failed.figures.rate:g} updates/s ({why})"
+        )
+    rate = held[-1].figures.rate
+    if limit == len(judged):
         return Knee(rate, tuple(judged), f"held every step up to {rate:g} updates/s: the knee is above")
-    failed = judged[held]
+    failed = judged[limit]
     why = "; ".join(failed.crossed)
-    return Knee(
-        rate, tuple(judged), f"knee at {rate:g} updates/s; {failed.figures.rate:g} updates/s did not hold ({why})"
-    )
+    verdict = f"knee at {rate:g} updates/s; {failed.figures.rate:g} updates/s did not hold ({why})"
+    return Knee(rate, tuple(judged), verdict)
+
+
+def _confirmed_failure(steps: Sequence[KneeStep]) -> int:
+    """Index of the first failed step whose next step failed too (or that is the last); len if none."""
+    for index, step in enumerate(steps):
+        if not step.held and (index + 1 == len(steps) or not steps[index + 1].held):
+            return index
+    return len(steps)

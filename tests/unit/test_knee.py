@@ -34,9 +34,18 @@ def test_the_knee_is_the_last_step_of_the_first_run_of_held_steps() -> None:
     assert "knee at 200 updates/s" in knee.verdict and "612 ms" in knee.verdict
 
 
+def test_a_step_failing_alone_is_a_stall_not_the_limit() -> None:
+    """The next step held: the failure was the machine's (a GC, a neighbour), so the steps go on."""
+    crossed = ("webhook p95 700 ms > 500 ms",)
+    steps = [_step(0, 100), _step(1, 200, crossed), _step(2, 300), _step(3, 400, crossed), _step(4, 500, crossed)]
+    knee = find_knee(steps, {}, e2e_limit_s=None)
+    assert knee.rate == 300 and "400 updates/s did not hold" in knee.verdict
+    assert [s.held for s in knee.steps] == [True, False, True, False, False]
+
+
 def test_end_to_end_latency_crossing_ends_the_held_run_earlier() -> None:
     steps = [_step(0, 100), _step(1, 200), _step(2, 300, ("error ratio 3.00% > 1.00%",))]
-    e2e = {0: (0.4, "text"), 1: (2.5, "voice_forwarded"), 2: (9.0, "text")}
+    e2e = {0: (0.4, "text"), 1: (2.5, "voice_forwarded"), 2: (9.0, "text")}  # 200 fails, and 300 after it
     knee = find_knee(steps, e2e, e2e_limit_s=1.0)
     assert knee.rate == 100 and "e2e p95 (voice_forwarded) 2500 ms > 1000 ms" in knee.steps[1].crossed
 

@@ -136,6 +136,18 @@ def test_the_live_knee_check_judges_each_step_on_its_settled_part() -> None:
     assert not second.held and second.rate == 20 and "p95 400 ms > 250 ms" in second.crossed[0]
 
 
+def test_the_live_knee_check_stops_after_two_failed_steps_in_a_row() -> None:
+    spec = ShapeSpec("knee", users=20, duration_s=300, spawn_rate=5, rate=10, peak_rate=90, step_rate=10, step_s=10)
+    knee = KneeTracker(spec, KneeLimits(latency_p95_max_s=0.25), start_s=0.0)
+    for step, ms in enumerate((10, 900, 10, 900, 900, 10)):  # a stall at step 1, the limit from step 3
+        for record in _records(step * 10.0, 10 + 10 * step, 10, ms=ms):
+            knee.observe(record)
+    held = []
+    while not knee.finished(elapsed_s=1000.0):
+        held.append(knee.judge_next().held)
+    assert held == [True, False, True, False, False]
+
+
 def test_the_live_knee_check_counts_errors_against_the_limit() -> None:
     spec = ShapeSpec("knee", users=20, duration_s=300, spawn_rate=5, rate=10, peak_rate=50, step_rate=10, step_s=30)
     knee = KneeTracker(spec, KneeLimits(error_ratio_max=0.01), start_s=0.0)
