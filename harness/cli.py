@@ -103,7 +103,7 @@ def collect(
     """
     from harness.collector.attach import CollectError, CollectRequest
     from harness.collector.attach import collect as run_collect
-    from harness.config import MIN_INTERVAL_S, ConfigError, load_profile
+    from harness.config import ConfigError, load_profile
     from harness.prestart import check_output_dir
     from harness.units import UnitError, parse_duration_s
 
@@ -113,8 +113,6 @@ def collect(
         spec = None if profile is None else load_profile(profile, {"target": {"command": [f"pid {pid}"]}})
         duration_s = None if duration is None else parse_duration_s(duration)
         interval_s = parse_duration_s(interval) if interval is not None else spec.run.interval_s if spec else 1.0
-        if interval_s < MIN_INTERVAL_S:
-            raise UnitError(f"--interval must be at least {MIN_INTERVAL_S * 1000:.0f} ms, got {interval!r}")
         request = CollectRequest(pid, out, duration_s, interval_s, inspector_url, spec, profile)
         ticks = run_collect(request, spec.collector if spec else None)
     except (UnitError, ConfigError, CollectError) as exc:
@@ -154,17 +152,43 @@ def compare(
     calls_tolerance: Annotated[
         float, typer.Option(min=0, help="allowed rise of calls (or jobs) per update in B, as a share: 0.2 = +20%")
     ] = 0.2,
+    out: Annotated[
+        Path | None, typer.Option(help="directory for compare-<A>.html and .md (default: B's run directory)")
+    ] = None,
 ) -> None:
-    """Two runs side by side; exit 1 when a check is worse in B than in A, or B does more work per update."""
+    """Two runs side by side, and a page with both overlaid per judged metric; exit 1 when a check is
+    worse in B than in A, or B does more work per update."""
     from harness.report.compare import CompareError, compare_runs, format_table
+    from harness.report.compare_page import write_comparison
 
     try:
         rows = compare_runs(run_a, run_b, calls_tolerance)
+        page, table = write_comparison(run_a, run_b, rows, out)
     except CompareError as exc:
         _fail(str(exc))
     for line in format_table(rows, run_a, run_b):
         typer.echo(line)
+    typer.echo(f"overlay: {page}")
+    typer.echo(f"table: {table}")
     raise typer.Exit(1 if any(row.regressed for row in rows) else 0)
+
+
+@app.command("snapshot-diff")
+def snapshot_diff(
+    before: Annotated[Path, typer.Argument(help="the earlier .heapsnapshot")],
+    after: Annotated[Path, typer.Argument(help="the later one, of the same process")],
+) -> None:
+    """The kinds of object that grew between two V8 heap snapshots, with their retainer paths."""
+    from harness.heapsnap.diff import diff_files
+    from harness.heapsnap.stream import SnapshotFormatError
+    from harness.report.heap import growth_text
+
+    try:
+        growth = diff_files(before, after)
+    except SnapshotFormatError as exc:
+        _fail(str(exc))
+    for line in growth_text(growth):
+        typer.echo(line)
 
 
 mocks_app = typer.Typer(no_args_is_help=True, help="The mock upstreams on their own.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -11,7 +12,9 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, mo
 
 from harness.units import (
     UnitError,
+    parse_amount_per_update,
     parse_duration_s,
+    parse_rate_per_hour_s,
     parse_size_bytes,
     parse_size_per_request_bytes,
     parse_size_rate_bytes_per_s,
@@ -48,6 +51,20 @@ Bytes = Annotated[float, _unit(parse_size_bytes, MAX_BYTES)]
 BytesPerSecond = Annotated[float, _unit(parse_size_rate_bytes_per_s, MAX_BYTES)]
 BytesPerRequest = Annotated[float, _unit(parse_size_per_request_bytes, MAX_BYTES)]
 Interval = Annotated[Seconds, Field(ge=MIN_INTERVAL_S)]
+# Limits by metric name are in the metric's own unit (bytes or a count).
+PerUpdate = Annotated[float, _unit(parse_amount_per_update, MAX_BYTES)]
+PerHourAsPerSecond = Annotated[float, _unit(parse_rate_per_hour_s, MAX_BYTES)]
+Amount = Annotated[float, _unit(parse_size_bytes, MAX_BYTES)]
+_METRIC_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_:-]+)+$")
+
+
+def _metric_name(name: str) -> str:
+    if not _METRIC_NAME.match(name):
+        raise ValueError(f"{name!r} is not a metric name (dotted, as in samples.db: e.g. 'node.external_bytes')")
+    return name
+
+
+MetricName = Annotated[str, AfterValidator(_metric_name)]
 
 
 def _shaped(pattern: str, what: str) -> Any:
@@ -122,7 +139,8 @@ class TelegramMock(_Strict):
 
 class ElevenLabsMock(_Strict):
     transcripts: dict[str, str] = Field(default_factory=dict, description="transcript by file id")
-    default_transcript: str = "list failing tests on main"
+    # The tag ties the cursor-runner job the transcript becomes to its voice update (per-update accounting).
+    default_transcript: str = "list failing tests on main [soak f{file_id}]"
     tts_size_bytes: Bytes = Field(32_000, alias="tts_size", ge=0, le=2**30, description="MP3 bytes per TTS answer")
     faults: tuple[FaultSpec, ...] = ()
 
@@ -222,9 +240,33 @@ CallKey = Annotated[str, Field(pattern=r"^(telegram|elevenlabs|cursor_runner)(\.
 
 FlowCallKey = Annotated[
     str,
-    Field(pattern=r"^(text|edited|local|voice_forwarded|voice_failed|callback_query|callback)"
+    Field(pattern=r"^(text|edited|local|voice_forwarded|voice_local|voice_failed|callback_query|callback)"
           r"\.(telegram|elevenlabs|cursor_runner)$"),
 ]  # fmt: skip
+
+
+class MetricLimit(_Strict):
+    """Limits on one recorded metric by its name, as k6 names any metric (`[[thresholds.metric]]`).
+
+    Amounts are in the metric's unit: sizes for bytes ("1 KiB"), plain numbers for counts.
+    """
+
+    name: MetricName
+    per_update_max: PerUpdate | None = Field(None, description="Theil-Sen slope against updates sent")
+    per_hour_max_s: PerHourAsPerSecond | None = Field(None, alias="per_hour_max", description="slope over time")
+    growth_max: Amount | None = Field(None, description="last window minus the first, judged span")
+    peak_max: Amount | None = Field(None, alias="max", description="highest sample over the run")
+    residual_max: Amount | None = Field(None, description="left after the cool-down above the baseline")
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> MetricLimit:
+        if all(v is None for v in (self.per_update_max, self.per_hour_max_s, self.growth_max, self.peak_max)) and (
+            self.residual_max is None
+        ):
+            raise ValueError(
+                f"metric {self.name!r} sets no limit (per_update_max, per_hour_max, growth_max, max, residual_max)"
+            )
+        return self
 
 
 class Thresholds(_Strict):
@@ -237,6 +279,8 @@ class Thresholds(_Strict):
     fds_growth_max: float | None = None
     heap_slope_max: BytesPerSecond | None = None
     heap_per_request_max: BytesPerRequest | None = None
+    external_slope_max: BytesPerSecond | None = Field(None, description="external + array-buffer memory after GC")
+    external_per_request_max: BytesPerRequest | None = None
     sockets_growth_max: float | None = None
     redis_clients_growth_max: float | None = None
     handles_growth_max: float | None = None
@@ -265,7 +309,7 @@ class Thresholds(_Strict):
     work_window_s: Seconds = Field(30.0, alias="work_window", gt=0, description="window for work ratios")
     fault_calls_factor: float = Field(2.0, ge=1, description="a failed call and its fallback per call")
     # Per-update accounting (updates.jsonl joined with upstream-calls.jsonl), per flow: §1.1's flows
-    # text, edited, local, voice_forwarded, voice_failed, callback_query, callback.
+    # text, edited, local, voice_forwarded, voice_local, voice_failed, callback_query, callback.
     lost_updates_max: int | None = Field(None, ge=0, description="accepted, never completed, no fault explains it")
     e2e_latency_p95_max_s: Seconds | None = Field(None, alias="e2e_latency_p95_max", gt=0)
     calls_per_update_max: dict[FlowCallKey, float] = Field(default_factory=dict, description='"text.telegram" = 1')
@@ -275,6 +319,16 @@ class Thresholds(_Strict):
     redis_keys_growth_max: float | None = Field(None, description="pending records (cursor_runner_callback:*)")
     latency_p95_max_s: Seconds | None = Field(None, alias="latency_p95_max", gt=0)
     significance: float = Field(0.05, gt=0, lt=1)
+    metric: tuple[MetricLimit, ...] = Field((), description="limits on any recorded metric by name")
+    screen: bool = Field(True, description="report any resource curve that grew and did not come back")
+
+    @model_validator(mode="after")
+    def _one_entry_per_metric(self) -> Thresholds:
+        names = [entry.name for entry in self.metric]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"[[thresholds.metric]] names {', '.join(repeated)} more than once: merge the entries")
+        return self
 
     @model_validator(mode="after")
     def _no_negative_limits(self) -> Thresholds:
@@ -289,6 +343,38 @@ class Thresholds(_Strict):
         return self
 
 
+@dataclass(frozen=True)
+class SnapshotPlan:
+    """When heap snapshots are taken: never, or at the end of warm-up and of the load, plus
+    every `every_s` in between when set."""
+
+    enabled: bool
+    every_s: float | None = None
+
+
+def parse_snapshot_plan(text: str) -> SnapshotPlan:
+    """'off', 'ends' or 'every 10 min'."""
+    words = text.strip().lower()
+    if words == "off":
+        return SnapshotPlan(False)
+    if words == "ends":
+        return SnapshotPlan(True)
+    if words.startswith("every "):
+        every_s = parse_duration_s(words.removeprefix("every "))
+        if every_s <= 0:
+            raise UnitError(f"heap snapshot interval must be positive: {text!r}")
+        return SnapshotPlan(True, every_s)
+    raise UnitError(f"expected 'off', 'ends' or 'every <duration>': {text!r}")
+
+
+def _snapshot_plan_text(text: str) -> str:
+    try:
+        parse_snapshot_plan(text)
+    except UnitError as exc:
+        raise ValueError(str(exc)) from exc
+    return text
+
+
 class CollectorSection(_Strict):
     """Cadences and budgets of the slow probes; the process sample runs every run.interval."""
 
@@ -301,6 +387,12 @@ class CollectorSection(_Strict):
     inspector: bool = True
     inspector_every_s: Interval = Field(5.0, alias="inspector_every")
     forced_gc_every_s: Seconds = Field(60.0, alias="forced_gc_every", ge=0, description="0 = never (peak runs)")
+    listener_census_every_s: Seconds = Field(
+        300.0,
+        alias="listener_census_every",
+        ge=0,
+        description="listeners of live EventEmitters, at a forced GC; 0 = never",
+    )
     probe_budget_s: Seconds = Field(0.25, alias="probe_budget", gt=0)
     probe_cpu_share: float = Field(0.002, gt=0, le=1, description="a slow probe costing more runs less often")
     # Names inside the target's TMPDIR: a '/' would reach outside it.
@@ -308,6 +400,19 @@ class CollectorSection(_Strict):
         default_factory=lambda: ["telegram_*", "elevenlabs_tts_*"]
     )
     redis_prefixes: list[str] = Field(default_factory=lambda: ["cursor_runner_callback:"])
+    heap_snapshots: Annotated[str, AfterValidator(_snapshot_plan_text)] = Field(
+        "off", description="'off', 'ends' (end of warm-up and of load) or 'every 10 min' too; each pauses the target"
+    )
+
+    @property
+    def snapshot_plan(self) -> SnapshotPlan:
+        return parse_snapshot_plan(self.heap_snapshots)
+
+    @model_validator(mode="after")
+    def _snapshots_need_the_inspector(self) -> CollectorSection:
+        if self.snapshot_plan.enabled and not self.inspector:
+            raise ValueError("heap_snapshots needs inspector = true")
+        return self
 
     @model_validator(mode="after")
     def _gc_every_is_off_or_an_interval(self) -> CollectorSection:

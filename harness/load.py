@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.accounting.calls import UPDATES
 from harness.config import LoadSection, RunSpec
 from harness.procs import Child, HarnessError, free_port, start_child
 from scenarios.settings import ENV, KneeLimits, LoadSettings
@@ -19,7 +20,6 @@ from scenarios.shape_math import ShapeSpec
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 BUILTIN_SCENARIOS = ("mixed", "text")
 ENTRY = SCENARIOS_DIR / "entry.py"  # soak's shape class and events, added to every locustfile
-UPDATES_FILE = "updates.jsonl"  # every update sent (scenarios/update_log.py)
 KNEE_FILE = "knee.jsonl"  # each knee step as the live check judged it (scenarios/knee_live.py)
 LOCUST_DIR = "locust"
 # How long the master waits for its workers to connect before it gives up.
@@ -174,7 +174,7 @@ def _env(run_dir: Path) -> dict[str, str]:
     env.update(
         {
             "PYTHONPATH": os.pathsep.join(python_path),
-            "SOAK_UPDATES_FILE": str(run_dir / UPDATES_FILE),
+            "SOAK_UPDATES_FILE": str(run_dir / UPDATES),
             "SOAK_KNEE_FILE": str(run_dir / KNEE_FILE),
         }
     )

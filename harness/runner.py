@@ -25,6 +25,7 @@ from harness.analysis.model import Verdict
 from harness.collector.plan import Attachment, Collector
 from harness.collector.store import SampleWriter
 from harness.config import RunSpec
+from harness.heapsnap.schedule import HeapSnapshots
 from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
 from harness.leftovers import sweep_previous
 from harness.load import LocustGroup, start_locust
@@ -175,7 +176,22 @@ class Run:
             inspector_url=inspector_url(self.run_dir / "target.log") if self.spec.collector.inspector else None,
         )
         sampler = self._start_collector(stack, attachment)
+        self.snapshots = self._heap_snapshots(stack, attachment.inspector_url)
         self._load_and_cool_down(stack, target, sampler)
+
+    def _heap_snapshots(self, stack: contextlib.ExitStack, inspector_url: str | None) -> HeapSnapshots:
+        spec, limits = self.spec, self.spec.thresholds
+        snapshots = HeapSnapshots(
+            inspector_url,
+            self.run_dir,
+            spec.collector.snapshot_plan,
+            self.events,
+            warmup_s=limits.warmup_s,
+            window_s=limits.window_s,
+            cooldown_s=spec.run.cooldown_s,
+        )
+        stack.callback(snapshots.close)
+        return snapshots
 
     def _bind_children_to_soak(self, stack: contextlib.ExitStack) -> Path:
         """Before the first child: the private folder, the watchdog and a pid file per child, so a
@@ -259,6 +275,7 @@ class Run:
         locust = group.main
         stack.callback(self._stop, locust)
         self._record_locust(group, sampler)
+        self.snapshots.load_started()
         done = lambda: locust.exit_code() is not None  # noqa: E731
         seen = self._watch(spec.run.duration_s + group.wait_s, target.child, sampler, done=done)
         if seen is Watched.TARGET_EXITED:
@@ -269,6 +286,7 @@ class Run:
         if locust.exit_code() != 0:
             raise HarnessError(f"locust exited with code {locust.exit_code()} (see locust.log)")
         self.phase("cooldown")
+        self.snapshots.load_ended()
         if self._watch(spec.run.cooldown_s, target.child, sampler) is Watched.TARGET_EXITED:
             self._target_exited(target.child, sampler, locust=None)
 

@@ -124,7 +124,8 @@ class ElevenLabsConfig(_Frozen):
     api_key: str = "soak-elevenlabs-key"
     tls: TlsFiles | None = None
     transcripts: dict[str, str] = Field(default_factory=dict, description="transcript by file id")
-    default_transcript: str = "list failing tests on main"
+    # The tag ties the cursor-runner job the transcript becomes to its voice update (per-update accounting).
+    default_transcript: str = "list failing tests on main [soak f{file_id}]"
     tts_bytes: int = Field(32_000, ge=0, description="MP3 bytes per text-to-speech answer")
     faults: tuple[FaultSpec, ...] = ()
 

@@ -93,9 +93,15 @@ def _is_local(text: str) -> bool:
     return not text.strip() or text.lower().startswith(("/start", "/help", "/status"))
 
 
-def callback_update(chat_id: int, data: str) -> dict[str, Any]:
-    """Free-text data carries its message's tag, as prompts do, so its cursor-runner job is traced."""
+def callback_update(user_id: int, data: str) -> dict[str, Any]:
+    """A button pressed by this user, on a message in a chat of its own.
+
+    Free-text data carries its message's tag, as prompts do, so its cursor-runner job is traced. The
+    chat of its own lets a reply without reply_to (the acknowledgement of empty or local-command
+    data, §1.1 Q) be told from another update's apology in the user's chat.
+    """
     query_id = str(7_719_000_000_000_000_000 + next(_update_ids))
+    chat_id = new_chat_id()
     message = _message(chat_id, text="Choose:")
     if not _is_local(data):
         data = f"{data} [soak m{message['message_id']}]"
@@ -103,7 +109,7 @@ def callback_update(chat_id: int, data: str) -> dict[str, Any]:
         callback_query={
             "id": query_id,
             "chat_instance": f"-{chat_id}",
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Soak"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Soak"},
             "data": data,
             "message": message,
         }

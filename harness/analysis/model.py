@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from harness.analysis.flows import Accounting
+    from harness.analysis.heap_growth import HeapGrowth
 
 
 class Status(StrEnum):
@@ -23,6 +24,15 @@ class Curve:
 
     t_s: tuple[float, ...]
     values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """What the store's catalogue says of a metric: its unit ("bytes", "count", ...) and the
+    probe that recorded it ("process", "node", "collector", ...)."""
+
+    unit: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -75,7 +85,7 @@ class RunData:
     target_exit: the target's death during the run, when the runner saw one.
     fault_windows: the injected faults' windows. calls: cumulative calls at the mocks by
     "upstream.route", on the run's clock (from upstream-calls.jsonl). reached: the upstreams the
-    scenario's flows must call, with why.
+    scenario's flows must call, with why. catalogue: unit and source of each curve, where known.
     """
 
     curves: Mapping[str, Curve]
@@ -89,6 +99,27 @@ class RunData:
     calls: Mapping[str, Curve] = field(default_factory=dict)
     reached: Mapping[str, str] = field(default_factory=dict)  # upstream -> why the flows must call it
     accounting: Accounting | None = None  # per-update accounting, when the scenario logged its updates
+    catalogue: Mapping[str, MetricInfo] = field(default_factory=dict)
+    heap_growth: HeapGrowth | None = None  # the heap snapshots' diff, when the run took two
+    # Cumulative updates accepted, by send time (updates.jsonl): the work ratios' denominator when present.
+    accepted: Curve | None = None
+
+
+class GuideRole(StrEnum):
+    JUDGED = "judged"  # the values the check judged (window medians, ratios per window)
+    FIT = "fit"  # the fitted trend, or the levels compared, on the judged span
+    LIMIT = "limit"  # where the figure would reach its limit
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A line a chart of the check draws over its metric: on the run's clock, in the metric's own
+    units (bytes for a slope in B/s), so a reader sees what was judged and where the limit lies."""
+
+    role: GuideRole
+    label: str
+    t_s: tuple[float, ...]
+    values: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -105,6 +136,8 @@ class Check:
     metric: str | None = None  # the recorded metric judged, for reports to chart it first
     evidence: tuple[str, ...] = ()  # lines too long for `detail` (a log tail), shown under the table
     peak_span: Span | None = None  # the window where the figure was reached (windowed checks)
+    guides: tuple[Guide, ...] = ()  # what a chart of this check draws beside its metric
+    heap_growth: HeapGrowth | None = None  # on failing memory checks: the kinds of object that grew
 
 
 @dataclass(frozen=True)

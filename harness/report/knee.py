@@ -15,7 +15,7 @@ from harness.analysis.flows import FlowWindow
 from harness.analysis.knee import NOT_DONE, Knee, StepFigures, find_knee, step_e2e
 from harness.analysis.model import Span
 from harness.config import RunSpec
-from harness.report.html import Table
+from harness.report.chartspec import Table
 
 KNEE_FILE = "knee.jsonl"
 THIRDS = 3  # a step is judged on its last two thirds (scenarios/knee_live.py)
@@ -115,7 +115,7 @@ def knee_table(knee: Knee) -> Table:
         cells = (str(s.figures.step), f"{s.figures.rate:g}", f"{s.achieved_rate:.1f}", str(s.figures.sent),
                  str(s.figures.errors), p95, e2e, held)  # fmt: skip
         rows.append(cells)
-    intro = (f"{knee.verdict}. Each step is judged on its last two thirds; webhook p95 from the scheduled "
-             "send time (open model), e2e p95 of the slowest flow.")  # fmt: skip
-    header = ("step", "rate (updates/s)", "achieved", "sent", "errors", "webhook p95", "e2e p95", "held")
-    return Table("Knee", intro, header, tuple(rows))
+    note = (f"{knee.verdict}. Each step is judged on its last two thirds; webhook p95 from the scheduled "
+            "send time (open model), e2e p95 of the slowest flow.")  # fmt: skip
+    columns = ("step", "rate (updates/s)", "achieved", "sent", "errors", "webhook p95", "e2e p95", "held")
+    return Table("Knee", columns, tuple(rows), note)
