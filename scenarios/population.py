@@ -1,7 +1,8 @@
 """Which chat each update comes from: the chat population of the profile's [load].
 
 By default each user is one chat for ever (a fixed population of `users` chats). `chat_pool = K`
-makes every user of the run pick among K chats instead. `new_chat_share = s` sends exactly that
+makes the updates of every user come from K chats in turn instead: each chat is seen within the
+first K updates, and the population stays that size. `new_chat_share = s` sends exactly that
 share of updates from a chat never seen before, as a real bot meets new users all day: state kept
 per chat (a per-user map, cache or rate limiter) grows with them, and only with them.
 Pure: no Locust import.
@@ -10,7 +11,6 @@ Pure: no Locust import.
 from __future__ import annotations
 
 import math
-import random
 
 from scenarios import payloads
 from scenarios.pacing import ExactShare
@@ -23,20 +23,22 @@ class ChatPopulation:
         self.new_chat = ExactShare(new_chat_share)
         self.pool_size = math.ceil(pool_size * pool_share) if pool_size > 0 else 0
         self._pool: list[int] = []
+        self._turn = 0
         self.new_chats = 0
 
-    def user_chat(self, rng: random.Random) -> int:
+    def user_chat(self) -> int:
         """The chat a new user starts with (its own, unless the run has a shared pool)."""
-        return payloads.new_chat_id() if self.pool_size == 0 else self._from_pool(rng)
+        return payloads.new_chat_id() if self.pool_size == 0 else self._from_pool()
 
-    def _from_pool(self, rng: random.Random) -> int:
+    def _from_pool(self) -> int:
         if not self._pool:
             self._pool = [payloads.new_chat_id() for _ in range(self.pool_size)]
-        return rng.choice(self._pool)
+        self._turn = (self._turn + 1) % self.pool_size
+        return self._pool[self._turn]
 
-    def chat_for(self, own_chat: int, rng: random.Random) -> int:
+    def chat_for(self, own_chat: int) -> int:
         """The chat of a user's next update."""
         if self.new_chat():
             self.new_chats += 1
             return payloads.new_chat_id()
-        return own_chat if self.pool_size == 0 else self._from_pool(rng)
+        return own_chat if self.pool_size == 0 else self._from_pool()

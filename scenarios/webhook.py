@@ -61,7 +61,7 @@ class WebhookUser(FastHttpUser):
     def on_start(self) -> None:
         self.soak = runtime.current()
         self.rng = random.Random()
-        self.chat_id = self.soak.population.user_chat(self.rng)
+        self.chat_id = self.soak.population.user_chat()
         self._headers = {SECRET_HEADER: self.soak.settings.webhook_secret, "Content-Type": "application/json"}
         self._slot_s: float | None = None
         self._next_run_s = time.time()
@@ -71,7 +71,7 @@ class WebhookUser(FastHttpUser):
 
     def next_chat(self) -> int:
         """The chat of the next update: this user's own (or one of the pool), or a new one."""
-        return self.soak.population.chat_for(self.chat_id, self.rng)
+        return self.soak.population.chat_for(self.chat_id)
 
     def wait_time(self) -> float:
         """Open models: until this user's next scheduled send; closed: rate_per_user task runs per second."""

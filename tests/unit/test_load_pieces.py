@@ -48,21 +48,21 @@ def test_exact_share_fires_on_exactly_that_share() -> None:
 def test_new_chat_share_sends_exactly_that_share_from_chats_never_seen() -> None:
     payloads.use_id_block(7)
     population = ChatPopulation(new_chat_share=0.25, pool_size=0)
-    rng = random.Random(1)
-    own = population.user_chat(rng)
-    chats = [population.chat_for(own, rng) for _ in range(400)]
+    own = population.user_chat()
+    chats = [population.chat_for(own) for _ in range(400)]
     new = [chat for chat in chats if chat != own]
     assert len(new) == 100 and len(set(new)) == 100 and own not in new
     assert all(chat // payloads.ID_BLOCK == 7 for chat in chats)  # the process's own id block
 
 
-def test_a_fixed_pool_never_grows_and_is_split_between_workers() -> None:
+def test_a_fixed_pool_is_seen_whole_at_once_then_never_grows_and_is_split_between_workers() -> None:
     population = ChatPopulation(new_chat_share=0.0, pool_size=50)
-    rng = random.Random(2)
-    seen = {population.chat_for(population.user_chat(rng), rng) for _ in range(2000)}
-    assert len(seen) == 50
+    own = population.user_chat()
+    first = {population.chat_for(own) for _ in range(50)}
+    assert len(first) == 50 and own in first  # every chat within the first 50 updates
+    assert {population.chat_for(own) for _ in range(2000)} == first
     half = ChatPopulation(new_chat_share=0.0, pool_size=50, pool_share=0.5)
-    assert len({half.chat_for(half.user_chat(rng), rng) for _ in range(2000)}) == 25
+    assert len({half.chat_for(half.user_chat()) for _ in range(2000)}) == 25
 
 
 def test_workers_never_share_an_id() -> None:
