@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -32,6 +33,9 @@ class StepResult:
     p95_ms: float | None  # of the judged, from the scheduled send time
     held: bool
     crossed: tuple[str, ...]  # what did not hold, in words
+    # The machine's 1-minute load average as the step was judged: a knee moves with the CPU the
+    # service gets, so a busier machine gives a lower one.
+    load_average: float | None = None
 
 
 SETTLED_FROM = 1 / 3  # share of a step after which its updates are judged
@@ -107,7 +111,7 @@ class KneeTracker:
         start = self.start_s + step * self.spec.step_s
         return StepResult(step, knee_rate(self.spec, step), round(start, 3), round(start + self.spec.step_s, 3),
                           tally.sent, tally.judged, tally.errors, None if p95_ms is None else round(p95_ms, 2),
-                          not crossed, crossed)  # fmt: skip
+                          not crossed, crossed, _load_average())  # fmt: skip
 
     def due(self, elapsed_s: float) -> bool:
         """Whether the next step ended at least settle_s ago (and is a step the knee plays)."""
@@ -119,6 +123,13 @@ class KneeTracker:
         if self.failed_in_a_row >= CONFIRMING_STEPS:
             return True
         return self.judged >= knee_steps(self.spec) and elapsed_s >= knee_steps(self.spec) * self.spec.step_s
+
+
+def _load_average() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def write_step(path: str | None, result: StepResult) -> None:

@@ -33,6 +33,7 @@ class StepFigures:
     errors: int
     p95_s: float | None
     crossed: tuple[str, ...]
+    load_average: float | None = None  # the machine's, when the step was judged
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ def _figures(row: dict[str, Any], wall_minus_run_s: float) -> StepFigures:
         errors=int(row["errors"]),
         p95_s=None if p95_ms is None else float(p95_ms) / 1000,
         crossed=tuple(str(why) for why in row.get("crossed", ())),
+        load_average=float(row["load_average"]) if isinstance(row.get("load_average"), int | float) else None,
     )
 
 
@@ -99,6 +100,7 @@ def knee_document(knee: Knee) -> dict[str, Any]:
                 "e2e_flow": s.e2e_flow,
                 "held": s.held,
                 "crossed": list(s.crossed),
+                "load_average": s.figures.load_average,
             }
             for s in knee.steps
         ],
@@ -112,10 +114,13 @@ def knee_table(knee: Knee) -> Table:
         p95 = "-" if s.figures.p95_s is None else f"{s.figures.p95_s * 1000:.0f} ms"
         e2e = "-" if s.e2e_p95_s is None else "not done" if s.e2e_p95_s == NOT_DONE else f"{s.e2e_p95_s * 1000:.0f} ms"
         held = "yes" if s.held else "no: " + "; ".join(s.crossed)
+        load = "-" if s.figures.load_average is None else f"{s.figures.load_average:.1f}"
         cells = (str(s.figures.step), f"{s.figures.rate:g}", f"{s.achieved_rate:.1f}", str(s.figures.sent),
-                 str(s.figures.errors), p95, e2e, held)  # fmt: skip
+                 str(s.figures.errors), p95, e2e, load, held)  # fmt: skip
         rows.append(cells)
     note = (f"{knee.verdict}. Each step is judged on its last two thirds; webhook p95 from the scheduled "
-            "send time (open model), e2e p95 of the slowest flow.")  # fmt: skip
-    columns = ("step", "rate (updates/s)", "achieved", "sent", "errors", "webhook p95", "e2e p95", "held")
+            "send time (open model), e2e p95 of the slowest flow; the machine's load average beside it, as a "
+            "knee moves with the CPU the service gets.")  # fmt: skip
+    columns = ("step", "rate (updates/s)", "achieved", "sent", "errors", "webhook p95", "e2e p95", "load avg",
+               "held")  # fmt: skip
     return Table("Knee", columns, tuple(rows), note)
