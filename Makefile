@@ -49,6 +49,7 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 
 bench: setup
+	@scripts/ensure-wrk.sh
 	$(PY) -m benchmarks
 
 # docs/profile.md is generated from the profile's models; tests/unit/test_docs.py fails when it is stale.

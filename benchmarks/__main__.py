@@ -6,6 +6,7 @@ from benchmarks import (
     heap_snapshot,
     interception_modes,
     live_view,
+    load_locust,
     mocks_memory,
     mocks_throughput,
     node_gc_pause,
@@ -22,6 +23,7 @@ if __name__ == "__main__":
     mocks_memory.main()
     interception_modes.main()
     report_render.main()
+    load_locust.main()
     self_soak.main()
     heap_snapshot.main()
     accounting_join.main()

@@ -44,6 +44,9 @@ def run(
     *,
     duration: Annotated[str | None, typer.Option(help="override the load duration, e.g. '90 s'")] = None,
     results: Annotated[Path | None, typer.Option(help="directory for run outputs")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=0, max=64, help="Locust master plus N local worker processes (0: one process)")
+    ] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option(
@@ -72,6 +75,8 @@ def run(
         overrides["run"]["duration"] = duration
     if results is not None:
         overrides["run"]["results_dir"] = str(results)
+    if workers is not None:
+        overrides["load"] = {"workers": workers}
     live = _live_options(view, status_every, metrics_port, metrics_host)
     try:
         spec = load_profile(profile, overrides, set_ or ())

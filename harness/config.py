@@ -211,30 +211,93 @@ class MocksSection(_Strict):
 
 
 Weight = Annotated[float, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+UpdatesPerSecond = Annotated[float, Field(gt=0, le=1_000_000)]
+BadInputKind = Literal["malformed_json", "oversize", "unknown_kind"]
+
+
+def _host_port(value: str) -> str:
+    host, _, port = value.partition(":")
+    port_ok = not port or (port.isascii() and port.isdigit() and 0 < int(port) < 65536)
+    if not re.fullmatch(r"[A-Za-z0-9.-]+", host) or not port_ok:
+        raise ValueError(f"must be host or host:port (port 1-65535), got {value[:80]!r}")
+    return value
+
+
+HostPort = Annotated[str, AfterValidator(_host_port)]
+
+
+def _bind_address(value: str) -> str:
+    if ":" not in value:
+        raise ValueError(f"must be host:port, the address Locust's master listens on, got {value[:80]!r}")
+    return value
+
+
+BindAddress = Annotated[HostPort, AfterValidator(_bind_address)]
+_CLOSED_PEAKED = ("ramp", "spike", "diurnal")
+_BAD_INPUT_KINDS: tuple[BadInputKind, ...] = ("malformed_json", "oversize", "unknown_kind")
 
 
 class LoadSection(_Strict):
-    """The Locust load: which updates, how many users, in which shape."""
+    """The load: soak's scenario or your locustfile, the load model, who the updates come from,
+    and how many Locust processes send them (README "Load")."""
 
-    scenario: str = Field("text", description="text (prompts only) or mixed (every update kind, weights in mix)")
-    shape: Literal["steady", "ramp", "spike"] = Field("steady", description="how the number of users moves")
-    users: int = Field(5, ge=1, le=10_000, description="users at the start (steady: throughout)")
-    peak_users: int | None = Field(None, ge=1, le=10_000, description="ramp target or spike height")
+    scenario: str = Field(
+        "text", min_length=1, description="text (prompts only), mixed (every update kind), or a path to your locustfile"
+    )
+    shape: Literal["steady", "ramp", "spike", "diurnal", "arrival_rate", "knee"] = Field(
+        "steady", description="the load model: closed (steady, ramp, spike, diurnal) or open (arrival_rate, knee)"
+    )
+    users: int = Field(5, ge=1, le=10_000, description="closed models: users; open models: the sending pool")
+    peak_users: int | None = Field(None, ge=1, le=10_000, description="ramp target, spike height, diurnal top")
     ramp_s: Seconds = Field(0.0, alias="ramp", ge=0, description="ramp: from users to peak_users over this long")
     spike_at_s: Seconds = Field(0.0, alias="spike_at", ge=0, description="spike: when, from the load's start")
     spike_s: Seconds = Field(0.0, alias="spike_duration", ge=0, description="spike: how long peak_users are held")
+    period_s: Seconds = Field(0.0, alias="period", ge=0, description="diurnal: one sine period (0: the duration)")
     spawn_rate: float = Field(5.0, gt=0, description="users started (or stopped) per second")
-    rate_per_user: float = Field(1.0, gt=0, description="updates per second per user")
+    rate_per_user: float = Field(1.0, gt=0, description="closed models: updates per second per user")
+    rate: UpdatesPerSecond | None = Field(None, description="arrival_rate: updates/s; knee: the first step")
+    peak_rate: UpdatesPerSecond | None = Field(None, description="arrival_rate curve's top; knee: the last step")
+    rate_curve: Literal["constant", "ramp", "spike", "diurnal"] = Field(
+        "constant", description="arrival_rate: how the rate moves from rate to peak_rate (on the shape's timing fields)"
+    )
+    step_rate: UpdatesPerSecond | None = Field(None, description="knee: updates/s added per step")
+    # A step's last answers take up to a second to reach the master, and it is judged 2 s after it ends.
+    step_s: Seconds = Field(30.0, alias="step", ge=5, description="knee: how long each step holds")
     mix: dict[str, Weight] = Field(default_factory=dict, description="update kind -> weight (mixed scenario)")
+    new_chat_share: Share = Field(0.0, description="share of updates from a chat never seen before")
+    chat_pool: int = Field(0, ge=0, le=10_000_000, description="chats all users share; 0: one per user")
+    file_reuse_share: Share = Field(0.5, description="share of voice updates re-sending a file sent before")
+    bad_input_share: float = Field(0.0, ge=0, le=0.5, description="share of webhook requests that are bad input")
+    bad_input_mix: dict[BadInputKind, Weight] = Field(
+        default_factory=lambda: dict.fromkeys(_BAD_INPUT_KINDS, 1.0),
+        description="bad input kind (malformed_json, oversize, unknown_kind) -> weight",
+    )
+    workers: int = Field(0, ge=0, le=64, description="local Locust workers under a master; 0: one process")
+    master_bind: BindAddress | None = Field(None, description="host:port the master listens on for remote workers")
+    remote_workers: int = Field(0, ge=0, le=1000, description="remote workers the master waits for")
+    public_host: HostPort | None = Field(None, description="the target's address as remote workers reach it")
 
     @model_validator(mode="after")
-    def _shape_needs_a_peak(self) -> LoadSection:
+    def _shape_needs_its_fields(self) -> LoadSection:
         if self.mix and not any(weight > 0 for weight in self.mix.values()):
             raise ValueError("mix needs at least one weight above 0")
-        if self.shape != "steady" and self.peak_users is None:
+        if self.bad_input_share > 0 and not any(weight > 0 for weight in self.bad_input_mix.values()):
+            raise ValueError("bad_input_mix needs at least one weight above 0")
+        if self.shape in _CLOSED_PEAKED and self.peak_users is None:
             raise ValueError(f"shape '{self.shape}' needs peak_users")
-        if self.shape == "spike" and self.spike_s <= 0:
-            raise ValueError("shape 'spike' needs spike_duration > 0")
+        curve = self.shape if self.shape in _CLOSED_PEAKED else self.rate_curve if self.shape == "arrival_rate" else ""
+        if curve == "spike" and self.spike_s <= 0:
+            raise ValueError(f"{'shape' if self.shape == 'spike' else 'rate_curve'} 'spike' needs spike_duration > 0")
+        if self.shape in ("arrival_rate", "knee") and self.rate is None:
+            raise ValueError(f"shape '{self.shape}' needs rate (updates/s)")
+        needs_peak = self.shape == "knee" or (self.shape == "arrival_rate" and self.rate_curve != "constant")
+        if needs_peak and (self.peak_rate is None or self.rate is None or self.peak_rate < self.rate):
+            raise ValueError(f"shape '{self.shape}' needs peak_rate at or above rate")
+        if self.shape == "knee" and self.step_rate is None:
+            raise ValueError("shape 'knee' needs step_rate (updates/s added per step)")
+        if self.remote_workers and self.master_bind is None:
+            raise ValueError("remote_workers needs master_bind (host:port the remote workers connect to)")
         return self
 
 
@@ -471,15 +534,6 @@ class CollectorSection(_Strict):
         return self
 
 
-def _host_port(value: str) -> str:
-    host, _, port = value.partition(":")
-    port_ok = not port or (port.isascii() and port.isdigit() and 0 < int(port) < 65536)
-    if not re.fullmatch(r"[A-Za-z0-9.-]+", host) or not port_ok:
-        raise ValueError(f"must be host or host:port (port 1-65535), got {value[:80]!r}")
-    return value
-
-
-HostPort = Annotated[str, AfterValidator(_host_port)]
 RedirectedMock = Literal["telegram", "elevenlabs"]
 _REAL_HOSTS: dict[RedirectedMock, str] = {"telegram": "api.telegram.org:443", "elevenlabs": "api.elevenlabs.io:443"}
 _BASE_URL_ENV: dict[RedirectedMock, str] = {"telegram": "TELEGRAM_API_BASE", "elevenlabs": "ELEVENLABS_API_BASE"}

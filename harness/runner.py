@@ -30,7 +30,7 @@ from harness.interception import InterceptionPlan, TargetInterception, epoch_of_
 from harness.leftovers import sweep_previous
 from harness.live.feed import FeedingWriter
 from harness.live.view import LiveOptions, LiveView
-from harness.load import start_locust
+from harness.load import LocustGroup, start_locust
 from harness.masking import Secrets
 from harness.mocks_launcher import MocksHandle, start_mocks
 from harness.pidfiles import PIDS_DIR, remove_if_empty
@@ -290,24 +290,38 @@ class Run:
             self._target_exited(target.child, sampler, locust=None)
             return
         self.phase("load")
-        locust = start_locust(spec.load, target.base_url, spec.run.duration_s, self.run_dir, spec.target.webhook_secret)
+        group = start_locust(spec, target.base_url, spec.run.duration_s, self.run_dir)
+        for child in group.workers:  # stopped after the master (the stack unwinds last in, first out)
+            stack.callback(self._stop, child)
+        locust = group.main
         stack.callback(self._stop, locust)
-        self.info["locust"] = {"pid": locust.pid}
-        sampler.watch("locust", locust.pid)
-        self.save_info()
+        self._record_locust(group, sampler)
         self.snapshots.load_started()
-        seen = self._watch(spec.run.duration_s + 30, target.child, sampler, done=lambda: locust.exit_code() is not None)
+        done = lambda: locust.exit_code() is not None  # noqa: E731
+        seen = self._watch(spec.run.duration_s + group.wait_s, target.child, sampler, done=done)
         if seen is Watched.TARGET_EXITED:
             self._target_exited(target.child, sampler, locust)
             return
         if seen is Watched.ELAPSED:
-            raise HarnessError("locust did not stop within 30 s of the run's duration")
+            raise HarnessError(f"locust did not stop within {group.wait_s:.0f} s of the run's duration")
         if locust.exit_code() != 0:
             raise HarnessError(f"locust exited with code {locust.exit_code()} (see locust.log)")
         self.phase("cooldown")
         self.snapshots.load_ended()
         if self._watch(spec.run.cooldown_s, target.child, sampler) is Watched.TARGET_EXITED:
             self._target_exited(target.child, sampler, locust=None)
+
+    def _record_locust(self, group: LocustGroup, sampler: Collector) -> None:
+        self.info["locust"] = {"pid": group.main.pid, "locustfiles": group.locustfiles}
+        sampler.watch("locust", group.main.pid)
+        if group.workers:
+            self.info["locust"]["worker_pids"] = [child.pid for child in group.workers]
+        for index, child in enumerate(group.workers, start=1):
+            sampler.watch(f"locust_worker_{index}", child.pid)
+        if group.remote_command:
+            self.info["locust"]["remote_worker_command"] = group.remote_command
+            print(f"soak: remote workers join with: {group.remote_command}", file=sys.stderr, flush=True)
+        self.save_info()
 
     def _watch(
         self, seconds: float, target: Child, sampler: Collector, done: Callable[[], bool] | None = None

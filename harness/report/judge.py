@@ -14,6 +14,7 @@ from harness.accounting.tally import Window
 from harness.analysis.flow_table import FlowRow, flow_rows
 from harness.analysis.flows import Accounting
 from harness.analysis.heap_growth import HeapGrowth, growth_document
+from harness.analysis.knee import Knee
 from harness.analysis.model import RunData, Status, Verdict
 from harness.analysis.partial import clip_run_data
 from harness.analysis.reach import upstreams_reached
@@ -29,7 +30,9 @@ from harness.report.flow_rows import accounting_notes, row_document
 from harness.report.heap import growth_terminal
 from harness.report.html import PHASE_COLOURS, PageExtras, render_html, report_tables
 from harness.report.junit import junit_xml
+from harness.report.knee import knee_document, knee_of, knee_table
 from harness.report.layout import chart_plan
+from harness.report.load_results import KNEE_NOTE, limits_for, with_bad_input
 from harness.report.rundata import read_run_data, wall_minus_run_s_of
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
@@ -103,6 +106,7 @@ class Judged:
     notes: list[str]
     warmup_s: float
     end: RunEnd | None = None  # how the run ended; its note heads every report of a partial run
+    knee: Knee | None = None  # a knee run's steps and the rate held
 
 
 def write_outputs(run_dir: Path, judged: Judged, units: dict[str, str]) -> None:
@@ -115,9 +119,14 @@ def write_outputs(run_dir: Path, judged: Judged, units: dict[str, str]) -> None:
     partial = judged.end.note if judged.end is not None else None
     growth = data.heap_growth
     document = verdict_document(run_dir, verdict, notes, faults, flows, growth=growth) | _lifecycle_document(judged)
+    tables = report_tables(flows, growth)
+    knee = [] if judged.knee is None else [knee_table(judged.knee)]
+    if judged.knee is not None:
+        document["knee"] = knee_document(judged.knee)
+        tables["work"] = [*tables.get("work", []), *knee]
     write_json(run_dir / VERDICT, document)
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    summary = summary_markdown(run_dir.name, verdict, notes, faults, flows, partial=partial, growth=growth)
+    summary = summary_markdown(run_dir.name, verdict, notes, faults, flows, partial=partial, growth=growth, tables=knee)
     write_text(run_dir / "summary.md", summary)
     plan = chart_plan(verdict, data, units)
     extras = PageExtras(
@@ -125,7 +134,7 @@ def write_outputs(run_dir: Path, judged: Judged, units: dict[str, str]) -> None:
         faults=faults,
         fault_bands=fault_bands(data.fault_windows),
         partial=partial,
-        tables=report_tables(flows, growth),
+        tables=tables,
     )
     write_text(run_dir / "report.html", render_html(run_dir.name, verdict, data, notes, plan, extras=extras))
 
@@ -204,13 +213,13 @@ def reached_by(spec: RunSpec) -> dict[str, str]:
     return upstreams_reached(kinds, results_by_callback=by_callback, debug=False)
 
 
-def accounting_of(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict[str, Any]]) -> Accounting | None:
-    """Every update sent joined with the calls the mocks saw (None when the scenario logged none)."""
+def join_settings(spec: RunSpec, data: RunData, events: list[dict[str, Any]]) -> JoinSettings | None:
+    """How the run's records are joined (None without a clock offset to place them)."""
     offset_s = wall_minus_run_s_of(events)
     if offset_s is None:
         return None
     limits = spec.thresholds
-    settings = JoinSettings(
+    return JoinSettings(
         wall_minus_run_s=offset_s,
         window=Window(data.load.start_s, limits.work_window_s),
         timeout_s=limits.completion_timeout_s,
@@ -218,7 +227,11 @@ def accounting_of(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict
         results_by_callback=spec.mocks.cursor_runner.mode != "sync",
         records_end_s=data.cooldown.end_s if data.cooldown is not None else data.load.end_s,
     )
-    return account(run_dir, settings)
+
+
+def accounting_of(run_dir: Path, settings: JoinSettings | None) -> Accounting | None:
+    """Every update sent joined with the calls the mocks saw (None when the scenario logged none)."""
+    return None if settings is None else account(run_dir, settings)
 
 
 @dataclass(frozen=True)
@@ -230,6 +243,7 @@ class Record:
     end: RunEnd
     notes: list[str]
     units: dict[str, str]  # unit of each recorded metric, from the store's catalogue
+    knee: Knee | None = None  # a knee run's steps and the rate held
 
 
 def read_record(run_dir: Path) -> Record:
@@ -244,21 +258,26 @@ def read_record(run_dir: Path) -> Record:
         data = read_run_data(reader, run_dir, events)
         if end.stopped_at_s is not None:
             data = clip_run_data(data, end.stopped_at_s)
-        data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, spec, data, events))
+        settings = join_settings(spec, data, events)
+        data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, settings))
         data, heap_notes = with_heap_evidence(run_dir, events, data)
         notes = interception_notes(info, events) + collector_notes(reader) + accounting_notes(data.accounting)
         notes += heap_notes
+        knee = knee_of(run_dir, spec, settings)
+        if knee is not None:
+            notes += [KNEE_NOTE, f"knee: {knee.verdict}"]
         units = {metric.name: metric.unit for metric in reader.metrics()}
     finally:
         reader.close()
-    return Record(data, spec, end, notes, units)
+    return Record(data, spec, end, notes, units, knee)
 
 
 def judge_run(run_dir: Path) -> Verdict:
     """Recompute the verdict from stored data and write every report file."""
     record = read_record(run_dir)
-    limits = record.spec.thresholds
-    judged = Judged(judge(record.data, limits), record.data, record.notes, limits.warmup_s, record.end)
+    limits = limits_for(record.spec)
+    verdict = with_bad_input(judge(record.data, limits), run_dir, record.data)
+    judged = Judged(verdict, record.data, record.notes, limits.warmup_s, record.end, record.knee)
     write_outputs(run_dir, judged, record.units)
     return judged.verdict
 

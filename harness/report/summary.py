@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from harness.analysis.flow_table import FlowRow
 from harness.analysis.heap_growth import HeapGrowth
 from harness.analysis.model import Status, Verdict
+from harness.report.chartspec import Table
 from harness.report.faults import FaultRow
 from harness.report.flow_rows import markdown_lines
 from harness.report.heap import growth_markdown
@@ -25,6 +26,7 @@ def summary_markdown(
     *,
     partial: str | None = None,
     growth: HeapGrowth | None = None,
+    tables: Sequence[Table] = (),
 ) -> str:
     lines = [f"# soak run `{run_name}`: {verdict.status.value.upper()}", ""]
     if partial:
@@ -41,6 +43,8 @@ def summary_markdown(
     for check in verdict.checks:
         if check.evidence:
             lines += ["", f"## {check.name}", "", "```text", *check.evidence, "```"]
+    for table in tables:
+        lines += ["", *_table_markdown(table)]
     if faults:
         lines += ["", "## Fault windows", "", *(f"- {row.line()}" for row in faults)]
     if flows:
@@ -50,3 +54,9 @@ def summary_markdown(
     if notes:
         lines += ["", "## Notes", "", *(f"- {note}" for note in notes)]
     return "\n".join(lines) + "\n"
+
+
+def _table_markdown(table: Table) -> list[str]:
+    lines = [f"## {table.title}", ""] + ([table.note, ""] if table.note else [])
+    lines += ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    return lines + ["| " + " | ".join(row) + " |" for row in table.rows]
