@@ -1,6 +1,8 @@
 """Screening every recorded resource curve that no named check judges, so an unforeseen leak is
 never silent: growth through the load that goes on to the end and does not come back in the
-cool-down is reported as inconclusive, with its slope per update and per hour.
+cool-down is reported as inconclusive, with its slope per update and per hour. A capacity curve
+(V8's heap total, memory before GC) is judged through its live counterpart (after GC) when that is
+recorded: the reserve grows with the load, what is kept is the leak.
 
 Resources are the target's bytes and counts (memory kinds, fds by kind, sockets by state and
 peer, handles by kind, listeners, Redis clients and keys, temp files), picked by unit and
@@ -39,6 +41,16 @@ _EXTERNAL = (
     "node.array_buffers_after_gc_bytes",
     "node.array_buffers_bytes",
 )
+# A capacity curve and the live amount it holds: V8 reserves heap, and garbage piles up between
+# collections, in proportion to the load, so these rise with traffic while what is live stays flat.
+# A leak is in the live curve (judged by a check or screened itself); the reserve's cost in memory
+# shows in the RSS, which is screened on its own.
+LIVE_COUNTERPART = {
+    "node.heap_total_bytes": "node.heap_used_after_gc_bytes",
+    "node.heap_used_bytes": "node.heap_used_after_gc_bytes",
+    "node.external_bytes": "node.external_after_gc_bytes",
+    "node.array_buffers_bytes": "node.array_buffers_after_gc_bytes",
+}
 FAMILIES: tuple[tuple[str, ...], ...] = (
     ("target.rss_bytes", "target.uss_bytes", "target.pss_bytes"),
     _HEAP,
@@ -64,6 +76,15 @@ def covered_by(judged: Iterable[str]) -> set[str]:
 
 def _is_covered(name: str, covered: set[str]) -> bool:
     return name in covered or any(prefix.endswith(".") and name.startswith(prefix) for prefix in covered)
+
+
+def explained_by_live(name: str, data: RunData, limits: Thresholds) -> bool:
+    """A capacity curve whose live counterpart is recorded through the judged span: that one speaks."""
+    live = data.curves.get(LIVE_COUNTERPART.get(name, ""))
+    if live is None:
+        return False
+    span = judged_span(data, limits)
+    return window_medians(live, span, trend_window_s(span, limits.window_s))[0].size >= max(limits.min_windows, 4)
 
 
 @dataclass(frozen=True)
@@ -158,6 +179,8 @@ def screen(data: RunData, limits: Thresholds, judged: Iterable[str]) -> list[Che
     span = judged_span(data, limits)
     findings = []
     for name, unit in sorted(candidates.items()):
+        if explained_by_live(name, data, limits):
+            continue
         found = growth_of(data.curves[name], unit, data, limits)
         if found is not None:
             findings.append(_finding(name, unit, found, span))
