@@ -88,7 +88,10 @@ class HeapSnapshots:
             self._take(label)
             if self._every_s is None:
                 break
-            deadline += self._every_s
+            # Deadlines missed while a slow snapshot was written are skipped, not caught up back to
+            # back: the target would spend the run paused.
+            while deadline <= time.monotonic():
+                deadline += self._every_s
             label = f"t{deadline - start:.0f}s"
         self._ended.wait()
         if not self._closed.wait(self._drain_s):

@@ -148,7 +148,11 @@ def test_a_run_takes_its_snapshots_at_its_phase_points(tmp_path: Path) -> None:
         plan = SnapshotPlan(enabled=True, every_s=1.0)
         snapshots = HeapSnapshots(url, tmp_path, plan, events, warmup_s=1.0, window_s=0.5, cooldown_s=0.2)
         snapshots.load_started()
-        time.sleep(2.2)
+        # A snapshot pauses the target for seconds on a loaded machine: the load lasts until one
+        # periodic snapshot is written (bounded), so its pause cannot use up the load it falls in.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not list(tmp_path.glob("heap-snapshots/*-t*s.heapsnapshot")):
+            time.sleep(0.2)
         snapshots.load_ended()
         snapshots.close()
         # Stopped before the load ended (Ctrl-C): no end-of-load snapshot is attempted.
