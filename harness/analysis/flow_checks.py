@@ -45,7 +45,8 @@ def lost_updates(data: RunData, limits: Thresholds, accounting: Accounting) -> l
         f"{accounting.not_judged} sent too late to be judged (their {accounting.timeout_s:.0f} s ran past the records)"
     )
     if not any(w.updates for w in accounting.windows):
-        return [Check("lost_updates", Status.INCONCLUSIVE, None, float(limit), "updates", _span(accounting), late)]
+        why = f"no update sent after the {limits.warmup_s:.0f} s warm-up to judge; {late}"
+        return [Check("lost_updates", Status.INCONCLUSIVE, None, float(limit), "updates", _span(accounting), why)]
     lost = sum(w.lost for w in accounting.windows)
     explained = sum(w.explained for w in accounting.windows)
     by_flow = {flow: sum(w.lost for w in accounting.windows if w.flow == flow) for flow in FLOWS}

@@ -221,7 +221,9 @@ def join_settings(spec: RunSpec, data: RunData, events: list[dict[str, Any]]) ->
     limits = spec.thresholds
     return JoinSettings(
         wall_minus_run_s=offset_s,
-        window=Window(data.load.start_s, limits.work_window_s),
+        # Counted from the warm-up's end: a window straddling it would be left out whole, and a run
+        # shorter than a window past its warm-up would have nothing judged.
+        window=Window(data.load.start_s + limits.warmup_s, limits.work_window_s),
         timeout_s=limits.completion_timeout_s,
         fault_spans=tuple(window.span for window in data.fault_windows),
         results_by_callback=spec.mocks.cursor_runner.mode != "sync",

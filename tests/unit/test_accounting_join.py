@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from harness.accounting.calls import UPDATES
@@ -166,3 +167,31 @@ def test_voice_flows_are_told_apart_and_tts_is_credited_to_the_spoken_reply(tmp_
     assert flows["voice_local"]["completed"] == 1 and flows["voice_local"]["elevenlabs.text_to_speech"] == 1
     assert flows["voice_failed"]["completed"] == 1 and "elevenlabs.text_to_speech" not in flows["voice_failed"]
     assert sum(result.apart.values()) == 1 and "TTS" in next(iter(result.apart))
+
+
+def test_a_load_shorter_than_warm_up_and_a_window_is_still_judged_after_its_warm_up(tmp_path: Path) -> None:
+    # 15 s of load, a 10 s warm-up and 30 s windows (a remote worker's short run): windows counted
+    # from the load's start would all straddle the warm-up's end and be left out whole.
+    from harness.analysis.flow_checks import accounting_checks
+    from harness.analysis.model import RunData
+    from harness.config import parse_profile
+    from harness.report.judge import join_settings
+
+    limits = {"warmup": "10 s", "work_window": "30 s", "lost_updates_max": 0, "completion_timeout": "5 s"}
+    spec = parse_profile({"target": {"command": ["node", "x.js"]}, "thresholds": limits})
+    data = RunData(curves={}, load=Span(0.0, 15.0), baseline=None, cooldown=Span(15.0, 25.0))
+    events = [{"event": "phase", "t_s": 0.0, "time": WALL0, "phase": "load"}]
+    settings = join_settings(spec, data, events)
+    assert settings is not None
+    updates = [_text(msg, float(msg)) for msg in range(1, 15)]
+    _write(tmp_path / UPDATES, updates)
+    calls = [c for msg in range(1, 15) if msg != 12 for c in _calls(msg, float(msg))]
+    _write(tmp_path / "upstream-calls.jsonl", sorted(calls, key=lambda r: float(str(r["t"]))))
+    checks = {
+        c.name: c for c in accounting_checks(replace(data, accounting=account(tmp_path, settings)), spec.thresholds)
+    }
+    lost = checks["lost_updates"]
+    assert lost.figure == 1 and "1 accepted updates never completed" in lost.detail, lost  # update 12, at 12 s
+    _write(tmp_path / UPDATES, [u for u in updates if float(str(u["t"])) - WALL0 < 10])  # only in the warm-up
+    quiet = accounting_checks(replace(data, accounting=account(tmp_path, settings)), spec.thresholds)
+    assert "no update sent after the 10 s warm-up" in next(c for c in quiet if c.name == "lost_updates").detail
