@@ -128,6 +128,9 @@ class RunData:
     heap_growth: HeapGrowth | None = None  # the heap snapshots' diff, when the run took two
     # Cumulative updates accepted, by send time (updates.jsonl): the work ratios' denominator when present.
     accepted: Curve | None = None
+    # Why the profile raises the load on purpose (a knee's steps, a ramp), None when it does not:
+    # growth checks then judge what is left after the cool-down, not work in flight (rising_load.py).
+    load_rise: str | None = None
 
 
 class GuideRole(StrEnum):

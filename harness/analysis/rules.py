@@ -12,6 +12,7 @@ from enum import Enum, auto
 
 from harness.analysis.level_checks import growth, peak, residual
 from harness.analysis.model import Check, Curve, RunData, Span, Status
+from harness.analysis.rising_load import Judging, growth_after_rise, load_rise
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour, slope_per_request
 from harness.config import Thresholds
 
@@ -116,6 +117,9 @@ def evaluate_rule(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, l
         case Kind.PEAK:
             return peak(rule.check, curve, _whole_run(data), limit, rule.unit)
         case Kind.GROWTH:
+            if (rose := load_rise(data.load_rise, request_counter(data)[0], judged, limits.window_s)) is not None:
+                how = Judging(rule.check, limit, rule.unit, limits.recovery_window_s, data.curves.get(REQUESTS))
+                return growth_after_rise(curve, data, how, rose)
             return growth(rule.check, curve, judged, limit, window_s=limits.window_s, unit=rule.unit)
         case Kind.RESIDUAL | Kind.RESIDUAL_ZERO:
             baseline = data.baseline if rule.kind is Kind.RESIDUAL else None

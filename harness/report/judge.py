@@ -32,7 +32,7 @@ from harness.report.html import PHASE_COLOURS, PageExtras, render_html, report_t
 from harness.report.junit import junit_xml
 from harness.report.knee import knee_document, knee_of, knee_table
 from harness.report.layout import chart_plan
-from harness.report.load_results import KNEE_NOTE, limits_for, with_bad_input
+from harness.report.load_results import KNEE_NOTE, declared_rise, limits_for, with_bad_input
 from harness.report.rundata import read_run_data, wall_minus_run_s_of
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
@@ -261,7 +261,8 @@ def read_record(run_dir: Path) -> Record:
         if end.stopped_at_s is not None:
             data = clip_run_data(data, end.stopped_at_s)
         settings = join_settings(spec, data, events)
-        data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, settings))
+        accounting = accounting_of(run_dir, settings)
+        data = replace(data, reached=reached_by(spec), accounting=accounting, load_rise=declared_rise(spec))
         data, heap_notes = with_heap_evidence(run_dir, events, data)
         notes = interception_notes(info, events) + collector_notes(reader) + accounting_notes(data.accounting)
         notes += heap_notes

@@ -24,6 +24,18 @@ def limits_for(spec: RunSpec) -> Thresholds:
     return spec.thresholds.model_copy(update=_KNEE_LIMITS)
 
 
+def declared_rise(spec: RunSpec) -> str | None:
+    """Why the profile raises the load on purpose, in words, or None."""
+    load = spec.load
+    if load.shape == "knee":
+        return "a knee run raises its rate step by step (past what the service holds)"
+    if load.shape == "ramp" and (load.peak_users or 0) > load.users:
+        return f"the load ramps from {load.users} to {load.peak_users} users"
+    if load.shape == "arrival_rate" and load.rate_curve == "ramp" and (load.peak_rate or 0) > (load.rate or 0):
+        return f"the arrival rate ramps from {load.rate:g} to {load.peak_rate:g} updates/s"
+    return None
+
+
 def with_bad_input(verdict: Verdict, run_dir: Path, data: RunData) -> Verdict:
     """The verdict with the check on the answers to bad input, when the run sent any."""
     check = bad_input_answers(read_bad_input(run_dir), data.load)

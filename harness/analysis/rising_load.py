@@ -1,0 +1,96 @@
+"""Growth checks on a run whose load rose (a knee, a ramp, a rising arrival rate): the first and last
+windows then differ in work in flight, not in what the service keeps, so what is left after the
+cool-down, once that work drained, is judged against the level before the load instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from harness.analysis.guides import flat
+from harness.analysis.level_checks import amount
+from harness.analysis.model import Check, Curve, GuideRole, RunData, Span, Status
+from harness.analysis.windows import rise_over, within
+
+RISE_FACTOR = 1.5  # the last window's rate over the first's; a steady load moves by less
+MIN_RISE_PER_S = 1.0  # updates/s: below it, a few more requests in flight cannot show in counts
+# Calls at the mocks per second at the end of the cool-down above the baseline's: work still draining.
+DRAINING_PER_S = 0.5
+
+
+@dataclass(frozen=True)
+class LoadRise:
+    why: str
+
+    def words(self) -> str:
+        return self.why
+
+
+def load_rise(declared: str | None, counter: Curve | None, span: Span, window_s: float) -> LoadRise | None:
+    """The profile's word that it raises the load, or the judged span's first and last windows'
+    rates when the load rose between them (a locustfile of the user's own)."""
+    if declared is not None:
+        # A knee or a ramp may rise in the warm-up and overload the service after it, where the
+        # rates of the judged windows no longer differ but the work queued does.
+        return LoadRise(declared)
+    if counter is None or counter.t_s.size < 2 or span.end_s - span.start_s < 2 * window_s:
+        return None
+    last_start_s = span.start_s + np.floor((span.end_s - span.start_s) / window_s - 1e-9) * window_s
+    first = rise_over(counter, Span(span.start_s, span.start_s + window_s)) / window_s
+    last = rise_over(counter, Span(last_start_s, span.end_s)) / (span.end_s - last_start_s)
+    if last > RISE_FACTOR * first and last - first >= MIN_RISE_PER_S:
+        return LoadRise(f"the load rose from {first:.3g} to {last:.3g} updates/s over the judged span")
+    return None
+
+
+def _calls_per_s(calls: Curve | None, span: Span) -> float:
+    if calls is None or span.end_s <= span.start_s:
+        return 0.0
+    return rise_over(calls, span) / (span.end_s - span.start_s)
+
+
+@dataclass(frozen=True)
+class Judging:
+    """What a growth check needs to judge a run whose load rose."""
+
+    name: str
+    limit: float
+    unit: str
+    recovery_s: float
+    calls: Curve | None  # cumulative calls at the mocks: still rising at the end means work in flight
+
+
+def growth_after_rise(curve: Curve, data: RunData, how: Judging, rose: LoadRise) -> Check:
+    """Lowest level in the cool-down's last recovery window minus the median before the load: idle
+    connections that time out within that window have come back, a leak has not."""
+    name, limit, unit = how.name, how.limit, how.unit
+    if data.cooldown is None or data.baseline is None:
+        missing = "cool-down" if data.cooldown is None else "baseline"
+        why = f"{rose.words()}; with no {missing} to compare, growth cannot be told from work in flight"
+        return Check(name, Status.INCONCLUSIVE, None, limit, unit, data.load, why)
+    tail = Span(max(data.cooldown.start_s, data.cooldown.end_s - how.recovery_s), data.cooldown.end_s)
+    _, end_values = within(curve, tail)
+    _, base_values = within(curve, data.baseline)
+    if end_values.size == 0 or base_values.size == 0:
+        why = (
+            f"{rose.words()}; no samples {'at the end of the cool-down' if end_values.size == 0 else 'before the load'}"
+        )
+        return Check(name, Status.INCONCLUSIVE, None, limit, unit, tail, why)
+    draining = _calls_per_s(how.calls, tail) - _calls_per_s(how.calls, data.baseline)
+    if draining > DRAINING_PER_S:
+        why = (f"{rose.words()}, and work was still in flight at the end of the cool-down ({draining:.3g} calls/s "
+               "at the mocks above the baseline): lengthen the cool-down to judge what is kept")  # fmt: skip
+        return Check(name, Status.INCONCLUSIVE, None, limit, unit, tail, why)
+    level, base = float(end_values.min()), float(np.median(base_values))
+    detail = (f"{rose.words()}, so its first and last windows differ in work in flight: judged after the "
+              f"cool-down instead, {amount(level, unit)} vs {amount(base, unit)} before load, "
+              f"limit +{amount(limit, unit)}")  # fmt: skip
+    guides = (
+        flat(GuideRole.FIT, "lowest after cool-down", tail, level),
+        flat(GuideRole.FIT, "level before load", data.baseline, base),
+        flat(GuideRole.LIMIT, "limit", tail, base + limit),
+    )
+    status = Status.PASS if level - base <= limit else Status.FAIL
+    return Check(name, status, level - base, limit, unit, tail, detail, guides=guides)

@@ -1,0 +1,93 @@
+"""Growth checks on a run whose load rose (a knee run's steps): the connections a higher rate keeps
+open are not a leak, what is left after the cool-down is; a steady run is judged as before."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from harness.analysis.model import Check, Curve, MetricInfo, RunData, Span, Status
+from harness.analysis.rules import evaluate_rules
+from harness.config import Thresholds
+
+# 0-19 s baseline, 20-99 s load, 100-129 s cool-down.
+LOAD = Span(20, 100)
+LIMITS = Thresholds.model_validate(
+    {"warmup": "10 s", "window": "5 s", "min_windows": 5, "recovery_window": "10 s", "fds_growth_max": 16}
+)
+
+
+def _rate(t: np.ndarray, *, rising: bool) -> np.ndarray:
+    """Updates/s: 5 then 30 from 60 s when rising (a knee's steps), else 10 throughout the load."""
+    during = (t >= LOAD.start_s) & (t <= LOAD.end_s)
+    return np.where(during, np.where(t >= 60, 30.0, 5.0) if rising else 10.0, 0.0)
+
+
+def _run(*, rising: bool, leak_per_update: float = 0.0, draining: bool = False) -> RunData:
+    t = np.arange(130, dtype=float)
+    rate = _rate(t, rising=rising)
+    updates = np.cumsum(rate)
+    fds = 30 + 3 * rate + leak_per_update * updates  # a connection per 3 updates/s in flight
+    calls = np.cumsum(2 * rate + np.where(draining & (t >= LOAD.end_s), 20.0, 0.0))
+    curves = {
+        "target.fds": Curve(tuple(t.tolist()), tuple(np.round(fds).tolist())),
+        "load.updates_total": Curve(tuple(t.tolist()), tuple(updates.tolist())),
+        "mocks.requests_total": Curve(tuple(t.tolist()), tuple(calls.tolist())),
+    }
+    catalogue = {name: MetricInfo("count", "process") for name in curves}
+    return RunData(curves=curves, load=LOAD, baseline=Span(0, 20), cooldown=Span(100, 129), catalogue=catalogue)
+
+
+def _fds(data: RunData) -> Check:
+    return next(check for check in evaluate_rules(data, LIMITS) if check.name == "fds_growth")
+
+
+def test_connections_held_by_a_higher_rate_pass_once_they_close_in_the_cool_down() -> None:
+    check = _fds(_run(rising=True))
+    assert check.status is Status.PASS, check
+    assert "the load rose from 5 to 3" in check.detail and "after the cool-down" in check.detail
+
+
+def test_a_leak_during_a_rising_load_still_fails() -> None:
+    check = _fds(_run(rising=True, leak_per_update=0.02))  # one fd kept per 50 updates, 1,400 updates
+    assert check.status is Status.FAIL and check.figure is not None and check.figure > 16, check
+
+
+def test_work_still_draining_at_the_end_of_the_cool_down_is_inconclusive_with_why() -> None:
+    check = _fds(_run(rising=True, draining=True))
+    assert check.status is Status.INCONCLUSIVE and "still in flight" in check.detail, check
+
+
+def test_a_steady_load_is_judged_on_its_first_and_last_windows() -> None:
+    steady = _fds(_run(rising=False))
+    assert steady.status is Status.PASS and "window medians" in steady.detail
+    leak = _fds(_run(rising=False, leak_per_update=0.05))  # 0.5 fd/s over 70 judged s
+    assert leak.status is Status.FAIL and "window medians" in leak.detail
+
+
+def test_a_backlog_growing_after_a_declared_rise_is_judged_after_the_cool_down() -> None:
+    # A knee rose in the warm-up: the judged windows send at one rate while the queue, and the
+    # connections it holds, grow; they close in the cool-down.
+    steady = _run(rising=False)
+    t = np.asarray(steady.curves["target.fds"].t_s)
+    backlog = np.where((t >= LOAD.start_s) & (t <= LOAD.end_s), t - LOAD.start_s, 0.0)
+    curves = {**steady.curves, "target.fds": Curve(tuple(t.tolist()), tuple((30 + backlog).tolist()))}
+    undeclared = replace(steady, curves=curves)
+    assert _fds(undeclared).status is Status.FAIL  # a steady run whose counts grow: a leak as far as it can tell
+    declared = _fds(replace(undeclared, load_rise="a knee run raises its rate step by step"))
+    assert declared.status is Status.PASS and declared.detail.startswith("a knee run raises"), declared
+
+
+def test_the_profile_says_which_loads_rise_on_purpose() -> None:
+    from harness.config import parse_profile
+    from harness.report.load_results import declared_rise
+
+    def load(**fields: object) -> str | None:
+        return declared_rise(parse_profile({"target": {"command": ["node", "x.js"]}, "load": fields}))
+
+    assert load(shape="knee", rate=5, step_rate=5, peak_rate=20) is not None
+    assert load(shape="ramp", users=2, peak_users=10, ramp="30 s") == "the load ramps from 2 to 10 users"
+    assert load(shape="arrival_rate", rate=5, peak_rate=20, rate_curve="ramp", ramp="30 s") is not None
+    assert load(shape="steady") is None and load(shape="arrival_rate", rate=5) is None
+    assert load(shape="spike", users=2, peak_users=10, spike_at="10 s", spike_duration="5 s") is None
