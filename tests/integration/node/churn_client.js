@@ -3,7 +3,9 @@
 // starts on schedule whether or not the previous one answered, as a service's traffic does), with
 // one of the ways real services hold (or fail to hold) their HTTP clients, then keeps its
 // connections `holdS` seconds and prints {"ok": n, "failed": n, "errors": [...]}.
-// Argument: a JSON spec {"url", "how", "ratePerS", "count", "holdS"}. axios comes from NODE_PATH.
+// Argument: a JSON spec {"url", "how", "ratePerS", "count", "holdS", "timeoutS"}. axios comes from
+// NODE_PATH. The client timeout (default 60 s) is generous: on a stalled machine an aborted call
+// would close its socket and open another, churn the client did not cause.
 //   shared           one http.Agent({keepAlive: true}) for every call (no idle timeout)
 //   shared-timeout   one keep-alive agent closing idle sockets after 5 s (as the reference bot)
 //   global           no agent option: Node 20's global agent (keep-alive, 5 s idle timeout)
@@ -20,6 +22,7 @@ const http = require('http');
 
 const spec = JSON.parse(process.argv[2]);
 const KEEP = { keepAlive: true };
+const TIMEOUT_MS = (spec.timeoutS || 60) * 1000;
 const retained = []; // agents a leaking service keeps reachable
 
 function request(options) {
@@ -29,7 +32,7 @@ function request(options) {
       res.on('end', () => resolve(res.statusCode));
       res.on('error', reject);
     });
-    req.setTimeout(10000, () => req.destroy(new Error('timeout')));
+    req.setTimeout(TIMEOUT_MS, () => req.destroy(new Error('timeout')));
     req.once('error', reject);
     req.end(JSON.stringify({ chat_id: 4400123, text: 'churn' }));
   });
@@ -42,7 +45,7 @@ function axiosCall(instance) {
 function caller(how) {
   const shared = new http.Agent(KEEP);
   const sharedTimeout = new http.Agent({ keepAlive: true, timeout: 5000 });
-  const axiosOptions = { timeout: 10000, validateStatus: () => true };
+  const axiosOptions = { timeout: TIMEOUT_MS, validateStatus: () => true };
   // Loaded before the first call, so loading it does not bunch the first calls into a burst.
   const axios = how.startsWith('axios') ? require('axios') : null;
   const lazyAxios = () => axios;
