@@ -8,6 +8,7 @@ import csv
 import json
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from harness.procs import free_port
@@ -138,34 +139,34 @@ def test_a_remote_worker_joins_with_the_documented_command(tmp_path: Path) -> No
 
 
 def test_state_kept_per_chat_is_a_leak_with_new_chats_and_a_plateau_with_a_fixed_pool(tmp_path: Path) -> None:
-    leaking = soak("run", "profiles/leak-per-chat.toml", "--results", str(tmp_path))
+    # Both runs at once (each a minute of 20 updates/s): the limits sit far from either's figure.
+    with ThreadPoolExecutor(2) as pool:
+        runs = [pool.submit(soak, "run", f"profiles/{name}.toml", "--results", str(tmp_path))
+                for name in ("leak-per-chat", "leak-benign-per-chat-pool")]  # fmt: skip
+        leaking, pooled = (run.result() for run in runs)
     assert leaking.returncode == 1, leaking.stdout + leaking.stderr
     grows = _checks(run_dir_of(leaking))["rss_per_request"]
     assert grows["status"] == "fail" and 100_000 < float(str(grows["figure"])) < 170_000  # 128 KiB per update
-    pooled = soak("run", "profiles/leak-benign-per-chat-pool.toml", "--results", str(tmp_path))
     plateau = _checks(run_dir_of(pooled))["rss_per_request"]
     assert plateau["status"] == "pass" and "plateau" in str(plateau["detail"]), pooled.stdout
 
 
 def test_knee_run_names_the_highest_rate_held_with_its_step_table(tmp_path: Path) -> None:
     """cursor-runner with 2 slots of 100 ms holds 20 jobs/s: 10 updates/s hold, 30 do not (the
-    queue, and end-to-end latency, grow for as long as the step lasts)."""
-    load = 'scenario = "text"\nshape = "knee"\nrate = 5\nstep_rate = 5\npeak_rate = 10\nstep = "8 s"\nusers = 20'
+    queue, and end-to-end latency, grow for as long as the step lasts). One run crosses the knee;
+    a run that holds every step is judged in tests/unit/test_knee.py."""
+    load = 'scenario = "text"\nshape = "knee"\nrate = 10\nstep_rate = 20\npeak_rate = 30\nstep = "8 s"\nusers = 20'
     limits = 'latency_p95_max = "1 s"\ne2e_latency_p95_max = "1 s"\nerror_ratio_max = 0.01'
     profile = _profile(tmp_path, "knee", load, duration="60 s", cr_latency="100 ms", cr_slots=2, thresholds=limits)
-    held = soak("run", str(profile), "--results", str(tmp_path))
-    knee = json.loads((run_dir_of(held) / "verdict.json").read_text())["knee"]
-    assert knee["rate"] == 10 and [step["rate"] for step in knee["steps"]] == [5, 10]
-    assert "the knee is above" in knee["verdict"]
-    assert all(abs(step["achieved_rate"] - step["rate"]) < 1 for step in knee["steps"])
-
-    over = profile.read_text().replace("peak_rate = 10", "peak_rate = 30").replace("step_rate = 5", "step_rate = 25")
-    profile.write_text(over.replace('name = "knee"', 'name = "knee-over"'))
     crossed = soak("run", str(profile), "--results", str(tmp_path))
     run_dir = run_dir_of(crossed)
     knee = json.loads((run_dir / "verdict.json").read_text())["knee"]
-    assert knee["rate"] == 5 and not knee["steps"][1]["held"], knee
-    assert "e2e p95" in " ".join(knee["steps"][1]["crossed"])
+    assert knee["rate"] == 10 and [step["rate"] for step in knee["steps"]] == [10, 30], knee
+    assert knee["steps"][0]["held"] and abs(knee["steps"][0]["achieved_rate"] - 10) < 1, knee
+    assert not knee["steps"][1]["held"] and "e2e p95" in " ".join(knee["steps"][1]["crossed"]), knee
     assert "| 30 |" in (run_dir / "summary.md").read_text() and "<h3>Knee</h3>" in (run_dir / "report.html").read_text()
     checks = _checks(run_dir)
     assert "latency_p95" not in checks and "error_ratio" not in checks  # the knee's limits, not the run's
+    # The overload queued work and held connections open: judged after the cool-down, not a leak.
+    fds = checks["fds_growth"]
+    assert fds["status"] == "pass" and "after the cool-down" in str(fds["detail"]), fds
