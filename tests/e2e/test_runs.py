@@ -56,8 +56,10 @@ def smoke_run_under_load(results: Path) -> tuple[subprocess.Popen[str], Path]:
     raise AssertionError("run never reached the load phase")
 
 
-def test_healthy_bot_passes_and_leaves_a_complete_run_dir(tmp_path: Path) -> None:
-    result = soak("run", "profiles/smoke.toml", "--duration", "40 s", "--results", str(tmp_path))
+def test_healthy_bot_passes_and_leaves_a_complete_run_dir(
+    reference_runs: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    result = reference_runs["clean"]  # smoke.toml for 40 s (tests/e2e/conftest.py)
     assert result.returncode == 0, result.stdout + result.stderr
     run_dir = run_dir_of(result)
     for name in ("run.json", "samples.db", "verdict.json", "junit.xml", "summary.md", "report.html", "events.jsonl"):
@@ -74,8 +76,8 @@ def test_healthy_bot_passes_and_leaves_a_complete_run_dir(tmp_path: Path) -> Non
     assert again.returncode == 0 and "PASS" in again.stdout
 
 
-def test_heap_leak_fails_naming_the_check(tmp_path: Path) -> None:
-    result = soak("run", "profiles/leak-heap.toml", "--duration", "40 s", "--results", str(tmp_path))
+def test_heap_leak_fails_naming_the_check(reference_runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    result = reference_runs["leak"]  # leak-heap.toml for 40 s (tests/e2e/conftest.py)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "FAIL         rss_per_request" in result.stdout
     verdict = json.loads((run_dir_of(result) / "verdict.json").read_text())
