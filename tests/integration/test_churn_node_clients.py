@@ -30,6 +30,10 @@ HOLD_S = 2.0  # connections stay open this long after the last answer, then the 
 # A call's client timeout: a stalled machine (other tests, CI's 2 cores) delays answers by seconds,
 # and a call aborted on a timeout closes its socket and opens another, churn the client did not cause.
 CLIENT_TIMEOUT_S = 60.0
+# A client whose slowest answer took longer, or that lost a call, ran on a stalled machine: it is
+# run again (at most STALL_RETRIES times) rather than judged on what the stall did to its pool.
+STALL_MS = 1000.0
+STALL_RETRIES = 2
 POOLS = ("shared", "global", "axios", "axios-shared", "fetch")
 PER_REQUEST = ("agent-per-call", "axios-agent-per-call", "agent-per-call-destroyed", "no-agent", "connection-close")
 
@@ -148,22 +152,37 @@ async def _drive_all(slow: list[Client], fast_batches: list[list[Client]]) -> li
     return [*slow_driven, *fast_driven]
 
 
+def _stalled(one: Driven) -> bool:
+    """Calls that waited seconds for a mock answering in milliseconds: the machine stalled, and a
+    pool then opens connections for calls that would have reused one (churn it did not cause)."""
+    return one.report["ok"] < one.client.count or one.report["slowestMs"] > STALL_MS
+
+
 def drive(slow: list[Client], fast_batches: list[list[Client]]) -> dict[Client, Check]:
+    driven = {one.client: one for one in asyncio.run(_drive_all(slow, fast_batches))}
+    for _ in range(STALL_RETRIES):
+        again = {client for client, one in driven.items() if _stalled(one)}
+        if not again:
+            break
+        retried = asyncio.run(
+            _drive_all([c for c in slow if c in again], [[c] for b in fast_batches for c in b if c in again])
+        )
+        driven.update({one.client: one for one in retried})
     checks: dict[Client, Check] = {}
-    for one in asyncio.run(_drive_all(slow, fast_batches)):
+    for client, one in driven.items():
         # Every call answered: with a 60 s client timeout a stalled machine delays calls, aborts none.
-        assert one.report["ok"] >= 0.95 * one.client.count, (one.client, one.report)
-        checks[one.client] = judge(one)
+        assert one.report["ok"] >= 0.95 * client.count, (client, one.report)
+        checks[client] = judge(one)
     return checks
 
 
 def test_pools_pass_and_clients_per_request_fail_at_0_1_1_and_50_calls_per_s() -> None:
-    """6 calls at 0.1/s take about 55 s; the 1/s clients run alongside, and the 50/s ones three at a
-    time meanwhile, so a 2-core machine keeps up with 150 calls/s plus the mocks."""
+    """6 calls at 0.1/s take about 55 s; the 1/s clients run alongside, and the 50/s ones two at a
+    time meanwhile (a pool beside a client per request), so a busy 2-core machine keeps up with
+    100 calls/s plus the mocks."""
     every = (*POOLS, *PER_REQUEST)
     slow = [Client(how, 0.1, 6) for how in every] + [Client(how, 1.0, 20) for how in every]
-    fast = [("global", "axios", "agent-per-call"), ("shared", "fetch", "agent-per-call-destroyed")]
-    fast += [("axios-shared", "no-agent", "axios-agent-per-call"), ("connection-close",)]
+    fast = list(zip(POOLS, PER_REQUEST, strict=True))
     checks = drive(slow, [[Client(how, 50.0, 400) for how in batch] for batch in fast])
     wrong = {
         f"{client.how} at {client.rate_per_s:g}/s": f"{check.status}: {check.detail}"

@@ -2,7 +2,7 @@
 // Test client for connection churn: calls one URL `count` times at `ratePerS` (open loop: a call
 // starts on schedule whether or not the previous one answered, as a service's traffic does), with
 // one of the ways real services hold (or fail to hold) their HTTP clients, then keeps its
-// connections `holdS` seconds and prints {"ok": n, "failed": n, "errors": [...]}.
+// connections `holdS` seconds and prints {"ok": n, "failed": n, "errors": [...], "slowestMs": n}.
 // Argument: a JSON spec {"url", "how", "ratePerS", "count", "holdS", "timeoutS"}. axios comes from
 // NODE_PATH. The client timeout (default 60 s) is generous: on a stalled machine an aborted call
 // would close its socket and open another, churn the client did not cause.
@@ -96,15 +96,24 @@ async function main() {
   const intervalMs = 1000 / spec.ratePerS;
   const started = Date.now();
   const outcomes = [];
+  let slowestMs = 0; // the slowest answer: the mock answers in milliseconds unless the machine stalls
   for (let i = 0; i < spec.count; i += 1) {
     const dueMs = started + i * intervalMs;
     const waitMs = dueMs - Date.now();
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-    outcomes.push(call().then(() => null, (error) => String(error.code || error.message)));
+    const sentMs = Date.now();
+    outcomes.push(
+      call().then(
+        () => null,
+        (error) => String(error.code || error.message),
+      ).finally(() => {
+        slowestMs = Math.max(slowestMs, Date.now() - sentMs);
+      }),
+    );
   }
   const errors = (await Promise.all(outcomes)).filter((e) => e !== null);
   await new Promise((resolve) => setTimeout(resolve, (spec.holdS || 0) * 1000));
-  const report = { ok: spec.count - errors.length, failed: errors.length, errors: errors.slice(0, 5) };
+  const report = { ok: spec.count - errors.length, failed: errors.length, errors: errors.slice(0, 5), slowestMs };
   process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0));
 }
 
