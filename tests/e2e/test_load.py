@@ -8,7 +8,6 @@ import csv
 import json
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from harness.procs import free_port
@@ -139,14 +138,13 @@ def test_a_remote_worker_joins_with_the_documented_command(tmp_path: Path) -> No
 
 
 def test_state_kept_per_chat_is_a_leak_with_new_chats_and_a_plateau_with_a_fixed_pool(tmp_path: Path) -> None:
-    # Both runs at once (each a minute of 20 updates/s): the limits sit far from either's figure.
-    with ThreadPoolExecutor(2) as pool:
-        runs = [pool.submit(soak, "run", f"profiles/{name}.toml", "--results", str(tmp_path))
-                for name in ("leak-per-chat", "leak-benign-per-chat-pool")]  # fmt: skip
-        leaking, pooled = (run.result() for run in runs)
+    leaking = soak("run", "profiles/leak-per-chat.toml", "--results", str(tmp_path))
     assert leaking.returncode == 1, leaking.stdout + leaking.stderr
     grows = _checks(run_dir_of(leaking))["rss_per_request"]
     assert grows["status"] == "fail" and 100_000 < float(str(grows["figure"])) < 170_000  # 128 KiB per update
+    # One after the other: the pool's plateau is told apart on RSS, which a second run beside it
+    # made too noisy on a loaded machine (p=0.22, inconclusive).
+    pooled = soak("run", "profiles/leak-benign-per-chat-pool.toml", "--results", str(tmp_path))
     plateau = _checks(run_dir_of(pooled))["rss_per_request"]
     assert plateau["status"] == "pass" and "plateau" in str(plateau["detail"]), pooled.stdout
 
