@@ -1,8 +1,9 @@
 """Screening every recorded resource curve that no named check judges, so an unforeseen leak is
 never silent: growth through the load that goes on to the end and does not come back in the
 cool-down is reported as inconclusive, with its slope per update and per hour. A capacity curve
-(V8's heap total, memory before GC) is judged through its live counterpart (after GC) when that is
-recorded: the reserve grows with the load, what is kept is the leak.
+(V8's heap total, memory before GC) is judged through its live counterpart (after GC; for the heap
+total, the heap used without forced GC) when that is recorded: the reserve grows with the load,
+what is kept is the leak.
 
 Resources are the target's bytes and counts (memory kinds, fds by kind, sockets by state and
 peer, handles by kind, listeners, Redis clients and keys, temp files), picked by unit and
@@ -45,11 +46,13 @@ _EXTERNAL = (
 # collections, in proportion to the load, so these rise with traffic while what is live stays flat.
 # A leak is in the live curve (judged by a check or screened itself); the reserve's cost in memory
 # shows in the RSS, which is screened on its own.
+# The first one recorded speaks: without forced GC, the heap used (live and garbage) is what the
+# total is reserved for, and a leak shows in it.
 LIVE_COUNTERPART = {
-    "node.heap_total_bytes": "node.heap_used_after_gc_bytes",
-    "node.heap_used_bytes": "node.heap_used_after_gc_bytes",
-    "node.external_bytes": "node.external_after_gc_bytes",
-    "node.array_buffers_bytes": "node.array_buffers_after_gc_bytes",
+    "node.heap_total_bytes": ("node.heap_used_after_gc_bytes", "node.heap_used_bytes"),
+    "node.heap_used_bytes": ("node.heap_used_after_gc_bytes",),
+    "node.external_bytes": ("node.external_after_gc_bytes",),
+    "node.array_buffers_bytes": ("node.array_buffers_after_gc_bytes",),
 }
 FAMILIES: tuple[tuple[str, ...], ...] = (
     ("target.rss_bytes", "target.uss_bytes", "target.pss_bytes"),
@@ -80,11 +83,13 @@ def _is_covered(name: str, covered: set[str]) -> bool:
 
 def explained_by_live(name: str, data: RunData, limits: Thresholds) -> bool:
     """A capacity curve whose live counterpart is recorded through the judged span: that one speaks."""
-    live = data.curves.get(LIVE_COUNTERPART.get(name, ""))
-    if live is None:
-        return False
     span = judged_span(data, limits)
-    return window_medians(live, span, trend_window_s(span, limits.window_s))[0].size >= max(limits.min_windows, 4)
+    window_s = trend_window_s(span, limits.window_s)
+    return any(
+        window_medians(data.curves[live], span, window_s)[0].size >= max(limits.min_windows, 4)
+        for live in LIVE_COUNTERPART.get(name, ())
+        if live in data.curves
+    )
 
 
 @dataclass(frozen=True)
