@@ -77,7 +77,7 @@ def collect(
     """Attach to a service that is already running and record only (until Ctrl-C or --duration)."""
     from harness.collector.attach import CollectError, CollectRequest
     from harness.collector.attach import collect as run_collect
-    from harness.units import UnitError, parse_duration_s
+    from shared.units import UnitError, parse_duration_s
 
     try:
         duration_s = None if duration is None else parse_duration_s(duration)

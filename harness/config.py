@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from harness.units import (
-    UnitError,
-    parse_duration_s,
-    parse_size_bytes,
-    parse_size_per_request_bytes,
-    parse_size_rate_bytes_per_s,
-)
-from mocks.config import CallbackFaults, FaultSpec, LatencySpec
+from mocks.config import DEFAULT_ELEVENLABS_API_KEY, DEFAULT_TELEGRAM_TOKEN, MockSettings
+from shared.fields import Bytes, BytesPerRequest, BytesPerSecond, Seconds
 
 
 class ConfigError(Exception):
     """A profile that cannot be read or does not validate; the message is one line."""
-
-
-def _unit(parser: Any) -> Any:
-    def convert(value: Any) -> Any:
-        try:
-            return parser(value)
-        except UnitError as exc:
-            raise ValueError(str(exc)) from exc
-
-    return BeforeValidator(convert)
-
-
-Seconds = Annotated[float, _unit(parse_duration_s)]
-Bytes = Annotated[float, _unit(parse_size_bytes)]
-BytesPerSecond = Annotated[float, _unit(parse_size_rate_bytes_per_s)]
-BytesPerRequest = Annotated[float, _unit(parse_size_per_request_bytes)]
 
 
 class _Strict(BaseModel):
@@ -58,44 +37,61 @@ class TargetSection(_Strict):
     health_path: str = "/health"
     startup_timeout_s: Seconds = Field(30.0, alias="startup_timeout", gt=0)
     stop_timeout_s: Seconds = Field(10.0, alias="stop_timeout", gt=0)
-    telegram_token: str = "123456:TEST-soak-token"
+    telegram_token: str = DEFAULT_TELEGRAM_TOKEN
     webhook_secret: str = "soak-webhook-secret"
     callback_secret: str = "soak-callback-secret"
-    elevenlabs_api_key: str = "soak-test-xi-api-key"
+    elevenlabs_api_key: str = DEFAULT_ELEVENLABS_API_KEY
+
+
+RedisFaultKind = Literal["down", "pause", "slow", "kill_clients"]
+# Settings that mean something for one kind only; another kind refuses them rather than ignore them.
+_REDIS_KIND_SETTINGS: dict[str, str] = {"stall_s": "slow", "every_s": "kill_clients", "commands": "pause"}
+
+
+class RedisFault(_Strict):
+    """A window in which the run's Redis misbehaves; start and end count from the run's start.
+
+    down: shut down (saving its data), started again at `end` on the same port with that data;
+    pause: CLIENT PAUSE (`commands` all or write); slow: the server stalls `stall` at a time, back to
+    back (DEBUG SLEEP), so a command waits up to that long; kill_clients: the target's connections
+    are closed (CLIENT KILL) at `start` and then every `every` until `end`.
+    """
+
+    kind: RedisFaultKind
+    start_s: Seconds = Field(alias="start", ge=0)
+    end_s: Seconds = Field(alias="end", gt=0)
+    stall_s: Seconds = Field(0.05, alias="stall", gt=0, le=10)
+    every_s: Seconds = Field(1.0, alias="every", gt=0)
+    commands: Literal["all", "write"] = "all"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RedisFault:
+        if self.end_s <= self.start_s:
+            raise ValueError("end must be after start")
+        defaults = RedisFault.model_construct(kind=self.kind, start_s=0.0, end_s=1.0)
+        for name, kind in _REDIS_KIND_SETTINGS.items():
+            if kind != self.kind and getattr(self, name) != getattr(defaults, name):
+                alias = RedisFault.model_fields[name].alias or name
+                raise ValueError(f"{alias} applies to kind '{kind}' only, not '{self.kind}'")
+        return self
 
 
 class RedisSection(_Strict):
     backend: Literal["auto", "redis-server", "fakeredis"] = "auto"
+    faults: tuple[RedisFault, ...] = ()
 
-
-class CursorRunnerMock(_Strict):
-    mode: Literal["sync", "sync+callback", "ack+callback", "async", "removed"] = "sync+callback"
-    latency_s: Seconds = Field(0.05, alias="latency", ge=0)
-    latency_distribution: LatencySpec | None = Field(None, description="replaces latency when set")
-    callback_delay_s: Seconds = Field(0.05, alias="callback_delay", ge=0)
-    max_concurrent: int = Field(5, ge=1)
-    callback_faults: CallbackFaults = Field(default_factory=CallbackFaults)
-    faults: tuple[FaultSpec, ...] = ()
-
-
-class TelegramMock(_Strict):
-    file_size_bytes: Bytes = Field(21_034, alias="file_size", ge=0, description="OGG bytes per download")
-    faults: tuple[FaultSpec, ...] = ()
-
-
-class ElevenLabsMock(_Strict):
-    transcripts: dict[str, str] = Field(default_factory=dict, description="transcript by file id")
-    default_transcript: str = "list failing tests on main"
-    tts_size_bytes: Bytes = Field(32_000, alias="tts_size", ge=0, description="MP3 bytes per TTS answer")
-    faults: tuple[FaultSpec, ...] = ()
-
-
-class MocksSection(_Strict):
-    """Mock settings; faults are mocks.config.FaultSpec tables (windows in start_s/end_s of the run)."""
-
-    telegram: TelegramMock = Field(default_factory=TelegramMock)
-    elevenlabs: ElevenLabsMock = Field(default_factory=ElevenLabsMock)
-    cursor_runner: CursorRunnerMock = Field(default_factory=CursorRunnerMock)
+    @model_validator(mode="after")
+    def _playable(self) -> RedisSection:
+        if self.faults and self.backend == "fakeredis":
+            raise ValueError("redis faults need backend 'redis-server' (fakeredis cannot keep its data over a restart)")
+        windows = sorted(self.faults, key=lambda fault: fault.start_s)
+        for earlier, later in itertools.pairwise(windows):
+            if later.start_s < earlier.end_s:
+                raise ValueError(
+                    f"redis fault windows overlap: {earlier.kind} until {earlier.end_s:g} s, "
+                    f"{later.kind} from {later.start_s:g} s"
+                )
+        return self
 
 
 class LoadSection(_Strict):
@@ -189,7 +185,7 @@ class RunSpec(_Strict):
     run: RunSection = Field(default_factory=RunSection)
     target: TargetSection
     redis: RedisSection = Field(default_factory=RedisSection)
-    mocks: MocksSection = Field(default_factory=MocksSection)
+    mocks: MockSettings = Field(default_factory=MockSettings)
     load: LoadSection = Field(default_factory=LoadSection)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     collector: CollectorSection = Field(default_factory=CollectorSection)

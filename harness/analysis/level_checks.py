@@ -6,7 +6,7 @@ import numpy as np
 
 from harness.analysis.model import Check, Curve, Span, Status
 from harness.analysis.windows import window_medians, within
-from harness.units import format_bytes
+from shared.units import format_bytes
 
 
 def _status(figure: float, limit: float) -> Status:

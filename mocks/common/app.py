@@ -11,7 +11,7 @@ from pathlib import Path
 from mocks.common.admin import MockState, add_admin_routes
 from mocks.common.faults import ErrorShape, FaultTable, apply_faults, in_window
 from mocks.common.recorder import CorrelationLog, EventWriter
-from mocks.config import FaultSpec, MocksConfig
+from mocks.config import ROUTES, FaultSpec, MocksConfig
 from mocks.server.connection import HttpConnection
 from mocks.server.message import Request, Response, json_response
 from mocks.server.routing import Handler, Route, Router
@@ -57,6 +57,7 @@ class MockApp:
         )
         self.max_body_bytes = max_body_bytes
         self.router = Router()
+        self.route_names: set[str] = set()
         self.on_start: list[Hook] = []
         self.on_close: list[Hook] = []
         self._live: set[HttpConnection] = set()
@@ -66,6 +67,10 @@ class MockApp:
 
     def route(self, method: str, path: str, handler: Handler, name: str) -> None:
         """An upstream route: its requests are counted, timed, faulted and correlation-recorded."""
+        if name not in ROUTES[self.state.upstream]:
+            # Faults are validated against ROUTES: a name missing there could never be faulted.
+            raise ValueError(f"route {name!r} is not in mocks.config.ROUTES[{self.state.upstream!r}]")
+        self.route_names.add(name)
         self.router.add(method, path, Route(name, handler))
 
     def admin_route(self, method: str, path: str, handler: Handler) -> None:

@@ -53,7 +53,7 @@ class Upstreams:
 def upstreams(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstreams]:
     work_dir = tmp_path_factory.mktemp("leaks")
     redis_handle = start_redis("redis-server", work_dir, work_dir / "redis.log")
-    config = MocksConfig(cursor_runner=CursorRunnerConfig(mode="sync", latency_s=0.0))
+    config = MocksConfig(cursor_runner=CursorRunnerConfig(mode="sync", latency=0))
     mocks = start_mocks(config.model_dump_json(), work_dir)
     yield Upstreams(mocks=mocks, redis=redis_handle, work_dir=work_dir)
     mocks.child.stop()

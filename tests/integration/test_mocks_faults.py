@@ -46,7 +46,7 @@ def test_error_rate_limit_and_clear(tg: httpx.Client) -> None:
     set_faults(tg, {"route": "sendMessage", "kind": "error", "status": 503})
     failed = tg.post(SEND, json=MESSAGE)
     other_route = tg.post(f"/bot{TOKEN}/answerCallbackQuery", json={"callback_query_id": "1"})
-    set_faults(tg, {"route": "*", "kind": "rate_limit", "retry_after_s": 3})
+    set_faults(tg, {"route": "*", "kind": "rate_limit", "retry_after": "3 s"})
     limited = tg.post(SEND, json=MESSAGE)
     tg.delete("/__mock__/faults")
     healthy = tg.post(SEND, json=MESSAGE)
@@ -65,7 +65,7 @@ def test_rate_is_a_share_of_requests(tg: httpx.Client) -> None:
 
 
 def test_latency_fault_delays(tg: httpx.Client) -> None:
-    set_faults(tg, {"route": "sendMessage", "kind": "latency", "latency": {"kind": "fixed", "fixed_s": 0.3}})
+    set_faults(tg, {"route": "sendMessage", "kind": "latency", "latency": "300 ms"})
     started = time.monotonic()
     reply = tg.post(SEND, json=MESSAGE)
     assert reply.status_code == 200 and time.monotonic() - started >= 0.3
@@ -79,7 +79,7 @@ def test_malformed_body_and_dribble(tg: httpx.Client) -> None:
     assert malformed.status_code == 200
     with pytest.raises(ValueError):
         json.loads(malformed.content)
-    set_faults(tg, {"route": "sendMessage", "kind": "dribble", "dribble_bytes_per_s": 400})
+    set_faults(tg, {"route": "sendMessage", "kind": "dribble", "dribble_rate": "400 B/s"})
     started = time.monotonic()
     dribbled = tg.post(SEND, json=MESSAGE)
     assert dribbled.json()["ok"] is True and time.monotonic() - started > 0.15
@@ -104,7 +104,7 @@ def test_bad_fault_is_rejected_with_400(tg: httpx.Client) -> None:
 
 
 def test_profile_fault_window_opens_and_closes_with_events(tmp_path: Path) -> None:
-    window = FaultSpec(route="sendMessage", kind="error", status=503, start_s=2.0, end_s=3.0)
+    window = FaultSpec(route="sendMessage", kind="error", status=503, start="2 s", end="3 s")
     config = MocksConfig(telegram=TelegramConfig(faults=(window,)))
     t0 = time.monotonic()
     handle: MocksHandle = start_mocks(config.model_dump_json(), tmp_path, t0_monotonic=t0)

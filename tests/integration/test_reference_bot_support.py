@@ -98,8 +98,8 @@ def cursor_runner_calling_back(port: int, mode: str = "sync+callback", latency_s
     """The cursor-runner mock, its callbacks sent to a bot listening on port."""
     return CursorRunnerConfig(
         mode=mode,  # type: ignore[arg-type]
-        latency_s=latency_s,
-        callback_delay_s=0.01,
+        latency=latency_s,
+        callback_delay="10 ms",
         callback_url=f"http://127.0.0.1:{port}/cursor-runner/callback",
         callback_secret=CALLBACK_SECRET,
     )
