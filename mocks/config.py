@@ -7,7 +7,7 @@ Durations and sizes take units ("20 ms", "60 min", "21 KiB"); bare numbers are s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -122,9 +122,8 @@ class FaultSpec(_Frozen):
         return self.start_s is not None or self.end_s is not None
 
 
-def check_routes(upstream: str, faults: tuple[FaultSpec, ...]) -> None:
+def check_routes(upstream: str, routes: Sequence[str], faults: tuple[FaultSpec, ...]) -> None:
     """ValueError naming the upstream's routes when a fault names a route it does not have."""
-    routes = ROUTES[upstream]
     for index, spec in enumerate(faults):
         if spec.route != "*" and spec.route not in routes:
             raise ValueError(
@@ -140,7 +139,7 @@ class _Upstream(_Frozen):
     @field_validator("faults")
     @classmethod
     def _known_routes(cls, faults: tuple[FaultSpec, ...]) -> tuple[FaultSpec, ...]:
-        check_routes(cls.upstream, faults)
+        check_routes(cls.upstream, ROUTES[cls.upstream], faults)
         return faults
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -71,14 +71,14 @@ def _first_error(exc: ValueError) -> str:
     return str(exc)
 
 
-def _set_faults(state: MockState, request: Request) -> Response:
+def _set_faults(state: MockState, routes: Sequence[str], request: Request) -> Response:
     """Replace the run-time faults with the posted list ({"faults": [...]}); profile faults stay."""
     try:
         body = request.json()
         if not isinstance(body, dict):
             raise ValueError('expected {"faults": [...]}')
         faults = _FAULTS.validate_python(body.get("faults", []))
-        check_routes(state.upstream, faults)
+        check_routes(state.upstream, routes, faults)
     except ValueError as exc:  # ValidationError is one
         return json_response({"ok": False, "error": _first_error(exc)}, status=400)
     state.faults.runtime = faults
@@ -96,5 +96,6 @@ def add_admin_routes(app: MockApp) -> None:
     state = app.state
     app.admin_route("GET", "/__mock__/stats", lambda request: json_response(state.snapshot()))
     app.admin_route("GET", "/__mock__/faults", lambda request: _get_faults(state))
-    app.admin_route("POST", "/__mock__/faults", lambda request: _set_faults(state, request))
+    # The app's own route names (filled in as it registers them), so a fault can only name one it has.
+    app.admin_route("POST", "/__mock__/faults", lambda request: _set_faults(state, app.route_names, request))
     app.admin_route("DELETE", "/__mock__/faults", lambda request: _clear_faults(state))

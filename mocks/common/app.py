@@ -57,7 +57,7 @@ class MockApp:
         )
         self.max_body_bytes = max_body_bytes
         self.router = Router()
-        self.route_names: set[str] = set()
+        self.route_names: list[str] = []
         self.on_start: list[Hook] = []
         self.on_close: list[Hook] = []
         self._live: set[HttpConnection] = set()
@@ -67,10 +67,12 @@ class MockApp:
 
     def route(self, method: str, path: str, handler: Handler, name: str) -> None:
         """An upstream route: its requests are counted, timed, faulted and correlation-recorded."""
-        if name not in ROUTES[self.state.upstream]:
-            # Faults are validated against ROUTES: a name missing there could never be faulted.
+        declared = ROUTES.get(self.state.upstream)
+        if declared is not None and name not in declared:
+            # A profile's faults are checked against ROUTES: a name missing there could never be faulted.
             raise ValueError(f"route {name!r} is not in mocks.config.ROUTES[{self.state.upstream!r}]")
-        self.route_names.add(name)
+        if name not in self.route_names:
+            self.route_names.append(name)
         self.router.add(method, path, Route(name, handler))
 
     def admin_route(self, method: str, path: str, handler: Handler) -> None:

@@ -100,7 +100,22 @@ def test_hang_and_reset(tg: httpx.Client) -> None:
 
 def test_bad_fault_is_rejected_with_400(tg: httpx.Client) -> None:
     reply = tg.post("/__mock__/faults", json={"faults": [{"kind": "explode"}]})
-    assert reply.status_code == 400 and reply.json()["ok"] is False
+    assert reply.status_code == 400 and reply.json()["ok"] is False and "kind" in reply.json()["error"]
+
+
+def test_fault_on_a_route_the_mock_lacks_is_rejected_with_its_routes(tg: httpx.Client) -> None:
+    reply = tg.post("/__mock__/faults", json={"faults": [{"route": "/sendMessage", "kind": "error"}]})
+    error = reply.json()["error"]
+    assert reply.status_code == 400 and "'/sendMessage' is not a telegram route" in error
+    assert "sendMessage, getFile" in error and tg.get("/__mock__/faults").json()["runtime"] == []
+
+
+def test_listed_faults_read_back_as_posted(tg: httpx.Client) -> None:
+    posted = {"route": "getFile", "kind": "rate_limit", "retry_after": "2 s", "start": "1 min", "end": "2 min"}
+    set_faults(tg, posted)
+    (listed,) = tg.get("/__mock__/faults").json()["runtime"]
+    assert (listed["retry_after"], listed["start"], listed["end"]) == (2, 60, 120)
+    set_faults(tg, listed)  # what GET lists, POST takes back
 
 
 def test_profile_fault_window_opens_and_closes_with_events(tmp_path: Path) -> None:

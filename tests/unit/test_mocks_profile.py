@@ -174,4 +174,4 @@ def test_every_declared_route_is_one_the_app_serves() -> None:
         "elevenlabs": create_elevenlabs(MocksConfig().elevenlabs),
         "cursor_runner": create_cursor_runner(MocksConfig().cursor_runner),
     }
-    assert {name: app.route_names for name, app in apps.items()} == {name: set(ROUTES[name]) for name in apps}
+    assert {name: set(app.route_names) for name, app in apps.items()} == {name: set(ROUTES[name]) for name in apps}
