@@ -17,6 +17,8 @@ from enum import StrEnum
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from harness.config import RedisFault
 from harness.procs import Child, HarnessError
@@ -106,8 +108,14 @@ class RedisFaultPlayer:
             self._watch_reconnect(fault, next_start_s)
 
     def _client(self, timeout_s: float = 5.0) -> redis.Redis:
-        port = self._handle.port
-        return redis.Redis(port=port, client_name=CLIENT_NAME, socket_timeout=timeout_s, socket_connect_timeout=2.0)
+        # No retries: redis-py's default would retry a SHUTDOWN's closed connection for seconds.
+        return redis.Redis(
+            port=self._handle.port,
+            client_name=CLIENT_NAME,
+            socket_timeout=timeout_s,
+            socket_connect_timeout=2.0,
+            retry=Retry(NoBackoff(), 0),
+        )
 
     def _down(self, fault: RedisFault) -> dict[str, Any]:
         child = self._handle.child

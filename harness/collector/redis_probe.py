@@ -31,7 +31,11 @@ class RedisProbe:
         target_ports: Callable[[], frozenset[int] | None],
         budget_s: float = 0.05,
     ) -> None:
-        self._client = redis.Redis.from_url(url, socket_timeout=max(0.5, budget_s * 4), socket_connect_timeout=1.0)
+        # Named "soak-*" so a Redis fault that drops the target's connections spares the probe's.
+        timeout_s = max(0.5, budget_s * 4)
+        self._client = redis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=1.0, client_name="soak-collector"
+        )
         self._prefixes = tuple(prefixes)
         self._target_ports = target_ports
         self._budget_s = budget_s
