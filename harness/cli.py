@@ -109,12 +109,15 @@ def report(run_dir: Annotated[Path, typer.Argument(help="a results/<run> directo
 def compare(
     run_a: Annotated[Path, typer.Argument(help="the baseline run directory")],
     run_b: Annotated[Path, typer.Argument(help="the run to compare with it")],
+    calls_tolerance: Annotated[
+        float, typer.Option(min=0, help="allowed rise of calls (or jobs) per update in B, as a share: 0.2 = +20%")
+    ] = 0.2,
 ) -> None:
-    """Two runs side by side; exit 1 when a check is worse in B than in A."""
+    """Two runs side by side; exit 1 when a check is worse in B than in A, or B does more work per update."""
     from harness.report.compare import CompareError, compare_runs, format_table
 
     try:
-        rows = compare_runs(run_a, run_b)
+        rows = compare_runs(run_a, run_b, calls_tolerance)
     except CompareError as exc:
         _fail(str(exc))
     for line in format_table(rows, run_a, run_b):

@@ -115,6 +115,16 @@ class LoadSection(_Strict):
         return self
 
 
+# "telegram", or "telegram.sendMessage": an upstream, or one of its routes as the mocks name them.
+CallKey = Annotated[str, Field(pattern=r"^(telegram|elevenlabs|cursor_runner)(\.[A-Za-z_]+)?$")]
+
+FlowCallKey = Annotated[
+    str,
+    Field(pattern=r"^(text|edited|local|voice_forwarded|voice_failed|callback_query|callback)"
+          r"\.(telegram|elevenlabs|cursor_runner)$"),
+]  # fmt: skip
+
+
 class Thresholds(_Strict):
     warmup_s: Seconds = Field(10.0, alias="warmup", ge=0)
     window_s: Seconds = Field(5.0, alias="window", gt=0)
@@ -144,6 +154,20 @@ class Thresholds(_Strict):
         None, gt=0, description="calls at the mocks per update sent: a service that stops working shows here"
     )
     contract_violations_max: int | None = Field(0, ge=0, description="requests the mocks refused as breaking the API")
+    # Amplification: calls at the mocks per update sent, by "upstream" or "upstream.route", judged
+    # per work window; windows touching a fault window are judged apart, at limit x fault factor.
+    upstream_calls_per_update_max: dict[CallKey, float] = Field(default_factory=dict)
+    work_window_s: Seconds = Field(30.0, alias="work_window", gt=0, description="window for work ratios")
+    fault_calls_factor: float = Field(2.0, ge=1, description="a failed call and its fallback per call")
+    # Per-update accounting (updates.jsonl joined with upstream-calls.jsonl), per flow: §1.1's flows
+    # text, edited, local, voice_forwarded, voice_failed, callback_query, callback.
+    lost_updates_max: int | None = Field(None, ge=0, description="accepted, never completed, no fault explains it")
+    e2e_latency_p95_max_s: Seconds | None = Field(None, alias="e2e_latency_p95_max", gt=0)
+    calls_per_update_max: dict[FlowCallKey, float] = Field(default_factory=dict, description='"text.telegram" = 1')
+    jobs_per_update_max: float | None = Field(None, gt=0, description="distinct cursor-runner jobs per forward")
+    completion_timeout_s: Seconds = Field(60.0, alias="completion_timeout", gt=0)
+    upstreams_called: bool = Field(True, description="every upstream the flows reach must see calls")
+    redis_keys_growth_max: float | None = Field(None, description="pending records (cursor_runner_callback:*)")
     latency_p95_max_s: Seconds | None = Field(None, alias="latency_p95_max", gt=0)
     significance: float = Field(0.05, gt=0, lt=1)
 

@@ -14,7 +14,8 @@ from scenarios.shape_math import ShapeSpec
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 # Modules in scenarios/ that hold shared pieces, not a scenario of their own.
-_NOT_SCENARIOS = frozenset({"__init__", "payloads", "shapes", "shape_math"})
+UPDATES_FILE = "updates.jsonl"  # every update sent (scenarios/update_log.py)
+_NOT_SCENARIOS = frozenset({"__init__", "payloads", "shapes", "shape_math", "kinds", "update_log"})
 
 
 def locustfile_for(scenario: str) -> Path:
@@ -61,6 +62,7 @@ def start_locust(load: LoadSection, host: str, duration_s: float, run_dir: Path,
             "SOAK_SHAPE": shape_spec(load, duration_s).to_json(),
             "SOAK_MIX": json.dumps(load.mix),
             "PYTHONPATH": str(SCENARIOS_DIR.parent),
+            "SOAK_UPDATES_FILE": str(run_dir / UPDATES_FILE),
         }
     )
     return start_child("locust", argv, env=env, log_path=run_dir / "locust.log")

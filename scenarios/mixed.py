@@ -6,19 +6,21 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
 from locust import FastHttpUser, constant_throughput, task
 
 from scenarios import payloads
+from scenarios.kinds import DEFAULT_MIX
 from scenarios.shapes import SoakShape
+from scenarios.update_log import log_update
 
 __all__ = ["MixedUser", "SoakShape"]
 
 WEBHOOK_SECRET = os.environ.get("SOAK_WEBHOOK_SECRET", "")
 RATE_PER_USER = float(os.environ.get("SOAK_RATE_PER_USER", "1"))
-DEFAULT_MIX = {"text": 5, "voice": 2, "callback": 1, "command": 1, "edited": 0.5, "no_text": 0.5}
 MIX: dict[str, float] = json.loads(os.environ.get("SOAK_MIX") or "null") or DEFAULT_MIX
 COMMANDS = ("/start", "/help", "/status", "/STATUS now")
 
@@ -48,5 +50,8 @@ class MixedUser(FastHttpUser):
     def post_update(self) -> None:
         kind = self.rng.choices(self.kinds, self.weights)[0]
         headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        update = self.factories[kind](self.chat_id)
+        sent_at = time.time()
         # Named by kind so Locust's stats show each flow's latency and failures apart.
-        self.client.post("/telegram/webhook", json=self.factories[kind](self.chat_id), headers=headers, name=kind)
+        response = self.client.post("/telegram/webhook", json=update, headers=headers, name=kind)
+        log_update(update, kind, sent_at, response.status_code or 0, forwarded=payloads.forwards(kind, update))

@@ -66,17 +66,32 @@ def voice_update(chat_id: int, rng: random.Random, kind: str = "voice") -> dict[
     return _update(message=_message(chat_id, **attachment))
 
 
+def _is_local(text: str) -> bool:
+    return not text.strip() or text.lower().startswith(("/start", "/help", "/status"))
+
+
 def callback_update(chat_id: int, data: str) -> dict[str, Any]:
+    """Free-text data carries its message's tag, as prompts do, so its cursor-runner job is traced."""
     query_id = str(7_719_000_000_000_000_000 + next(_update_ids))
+    message = _message(chat_id, text="Choose:")
+    if not _is_local(data):
+        data = f"{data} [soak m{message['message_id']}]"
     return _update(
         callback_query={
             "id": query_id,
             "chat_instance": f"-{chat_id}",
             "from": {"id": chat_id, "is_bot": False, "first_name": "Soak"},
             "data": data,
-            "message": _message(chat_id, text="Choose:"),
+            "message": message,
         }
     )
+
+
+def forwards(kind: str, update: dict[str, Any]) -> bool:
+    """Whether the contract forwards this update to cursor-runner (§1.1; voice: its transcript)."""
+    if kind == "callback":
+        return not _is_local(str(update["callback_query"].get("data") or ""))
+    return kind in ("text", "edited", "voice")
 
 
 def no_text_update(chat_id: int) -> dict[str, Any]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 
 from locust import FastHttpUser, constant_throughput, task
 
 from scenarios.payloads import new_chat_id, text_update
 from scenarios.shapes import SoakShape
+from scenarios.update_log import log_update
 
 __all__ = ["SoakShape", "TextUser"]
 
@@ -24,6 +26,7 @@ class TextUser(FastHttpUser):
     @task
     def post_prompt(self) -> None:
         headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
-        self.client.post(
-            "/telegram/webhook", json=text_update(self.chat_id, "List failing tests on main"), headers=headers
-        )
+        update = text_update(self.chat_id, "List failing tests on main")
+        sent_at = time.time()
+        response = self.client.post("/telegram/webhook", json=update, headers=headers)
+        log_update(update, "text", sent_at, response.status_code or 0, forwarded=True)

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.analysis.flows import Accounting
 
 
 class Status(StrEnum):
@@ -30,6 +34,20 @@ class Span:
 
 
 @dataclass(frozen=True)
+class FaultWindow:
+    """An injected fault's window as the run recorded it (events.jsonl): which upstream and route."""
+
+    upstream: str
+    route: str
+    kind: str
+    span: Span
+
+    @property
+    def label(self) -> str:
+        return f"{self.upstream} {self.route} {self.kind} {self.span.start_s:.0f}-{self.span.end_s:.0f} s"
+
+
+@dataclass(frozen=True)
 class LoadStats:
     """What the load generator saw over the whole run."""
 
@@ -45,6 +63,9 @@ class RunData:
     curves: recorded metrics by name. load: the load phase. baseline: quiet sampling before the
     load (None when the run had none). cooldown: from load end to the last sample, or None.
     log_counts: occurrences of known warning lines in the target's output.
+    fault_windows: the injected faults' windows. calls: cumulative calls at the mocks by
+    "upstream.route", on the run's clock (from upstream-calls.jsonl). reached: the upstreams the
+    scenario's flows must call, with why.
     """
 
     curves: Mapping[str, Curve]
@@ -53,6 +74,10 @@ class RunData:
     cooldown: Span | None = None
     load_stats: LoadStats | None = None
     log_counts: Mapping[str, int] = field(default_factory=dict)
+    fault_windows: tuple[FaultWindow, ...] = ()
+    calls: Mapping[str, Curve] = field(default_factory=dict)
+    reached: Mapping[str, str] = field(default_factory=dict)  # upstream -> why the flows must call it
+    accounting: Accounting | None = None  # per-update accounting, when the scenario logged its updates
 
 
 @dataclass(frozen=True)
@@ -67,6 +92,7 @@ class Check:
     span: Span | None
     detail: str
     metric: str | None = None  # the recorded metric judged, for reports to chart it first
+    peak_span: Span | None = None  # the window where the figure was reached (windowed checks)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ CLOSE_WAIT = "target.tcp.close_wait"
 TMP_FILES = "tmp.files"
 TMP_OLDEST_AGE = "tmp.oldest_age_s"
 LOOP_DELAY_P99 = "node.loop_delay_p99_s"
+PENDING_RECORDS = "redis.keys.cursor_runner_callback"  # the collector's count of cursor_runner_callback:*
 TIMERS = "node.active.Timeout"  # from getActiveResourcesInfo(), which, unlike handles, lists timers
 
 
@@ -59,6 +60,7 @@ RULES = (
     Rule("fds_growth", "fds_growth_max", Kind.GROWTH, (FDS,), "fds"),
     Rule("sockets_growth", "sockets_growth_max", Kind.GROWTH, (SOCKETS,), "sockets"),
     Rule("redis_clients_growth", "redis_clients_growth_max", Kind.GROWTH, (REDIS_TARGET_CLIENTS,), "clients"),
+    Rule("redis_keys_growth", "redis_keys_growth_max", Kind.GROWTH, (PENDING_RECORDS,), "keys"),
     Rule("handles_growth", "handles_growth_max", Kind.GROWTH, (HANDLES,), "handles"),
     Rule("timers_growth", "timers_growth_max", Kind.GROWTH, (TIMERS,), "timers"),
     Rule("tcp_close_wait", "tcp_close_wait_max", Kind.PEAK, (CLOSE_WAIT,), "sockets"),

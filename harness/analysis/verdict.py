@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from harness.analysis.amplification import calls_per_update_max
+from harness.analysis.flow_checks import accounting_checks
 from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
 from harness.analysis.model import Check, RunData, Verdict, overall
+from harness.analysis.reach import silent_upstreams
 from harness.analysis.reuse_checks import connection_reuse
 from harness.analysis.rules import ALIVE, evaluate_rules
 from harness.analysis.work_checks import WORK_CHECKS
@@ -17,6 +20,9 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
         checks.append(always_alive(data.curves[ALIVE], data.load))
     checks.extend(evaluate_rules(data, limits))
     checks.extend(connection_reuse(data, limits))
+    checks.extend(calls_per_update_max(data, limits))
+    checks.extend(silent_upstreams(data, limits))
+    checks.extend(accounting_checks(data, limits))
     evaluators = (*WORK_CHECKS, *LOAD_CHECKS)
     checks.extend(check for check in (evaluate(data, limits) for evaluate in evaluators) if check is not None)
     return Verdict(status=overall(tuple(checks)), checks=tuple(checks))

@@ -10,6 +10,10 @@ from typing import Any
 from harness.rundir import VERDICT
 
 _RANK = {"pass": 0, "inconclusive": 1, "fail": 2}
+# Checks whose figure is work per update: a rise is amplification (a retry storm, duplicate jobs)
+# even while both runs stay under their limits.
+WORK_PER_UPDATE = ("upstream_calls_per_update", "calls_per_update", "jobs_per_update")
+DEFAULT_CALLS_TOLERANCE = 0.2
 
 
 class CompareError(Exception):
@@ -24,12 +28,24 @@ class Row:
     figure_a: float | None
     figure_b: float | None
     unit: str
+    tolerance: float = DEFAULT_CALLS_TOLERANCE  # allowed rise of work per update, as a share
 
     @property
-    def regressed(self) -> bool:
+    def worse_status(self) -> bool:
         """Worse status in B than in A (a check new in B counts only if it fails)."""
         rank_b = _RANK.get(self.status_b or "pass", 0)
         return rank_b > _RANK.get(self.status_a or "pass", 0)
+
+    @property
+    def more_work(self) -> bool:
+        """Work per update rose beyond the tolerance."""
+        if not self.name.startswith(WORK_PER_UPDATE) or self.figure_a is None or self.figure_b is None:
+            return False
+        return self.figure_b > self.figure_a * (1 + self.tolerance) and self.figure_b > self.figure_a
+
+    @property
+    def regressed(self) -> bool:
+        return self.worse_status or self.more_work
 
     @property
     def change(self) -> str:
@@ -51,7 +67,7 @@ def _checks(run_dir: Path) -> dict[str, dict[str, Any]]:
         raise CompareError(f"{path}: unreadable verdict: {exc}") from None
 
 
-def compare_runs(run_a: Path, run_b: Path) -> list[Row]:
+def compare_runs(run_a: Path, run_b: Path, calls_tolerance: float = DEFAULT_CALLS_TOLERANCE) -> list[Row]:
     checks_a, checks_b = _checks(run_a), _checks(run_b)
     rows = []
     for name in sorted(checks_a.keys() | checks_b.keys()):
@@ -64,6 +80,7 @@ def compare_runs(run_a: Path, run_b: Path) -> list[Row]:
                 figure_a=a.get("figure"),
                 figure_b=b.get("figure"),
                 unit=a.get("unit") or b.get("unit") or "",
+                tolerance=calls_tolerance,
             )
         )
     return rows
@@ -74,10 +91,12 @@ def _fmt(value: float | None) -> str:
 
 
 def format_table(rows: list[Row], run_a: Path, run_b: Path) -> list[str]:
-    lines = [f"A: {run_a}", f"B: {run_b}", f"{'check':20} {'A':>14} {'B':>14} {'change':>8}  unit"]
+    lines = [f"A: {run_a}", f"B: {run_b}", f"{'check':40} {'A':>14} {'B':>14} {'change':>8}  unit"]
     for row in rows:
         a = f"{row.status_a or '-'} {_fmt(row.figure_a)}"
         b = f"{row.status_b or '-'} {_fmt(row.figure_b)}"
-        mark = "  REGRESSED" if row.regressed else ""
-        lines.append(f"{row.name:20} {a:>14} {b:>14} {row.change:>8}  {row.unit}{mark}")
+        mark = "  REGRESSED" if row.worse_status else ""
+        if row.more_work:
+            mark += f"  MORE WORK PER UPDATE (over +{row.tolerance:.0%})"
+        lines.append(f"{row.name:40} {a:>14} {b:>14} {row.change:>8}  {row.unit}{mark}")
     return lines

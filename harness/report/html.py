@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, select_autoescape
 
 from harness.analysis.model import Status, Verdict
+from harness.report.faults import FaultRow
 from harness.report.svg import Band, line_chart
 
 
@@ -36,6 +37,8 @@ figure { margin: 1em 0; } figcaption { font-weight: 600; }
 <td>{{ "%.4g" | format(c.limit) }} {{ c.unit }}</td>
 <td>{{ "%.0f-%.0f" | format(c.span.start_s, c.span.end_s) if c.span else "-" }}</td><td>{{ c.detail }}</td></tr>
 {% endfor %}</table>
+{% if faults %}<h2>Fault windows</h2><ul class="faults">
+{% for f in faults %}<li>{{ f.line() }}</li>{% endfor %}</ul>{% endif %}
 {% if notes %}<ul class="notes">{% for note in notes %}<li>{{ note }}</li>{% endfor %}</ul>{% endif %}
 <p class="legend">{% for b in bands %}<span style="background: {{ b.colour }}40">{{ b.label }}</span>{% endfor %}</p>
 {% for chart in charts %}<figure><figcaption>{{ chart.name }} ({{ chart.unit }}, {{ chart.source }})</figcaption>
@@ -48,7 +51,13 @@ PHASE_COLOURS = {"baseline": "#9e9e9e", "warm-up": "#f4b400", "load": "#4285f4",
 
 
 def render_html(
-    run: str, verdict: Verdict, charts: Sequence[Chart], bands: Sequence[Band], notes: Sequence[str] = ()
+    run: str,
+    verdict: Verdict,
+    charts: Sequence[Chart],
+    bands: Sequence[Band],
+    notes: Sequence[str] = (),
+    *,
+    faults: Sequence[FaultRow] = (),
 ) -> str:
     env = Environment(autoescape=select_autoescape(default=True))
     template = env.from_string(_TEMPLATE)
@@ -57,5 +66,5 @@ def render_html(
         {"name": c.name, "unit": c.unit, "source": c.source, "svg": line_chart(c.t_s, c.values, bands)} for c in charts
     ]
     return template.render(
-        run=run, status=verdict.status.value, checks=ordered, charts=rendered, bands=bands, notes=notes
+        run=run, status=verdict.status.value, checks=ordered, charts=rendered, bands=bands, notes=notes, faults=faults
     )

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from harness.accounting.join import JoinSettings, account
+from harness.accounting.tally import Window
+from harness.analysis.flows import Accounting
 from harness.analysis.model import RunData, Status, Verdict
+from harness.analysis.reach import upstreams_reached
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
 from harness.config import ConfigError, RunSpec
 from harness.interception.notes import interception_notes
+from harness.report.faults import FaultRow, fault_bands, fault_rows
 from harness.report.html import PHASE_COLOURS, Chart, render_html
 from harness.report.junit import junit_xml
-from harness.report.rundata import read_run_data
+from harness.report.rundata import read_run_data, wall_minus_run_s_of
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
 from harness.rundir import RUN_JSON, SAMPLES, VERDICT, read_events, write_json, write_text
+from scenarios.kinds import kinds_of
 
 VERDICT_SCHEMA_VERSION = 1
 EXIT_CODES = {Status.PASS: 0, Status.FAIL: 1, Status.INCONCLUSIVE: 3}
@@ -117,20 +124,24 @@ def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     verdict, notes = judged.verdict, judged.notes
     charts = _charts(judged.data, verdict, reader)
     last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
-    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes))
+    faults = fault_rows(judged.data.fault_windows, verdict)
+    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes, faults))
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes))
-    bands = phase_bands(judged.data, judged.warmup_s)
-    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands, notes))
+    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults))
+    bands = phase_bands(judged.data, judged.warmup_s) + fault_bands(judged.data.fault_windows)
+    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands, notes, faults=faults))
 
 
-def verdict_document(run_dir: Path, verdict: Verdict, notes: list[str]) -> dict[str, Any]:
+def verdict_document(
+    run_dir: Path, verdict: Verdict, notes: list[str], faults: Sequence[FaultRow] = ()
+) -> dict[str, Any]:
     return {
         "schema_version": VERDICT_SCHEMA_VERSION,
         "run": run_dir.name,
         "status": verdict.status.value,
         "exit_code": EXIT_CODES[verdict.status],
         "notes": notes,
+        "fault_windows": [row.document() for row in faults],
         "checks": [
             {
                 "name": check.name,
@@ -139,11 +150,38 @@ def verdict_document(run_dir: Path, verdict: Verdict, notes: list[str]) -> dict[
                 "limit": check.limit,
                 "unit": check.unit,
                 "span_s": [check.span.start_s, check.span.end_s] if check.span else None,
+                "peak_span_s": [check.peak_span.start_s, check.peak_span.end_s] if check.peak_span else None,
                 "detail": check.detail,
             }
             for check in verdict.checks
         ],
     }
+
+
+def reached_by(spec: RunSpec) -> dict[str, str]:
+    """The upstreams the profile's scenario must reach; none known for a scenario of the user's own."""
+    kinds = kinds_of(spec.load.scenario, spec.load.mix)
+    if kinds is None:
+        return {}
+    by_callback = spec.mocks.cursor_runner.mode != "sync"
+    # Whether the service sends status messages (S) is its own setting, unknown here: not counted on.
+    return upstreams_reached(kinds, results_by_callback=by_callback, debug=False)
+
+
+def accounting_of(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict[str, Any]]) -> Accounting | None:
+    """Every update sent joined with the calls the mocks saw (None when the scenario logged none)."""
+    offset_s = wall_minus_run_s_of(events)
+    if offset_s is None:
+        return None
+    limits = spec.thresholds
+    settings = JoinSettings(
+        wall_minus_run_s=offset_s,
+        window=Window(data.load.start_s, limits.work_window_s),
+        timeout_s=limits.completion_timeout_s,
+        fault_spans=tuple(window.span for window in data.fault_windows),
+        results_by_callback=spec.mocks.cursor_runner.mode != "sync",
+    )
+    return account(run_dir, settings)
 
 
 def judge_run(run_dir: Path) -> Verdict:
@@ -153,6 +191,7 @@ def judge_run(run_dir: Path) -> Verdict:
     try:
         events = read_events(run_dir)
         data = read_run_data(reader, run_dir, events)
+        data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, spec, data, events))
         notes = interception_notes(info, events) + collector_notes(reader)
         judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s)
         write_outputs(run_dir, judged, reader)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from harness.accounting.calls import call_curves
+from harness.accounting.faults import fault_windows
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
 from harness.analysis.model import Curve, RunData, Span
 from harness.analysis.rules import UPDATES
@@ -64,7 +66,7 @@ def count_egress_refusals(events: Events) -> dict[str, int]:
     return {EGRESS_REFUSED: sum(event.get("event") == EGRESS_REFUSED for event in events)}
 
 
-def _wall_minus_run_s(events: Events) -> float | None:
+def wall_minus_run_s_of(events: Events) -> float | None:
     """Offset between wall-clock time and the run's clock, from any event that carries both."""
     for event in events:
         if isinstance(event.get("time"), int | float) and isinstance(event.get("t_s"), int | float):
@@ -75,7 +77,8 @@ def _wall_minus_run_s(events: Events) -> float | None:
 def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunData:
     """events: the run's events.jsonl, read once by the caller (the notes use it too)."""
     curves = read_all_curves(reader)
-    updates = updates_curve(run_dir, _wall_minus_run_s(events))
+    wall_minus_run_s = wall_minus_run_s_of(events)
+    updates = updates_curve(run_dir, wall_minus_run_s)
     if updates is not None:
         curves[UPDATES] = updates
     last_tick_s = max((curve.t_s[-1] for curve in curves.values()), default=0.0)
@@ -87,4 +90,6 @@ def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunDat
         cooldown=cooldown,
         load_stats=read_load_stats(run_dir),
         log_counts=count_log_warnings(run_dir) | count_egress_refusals(events),
+        fault_windows=fault_windows(events, last_tick_s),
+        calls=call_curves(run_dir, wall_minus_run_s),
     )

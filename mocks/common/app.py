@@ -22,6 +22,9 @@ TICK_S = 0.25
 KEEPALIVE_IDLE_S = 75.0
 SWEEP_EVERY_TICKS = 20
 Hook = Callable[[], Awaitable[None]]
+# Reads a request's correlation keys without answering it: a faulted request never reaches its
+# handler, yet must carry the same keys as a healthy one so its calls are still attributed.
+KeyReader = Callable[[Request], dict[str, object]]
 
 
 @dataclass
@@ -63,10 +66,14 @@ class MockApp:
         self._live: set[HttpConnection] = set()
         self._ticker: asyncio.Task[None] | None = None
         self._windows_active: dict[int, bool] = {}
+        self._key_readers: dict[str, KeyReader] = {}
         add_admin_routes(self)
 
-    def route(self, method: str, path: str, handler: Handler, name: str) -> None:
-        """An upstream route: its requests are counted, timed, faulted and correlation-recorded."""
+    def route(self, method: str, path: str, handler: Handler, name: str, keys: KeyReader | None = None) -> None:
+        """An upstream route: its requests are counted, timed, faulted and correlation-recorded.
+
+        keys reads the request's correlation keys when a fault answers in the handler's place.
+        """
         declared = ROUTES.get(self.state.upstream)
         if declared is not None and name not in declared:
             # A profile's faults are checked against ROUTES: a name missing there could never be faulted.
@@ -74,6 +81,8 @@ class MockApp:
         if name not in self.route_names:
             self.route_names.append(name)
         self.router.add(method, path, Route(name, handler))
+        if keys is not None:
+            self._key_readers[name] = keys
 
     def admin_route(self, method: str, path: str, handler: Handler) -> None:
         self.router.add(method, path, Route("", handler, accounted=False))
@@ -94,6 +103,7 @@ class MockApp:
         state.stats.in_flight += 1
         hits = None if state.faults.empty else state.faults.active(route.name)
         if hits:
+            request.fault = "+".join(sorted({spec.kind for spec in hits}))
             return apply_faults(request, route.handler, hits, state.faults, state.shape)
         return route.handler(request)
 
@@ -107,6 +117,8 @@ class MockApp:
         if request.violation:
             state.stats.contract_violations += 1
         if state.correlation.enabled:
+            if request.corr is None and request.fault:
+                request.corr = _keys_of(request, self._key_readers.get(request.route))
             _correlation_record(request, state, status, latency_s)
 
     def error(self, status: int, description: str) -> Response:
@@ -183,7 +195,20 @@ def _correlation_record(request: Request, state: MockState, status: int, latency
         record.update(request.corr)
     if request.violation:
         record["violation"] = True
+    if request.fault:
+        record["fault"] = request.fault  # an injected fault answered or delayed it
     state.correlation.add(record)
+
+
+def _keys_of(request: Request, reader: KeyReader | None) -> dict[str, object] | None:
+    """The keys of a request its handler never saw; a body the reader cannot parse has none."""
+    if reader is None:
+        return None
+    try:
+        keys = reader(request)
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return None
+    return {k: v for k, v in keys.items() if v not in (None, "")}
 
 
 def _describe(spec: FaultSpec) -> dict[str, object]:

@@ -23,6 +23,8 @@ from mocks.server.message import Request, Response, json_response
 
 MAX_BODY_BYTES = 100 * 1024
 CALLBACK_TIMEOUT_S = 30.0
+# Enough of a prompt to hold the tag a scenario puts in it ("... [soak m123]").
+PROMPT_KEY_CHARS = 96
 
 
 def _read_job(request: Request) -> dict[str, Any] | None:
@@ -33,13 +35,19 @@ def _read_job(request: Request) -> dict[str, Any] | None:
     return job if isinstance(job, dict) else None
 
 
+def job_keys(request: Request) -> dict[str, object]:
+    """A job's correlation keys (its id and the head of its prompt), also for a faulted request."""
+    job = _read_job(request) or {}
+    return {"request_id": job.get("id"), "prompt": str(job.get("prompt") or "")[:PROMPT_KEY_CHARS]}
+
+
 def _accept(request: Request) -> tuple[dict[str, Any], str] | Response:
     """The job and its request id, or the 400 the real service gives for a job without a prompt."""
     job = _read_job(request)
     if job is None:
         return payloads.error(400, "Invalid JSON body")
     request_id = str(job.get("id") or f"cr-{secrets.token_hex(6)}")
-    correlate(request, request_id=request_id, prompt=str(job.get("prompt") or "")[:64])
+    correlate(request, request_id=request_id, prompt=str(job.get("prompt") or "")[:PROMPT_KEY_CHARS])
     if not job.get("prompt"):
         return payloads.error(400, "prompt is required")
     return job, request_id
@@ -125,10 +133,10 @@ def create_app(config: CursorRunnerConfig, env: MockEnv | None = None) -> MockAp
     jobs = Jobs(config=config, correlation=app.state.correlation, slots=asyncio.Semaphore(config.max_concurrent))
     app.state.extra = jobs.stats
     app.admin_route("GET", "/__mock__/callbacks", lambda request: json_response(jobs.stats()))
-    app.route("POST", "/cursor/iterate", _sync_route(jobs, execute=False), "iterate")
-    app.route("POST", "/cursor/iterate/async", _async_route(jobs, execute=False), "iterate_async")
-    app.route("POST", "/cursor/execute", _sync_route(jobs, execute=True), "execute")
-    app.route("POST", "/cursor/execute/async", _async_route(jobs, execute=True), "execute_async")
+    app.route("POST", "/cursor/iterate", _sync_route(jobs, execute=False), "iterate", job_keys)
+    app.route("POST", "/cursor/iterate/async", _async_route(jobs, execute=False), "iterate_async", job_keys)
+    app.route("POST", "/cursor/execute", _sync_route(jobs, execute=True), "execute", job_keys)
+    app.route("POST", "/cursor/execute/async", _async_route(jobs, execute=True), "execute_async", job_keys)
     app.route("GET", "/health", health, "health")
     app.route("GET", "/health/queue", lambda request: _queue_health(jobs), "health_queue")
     app.route("*", "/{tail:.*}", not_found, "unknown")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,6 +113,7 @@ class Jobs:
     async def _post(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> None:
         assert self.client is not None
         status = 0
+        started_s = time.monotonic()
         try:
             async with self.client.post(url, json=body, headers=headers) as response:
                 await response.read()
@@ -122,9 +124,17 @@ class Jobs:
             self.callbacks_sent += 1
         else:
             self.callbacks_failed += 1
-        request_id = body.get("requestId")
+        # Shaped like the records of inbound calls (t at the answer, ms the round trip), so a
+        # callback is placed in time and its delivery latency judged like any call.
         self.correlation.add(
-            {"up": "cursor_runner", "route": "callback_out", "status": status, "request_id": request_id}
+            {
+                "t": round(time.time(), 3),
+                "up": "cursor_runner",
+                "route": "callback_out",
+                "status": status,
+                "ms": round((time.monotonic() - started_s) * 1000.0, 2),
+                "request_id": body.get("requestId"),
+            }
         )
 
     def _target(self, job: dict[str, Any]) -> tuple[str, str] | None:

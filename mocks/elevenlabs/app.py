@@ -52,6 +52,18 @@ def _missing(request: Request, field: str) -> Response:
     return _violation(request, 422, [{"loc": ["body", field], "msg": "field required", "type": "missing"}])
 
 
+def _file_id_of(filename: str) -> str:
+    match = _FILE_ID.match(filename)
+    return match.group(1) if match else ""
+
+
+def stt_keys(request: Request) -> dict[str, object]:
+    """The uploaded file's id, also for a request a fault answered."""
+    form = multipart.form(request.body, request.headers.get("content-type", ""))
+    upload = form.get("file") if form is not None else None
+    return {"file_id": _file_id_of(upload.filename)} if isinstance(upload, multipart.Part) and upload.filename else {}
+
+
 def _speech_to_text(config: ElevenLabsConfig) -> Callable[[Request], Response]:
     def speech_to_text(request: Request) -> Response:
         denied = _unauthorized(request, config)
@@ -63,8 +75,7 @@ def _speech_to_text(config: ElevenLabsConfig) -> Callable[[Request], Response]:
             return _missing(request, "file")
         if not form or not form.get("model_id"):
             return _missing(request, "model_id")
-        match = _FILE_ID.match(upload.filename)
-        file_id = match.group(1) if match else ""
+        file_id = _file_id_of(upload.filename)
         correlate(request, file_id=file_id)
         text = config.transcripts.get(file_id, config.default_transcript)
         return json_response({"language_code": "en", "language_probability": 0.97, "text": text, "words": []})
@@ -109,7 +120,7 @@ def not_found(request: Request) -> Response:
 
 def create_app(config: ElevenLabsConfig, env: MockEnv | None = None) -> MockApp:
     app = MockApp("elevenlabs", error_shape, config.faults, env, MAX_UPLOAD_BYTES)
-    app.route("POST", "/v1/speech-to-text", _speech_to_text(config), "speech_to_text")
+    app.route("POST", "/v1/speech-to-text", _speech_to_text(config), "speech_to_text", stt_keys)
     app.route("POST", "/v1/text-to-speech/{voice_id}", _text_to_speech(config, streamed=False), "text_to_speech")
     stream = _text_to_speech(config, streamed=True)
     app.route("POST", "/v1/text-to-speech/{voice_id}/stream", stream, "text_to_speech_stream")

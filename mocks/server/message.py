@@ -50,6 +50,7 @@ class Request:
     # request broke the upstream's API (a contract violation by the service under test).
     corr: dict[str, object] | None = None
     violation: bool = False
+    fault: str = ""  # the injected fault kinds that hit it ("" when none did)
 
     @property
     def content_type(self) -> str:

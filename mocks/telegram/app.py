@@ -85,8 +85,33 @@ def _reply_to(params: dict[str, Any]) -> Any:
     return params.get("reply_to_message_id") or (params.get("reply_parameters") or {}).get("message_id")
 
 
+# The contract's leading markers (status, success, error): which reply of an update a message is.
+MARKERS = {"\N{MICROPHONE}": "status", "\N{HOURGLASS WITH FLOWING SAND}": "status", "\N{WHITE HEAVY CHECK MARK}": "ok",
+           "\N{CROSS MARK}": "error"}  # fmt: skip
+
+
+def _mark(text: Any) -> str | None:
+    return MARKERS.get(text.lstrip()[:1]) if isinstance(text, str) else None
+
+
+def _message_keys(params: dict[str, Any]) -> dict[str, object]:
+    return {"chat_id": params.get("chat_id"), "reply_to": _reply_to(params), "mark": _mark(params.get("text"))}
+
+
+def _file_keys(params: dict[str, Any]) -> dict[str, object]:
+    return {"file_id": params.get("file_id")}
+
+
+def _query_keys(params: dict[str, Any]) -> dict[str, object]:
+    return {"callback_query_id": params.get("callback_query_id")}
+
+
+def _voice_keys(form: dict[str, Any]) -> dict[str, object]:
+    return {"chat_id": form.get("chat_id"), "reply_to": form.get("reply_to_message_id")}
+
+
 def send_message(request: Request, params: dict[str, Any], state: TelegramState) -> Response:
-    correlate(request, chat_id=params.get("chat_id"), reply_to=_reply_to(params))
+    correlate(request, **_message_keys(params))
     if params.get("chat_id") in (None, ""):
         return _bad(request, "chat_id is empty")
     text = params.get("text")
@@ -103,7 +128,7 @@ def send_message(request: Request, params: dict[str, Any], state: TelegramState)
 
 def get_file(request: Request, params: dict[str, Any], state: TelegramState) -> Response:
     file_id = params.get("file_id")
-    correlate(request, file_id=file_id)
+    correlate(request, **_file_keys(params))
     if not isinstance(file_id, str) or not file_id.strip():
         return _bad(request, "invalid file_id")
     size = state.config.file_size_bytes
@@ -121,7 +146,7 @@ def get_file(request: Request, params: dict[str, Any], state: TelegramState) -> 
 
 def answer_callback_query(request: Request, params: dict[str, Any], state: TelegramState) -> Response:
     query_id = params.get("callback_query_id")
-    correlate(request, callback_query_id=query_id)
+    correlate(request, **_query_keys(params))
     if query_id in (None, ""):
         return _bad(request, "query is too old and response timeout expired or query ID is invalid")
     return payloads.ok(True)
@@ -164,7 +189,7 @@ def _send_voice(state: TelegramState) -> Callable[[Request], Response]:
         form = _voice_form(request)
         if form is None:
             return _bad(request, "there is no voice in the request")
-        correlate(request, chat_id=form.get("chat_id"), reply_to=form.get("reply_to_message_id"))
+        correlate(request, **_voice_keys(form))
         if form.get("chat_id") in (None, ""):
             return _bad(request, "chat_id is empty")
         if not isinstance(form.get("voice"), int):
@@ -212,6 +237,30 @@ def not_found(request: Request) -> Response:
     return payloads.error(404, "Not Found")
 
 
+def _keys_reader(keys: Callable[[dict[str, Any]], dict[str, object]]) -> Callable[[Request], dict[str, object]]:
+    """A method's correlation keys for a request a fault answered (no handler ran)."""
+
+    def read(request: Request) -> dict[str, object]:
+        return keys(_params(request) or {})
+
+    return read
+
+
+def _voice_reader(request: Request) -> dict[str, object]:
+    return _voice_keys(_voice_form(request) or {})
+
+
+def _download_reader(request: Request) -> dict[str, object]:
+    return {"file_id": payloads.file_id_from_path(request.match.get("path", ""))}
+
+
+METHOD_KEYS: dict[str, Callable[[dict[str, Any]], dict[str, object]]] = {
+    "sendMessage": _message_keys,
+    "getFile": _file_keys,
+    "answerCallbackQuery": _query_keys,
+}
+
+
 METHODS: dict[str, Method] = {
     "sendMessage": send_message,
     "getFile": get_file,
@@ -227,8 +276,9 @@ def create_app(config: TelegramConfig, env: MockEnv | None = None) -> MockApp:
     state = TelegramState(config=config)
     token = config.token
     for name, handler in METHODS.items():
-        app.route("*", f"/bot{{token}}/{name}", _authorized(token, _method(state, handler)), name)
-    app.route("POST", "/bot{token}/sendVoice", _authorized(token, _send_voice(state)), "sendVoice")
-    app.route("GET", "/file/bot{token}/{path:.+}", _authorized(token, _download(state)), "file")
+        keys = _keys_reader(METHOD_KEYS[name]) if name in METHOD_KEYS else None
+        app.route("*", f"/bot{{token}}/{name}", _authorized(token, _method(state, handler)), name, keys)
+    app.route("POST", "/bot{token}/sendVoice", _authorized(token, _send_voice(state)), "sendVoice", _voice_reader)
+    app.route("GET", "/file/bot{token}/{path:.+}", _authorized(token, _download(state)), "file", _download_reader)
     app.route("*", "/{tail:.*}", not_found, "unknown")
     return app

@@ -35,3 +35,26 @@ def test_missing_verdict_is_a_clear_error(tmp_path: Path) -> None:
     a = _run(tmp_path, "a", [])
     with pytest.raises(CompareError, match=r"no verdict\.json"):
         compare_runs(a, tmp_path)
+
+
+def test_a_rise_of_calls_per_update_beyond_the_tolerance_is_a_regression(tmp_path: Path) -> None:
+    def checks(telegram: float, rss: float) -> list[dict[str, object]]:
+        return [
+            {
+                "name": "upstream_calls_per_update.telegram",
+                "status": "pass",
+                "figure": telegram,
+                "unit": "calls/update",
+            },
+            {"name": "rss_per_request", "status": "pass", "figure": rss, "unit": "B/req"},
+        ]
+
+    a = _run(tmp_path, "a", checks(2.4, 1000.0))
+    b = _run(tmp_path, "b", checks(6.8, 3000.0))
+    rows = {row.name: row for row in compare_runs(a, b)}
+    assert rows["upstream_calls_per_update.telegram"].regressed  # +183 %, both under their limit
+    assert not rows["rss_per_request"].regressed  # not work per update: only its status counts
+    assert any("MORE WORK PER UPDATE" in line for line in format_table(list(rows.values()), a, b))
+    within = _run(tmp_path, "c", checks(2.6, 1000.0))
+    assert not any(row.regressed for row in compare_runs(a, within))
+    assert any(row.regressed for row in compare_runs(a, within, calls_tolerance=0.05))

@@ -6,7 +6,7 @@ from harness.analysis import rules
 from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.verdict import judge
 from harness.collector import metrics
-from harness.config import Thresholds
+from harness.config import CollectorSection, Thresholds
 
 
 def _curve(values: list[float]) -> Curve:
@@ -16,6 +16,7 @@ def _curve(values: list[float]) -> Curve:
 def test_rule_metric_names_are_in_the_collector_catalogue() -> None:
     catalogue = {value.name for value in vars(metrics).values() if isinstance(value, metrics.Metric)}
     catalogue |= {metrics.fds_of_kind("socket").name, metrics.node_resource("Timeout").name}
+    catalogue |= {metrics.redis_keys_of(prefix).name for prefix in CollectorSection().redis_prefixes}
     for rule in rules.RULES:
         for name in rule.metrics:
             assert name in catalogue, f"{rule.check} reads {name}, which the collector does not record"

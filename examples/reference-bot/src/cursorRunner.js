@@ -5,7 +5,7 @@
 const { makeUpstream } = require('./upstream');
 
 function makeCursorRunner(config, leaks) {
-  const { client, destroy } = makeUpstream(config.cursorRunnerUrl, config.cursorRunnerTimeoutMs, leaks);
+  const { client, destroy } = makeUpstream(config.cursorRunnerUrl, config.cursorRunnerTimeoutMs, leaks, 'cursor_runner');
   const callbackUrl = `${config.callbackBaseUrl}/cursor-runner/callback`;
   const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
 

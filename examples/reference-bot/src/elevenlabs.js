@@ -19,7 +19,7 @@ function audioType(fileName) {
 }
 
 function makeElevenLabs(config, leaks) {
-  const { client, destroy } = makeUpstream(config.elevenlabsBase, TIMEOUT_MS, leaks);
+  const { client, destroy } = makeUpstream(config.elevenlabsBase, TIMEOUT_MS, leaks, 'elevenlabs');
   const auth = { 'xi-api-key': config.elevenlabsKey };
 
   async function transcribe(filePath, uploadName = path.basename(filePath)) {

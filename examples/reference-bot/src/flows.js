@@ -132,13 +132,24 @@ function makeFlows({ telegram, elevenlabs, cursorRunner, store: sharedStore, lea
     if (!(msg && msg.chat) && !query) return;
     leaks.onUpdate(update.update_id);
     const store = leaks.storeForJob() || sharedStore;
-    try {
-      await (query ? callbackQuery(store, query) : message(store, msg));
-    } catch (err) {
-      log('error', 'update failed', { update_id: update.update_id, err: errorText(err) });
-      const chatId = msg ? msg.chat.id : query.message && query.message.chat && query.message.chat.id;
-      if (chatId !== undefined) await telegram.sendMessage(chatId, APOLOGY).catch(() => {});
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await (query ? callbackQuery(store, query) : message(store, msg));
+        return;
+      } catch (err) {
+        if (attempt >= leaks.retryTimes(err)) return failed(update, err);
+        log('warn', 'update failed, processing it again', { update_id: update.update_id, attempt: attempt + 1 });
+      }
     }
+  }
+
+  // The generic apology after an unexpected error (no marker, as the contract says).
+  async function failed(update, err) {
+    const msg = update.message || update.edited_message;
+    const query = update.callback_query;
+    log('error', 'update failed', { update_id: update.update_id, err: errorText(err) });
+    const chatId = msg ? msg.chat.id : query.message && query.message.chat && query.message.chat.id;
+    if (chatId !== undefined) await telegram.sendMessage(chatId, APOLOGY).catch(() => {});
   }
 
   // C: the result of a forwarded prompt; returns [status, body] for the route to send.

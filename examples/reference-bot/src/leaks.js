@@ -12,6 +12,7 @@ const { ConfigError } = require('./config');
 const SWITCHES = {
   heap: 'bytes', fd: 'probability', socket: 'probability', redis: 'probability', tempfile: 'probability',
   listener: 'probability', timer: 'probability', cache: 'bytes', lru: 'bytes', 'pool-warmup': 'bytes', 'gc-lazy': 'bytes',
+  'retry-storm': 'times',
 };
 const POOL_STEPS = 8;
 
@@ -21,7 +22,8 @@ function parseLeaks(spec) {
     const [name, raw] = part.split(':');
     if (!(name in SWITCHES)) throw new ConfigError(`unknown leak switch: ${name}`);
     const value = Number(raw);
-    const bad = !Number.isFinite(value) || value < 0 || (SWITCHES[name] === 'probability' && value > 1);
+    const bad = !Number.isFinite(value) || value < 0 || (SWITCHES[name] === 'probability' && value > 1)
+      || (SWITCHES[name] === 'times' && !Number.isInteger(value));
     if (bad) throw new ConfigError(`bad rate for leak ${name}: ${raw}`);
     leaks[name] = value;
   }
@@ -92,7 +94,11 @@ function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }
     return makeStore(client);
   }
 
-  return { rates, onUpdate, agentForRequest, storeForJob, keepTempFile: () => fire.tempfile() };
+  // retry-storm:N: an update whose processing hit a failed Telegram call is processed again, up to N
+  // more times, each time from the start (new request ids, new cursor-runner jobs): amplification.
+  const retryTimes = (err) => (err && err.upstream === 'telegram' ? rates['retry-storm'] || 0 : 0);
+
+  return { rates, onUpdate, agentForRequest, storeForJob, keepTempFile: () => fire.tempfile(), retryTimes };
 }
 
 module.exports = { parseLeaks, makeLeaks, SWITCHES };

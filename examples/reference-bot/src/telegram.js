@@ -17,7 +17,7 @@ function escapeHtml(text) {
 }
 
 function makeTelegram(config, leaks) {
-  const { client, destroy } = makeUpstream(config.telegramBase, TIMEOUT_MS, leaks);
+  const { client, destroy } = makeUpstream(config.telegramBase, TIMEOUT_MS, leaks, 'telegram');
   const method = (name) => `/bot${config.token}/${name}`;
   const enabled = Boolean(config.token);
 

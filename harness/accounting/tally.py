@@ -1,0 +1,119 @@
+"""Per-flow, per-window sums of closed updates: fixed size per window, whatever the update count."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from harness.analysis.flows import KIND_FLOW, LATENCY_BOUNDS_S, Accounting, FlowWindow, latency_bucket
+from harness.analysis.model import Span
+
+if TYPE_CHECKING:
+    from harness.accounting.join import Pending
+
+
+@dataclass(frozen=True)
+class Window:
+    """Windows of length_s by send time, counted from origin_s (the load's start)."""
+
+    origin_s: float
+    length_s: float
+
+    def index(self, t_s: float) -> int:
+        return math.floor((t_s - self.origin_s) / self.length_s)
+
+    def span(self, index: int) -> Span:
+        start_s = self.origin_s + index * self.length_s
+        return Span(start_s, start_s + self.length_s)
+
+
+@dataclass
+class _Sums:
+    updates: int = 0
+    completed: int = 0
+    lost: int = 0
+    explained: int = 0
+    jobs: int = 0
+    forwarded: int = 0
+    multi_job: int = 0
+    calls: Counter[str] = field(default_factory=Counter)
+    latency: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BOUNDS_S) + 1))
+
+
+class Tally:
+    def __init__(self, window: Window, timeout_s: float, fault_spans: tuple[Span, ...]) -> None:
+        self.window = window
+        self.timeout_s = timeout_s
+        self.fault_spans = fault_spans
+        self.sums: dict[tuple[str, int], _Sums] = {}
+        self.unattributed: Counter[str] = Counter()
+        self.refused = 0
+        self.not_judged = 0
+        self.total = 0
+
+    def _sums(self, flow: str, t_s: float) -> _Sums:
+        key = (flow, self.window.index(t_s))
+        found = self.sums.get(key)
+        if found is None:
+            found = self.sums[key] = _Sums()
+        return found
+
+    def _explained(self, update: Pending) -> bool:
+        grace_s = self.window.length_s
+        in_window = any(span.start_s <= update.t_s <= span.end_s + grace_s for span in self.fault_spans)
+        return update.faulted or in_window
+
+    def add(self, update: Pending, *, judged: bool) -> None:
+        self.total += 1
+        if not judged:
+            self.not_judged += 1
+            return
+        flow = KIND_FLOW.get(update.kind) or ("voice_forwarded" if update.jobs else "voice_failed")
+        sums = self._sums(flow, update.t_s)
+        sums.updates += 1
+        sums.calls.update(update.calls)
+        sums.jobs += len(update.jobs)
+        sums.forwarded += bool(update.jobs)
+        sums.multi_job += len(update.jobs) > 1
+        if update.done_s is not None:
+            sums.completed += 1
+            sums.latency[latency_bucket(update.done_s - update.t_s)] += 1
+        elif self._explained(update):
+            sums.explained += 1
+        else:
+            sums.lost += 1
+        for callback_s in update.callbacks_s:
+            self._callback(update, callback_s)
+
+    def _callback(self, update: Pending, callback_s: float) -> None:
+        """The C flow: a cursor-runner callback, completed when the result reply followed it."""
+        sums = self._sums("callback", update.t_s)
+        sums.updates += 1
+        if update.done_s is not None and update.done_s >= callback_s:
+            sums.completed += 1
+            sums.latency[latency_bucket(update.done_s - callback_s)] += 1
+        elif self._explained(update):
+            sums.explained += 1
+        else:
+            sums.lost += 1
+
+    def result(self) -> Accounting:
+        windows = tuple(
+            FlowWindow(
+                flow,
+                self.window.span(index),
+                s.updates,
+                s.completed,
+                s.lost,
+                s.explained,
+                dict(s.calls),
+                s.jobs,
+                s.forwarded,
+                s.multi_job,
+                tuple(s.latency),
+            )
+            for (flow, index), s in sorted(self.sums.items(), key=lambda item: (item[0][1], item[0][0]))
+        )
+        return Accounting(windows, self.timeout_s, self.total, dict(self.unattributed), self.not_judged)

@@ -1,0 +1,68 @@
+"""Amplification per upstream and route: calls at the mocks per update sent, judged per window.
+
+A retry storm or duplicate processing raises the ratio above the contract's budget (TARGET-CONTRACT
+§5). Windows touching a fault window are judged apart, against the budget times the fault factor
+(a failed call and its fallback), so the evidence names the window where the ratio rose.
+"""
+
+from __future__ import annotations
+
+from harness.analysis.model import Check, Curve, RunData, Span, Status
+from harness.analysis.rules import UPDATES
+from harness.analysis.work_windows import WindowRatio, where, window_ratios, work_windows, worst
+from harness.config import Thresholds
+
+MIN_UPDATES_PER_WINDOW = 20  # fewer updates than this in a window say nothing about a ratio
+UNIT = "calls/update"
+
+
+def _curves_of(key: str, calls: dict[str, Curve]) -> list[Curve]:
+    """ "telegram" sums every Telegram route; "telegram.sendMessage" is that route alone."""
+    if "." in key:
+        return [calls[key]] if key in calls else []
+    return [curve for name, curve in calls.items() if name.split(".", 1)[0] == key]
+
+
+def _part(label: str, found: WindowRatio, limit: float) -> str:
+    counts = f"{found.count:.0f} calls, {found.updates:.0f} updates"
+    return f"{label} max {found.ratio:.2f} at {where(found)} ({counts}), limit {limit:.3g}"
+
+
+def _judge_key(key: str, limit: float, ratios: list[WindowRatio], factor: float, span: Span) -> Check:
+    name = f"upstream_calls_per_update.{key}"
+    steady = worst([r for r in ratios if r.fault is None])
+    faulted = worst([r for r in ratios if r.fault is not None])
+    candidates = (("steady", steady, limit), ("during faults", faulted, limit * factor))
+    parts = [(label, r, lim) for label, r, lim in candidates if r is not None]
+    if not parts:
+        why = f"no work window with {MIN_UPDATES_PER_WINDOW} updates sent"
+        return Check(name, Status.INCONCLUSIVE, None, limit, UNIT, span, why)
+    detail = "; ".join(_part(label, r, lim) for label, r, lim in parts)
+    # The evidence shown is the part furthest over (or nearest to) its limit.
+    _, shown, shown_limit = max(parts, key=lambda part: part[1].ratio / part[2])
+    status = Status.FAIL if shown.ratio > shown_limit else Status.PASS
+    return Check(name, status, shown.ratio, shown_limit, UNIT, span, detail, peak_span=shown.span)
+
+
+def calls_per_update_max(data: RunData, limits: Thresholds) -> list[Check]:
+    table = limits.upstream_calls_per_update_max
+    if not table:
+        return []
+    span = Span(data.load.start_s + limits.warmup_s, data.load.end_s)
+    updates = data.curves.get(UPDATES)
+    missing = "Locust's update counts" if updates is None else "upstream-calls.jsonl" if not data.calls else None
+    if missing is not None or updates is None:
+        why = f"not recorded in this run: {missing}"
+        return [
+            Check(f"upstream_calls_per_update.{key}", Status.INCONCLUSIVE, None, limit, UNIT, span, why)
+            for key, limit in table.items()
+        ]
+    windows = work_windows(span, limits.work_window_s)
+    checks = []
+    for key, limit in table.items():
+        ratios = window_ratios(
+            _curves_of(key, dict(data.calls)), updates, windows, data.fault_windows, min_updates=MIN_UPDATES_PER_WINDOW
+        )
+        check = _judge_key(key, limit, ratios, limits.fault_calls_factor, span)
+        checks.append(check)
+    return checks

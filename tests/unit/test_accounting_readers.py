@@ -1,0 +1,44 @@
+"""Reading calls at the mocks and fault windows from a run directory's files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness.accounting.calls import UPSTREAM_CALLS, call_curves
+from harness.accounting.faults import fault_windows
+from harness.analysis.model import Span
+from harness.analysis.windows import rise_over
+
+WALL0 = 1_767_000_000.0
+
+
+def test_calls_are_counted_per_route_on_the_run_clock_skipping_callbacks_and_cut_lines(tmp_path: Path) -> None:
+    records = [
+        {"t": WALL0 + 10.2, "up": "telegram", "route": "sendMessage", "status": 200},
+        {"t": WALL0 + 10.7, "up": "telegram", "route": "sendMessage", "status": 502, "fault": "error"},
+        {"t": WALL0 + 12.1, "up": "telegram", "route": "getFile", "status": 200},
+        {"t": WALL0 + 12.5, "up": "cursor_runner", "route": "callback_out", "status": 200},
+    ]
+    lines = [json.dumps(r) for r in records] + ['{"t": 1767000013, "up": "tele']
+    (tmp_path / UPSTREAM_CALLS).write_text("\n".join(lines))
+    curves = call_curves(tmp_path, WALL0)
+    assert set(curves) == {"telegram.sendMessage", "telegram.getFile"}
+    assert rise_over(curves["telegram.sendMessage"], Span(0, 100)) == 2
+    assert rise_over(curves["telegram.sendMessage"], Span(11, 100)) == 0
+    assert rise_over(curves["telegram.getFile"], Span(0, 12)) == 0
+    assert call_curves(tmp_path, None) == {}
+
+
+def test_fault_windows_pair_start_and_end_and_close_at_the_last_tick() -> None:
+    events = [
+        {"event": "phase", "phase": "load", "t_s": 5.0},
+        {"event": "fault_window_start", "t_s": 20.0, "upstream": "telegram", "route": "sendMessage", "kind": "error"},
+        {"event": "fault_window_start", "t_s": 30.0, "upstream": "redis", "kind": "down"},
+        {"event": "fault_window_end", "t_s": 35.0, "upstream": "telegram", "route": "sendMessage", "kind": "error"},
+    ]
+    windows = fault_windows(events, last_s=50.0)
+    assert [(w.upstream, w.route, w.kind, w.span) for w in windows] == [
+        ("telegram", "sendMessage", "error", Span(20.0, 35.0)),
+        ("redis", "*", "down", Span(30.0, 50.0)),
+    ]

@@ -1,0 +1,72 @@
+"""Calls per update per upstream and route, window by window, with fault windows judged apart."""
+
+from __future__ import annotations
+
+from harness.analysis.model import Curve, FaultWindow, RunData, Span, Status
+from harness.analysis.verdict import judge
+from harness.config import Thresholds
+
+RATE_PER_S = 20.0
+FAULT = FaultWindow("telegram", "sendMessage", "error", Span(60.0, 90.0))
+
+
+def _calls(per_update: float, storm_per_update: float | None = None, length_s: int = 150) -> Curve:
+    """Cumulative calls at one call rate, with another rate inside the fault window."""
+    t_s, values, total = [], [], 0.0
+    for second in range(length_s):
+        t_s.append(float(second))
+        values.append(total)
+        inside = FAULT.span.start_s <= second < FAULT.span.end_s
+        total += RATE_PER_S * (storm_per_update if inside and storm_per_update is not None else per_update)
+    return Curve(tuple(t_s), tuple(values))
+
+
+def _run(telegram: Curve, cursor_runner: Curve, faults: tuple[FaultWindow, ...] = (FAULT,)) -> RunData:
+    updates = Curve(tuple(float(t) for t in range(150)), tuple(RATE_PER_S * t for t in range(150)))
+    calls = {"telegram.sendMessage": telegram, "cursor_runner.iterate": cursor_runner}
+    return RunData({"load.updates_total": updates}, load=Span(0.0, 149.0), fault_windows=faults, calls=calls)
+
+
+LIMITS = Thresholds.model_validate(
+    {
+        "warmup": "10 s",
+        "work_window": "10 s",
+        "upstream_calls_per_update_max": {"telegram": 2.5, "cursor_runner": 1.2, "telegram.sendMessage": 2.5},
+    }
+)
+
+
+def _checks(data: RunData) -> dict[str, object]:
+    return {c.name: c for c in judge(data, LIMITS).checks if c.name.startswith("upstream_calls_per_update")}
+
+
+def test_healthy_ratios_pass_and_a_fault_with_fallbacks_is_judged_apart() -> None:
+    # A healthy service doubling its Telegram calls in the fault (the failure, then its apology).
+    checks = _checks(_run(_calls(2.0, storm_per_update=4.0), _calls(1.0)))
+    assert {c.status for c in checks.values()} == {Status.PASS}, checks
+    assert "during faults max 4.00" in checks["upstream_calls_per_update.telegram"].detail
+
+
+def test_a_retry_storm_fails_and_names_the_fault_window() -> None:
+    checks = _checks(_run(_calls(2.0, storm_per_update=16.0), _calls(1.0, storm_per_update=4.0)))
+    telegram, cursor_runner = (
+        checks["upstream_calls_per_update.telegram"],
+        checks["upstream_calls_per_update.cursor_runner"],
+    )
+    assert telegram.status is Status.FAIL and cursor_runner.status is Status.FAIL
+    assert cursor_runner.figure == 4.0 and cursor_runner.limit == 2.4
+    assert "fault window telegram sendMessage error 60-90 s" in cursor_runner.detail
+    assert cursor_runner.peak_span is not None and 60 <= cursor_runner.peak_span.start_s < 90
+
+
+def test_amplification_outside_any_fault_fails_the_steady_state() -> None:
+    checks = _checks(_run(_calls(2.0), _calls(1.0, storm_per_update=2.0), faults=()))
+    check = checks["upstream_calls_per_update.cursor_runner"]
+    assert check.status is Status.FAIL and check.figure == 2.0 and "steady max 2.00 at 60-70 s" in check.detail
+
+
+def test_without_call_records_it_is_inconclusive() -> None:
+    data = RunData({"load.updates_total": Curve((0.0, 100.0), (0.0, 2000.0))}, load=Span(0.0, 100.0))
+    checks = _checks(data)
+    assert {c.status for c in checks.values()} == {Status.INCONCLUSIVE}
+    assert "upstream-calls.jsonl" in checks["upstream_calls_per_update.telegram"].detail
