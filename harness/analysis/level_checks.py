@@ -72,5 +72,5 @@ def residual(
 def always_alive(curve: Curve, load: Span) -> Check:
     _, alive = within(curve, load)
     deaths = int(np.sum(alive < 1))
-    detail = "target alive through the load phase" if deaths == 0 else f"target not running in {deaths} samples"
+    detail = "target alive through the load and cool-down" if deaths == 0 else f"target not running in {deaths} samples"
     return Check("target_alive", _status(deaths, 0), float(deaths), 0.0, "samples", load, detail, "target.alive")

@@ -6,7 +6,7 @@ from harness.analysis.amplification import calls_per_update_max
 from harness.analysis.flow_checks import accounting_checks
 from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
-from harness.analysis.model import Check, RunData, Verdict, overall
+from harness.analysis.model import Check, RunData, Span, Verdict, overall
 from harness.analysis.reach import silent_upstreams
 from harness.analysis.reuse_checks import connection_reuse
 from harness.analysis.rules import ALIVE, evaluate_rules
@@ -17,7 +17,10 @@ from harness.config import Thresholds
 def judge(data: RunData, limits: Thresholds) -> Verdict:
     checks: list[Check] = []
     if ALIVE in data.curves:
-        checks.append(always_alive(data.curves[ALIVE], data.load))
+        # Through the cool-down too: a target that dies ends the load phase early (the runner stops
+        # waiting on it), so its dead ticks fall after the load span.
+        alive_span = Span(data.load.start_s, data.cooldown.end_s if data.cooldown else data.load.end_s)
+        checks.append(always_alive(data.curves[ALIVE], alive_span))
     checks.extend(evaluate_rules(data, limits))
     checks.extend(connection_reuse(data, limits))
     checks.extend(calls_per_update_max(data, limits))
