@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -95,15 +96,19 @@ def start_redis(requested: str, workdir: Path, log_path: Path, timeout_s: float 
     return RedisHandle(backend=backend, port=port, child=child, argv=argv, log_path=log_path)
 
 
-def restart_redis(handle: RedisHandle, attempts: int = 5, timeout_s: float = 15.0) -> None:
+def restart_redis(
+    handle: RedisHandle, attempts: int = 5, timeout_s: float = 15.0, cancelled: Callable[[], bool] = lambda: False
+) -> None:
     """Start the stopped server again, same port and data; handle.child then carries the new process.
 
     The port was free while Redis was down, so another process may have taken it meanwhile: a few
-    tries a second apart, then a HarnessError naming the port.
+    tries a second apart (unless cancelled), then a HarnessError naming the port.
     """
     if handle.child.exit_code() is None:
         raise HarnessError("redis is still running; stop it before restarting it")
     for attempt in range(attempts):
+        if cancelled():
+            return
         try:
             new = _launch(handle.child.name, handle.argv, handle.port, handle.log_path, timeout_s)
         except HarnessError:

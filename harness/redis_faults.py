@@ -132,7 +132,9 @@ class RedisFaultPlayer:
         self._sleep_until(fault.end_s)
         if self._stop.is_set():
             return {}
-        restart_redis(self._handle)
+        restart_redis(self._handle, cancelled=self._stop.is_set)
+        if self._stop.is_set():
+            return {}
         with self._lock:
             self._state = RedisState.UP
         return {"data_saved": saved, "restarted_pid": self._handle.child.pid}
