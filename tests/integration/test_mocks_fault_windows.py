@@ -18,9 +18,10 @@ from harness.mocks_launcher import MocksHandle, start_mocks
 from mocks.config import DEFAULT_ELEVENLABS_API_KEY, DEFAULT_TELEGRAM_TOKEN, MocksConfig
 
 TG = f"/bot{DEFAULT_TELEGRAM_TOKEN}"
-# Every request below starts at least a second inside the window, and the window outlasts the
-# slowest (the hang's 1 s client timeout) by two seconds, so a slow machine cannot blur its edges.
-START_S, END_S = 3.0, 8.0
+# The mocks take up to ~3 s to start on a busy machine. Every request below starts a second inside
+# the window, and the window outlasts the slowest (the hang's 1 s client timeout) by three seconds,
+# so a slow machine cannot blur its edges.
+START_S, END_S = 5.0, 10.0
 WINDOW = {"start": f"{START_S:g} s", "end": f"{END_S * 1000:g} ms"}
 
 MOCKS = {
