@@ -147,7 +147,9 @@ class Thresholds(_Strict):
     temp_files_residual_max: float | None = None
     recovery_window_s: Seconds = Field(5.0, alias="recovery_window", gt=0)
     listener_warnings_max: int | None = Field(None, ge=0)
-    connection_reuse_min: float | None = Field(None, gt=0, description="requests per new connection at each mock")
+    connection_churn_max: float | None = Field(
+        None, ge=0, le=1, description="share of requests at each mock on churned (one-shot or left-behind) connections"
+    )
     egress_refused_max: int | None = Field(0, ge=0, description="judged when interception is active")
     error_ratio_max: float | None = Field(None, ge=0, le=1)
     upstream_calls_per_update_min: float | None = Field(

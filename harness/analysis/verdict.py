@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from harness.analysis.amplification import calls_per_update_max
+from harness.analysis.churn_checks import connection_churn
 from harness.analysis.flow_checks import accounting_checks
 from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
 from harness.analysis.model import Check, RunData, Span, Verdict, overall
 from harness.analysis.reach import silent_upstreams
-from harness.analysis.reuse_checks import connection_reuse
 from harness.analysis.rules import ALIVE, evaluate_rules
 from harness.analysis.work_checks import WORK_CHECKS
 from harness.config import Thresholds
@@ -22,7 +22,7 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
         alive_span = Span(data.load.start_s, data.cooldown.end_s if data.cooldown else data.load.end_s)
         checks.append(always_alive(data.curves[ALIVE], alive_span))
     checks.extend(evaluate_rules(data, limits))
-    checks.extend(connection_reuse(data, limits))
+    checks.extend(connection_churn(data, limits))
     checks.extend(calls_per_update_max(data, limits))
     checks.extend(silent_upstreams(data, limits))
     checks.extend(accounting_checks(data, limits))

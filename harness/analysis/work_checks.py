@@ -6,8 +6,8 @@ answers its webhook 200 at once, so neither the load's error ratio nor any resou
 
 from __future__ import annotations
 
+from harness.analysis.churn_checks import UPSTREAMS
 from harness.analysis.model import Check, RunData, Span, Status
-from harness.analysis.reuse_checks import UPSTREAMS
 from harness.analysis.rules import REQUESTS as CALLS
 from harness.analysis.rules import UPDATES
 from harness.analysis.windows import rise_over

@@ -59,6 +59,28 @@ def mock_connections_opened(upstream: str) -> Metric:
     return Metric(f"mocks.{upstream}.connections_opened", "count", "mocks")
 
 
+def mock_connections_churned(upstream: str) -> Metric:
+    """Connections a pool would not have made: one-shot, or left behind idle (mocks/common/connections.py)."""
+    return Metric(f"mocks.{upstream}.connections_churned", "count", "mocks")
+
+
+def mock_connections_one_shot(upstream: str) -> Metric:
+    return Metric(f"mocks.{upstream}.connections_one_shot", "count", "mocks")
+
+
+def mock_connections_left_behind(upstream: str) -> Metric:
+    return Metric(f"mocks.{upstream}.connections_left_behind", "count", "mocks")
+
+
+def mock_connections_closed_by_client(upstream: str) -> Metric:
+    return Metric(f"mocks.{upstream}.connections_closed_by_client", "count", "mocks")
+
+
+def mock_connections_closed_idle(upstream: str) -> Metric:
+    """Connections the mock closed after they idled KEEPALIVE_IDLE_S (as nginx does)."""
+    return Metric(f"mocks.{upstream}.connections_closed_idle_by_mock", "count", "mocks")
+
+
 def mock_connections_open(upstream: str) -> Metric:
     return Metric(f"mocks.{upstream}.connections_open", "count", "mocks")
 

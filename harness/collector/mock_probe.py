@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from harness.collector import metrics
 from harness.collector.store import Metric, Value
 
+# The mocks' close causes (mocks.server.connection.CloseCause) where the client ended the connection.
+CLIENT_CLOSES = ("client", "client_reset", "client_requested", "client_abort")
+
 
 class MockProbe:
     name = "mocks"
@@ -62,8 +65,7 @@ class MockProbe:
 
 
 def _connection_values(upstream: str, stats: dict[str, Any]) -> dict[Metric, Value]:
-    """Connection reuse as the mock saw it (requests per connection tells pooling from a new
-    client per request); absent from mocks that do not account connections."""
+    """Connection counts and churn as the mock saw them; absent from mocks that do not account connections."""
     connections = stats.get("connections") or {}
     values: dict[Metric, Value] = {}
     if "opened" in connections:
@@ -72,4 +74,13 @@ def _connection_values(upstream: str, stats: dict[str, Any]) -> dict[Metric, Val
         values[metrics.mock_connections_open(upstream)] = float(connections["open"])
     if "in_flight" in stats:
         values[metrics.mock_in_flight(upstream)] = float(stats["in_flight"])
+    churn = connections.get("churn")
+    if isinstance(churn, dict):
+        closed = connections.get("closed") or {}
+        by_client = sum(closed.get(cause, 0) for cause in CLIENT_CLOSES)
+        values[metrics.mock_connections_churned(upstream)] = float(churn["connections"])
+        values[metrics.mock_connections_one_shot(upstream)] = float(churn["one_shot"])
+        values[metrics.mock_connections_left_behind(upstream)] = float(churn["left_behind"])
+        values[metrics.mock_connections_closed_by_client(upstream)] = float(by_client)
+        values[metrics.mock_connections_closed_idle(upstream)] = float(closed.get("server_idle", 0))
     return values

@@ -12,7 +12,7 @@ from mocks.common.admin import MockState, add_admin_routes
 from mocks.common.faults import ErrorShape, FaultTable, apply_faults, in_window
 from mocks.common.recorder import CorrelationLog, EventWriter
 from mocks.config import ROUTES, FaultSpec, MocksConfig
-from mocks.server.connection import HttpConnection
+from mocks.server.connection import CloseCause, HttpConnection
 from mocks.server.message import Request, Response, json_response
 from mocks.server.routing import Handler, Route, Router
 
@@ -99,7 +99,7 @@ class MockApp:
         state = self.state
         request.route = route.name
         request.started_s = time.monotonic()
-        request.connection_seq = state.connections.on_request(request.connection)
+        request.connection_seq = state.connections.on_request(request.connection, request.headers.get("user-agent", ""))
         state.stats.in_flight += 1
         hits = None if state.faults.empty else state.faults.active(route.name)
         if hits:
@@ -165,7 +165,7 @@ class MockApp:
         cutoff_s = time.monotonic() - idle_s
         idle = [c for c in self._live if c.idle_since_s is not None and c.idle_since_s <= cutoff_s]
         for connection in idle:
-            connection.close()
+            connection.close(CloseCause.SERVER_IDLE)
         return len(idle)
 
     def _watch_windows(self) -> None:

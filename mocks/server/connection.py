@@ -15,6 +15,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Awaitable
+from enum import StrEnum
 from typing import Any, Protocol, cast
 from urllib.parse import unquote
 
@@ -45,6 +46,17 @@ class Application(Protocol):
     def connection_lost(self, connection: HttpConnection) -> None: ...
 
 
+class CloseCause(StrEnum):
+    """Who ended a connection, for the mocks' churn accounting (a pool closes idle, a client per request at once)."""
+
+    CLIENT = "client"  # FIN from the client
+    CLIENT_RESET = "client_reset"  # RST from the client
+    CLIENT_REQUESTED = "client_requested"  # the server closed after an answer the client asked to be the last
+    SERVER_IDLE = "server_idle"  # the mock's keep-alive sweep
+    SERVER_ERROR = "server_error"  # a malformed request, a reset fault, a streamed body cut short
+    SERVER_SHUTDOWN = "server_shutdown"
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -65,6 +77,10 @@ class HttpConnection(asyncio.Protocol):
         self._head_bytes = 0
         # When the connection last went quiet (no request in progress); None while one is.
         self.idle_since_s: float | None = time.monotonic()
+        # Set when the mock ends the connection; None at connection_lost means the client did.
+        self.close_cause: CloseCause | None = None
+        self.local_port = 0  # which listener (plain or TLS) took it: a client pools per host and port
+        self.last_idle_s = 0.0  # how long it sat idle before its current request
         self._queue: deque[Request] = deque()
         self._busy = False
         self._closed = False
@@ -78,10 +94,14 @@ class HttpConnection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses, though they behave as one.
         self._transport = cast(asyncio.Transport, transport)
+        sockname = transport.get_extra_info("sockname")
+        self.local_port = sockname[1] if isinstance(sockname, tuple) else 0
         self._app.connection_made(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
+        if self.close_cause is None:
+            self.close_cause = CloseCause.CLIENT_RESET if isinstance(exc, ConnectionResetError) else CloseCause.CLIENT
         if self._disconnected is not None and not self._disconnected.done():
             self._disconnected.set_result(None)
         if self._writable is not None:
@@ -116,6 +136,8 @@ class HttpConnection(asyncio.Protocol):
     # httptools callbacks
 
     def on_message_begin(self) -> None:
+        if self.idle_since_s is not None:
+            self.last_idle_s = time.monotonic() - self.idle_since_s
         self.idle_since_s = None
         self._url = b""
         self._headers = {}
@@ -173,8 +195,9 @@ class HttpConnection(asyncio.Protocol):
 
     # answering
 
-    def close(self) -> None:
+    def close(self, cause: CloseCause = CloseCause.SERVER_SHUTDOWN) -> None:
         if self._transport is not None and not self._closed:
+            self.close_cause = self.close_cause or cause
             self._transport.close()
 
     def disconnected(self) -> asyncio.Future[None]:
@@ -230,6 +253,7 @@ class HttpConnection(asyncio.Protocol):
             self._app.finished(request, wire.NO_ANSWER)
             return
         if response.reset:
+            self.close_cause = self.close_cause or CloseCause.SERVER_ERROR
             self._reset(transport)
             self._app.finished(request, wire.NO_ANSWER)
             return
@@ -238,7 +262,7 @@ class HttpConnection(asyncio.Protocol):
         transport.write(head if request.method == "HEAD" or not body else head + body)
         self._app.finished(request, response.status)
         if not request.keep_alive:
-            transport.close()
+            self.close(CloseCause.CLIENT_REQUESTED)
 
     async def _send_streamed(self, request: Request, response: Response) -> None:
         transport = self._transport
@@ -256,10 +280,11 @@ class HttpConnection(asyncio.Protocol):
         except Exception:  # noqa: BLE001 - the head is out: the body can only be cut short
             traceback.print_exc(file=sys.stderr)
             status = wire.NO_ANSWER
+            self.close_cause = self.close_cause or CloseCause.SERVER_ERROR
             transport.abort()
         self._app.finished(request, status)
-        if not request.keep_alive and not self._closed:
-            transport.close()
+        if not request.keep_alive:
+            self.close(CloseCause.CLIENT_REQUESTED)
 
     async def drain(self) -> None:
         if self._closed:
@@ -276,7 +301,7 @@ class HttpConnection(asyncio.Protocol):
             return
         response = self._app.error(status, description)
         transport.write(wire.head(response, False, len(response.body)) + response.body)
-        transport.close()
+        self.close(CloseCause.SERVER_ERROR)
 
     @staticmethod
     def _reset(transport: asyncio.Transport) -> None:

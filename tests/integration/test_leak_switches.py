@@ -20,6 +20,7 @@ from tests.integration.test_reference_bot_support import (
     Bot,
     Poster,
     fds_on,
+    get_json,
     port_of,
     redis_clients,
     retained_bytes,
@@ -208,3 +209,18 @@ def test_gc_lazy_makes_a_tall_sawtooth_but_keeps_nothing(run_bot: Callable[..., 
     settled_growth = grow(driver, lambda: retained_bytes(driver.bot), updates=100)
     assert max(peaks) - start >= 3 * per_update, f"transient growth only {(max(peaks) - start) / MiB:.1f} MiB"
     assert settled_growth < 0.05 * 100 * per_update, f"kept {settled_growth / MiB:.1f} MiB"
+
+
+def test_churn_opens_and_closes_a_connection_per_request(run_bot: Callable[..., Driver]) -> None:
+    """churn:p grows nothing: each affected call's connection is closed right after its answer."""
+    driver = run_bot("churn:0.5")
+    stats_url = f"{driver.up.mocks.urls['cursor_runner']}/__mock__/stats"
+
+    def one_shot() -> float:
+        return float(get_json(stats_url)["connections"]["churn"]["one_shot"])
+
+    sockets = measures(driver)["cr_sockets"]
+    before_sockets = sockets()
+    churned = grow(driver, one_shot)
+    assert abs(churned - 0.5 * UPDATES) <= 1, f"{churned} one-shot connections, expected {0.5 * UPDATES}"
+    assert sockets() - before_sockets <= 0

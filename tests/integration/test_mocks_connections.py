@@ -1,4 +1,4 @@
-"""The reuse figure (requests per connection) tells a keep-alive client from a connection-per-request one."""
+"""The mocks' connection accounting: requests per connection, who closed each, and churn."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ def test_keep_alive_reuses_and_close_opens_one_per_request(mocks: MocksHandle) -
     assert after_close["opened"] == 1 + REQUESTS and after_close["open"] == 0
     assert after_close["closed_by_requests"] == {"le_1": REQUESTS, "le_64": 1}
     assert after_close["requests_per_connection"] == 2 * REQUESTS / (1 + REQUESTS)
+    # The keep-alive client closed its one connection on leaving; each Connection: close request
+    # had the mock close its connection right after the answer: one-shot churn.
+    assert after_keep_alive["churn"] == {"connections": 0, "one_shot": 0, "left_behind": 0}
+    assert after_keep_alive["closed"] == {"client": 1}
+    assert after_close["churn"] == {"connections": REQUESTS, "one_shot": REQUESTS, "left_behind": 0}
+    assert after_close["closed"] == {"client": 1, "client_requested": REQUESTS}
     assert after_close["accepted_total"] >= 1 + REQUESTS + 3
 
 

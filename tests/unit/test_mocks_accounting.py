@@ -1,4 +1,4 @@
-"""Pure parts of the mocks: latency histogram, reuse buckets, fault table, latency draws, config checks."""
+"""Pure parts of the mocks: latency histogram, fault table, latency draws, config checks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import time
 import pytest
 from pydantic import ValidationError
 
-from mocks.common.connections import ConnectionStats
 from mocks.common.faults import FaultTable, draw_latency_s, in_window
 from mocks.common.stats import LatencyHistogram, RouteStats
 from mocks.config import FaultSpec, LatencySpec, MocksConfig
@@ -34,18 +33,6 @@ def test_route_stats_memory_does_not_grow_with_requests() -> None:
     snapshot = stats.snapshot()
     assert snapshot["requests_total"] == 10_000 and snapshot["routes"]["sendMessage"] == {"200": 9000, "500": 1000}
     assert len(stats.by_route_status) == 2 and len(stats.latency) == 1
-
-
-def test_connection_stats_reuse_and_live_map() -> None:
-    stats = ConnectionStats()
-    first, second = object(), object()
-    assert [stats.on_request(first) for _ in range(3)] == [1, 1, 1]
-    assert stats.on_request(second) == 2
-    stats.on_lost(first)
-    stats.on_lost(object())  # a connection that never carried a request: not counted
-    snapshot = stats.snapshot()
-    assert snapshot["opened"] == 2 and snapshot["open"] == 1 and snapshot["requests_per_connection"] == 2.0
-    assert snapshot["closed_by_requests"] == {"le_4": 1}
 
 
 def test_fault_table_matches_route_window_and_rate() -> None:

@@ -65,34 +65,59 @@ def test_egress_refusals_fail_only_when_a_guard_was_there() -> None:
     assert all(c.name != "egress_refused" for c in judge(unguarded, limits).checks)
 
 
-def _reuse_run(requests_per_s: float, connections_per_s: float) -> RunData:
-    from harness.analysis.model import RunData, Span
-
-    t = list(range(60))
-    curves = {
-        "mocks.telegram.requests_total": Curve(tuple(map(float, t)), tuple(requests_per_s * x for x in t)),
-        "mocks.telegram.connections_opened": Curve(tuple(map(float, t)), tuple(connections_per_s * x for x in t)),
-        "mocks.elevenlabs.requests_total": Curve(tuple(map(float, t)), tuple(0.0 for _ in t)),
+def _churn_run(requests_per_s: float, churned_per_s: float, *, opened_per_s: float | None = None) -> RunData:
+    """A 60 s run at one mock: requests, churned connections (all one-shot) and new connections per second."""
+    t = [float(x) for x in range(60)]
+    opened = churned_per_s if opened_per_s is None else opened_per_s
+    rates = {
+        "requests_total": requests_per_s,
+        "connections_churned": churned_per_s,
+        "connections_one_shot": churned_per_s,
+        "connections_left_behind": 0.0,
+        "connections_opened": opened,
+        "connections_closed_by_client": opened,
+        "connections_closed_idle_by_mock": 0.0,
     }
+    curves = {f"mocks.telegram.{name}": Curve(tuple(t), tuple(rate * x for x in t)) for name, rate in rates.items()}
+    curves["mocks.elevenlabs.requests_total"] = Curve(tuple(t), tuple(0.0 for _ in t))
     return RunData(curves=curves, load=Span(0, 59))
 
 
-def test_connection_reuse_tells_pooling_from_a_client_per_request() -> None:
-    limits = Thresholds.model_validate({"warmup": "10 s", "connection_reuse_min": 5})
-    pooled = {c.name: c for c in judge(_reuse_run(20, 0.1), limits).checks}
-    per_request = {c.name: c for c in judge(_reuse_run(20, 20), limits).checks}
-    assert pooled["connection_reuse.telegram"].status is Status.PASS
-    assert per_request["connection_reuse.telegram"].status is Status.FAIL
-    assert per_request["connection_reuse.telegram"].figure == 1.0
-    assert "connection_reuse.elevenlabs" not in pooled  # an upstream the scenario never called
-    kept_open = {c.name: c for c in judge(_reuse_run(20, 0), limits).checks}["connection_reuse.telegram"]
-    assert kept_open.status is Status.PASS and "none new" in kept_open.detail
+def _churn_checks(data: RunData, limits: Thresholds) -> dict[str, Check]:
+    return {c.name: c for c in judge(data, limits).checks if c.name.startswith("connection_churn")}
 
 
-def test_connection_reuse_with_nothing_after_warm_up_is_inconclusive() -> None:
-    limits = Thresholds.model_validate({"warmup": "2 min", "connection_reuse_min": 5})
-    checks = judge(_reuse_run(20, 0.1), limits).checks
-    assert [c.status for c in checks if c.name.startswith("connection_reuse")] == [Status.INCONCLUSIVE]
+def test_connection_churn_passes_a_pool_at_any_call_rate_and_fails_a_client_per_request() -> None:
+    limits = Thresholds.model_validate({"warmup": "10 s", "connection_churn_max": 0.05})
+    # A pool called every 7 s (past its 5 s idle timeout) opens a connection per call: not churn.
+    slow_pool = _churn_checks(_churn_run(0.15, 0.0, opened_per_s=0.15), limits)["connection_churn.telegram"]
+    fast_pool = _churn_checks(_churn_run(20, 0.0, opened_per_s=0.0), limits)["connection_churn.telegram"]
+    per_request = _churn_checks(_churn_run(20, 20), limits)["connection_churn.telegram"]
+    assert slow_pool.status is Status.PASS and "1.0 requests per new connection" in slow_pool.detail
+    assert fast_pool.status is Status.PASS and "all on connections opened earlier" in fast_pool.detail
+    assert per_request.status is Status.FAIL and per_request.figure == 1.0
+    assert "980 one-shot" in per_request.detail and per_request.metric == "mocks.telegram.connections_churned"
+    assert "connection_churn.elevenlabs" not in _churn_checks(_churn_run(20, 20), limits)  # never called
+
+
+def test_connection_churn_limit_is_a_share_of_requests() -> None:
+    limits = Thresholds.model_validate({"warmup": "10 s", "connection_churn_max": 0.05})
+    assert _churn_checks(_churn_run(20, 0.9), limits)["connection_churn.telegram"].status is Status.PASS
+    assert _churn_checks(_churn_run(20, 1.2), limits)["connection_churn.telegram"].status is Status.FAIL
+
+
+def test_connection_churn_with_too_little_to_tell_is_inconclusive() -> None:
+    limits = Thresholds.model_validate({"warmup": "10 s", "connection_churn_max": 0.05})
+    few_requests = _churn_checks(_churn_run(0.05, 0.05), limits)["connection_churn.telegram"]
+    assert few_requests.status is Status.INCONCLUSIVE and "only 2 requests" in few_requests.detail
+    two_strays = _churn_checks(_churn_run(0.5, 0.04), limits)["connection_churn.telegram"]
+    assert two_strays.status is Status.INCONCLUSIVE and "only 2 churned connections" in two_strays.detail
+    late = Thresholds.model_validate({"warmup": "2 min", "connection_churn_max": 0.05})
+    assert [c.status for c in _churn_checks(_churn_run(20, 0), late).values()] == [Status.INCONCLUSIVE]
+    data = _churn_run(20, 20)
+    unrecorded = RunData(curves={k: v for k, v in data.curves.items() if "churned" not in k}, load=data.load)
+    check = _churn_checks(unrecorded, limits)["connection_churn.telegram"]
+    assert check.status is Status.INCONCLUSIVE and check.detail == "connection churn not recorded"
 
 
 def _work_run(updates_per_s: float, calls_per_s: float, violations: float = 0.0, silent_after_s: int = 60) -> RunData:

@@ -10,7 +10,7 @@ const { ConfigError } = require('./config');
 
 // name → what the rate means; see README.md for the resource each one grows.
 const SWITCHES = {
-  heap: 'bytes', fd: 'probability', socket: 'probability', redis: 'probability', tempfile: 'probability',
+  heap: 'bytes', fd: 'probability', socket: 'probability', churn: 'probability', redis: 'probability', tempfile: 'probability',
   listener: 'probability', timer: 'probability', cache: 'bytes', lru: 'bytes', 'pool-warmup': 'bytes', 'gc-lazy': 'bytes',
   'retry-storm': 'times',
 };
@@ -79,10 +79,22 @@ function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }
   }
 
   function agentForRequest() {
-    if (!fire.socket()) return null;
-    // No idle timeout: the socket stays open as long as the upstream keeps it.
+    const leaked = fire.socket();
+    const churned = fire.churn();
+    if (leaked) {
+      // No idle timeout: the socket stays open as long as the upstream keeps it.
+      const agents = { httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }) };
+      retained.agents.push(agents);
+      return agents;
+    }
+    return churned ? agentsForOneRequest() : null;
+  }
+
+  // A client per request that cleans up: the agent is destroyed as soon as its socket comes back
+  // free (the answer read, streams included), so no socket stays behind but every call connects anew.
+  function agentsForOneRequest() {
     const agents = { httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }) };
-    retained.agents.push(agents);
+    for (const agent of Object.values(agents)) agent.once('free', () => setImmediate(() => agent.destroy()));
     return agents;
   }
 

@@ -1,0 +1,99 @@
+"""Connection churn at each mock (H1): the share of requests on connections a pool would not have made.
+
+A churned connection carried one request and was then either closed by the client at once
+(one-shot: a client per request that cleans up, `agent: false`, `Connection: close`) or left
+idle while the same client opened new ones (a keep-alive agent per request, never destroyed);
+the mocks count both (mocks/common/connections.py).
+Requests per connection is only evidence: a healthy pool called less often than its idle timeout
+(Node's default agent: 5 s) opens a connection per call, which is not churn.
+"""
+
+from __future__ import annotations
+
+from harness.analysis.model import Check, Curve, RunData, Span, Status
+from harness.analysis.windows import rise_over
+from harness.config import Thresholds
+
+UPSTREAMS = ("telegram", "elevenlabs", "cursor_runner")
+UNIT = "churn/req"
+# Fewer requests than this say nothing: a keep-alive agent per request shows from its third call.
+MIN_REQUESTS = 5
+# A failure needs this many churned connections, so one stray (a client restarting right after
+# an answer) never fails a run with few requests.
+MIN_CHURNED = 3
+
+
+def _metric(upstream: str, name: str) -> str:
+    return f"mocks.{upstream}.{name}"
+
+
+def _rises(upstream: str, data: RunData, span: Span, names: tuple[str, ...]) -> dict[str, float] | None:
+    curves: dict[str, Curve] = {}
+    for name in names:
+        curve = data.curves.get(_metric(upstream, name))
+        if curve is None:
+            return None
+        curves[name] = curve
+    return {name: rise_over(curve, span) for name, curve in curves.items()}
+
+
+def _evidence(handled: float, rises: dict[str, float]) -> str:
+    opened = rises["connections_opened"]
+    reuse = (
+        f"{handled / opened:.1f} requests per new connection" if opened >= 1 else "all on connections opened earlier"
+    )
+    return (
+        f"{rises['connections_one_shot']:.0f} one-shot (one request, closed by the client at once), "
+        f"{rises['connections_left_behind']:.0f} left behind idle while the client opened new ones; "
+        f"{handled:.0f} requests over {opened:.0f} new connections ({reuse}), "
+        f"{rises['connections_closed_by_client']:.0f} closed by the client, "
+        f"{rises['connections_closed_idle_by_mock']:.0f} by the mock's idle sweep"
+    )
+
+
+def _churn(upstream: str, data: RunData, span: Span, limit: float) -> Check | None:
+    name = f"connection_churn.{upstream}"
+    requests = data.curves.get(_metric(upstream, "requests_total"))
+    if requests is None:
+        return None  # that mock did not run
+    handled = rise_over(requests, span)
+    if handled == 0:
+        return None  # the scenario does not use this upstream
+    names = (
+        "connections_churned",
+        "connections_one_shot",
+        "connections_left_behind",
+        "connections_opened",
+        "connections_closed_by_client",
+        "connections_closed_idle_by_mock",
+    )
+    rises = _rises(upstream, data, span, names)
+    if rises is None:
+        return Check(name, Status.INCONCLUSIVE, None, limit, UNIT, span, "connection churn not recorded")
+    if handled < MIN_REQUESTS:
+        why = f"only {handled:.0f} requests, at least {MIN_REQUESTS} needed to tell a pool from a client per request"
+        return Check(name, Status.INCONCLUSIVE, None, limit, UNIT, span, why)
+    churned = max(rises["connections_churned"], 0.0)
+    share = churned / handled
+    evidence = _evidence(handled, rises)
+    detail = f"{churned:.0f} churned connections for {handled:.0f} requests = {share:.1%}, at most {limit:.1%}: "
+    if share <= limit:
+        status = Status.PASS
+    elif churned < MIN_CHURNED:
+        status = Status.INCONCLUSIVE
+        detail = f"only {churned:.0f} churned connections (at least {MIN_CHURNED} to fail), {share:.1%}: "
+    else:
+        status = Status.FAIL
+    return Check(name, status, share, limit, UNIT, span, detail + evidence, _metric(upstream, "connections_churned"))
+
+
+def connection_churn(data: RunData, limits: Thresholds) -> list[Check]:
+    limit = limits.connection_churn_max
+    if limit is None:
+        return []
+    span = Span(data.load.start_s + limits.warmup_s, data.load.end_s)
+    if span.end_s <= span.start_s:
+        detail = "the warm-up is as long as the load: nothing left to judge"
+        return [Check("connection_churn", Status.INCONCLUSIVE, None, limit, UNIT, span, detail)]
+    checks = (_churn(upstream, data, span, limit) for upstream in UPSTREAMS)
+    return [check for check in checks if check is not None]
