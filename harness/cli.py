@@ -6,9 +6,12 @@ Exit codes: 0 pass, 1 a threshold failed, 2 usage or harness error, 3 inconclusi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from harness.analysis.model import Verdict
 
 app = typer.Typer(
     add_completion=False,
@@ -36,7 +39,7 @@ def run(
     from harness.config import ConfigError, load_profile
     from harness.procs import HarnessError
     from harness.report.judge import EXIT_CODES, describe
-    from harness.runner import RunInterrupted, run_profile
+    from harness.runner import RunFailed, RunInterrupted, run_profile
 
     overrides: dict[str, dict[str, object]] = {"run": {}}
     if duration is not None:
@@ -48,14 +51,13 @@ def run(
         outcome = run_profile(spec, profile)
     except ConfigError as exc:
         _fail(str(exc))
+    except RunFailed as exc:
+        _echo_partial(exc.run_dir, exc.verdict)
+        _fail(str(exc))
     except HarnessError as exc:
-        _fail(f"{exc} (what was recorded is kept; `soak report RUN_DIR` judges it)")
+        _fail(str(exc))
     except RunInterrupted as exc:
-        typer.echo(f"results: {exc.run_dir}")
-        if exc.verdict is not None:
-            typer.echo(f"verdict on what was recorded: {exc.verdict.status.value.upper()}")
-            for line in describe(exc.verdict):
-                typer.echo(line)
+        _echo_partial(exc.run_dir, exc.verdict)
         _fail("interrupted; every started process was stopped", EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
@@ -66,39 +68,74 @@ def run(
     raise typer.Exit(EXIT_CODES[outcome.verdict.status])
 
 
+def _echo_partial(run_dir: Path, verdict: Verdict | None) -> None:
+    """Where a run that stopped early left its record, and the verdict on it (written there too)."""
+    from harness.report.judge import describe
+
+    if verdict is None:
+        typer.echo(f"results: {run_dir} (it stopped before the first sample: nothing to judge)")
+        return
+    typer.echo(f"results: {run_dir}")
+    typer.echo(f"verdict on what was recorded (partial): {verdict.status.value.upper()}")
+    for line in describe(verdict):
+        typer.echo(line)
+
+
 @app.command()
 def collect(
+    *,
     pid: Annotated[int, typer.Option(help="pid of the running service to record")],
     out: Annotated[Path, typer.Option(help="directory for samples.db, run.json and events")],
     duration: Annotated[str | None, typer.Option(help="stop after this long, e.g. '10 min'")] = None,
-    interval: Annotated[str, typer.Option(help="sampling interval")] = "1 s",
+    interval: Annotated[str | None, typer.Option(help="sampling interval, at least 50 ms (default 1 s)")] = None,
     inspector_url: Annotated[str | None, typer.Option(help="ws:// URL of the target's Node inspector")] = None,
+    profile: Annotated[Path | None, typer.Option(help="judge with this profile's thresholds and collector")] = None,
 ) -> None:
-    """Attach to a service that is already running and record only (until Ctrl-C or --duration)."""
+    """Attach to a service that is already running and record (until Ctrl-C or --duration).
+
+    With --profile the record is judged at the end; without, `soak report OUT` judges it
+    against default resource limits: RSS, heap after GC, fds, sockets, threads.
+    """
     from harness.collector.attach import CollectError, CollectRequest
     from harness.collector.attach import collect as run_collect
+    from harness.config import MIN_INTERVAL_S, ConfigError, load_profile
+    from harness.prestart import check_output_dir
     from shared.units import UnitError, parse_duration_s
 
     try:
+        check_output_dir(out, "--out")
+        # The profile's own [target] does not apply: the target is the process attached to.
+        spec = None if profile is None else load_profile(profile, {"target": {"command": [f"pid {pid}"]}})
         duration_s = None if duration is None else parse_duration_s(duration)
-        request = CollectRequest(pid, out, duration_s, parse_duration_s(interval), inspector_url)
-        ticks = run_collect(request)
-    except UnitError as exc:
-        _fail(str(exc))
-    except CollectError as exc:
+        interval_s = parse_duration_s(interval) if interval is not None else spec.run.interval_s if spec else 1.0
+        if interval_s < MIN_INTERVAL_S:
+            raise UnitError(f"--interval must be at least {MIN_INTERVAL_S * 1000:.0f} ms, got {interval!r}")
+        request = CollectRequest(pid, out, duration_s, interval_s, inspector_url, spec, profile)
+        ticks = run_collect(request, spec.collector if spec else None)
+    except (UnitError, ConfigError, CollectError) as exc:
         _fail(str(exc))
     typer.echo(f"recorded {ticks} ticks in {out}")
+    if spec is None:
+        typer.echo(f"`soak report {out}` judges them against default resource limits")
+        return
+    _judge_and_exit(out)
 
 
 @app.command()
 def report(run_dir: Annotated[Path, typer.Argument(help="a results/<run> directory")]) -> None:
     """Recompute the verdict of a stored run (also one that was killed)."""
+    _judge_and_exit(run_dir)
+
+
+def _judge_and_exit(run_dir: Path) -> NoReturn:
     from harness.report.judge import EXIT_CODES, ReportError, describe, judge_run
 
     try:
         verdict = judge_run(run_dir)
     except ReportError as exc:
         _fail(str(exc))
+    except OSError as exc:  # a run directory we may read but not write (a CI artifact)
+        _fail(f"cannot write the report into {run_dir}: {exc.strerror or exc}")
     typer.echo(f"verdict: {verdict.status.value.upper()}")
     for line in describe(verdict):
         typer.echo(line)

@@ -3,44 +3,76 @@
 from __future__ import annotations
 
 import itertools
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from mocks.config import DEFAULT_ELEVENLABS_API_KEY, DEFAULT_TELEGRAM_TOKEN, MockSettings
 from shared.fields import Bytes, BytesPerRequest, BytesPerSecond, Seconds
+from shared.strict import StrictModel
 
 
 class ConfigError(Exception):
     """A profile that cannot be read or does not validate; the message is one line."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# Intervals and cadences below this measure the harness more than the target.
+MIN_INTERVAL_S = 0.05
+Interval = Annotated[Seconds, Field(ge=MIN_INTERVAL_S)]
+
+
+def _shaped(pattern: str, what: str) -> Any:
+    """A string check whose error says what is expected in words, not as a regular expression."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if compiled.fullmatch(value) is None:
+            raise ValueError(f"must be {what}, got {value[:80]!r}")
+        return value
+
+    return AfterValidator(check)
+
+
+EnvName = Annotated[str, _shaped(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")]
+# Printable ASCII without spaces, at most 256: these travel in HTTP headers and query strings.
+HeaderSafe = Annotated[str, _shaped(r"[!-~]{1,256}", "1-256 printable ASCII characters without spaces")]
+RunName = Annotated[
+    str, _shaped(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", "one name of letters, digits, '.', '_' or '-' (not a path)")
+]
+UrlPath = Annotated[str, _shaped(r"/[!-~]*", "a path starting with '/', without spaces")]
+
+
+class _Strict(StrictModel):
+    """Frozen, no unknown keys, no inf/NaN, no booleans as numbers (see shared.strict.StrictModel)."""
 
 
 class RunSection(_Strict):
-    name: str = "run"
+    # One path component: the run directory is results_dir/<name>-<time>, never outside it.
+    name: RunName = "run"
     duration_s: Seconds = Field(60.0, alias="duration", gt=0)
     cooldown_s: Seconds = Field(10.0, alias="cooldown", ge=0)
     baseline_s: Seconds = Field(3.0, alias="baseline", ge=0, description="quiet sampling before the load")
-    interval_s: Seconds = Field(1.0, alias="interval", gt=0)
-    results_dir: str = "results"
+    interval_s: Interval = Field(1.0, alias="interval")
+    results_dir: str = Field("results", min_length=1)
 
 
 class TargetSection(_Strict):
-    command: list[str]
-    cwd: str = "."
-    env: dict[str, str] = Field(default_factory=dict)
-    health_path: str = "/health"
+    command: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    cwd: str = Field(".", min_length=1)
+    env: dict[EnvName, str] = Field(default_factory=dict)
+    health_path: UrlPath = "/health"
     startup_timeout_s: Seconds = Field(30.0, alias="startup_timeout", gt=0)
     stop_timeout_s: Seconds = Field(10.0, alias="stop_timeout", gt=0)
-    telegram_token: str = DEFAULT_TELEGRAM_TOKEN
-    webhook_secret: str = "soak-webhook-secret"
-    callback_secret: str = "soak-callback-secret"
-    elevenlabs_api_key: str = DEFAULT_ELEVENLABS_API_KEY
+    # The token is a URL path segment (bot<TOKEN>); the webhook secret has Telegram's own alphabet.
+    telegram_token: Annotated[str, _shaped(r"[A-Za-z0-9:_-]{1,256}", "1-256 of A-Z a-z 0-9 : _ -")] = (
+        DEFAULT_TELEGRAM_TOKEN
+    )
+    webhook_secret: Annotated[str, _shaped(r"[A-Za-z0-9_-]{1,256}", "1-256 of A-Z a-z 0-9 _ -")] = "soak-webhook-secret"
+    callback_secret: HeaderSafe = "soak-callback-secret"
+    elevenlabs_api_key: HeaderSafe = DEFAULT_ELEVENLABS_API_KEY
 
 
 RedisFaultKind = Literal["down", "pause", "slow", "kill_clients"]
@@ -94,6 +126,9 @@ class RedisSection(_Strict):
         return self
 
 
+Weight = Annotated[float, Field(ge=0)]
+
+
 class LoadSection(_Strict):
     scenario: str = "text"
     shape: Literal["steady", "ramp", "spike"] = "steady"
@@ -104,10 +139,12 @@ class LoadSection(_Strict):
     spike_s: Seconds = Field(0.0, alias="spike_duration", ge=0)
     spawn_rate: float = Field(5.0, gt=0)
     rate_per_user: float = Field(1.0, gt=0, description="updates per second per user")
-    mix: dict[str, float] = Field(default_factory=dict, description="update kind -> weight (mixed scenario)")
+    mix: dict[str, Weight] = Field(default_factory=dict, description="update kind -> weight (mixed scenario)")
 
     @model_validator(mode="after")
     def _shape_needs_a_peak(self) -> LoadSection:
+        if self.mix and not any(weight > 0 for weight in self.mix.values()):
+            raise ValueError("mix needs at least one weight above 0")
         if self.shape != "steady" and self.peak_users is None:
             raise ValueError(f"shape '{self.shape}' needs peak_users")
         if self.shape == "spike" and self.spike_s <= 0:
@@ -139,6 +176,7 @@ class Thresholds(_Strict):
     redis_clients_growth_max: float | None = None
     handles_growth_max: float | None = None
     timers_growth_max: float | None = None
+    threads_growth_max: float | None = None
     tcp_close_wait_max: float | None = None
     temp_file_age_max_s: Seconds | None = Field(None, alias="temp_file_age_max", gt=0)
     loop_delay_p99_max_s: Seconds | None = Field(None, alias="loop_delay_p99_max", gt=0)
@@ -173,27 +211,55 @@ class Thresholds(_Strict):
     latency_p95_max_s: Seconds | None = Field(None, alias="latency_p95_max", gt=0)
     significance: float = Field(0.05, gt=0, lt=1)
 
+    @model_validator(mode="after")
+    def _no_negative_limits(self) -> Thresholds:
+        """A limit below 0 can never pass (no count, size or rate here goes below 0): a typo."""
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            limits = value.items() if isinstance(value, dict) else [("", value)]
+            for key, limit in limits:
+                if isinstance(limit, int | float) and not isinstance(limit, bool) and limit < 0:
+                    where = f"{info.alias or name}.{key}".rstrip(".")
+                    raise ValueError(f"{where} must not be negative, got {limit:g}")
+        return self
+
 
 class CollectorSection(_Strict):
     """Cadences and budgets of the slow probes; the process sample runs every run.interval."""
 
-    memory_detail_every_s: Seconds = Field(10.0, alias="memory_detail_every", gt=0, description="USS/PSS")
-    tcp_every_s: Seconds = Field(5.0, alias="tcp_every", gt=0)
-    mocks_every_s: Seconds = Field(1.0, alias="mocks_every", gt=0)
-    tmp_every_s: Seconds = Field(2.0, alias="tmp_every", gt=0)
-    redis_every_s: Seconds = Field(5.0, alias="redis_every", gt=0)
+    memory_detail_every_s: Interval = Field(10.0, alias="memory_detail_every", description="USS/PSS")
+    tcp_every_s: Interval = Field(5.0, alias="tcp_every")
+    mocks_every_s: Interval = Field(1.0, alias="mocks_every")
+    tmp_every_s: Interval = Field(2.0, alias="tmp_every")
+    redis_every_s: Interval = Field(5.0, alias="redis_every")
     redis_scan_budget_s: Seconds = Field(0.05, alias="redis_scan_budget", gt=0)
     inspector: bool = True
-    inspector_every_s: Seconds = Field(5.0, alias="inspector_every", gt=0)
+    inspector_every_s: Interval = Field(5.0, alias="inspector_every")
     forced_gc_every_s: Seconds = Field(60.0, alias="forced_gc_every", ge=0, description="0 = never (peak runs)")
     probe_budget_s: Seconds = Field(0.25, alias="probe_budget", gt=0)
     probe_cpu_share: float = Field(0.002, gt=0, le=1, description="a slow probe costing more runs less often")
-    temp_patterns: list[str] = Field(default_factory=lambda: ["telegram_*", "elevenlabs_tts_*"])
+    # Names inside the target's TMPDIR: a '/' would reach outside it.
+    temp_patterns: list[Annotated[str, _shaped(r"[^/]+", "a file name pattern without '/'")]] = Field(
+        default_factory=lambda: ["telegram_*", "elevenlabs_tts_*"]
+    )
     redis_prefixes: list[str] = Field(default_factory=lambda: ["cursor_runner_callback:"])
 
+    @model_validator(mode="after")
+    def _gc_every_is_off_or_an_interval(self) -> CollectorSection:
+        if 0 < self.forced_gc_every_s < MIN_INTERVAL_S:
+            raise ValueError(f"forced_gc_every must be 0 (never) or at least {MIN_INTERVAL_S * 1000:.0f} ms")
+        return self
 
-HostPort = Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")]
-EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+def _host_port(value: str) -> str:
+    host, _, port = value.partition(":")
+    port_ok = not port or (port.isascii() and port.isdigit() and 0 < int(port) < 65536)
+    if not re.fullmatch(r"[A-Za-z0-9.-]+", host) or not port_ok:
+        raise ValueError(f"must be host or host:port (port 1-65535), got {value[:80]!r}")
+    return value
+
+
+HostPort = Annotated[str, AfterValidator(_host_port)]
 RedirectedMock = Literal["telegram", "elevenlabs"]
 _REAL_HOSTS: dict[RedirectedMock, str] = {"telegram": "api.telegram.org:443", "elevenlabs": "api.elevenlabs.io:443"}
 _BASE_URL_ENV: dict[RedirectedMock, str] = {"telegram": "TELEGRAM_API_BASE", "elevenlabs": "ELEVENLABS_API_BASE"}
@@ -218,34 +284,54 @@ class RunSpec(_Strict):
     interception: InterceptionSection = Field(default_factory=InterceptionSection)
 
 
-def _first_error(exc: ValidationError) -> str:
+def _one_line(text: str) -> str:
+    """Control characters from the profile (a newline in a key) escaped, so the error stays one line."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda match: repr(match.group())[1:-1], text)[:300]
+
+
+def first_error(exc: ValidationError, root: str = "profile") -> str:
     error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"]) or "profile"
-    return f"{where}: {error['msg']}"
+    where = ".".join(str(part) for part in error["loc"]) or root
+    return _one_line(f"{where}: {str(error['msg']).removeprefix('Value error, ')}")
+
+
+def _reject_nul(value: Any, where: str) -> None:
+    """No NUL anywhere: it cannot be in a path, an argument or an environment variable."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ConfigError(f"{where or 'profile'}: contains a NUL character")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _reject_nul(key, where)
+            _reject_nul(item, f"{where}.{key}".lstrip("."))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _reject_nul(item, f"{where}.{index}")
 
 
 def parse_profile(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> RunSpec:
     """Validate a profile dict; overrides are merged into its sections first."""
     merged = {key: dict(value) if isinstance(value, dict) else value for key, value in data.items()}
     for section, values in (overrides or {}).items():
-        merged.setdefault(section, {}).update(values)
+        if not isinstance(merged.setdefault(section, {}), dict):
+            raise ConfigError(f"{section}: must be a table, got {type(merged[section]).__name__}")
+        merged[section].update(values)
+    _reject_nul(merged, "")
     try:
         return RunSpec.model_validate(merged)
     except ValidationError as exc:
-        raise ConfigError(_first_error(exc)) from None
+        raise ConfigError(first_error(exc)) from None
 
 
 def load_profile(path: Path, overrides: dict[str, Any] | None = None) -> RunSpec:
     """Read and validate a profile file; every failure becomes a one-line ConfigError."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"profile not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read profile {path}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    try:
         return parse_profile(data, overrides)
+    except FileNotFoundError:
+        raise ConfigError(_one_line(f"profile not found: {path}")) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(_one_line(f"cannot read profile {path}: {exc}")) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_one_line(f"{path}: invalid TOML: {exc}")) from None
     except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(_one_line(f"{path}: {exc}")) from None

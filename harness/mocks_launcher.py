@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.masking import write_private
 from harness.procs import Child, HarnessError, start_child, wait_until
 from harness.rundir import EVENTS
 from mocks.config import MocksConfig
@@ -48,15 +49,19 @@ def start_mocks(
     config_json: str, run_dir: Path, timeout_s: float = 20.0, t0_monotonic: float | None = None
 ) -> MocksHandle:
     """Start the mocks; t0_monotonic (the run's start) is what fault windows and event times count from."""
+    # It holds the bot token, the API key and the callback secret: private, and gone once read.
     config_path = run_dir / "mocks-config.json"
-    config_path.write_text(with_run_files(config_json, run_dir, t0_monotonic), encoding="utf-8")
+    write_private(config_path, with_run_files(config_json, run_dir, t0_monotonic))
     ready_file = run_dir / "mocks-ready.json"
     argv = [sys.executable, "-m", "mocks", "--config", str(config_path), "--ready-file", str(ready_file)]
-    child = start_child("mocks", argv, log_path=run_dir / "mocks.log")
     try:
-        wait_until(ready_file.exists, child, timeout_s, "serving")
-    except HarnessError:
-        child.stop()
-        raise
+        child = start_child("mocks", argv, log_path=run_dir / "mocks.log")
+        try:
+            wait_until(ready_file.exists, child, timeout_s, "serving")
+        except HarnessError:
+            child.stop()
+            raise
+    finally:
+        config_path.unlink(missing_ok=True)  # the mocks read it before they announce themselves
     urls: dict[str, str] = json.loads(ready_file.read_text(encoding="utf-8"))
     return MocksHandle(urls=urls, child=child)

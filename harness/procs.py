@@ -1,17 +1,23 @@
-"""Child processes of a run: started in their own session so the whole tree stops together."""
+"""Child processes of a run: each in a session of its own so its whole tree stops together, and
+each bound to soak's life (a parent-death signal, and a pid file for the run's watchdog)."""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+
+from harness.pidfiles import PidRecord, start_ticks, write_record
 
 
 class HarnessError(Exception):
@@ -33,6 +39,9 @@ class Child:
     name: str
     popen: subprocess.Popen[bytes]
     log_file: IO[bytes] | None = field(default=None, repr=False)
+    log_path: Path | None = None
+    pid_file: Path | None = None
+    _stopped: bool = field(default=False, repr=False)
 
     @property
     def pid(self) -> int:
@@ -42,7 +51,10 @@ class Child:
         return self.popen.poll()
 
     def stop(self, timeout_s: float = 10.0) -> int | None:
-        """SIGTERM the group, then SIGKILL what is left after timeout_s; returns the exit code."""
+        """SIGTERM the group, then SIGKILL what is left after timeout_s; returns the exit code.
+        Stopping twice is harmless (the runner stops Locust early when the target dies)."""
+        if self._stopped:
+            return self.popen.returncode
         if self.popen.poll() is None:
             _signal_group(self.popen.pid, signal.SIGTERM)
             try:
@@ -54,12 +66,59 @@ class Child:
         _signal_group(self.popen.pid, signal.SIGKILL)
         if self.log_file is not None:
             self.log_file.close()
+            self.log_file = None
+        if self.pid_file is not None:
+            self.pid_file.unlink(missing_ok=True)
+            self.pid_file = None
+        self._stopped = True
         return self.popen.returncode
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class _PidRecording:
+    pid_dir: Path | None = None
+
+
+_RECORDING = _PidRecording()
+
+
+@contextlib.contextmanager
+def recording_pids(pid_dir: Path) -> Iterator[None]:
+    """Within this block, every started child leaves a pid file in pid_dir (removed when it is
+    stopped), so the run's watchdog or the next run can stop what a killed soak left behind."""
+    previous, _RECORDING.pid_dir = _RECORDING.pid_dir, pid_dir
+    try:
+        yield
+    finally:
+        _RECORDING.pid_dir = previous
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A pre-exec hook that has the kernel SIGKILL the child when soak dies (PR_SET_PDEATHSIG).
+
+    The signal fires when the *thread* that forked exits, so only children started from the main
+    thread (which lives as long as the process) get it; the watchdog covers the others and the
+    grandchildren. prctl is looked up here, before the fork, so the child only makes the call.
+    """
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent_pid = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        if os.getppid() != parent_pid:  # soak died before the call: the signal will never come
+            os._exit(1)
+
+    return preexec
 
 
 def start_child(
@@ -81,25 +140,72 @@ def start_child(
             stdout=log_file or subprocess.DEVNULL,
             stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_die_with_parent(),  # noqa: PLW1509 - one prctl call, looked up before the fork
         )
     except OSError as exc:
         if log_file:
             log_file.close()
         raise HarnessError(f"cannot start {name} ({argv[0]}): {exc.strerror or exc}") from None
-    return Child(name=name, popen=popen, log_file=log_file)
+    pid_file = None
+    if _RECORDING.pid_dir is not None:
+        pid_file = write_record(_RECORDING.pid_dir, PidRecord(name, popen.pid, start_ticks(popen.pid)))
+    return Child(name=name, popen=popen, log_file=log_file, log_path=log_path, pid_file=pid_file)
+
+
+def signal_name(code: int | None) -> str | None:
+    """The signal that ended a process, from Popen's returncode (negative) or a shell's 128+N."""
+    if code is None:
+        return None
+    number = -code if code < 0 else code - 128 if 128 < code < 128 + 65 else None
+    if number is None:
+        return None
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def describe_exit(code: int) -> str:
+    """'code 1', 'SIGKILL', or 'code 137 (128+SIGKILL, as a shell reports it)': reads after "exited with"."""
+    name = signal_name(code)
+    if code < 0:
+        return name or f"signal {-code}"
+    if name is not None:
+        return f"code {code} (128+{name}, as a shell reports it)"
+    return f"code {code}"
+
+
+def log_tail(path: Path | None, lines: int = 20, max_bytes: int = 64 * 1024) -> list[str]:
+    """The last lines of a log, read from its end (logs grow for hours)."""
+    if path is None:
+        return []
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(0, handle.seek(0, os.SEEK_END) - max_bytes))
+            data = handle.read()
+    except OSError:
+        return []
+    return [line.rstrip() for line in data.decode("utf-8", errors="replace").splitlines()[-lines:]]
+
+
+def with_log_tail(message: str, child: Child, lines: int = 20) -> str:
+    tail = log_tail(child.log_path, lines)
+    if not tail or child.log_path is None:
+        return message
+    return f"{message}; {child.log_path.name} ends with:\n" + "\n".join(f"    {line}" for line in tail)
 
 
 def wait_until(ready: Callable[[], bool], child: Child, timeout_s: float, what: str, poll_s: float = 0.05) -> None:
-    """Poll `ready` until true; fail early if the child dies, or after timeout_s."""
+    """Poll `ready` until true; fail early if the child dies, or after timeout_s (with its log's tail)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if ready():
             return
         code = child.exit_code()
         if code is not None:
-            raise HarnessError(f"{child.name} exited with code {code} before {what}")
+            raise HarnessError(with_log_tail(f"{child.name} exited with {describe_exit(code)} before {what}", child))
         time.sleep(poll_s)
-    raise HarnessError(f"{child.name}: timed out after {timeout_s:.0f} s waiting for {what}")
+    raise HarnessError(with_log_tail(f"{child.name}: timed out after {timeout_s:.0f} s waiting for {what}", child))
 
 
 def port_open(host: str, port: int) -> bool:

@@ -124,5 +124,7 @@ def _take_over(child: Child, new: Child) -> None:
     """Make the run's Child handle stand for the new process, so every holder of it follows."""
     if child.log_file is not None:
         child.log_file.close()
+    if child.pid_file is not None:  # the old process is gone: its record would only mislead a sweep
+        child.pid_file.unlink(missing_ok=True)
     for item in dataclasses.fields(Child):
         setattr(child, item.name, getattr(new, item.name))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from datetime import UTC, datetime
@@ -55,14 +56,50 @@ class EventLog:
             handle.write(json.dumps(record) + "\n")
 
 
+class RunFileError(Exception):
+    """A file of a run directory that is not what soak wrote; the message is one line naming it."""
+
+
+def _checked_event(record: Any, where: str) -> dict[str, Any]:
+    """The fields every reader relies on have their types; other fields are each reader's business."""
+    if not isinstance(record, dict):
+        raise RunFileError(f"{where}: not a JSON object but {type(record).__name__}")
+    if not isinstance(record.get("event"), str):
+        raise RunFileError(f"{where}: field 'event' must be a string")
+    for field in ("t_s", "time"):
+        value = record.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise RunFileError(f"{where}: field {field!r} must be a number")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RunFileError(f"{where}: field {field!r} must be a finite number")
+    return record
+
+
 def read_events(run_dir: Path) -> list[dict[str, Any]]:
+    """Every event; a line that does not parse (cut by a kill mid-write) is skipped, a line that
+    parses but is not an event is a RunFileError."""
     path = run_dir / EVENTS
-    if not path.is_file():
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
         return []
+    except OSError as exc:
+        raise RunFileError(f"cannot read {path}: {exc.strerror or exc}") from None
     events = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         try:
-            events.append(json.loads(line))
-        except ValueError:
-            continue  # a line cut by a kill mid-write
+            record = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        events.append(_checked_event(record, f"{path} line {number}"))
     return events
+
+
+def _t_s(event: dict[str, Any]) -> float | None:
+    value = event.get("t_s")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def events_until(events: list[dict[str, Any]], cutoff_s: float) -> list[dict[str, Any]]:
+    """Events up to cutoff_s (those without a time are kept: they say nothing about when)."""
+    return [event for event in events if (t_s := _t_s(event)) is None or t_s <= cutoff_s]

@@ -1,7 +1,9 @@
 """One run, in order: redis, mocks, target, collector, load, cool-down, stop in reverse order.
 
 Whatever happens (a failure, Ctrl-C, SIGTERM), every started process is stopped and what was
-recorded stays on disk, so `soak report` can still judge it.
+recorded stays on disk, so `soak report` can still judge it; when soak itself is killed, the
+parent-death signal and the run's watchdog stop its children. The target dying ends the run at
+once: the load stops, a couple more ticks record the death, and target_alive fails with its cause.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ import contextlib
 import platform
 import signal
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum, auto
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -23,14 +26,20 @@ from harness.collector.plan import Attachment, Collector
 from harness.collector.store import SampleWriter
 from harness.config import RunSpec
 from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
+from harness.leftovers import sweep_previous
 from harness.load import start_locust
+from harness.masking import Secrets
 from harness.mocks_launcher import MocksHandle, start_mocks
-from harness.procs import Child, HarnessError, free_port
+from harness.pidfiles import PIDS_DIR, remove_if_empty
+from harness.prestart import check_before_start
+from harness.procs import Child, HarnessError, describe_exit, free_port, log_tail, recording_pids, signal_name
 from harness.redis_backend import RedisHandle, start_redis
 from harness.redis_faults import RedisFaultPlayer
 from harness.report.judge import ReportError, judge_run
 from harness.rundir import EVENTS, RUN_JSON, SAMPLES, EventLog, new_run_dir, write_json
+from harness.runstate import RunState, harness_identity, make_private_dir, remove_private_dir
 from harness.target import TargetHandle, inspector_url, start_target
+from harness.watchdog import Watchdog
 from mocks.config import MocksConfig
 
 
@@ -38,6 +47,9 @@ from mocks.config import MocksConfig
 class RunOutcome:
     run_dir: Path
     verdict: Verdict
+
+
+TARGET_LOG_TAIL_LINES = 20
 
 
 class Interrupted(Exception):
@@ -48,13 +60,22 @@ def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
     raise Interrupted(signal.Signals(signum).name)
 
 
+class Watched(Enum):
+    """How a watched phase ended."""
+
+    ELAPSED = auto()
+    DONE = auto()
+    TARGET_EXITED = auto()
+
+
 class Run:
     """Holds the state of one run while it goes through its phases."""
 
-    def __init__(self, spec: RunSpec, profile_path: Path) -> None:
+    def __init__(self, spec: RunSpec, profile_path: Path, tidied: list[str] | None = None) -> None:
         self.spec = spec
         self.t0 = time.monotonic()
         self.run_dir = new_run_dir(Path(spec.run.results_dir), spec.run.name)
+        self.secrets = Secrets.of_target(spec.target)
         self.events = EventLog(self.run_dir, self.t0)
         # Processes the run's figures depend on (Redis, mocks, proxy): one dying spoils the run.
         self.helpers: list[Child] = []
@@ -65,24 +86,43 @@ class Run:
             "versions": {"soak": __version__, "python": platform.python_version()},
             "target_command": spec.target.command,
             "started_at": time.time(),
-            "outcome": "running",
+            "outcome": RunState.RUNNING.value,
+            # Readers tell a live run from a killed one by this process still being there.
+            "harness": harness_identity(),
         }
+        if tidied:
+            self.info["previous_runs_tidied"] = tidied
         self.save_info()
 
     def save_info(self) -> None:
-        write_json(self.run_dir / RUN_JSON, self.info)
+        write_json(self.run_dir / RUN_JSON, self.secrets.data(self.info))
 
     def phase(self, name: str) -> None:
         self.events.emit("phase", phase=name)
         print(f"soak: {name}", file=sys.stderr, flush=True)
 
+    def note_stop(self, exc: BaseException) -> None:
+        """What stopped the run early and when, taken before the stack unwinds (stopping takes time)."""
+        if isinstance(exc, Interrupted):
+            cause = str(exc)
+        elif isinstance(exc, KeyboardInterrupt):
+            cause = "SIGINT"
+        else:
+            first_line = (str(exc) or type(exc).__name__).splitlines()[0]
+            cause = f"error: {first_line}"
+        self.info["stopped_by"] = cause
+        self.info["stopped_at_s"] = round(time.monotonic() - self.t0, 3)
+        self.events.emit("harness_stop", cause=cause)
+
     def execute(self, stack: contextlib.ExitStack) -> None:
-        # The CA key lives apart from the target's TMPDIR (its temp files are measured); both go with the run.
-        tmp_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-tmp-")))
-        tls_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-tls-")))
+        private = self._bind_children_to_soak(stack)
+        # The CA key lives apart from the target's TMPDIR (its temp files are measured).
+        tmp_dir, ca_dir = private / "tmp", private / "ca"
+        tmp_dir.mkdir(mode=0o700)
+        ca_dir.mkdir(mode=0o700)
         redis = self._start_redis(stack, tmp_dir)
         target_port = free_port()
-        interception = InterceptionPlan.prepare(self.spec.interception, tls_dir)
+        interception = InterceptionPlan.prepare(self.spec.interception, ca_dir)
         mocks = self._start_mocks(stack, target_port, interception)
         redirect = self._activate_interception(stack, interception, mocks)
         upstreams = {
@@ -104,6 +144,19 @@ class Run:
         )
         sampler = self._start_collector(stack, attachment)
         self._load_and_cool_down(stack, target, sampler)
+
+    def _bind_children_to_soak(self, stack: contextlib.ExitStack) -> Path:
+        """Before the first child: the private folder, the watchdog and a pid file per child, so a
+        soak killed mid-run leaves nothing running; undone last, after every child stopped."""
+        private = make_private_dir(self.run_dir)
+        stack.callback(remove_private_dir, self.run_dir)
+        pid_dir = self.run_dir / PIDS_DIR
+        stack.callback(remove_if_empty, pid_dir)
+        watchdog = Watchdog(pid_dir, self.run_dir / EVENTS, self.t0)
+        stack.callback(watchdog.release)
+        self.info["watchdog"] = {"pid": watchdog.pid}
+        stack.enter_context(recording_pids(pid_dir))
+        return private
 
     def _start_redis(self, stack: contextlib.ExitStack, tmp_dir: Path) -> RedisHandle:
         self.phase("redis")
@@ -176,25 +229,44 @@ class Run:
         spec = self.spec
         # Quiet samples before the load: the level that fds, sockets and temp files must return to.
         self.phase("baseline")
-        self._watched_sleep(spec.run.baseline_s)
+        if self._watch(spec.run.baseline_s, target.child, sampler) is Watched.TARGET_EXITED:
+            self._target_exited(target.child, sampler, locust=None)
+            return
         self.phase("load")
         locust = start_locust(spec.load, target.base_url, spec.run.duration_s, self.run_dir, spec.target.webhook_secret)
         stack.callback(self._stop, locust)
         self.info["locust"] = {"pid": locust.pid}
         sampler.watch("locust", locust.pid)
         self.save_info()
-        self._wait_load(locust, target.child, sampler)
+        seen = self._watch(spec.run.duration_s + 30, target.child, sampler, done=lambda: locust.exit_code() is not None)
+        if seen is Watched.TARGET_EXITED:
+            self._target_exited(target.child, sampler, locust)
+            return
+        if seen is Watched.ELAPSED:
+            raise HarnessError("locust did not stop within 30 s of the run's duration")
+        if locust.exit_code() != 0:
+            raise HarnessError(f"locust exited with code {locust.exit_code()} (see locust.log)")
         self.phase("cooldown")
-        self._watched_sleep(spec.run.cooldown_s)
-        if sampler.error is not None:
-            raise HarnessError(f"collector failed: {sampler.error}")
+        if self._watch(spec.run.cooldown_s, target.child, sampler) is Watched.TARGET_EXITED:
+            self._target_exited(target.child, sampler, locust=None)
 
-    def _watched_sleep(self, seconds: float) -> None:
+    def _watch(
+        self, seconds: float, target: Child, sampler: Collector, done: Callable[[], bool] | None = None
+    ) -> Watched:
+        """Wait out a phase (or until done()), checking the target, the helpers and the collector."""
         deadline = time.monotonic() + seconds
-        while (left_s := deadline - time.monotonic()) > 0:
+        while True:
             self._check_helpers()
+            if sampler.error is not None:
+                raise HarnessError(f"collector failed: {sampler.error}")
+            if target.exit_code() is not None:
+                return Watched.TARGET_EXITED
+            if done is not None and done():
+                return Watched.DONE
+            left_s = deadline - time.monotonic()
+            if left_s <= 0:
+                return Watched.ELAPSED
             time.sleep(min(0.2, left_s))
-        self._check_helpers()
 
     def _check_helpers(self) -> None:
         """Stop the run when Redis, the mocks or the proxy died: what follows would measure a broken setup.
@@ -212,21 +284,24 @@ class Run:
                     f"`soak report {self.run_dir}` judges what was recorded until then"
                 )
 
-    def _wait_load(self, locust: Child, target: Child, sampler: Collector) -> None:
-        deadline = time.monotonic() + self.spec.run.duration_s + 30
-        while locust.exit_code() is None:
-            if time.monotonic() > deadline:
-                raise HarnessError("locust did not stop within 30 s of the run's duration")
-            if target.exit_code() is not None:
-                self.events.emit("target_exit", code=target.exit_code())
-                print(f"soak: target exited with code {target.exit_code()} during load", file=sys.stderr)
-                return
-            if sampler.error is not None:
-                raise HarnessError(f"collector failed: {sampler.error}")
-            self._check_helpers()
-            time.sleep(0.2)
-        if locust.exit_code() not in (0, None):
-            raise HarnessError(f"locust exited with code {locust.exit_code()} (see locust.log)")
+    def _target_exited(self, target: Child, sampler: Collector, locust: Child | None) -> None:
+        """The target is gone: record how, stop the load at once (posting to a dead port shows
+        nothing), and sample a little longer so the curves show the death too."""
+        code = target.exit_code()
+        assert code is not None  # only called once the target exited
+        cause = describe_exit(code)
+        t_s = round(time.monotonic() - self.t0, 3)
+        tail = log_tail(target.log_path, TARGET_LOG_TAIL_LINES)
+        self.events.emit("target_exit", code=code, signal=signal_name(code), cause=cause, log_tail=tail)
+        self.info["target"]["exit"] = {"code": code, "signal": signal_name(code), "cause": cause, "t_s": t_s}
+        self.save_info()
+        print(f"soak: the target exited with {cause} at {t_s:.1f} s; stopping the run", file=sys.stderr, flush=True)
+        if locust is not None:
+            self._stop(locust)
+        ticks_wanted = sampler.sampler.ticks + 2
+        deadline = time.monotonic() + 2 * self.spec.run.interval_s + 1.0
+        while sampler.sampler.ticks < ticks_wanted and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def _stop(self, child: Child, timeout_s: float = 10.0) -> None:
         code = child.stop(timeout_s)
@@ -242,38 +317,73 @@ class RunInterrupted(Exception):
         self.verdict = verdict
 
 
+class RunFailed(HarnessError):
+    """A harness failure after the run directory existed; verdict is None when nothing was sampled."""
+
+    def __init__(self, message: str, run_dir: Path, verdict: Verdict | None) -> None:
+        super().__init__(message)
+        self.run_dir = run_dir
+        self.verdict = verdict
+
+
 def _judge_what_was_recorded(run_dir: Path) -> Verdict | None:
+    if not (run_dir / SAMPLES).is_file():
+        return None  # stopped before the first sample
     try:
         return judge_run(run_dir)
     except ReportError:
-        return None  # stopped before the first sample
+        return None
 
 
 def run_profile(spec: RunSpec, profile_path: Path) -> RunOutcome:
-    """Run a profile end to end. HarnessError propagates after cleanup; an interruption becomes
-    RunInterrupted, carrying the verdict on what was recorded until then."""
-    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
-    run = Run(spec, profile_path)
+    """Run a profile end to end. A harness failure becomes RunFailed and an interruption
+    RunInterrupted, both after cleanup and carrying the verdict on what was recorded until then."""
+    check_before_start(spec)
+    tidied = sweep_previous(Path(spec.run.results_dir).resolve())
+    for line in tidied:
+        print(f"soak: {line}", file=sys.stderr, flush=True)
+    run = Run(spec, profile_path, tidied)
     print(f"soak: run directory {run.run_dir}", file=sys.stderr, flush=True)
-    interrupted = False
+    previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        failure = _execute(run)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if isinstance(failure, Interrupted | KeyboardInterrupt):
+        raise RunInterrupted(run.run_dir, _judge_what_was_recorded(run.run_dir))
+    if isinstance(failure, HarnessError):
+        raise RunFailed(str(failure), run.run_dir, _judge_what_was_recorded(run.run_dir)) from None
+    if failure is not None:
+        raise failure
+    return RunOutcome(run_dir=run.run_dir, verdict=judge_run(run.run_dir))
+
+
+def _execute(run: Run) -> BaseException | None:
+    """Run every phase; every started process is stopped before this returns. Returns what
+    stopped the run early, with run.json saying how it ended."""
+    failure: BaseException | None = None
     try:
         with contextlib.ExitStack() as stack:
-            run.execute(stack)
+            try:
+                run.execute(stack)
+            except BaseException as exc:
+                run.note_stop(exc)
+                raise
             run.phase("stop")
     except (Interrupted, KeyboardInterrupt) as exc:
-        run.info["outcome"] = "interrupted"
+        run.info["outcome"] = RunState.INTERRUPTED.value
         run.info["error"] = str(exc) or type(exc).__name__
-        interrupted = True
-    except BaseException as exc:
-        run.info["outcome"] = "error"
+        failure = exc
+    except BaseException as exc:  # noqa: BLE001 - recorded in run.json, re-raised by the caller
+        run.info["outcome"] = RunState.ERROR.value
         run.info["error"] = str(exc) or type(exc).__name__
-        raise
+        failure = exc
     else:
-        run.info["outcome"] = "completed"
+        run.info["outcome"] = RunState.COMPLETED.value
     finally:
         run.info["ended_at"] = time.time()
+        if masked := run.secrets.run_files(run.run_dir):
+            run.info["masked_secrets_in"] = masked
         run.save_info()
-        signal.signal(signal.SIGTERM, previous)
-    if interrupted:
-        raise RunInterrupted(run.run_dir, _judge_what_was_recorded(run.run_dir))
-    return RunOutcome(run_dir=run.run_dir, verdict=judge_run(run.run_dir))
+    return failure

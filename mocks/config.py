@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from shared.fields import BytesPerSecond, Seconds, WholeBytes
+from shared.strict import StrictModel
 
 # The route names faults and stats use, per upstream: an app registers exactly these (a test checks).
 ROUTES: Mapping[str, tuple[str, ...]] = {
@@ -35,9 +36,9 @@ DEFAULT_TELEGRAM_TOKEN = "123456:TEST-soak-token"
 DEFAULT_ELEVENLABS_API_KEY = "soak-test-xi-api-key"
 
 
-class _Frozen(BaseModel):
+class _Frozen(StrictModel):
     # Written out under the names a profile uses, so a dumped config reads back as it was.
-    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True)
+    model_config = ConfigDict(serialize_by_alias=True)
 
 
 FaultKind = Literal["latency", "error", "rate_limit", "hang", "reset", "dribble", "malformed"]
@@ -154,7 +155,7 @@ class TelegramMock(_Upstream):
     """A profile's [mocks.telegram]."""
 
     upstream: ClassVar[str] = "telegram"
-    file_size_bytes: WholeBytes = Field(21_034, alias="file_size", ge=0, description="OGG bytes per download")
+    file_size_bytes: WholeBytes = Field(21_034, alias="file_size", ge=0, le=2**30, description="OGG bytes per download")
     strict: bool = Field(True, description="Telegram's real limits: malformed HTML, files over 20 MB, links expire")
     file_link_ttl_s: Seconds = Field(3600.0, alias="file_link_ttl", gt=0, description="how long a file path works")
 
@@ -165,7 +166,7 @@ class ElevenLabsMock(_Upstream):
     upstream: ClassVar[str] = "elevenlabs"
     transcripts: dict[str, str] = Field(default_factory=dict, description="transcript by file id")
     default_transcript: str = "list failing tests on main"
-    tts_size_bytes: WholeBytes = Field(32_000, alias="tts_size", ge=0, description="MP3 bytes per TTS answer")
+    tts_size_bytes: WholeBytes = Field(32_000, alias="tts_size", ge=0, le=2**30, description="MP3 bytes per TTS answer")
 
 
 class CallbackFaults(_Frozen):

@@ -15,24 +15,27 @@ from shared.units import (
     parse_size_rate_bytes_per_s,
 )
 
+# Beyond these a value is a typo, and it would overflow a sleep or an allocation at run time.
+MAX_SECONDS = 100 * 86400.0
+MAX_BYTES = float(2**50)
 
-def _unit(parser: Callable[[Any], float]) -> BeforeValidator:
+
+def _unit(parser: Callable[[Any], float], most: float) -> BeforeValidator:
     def convert(value: Any) -> Any:
-        if isinstance(value, bool):
-            raise ValueError("expected a number or a string with a unit, not a boolean")
-        if not isinstance(value, str | int | float):
-            return value  # pydantic reports the wrong type in its own words
         try:
-            return parser(value)
+            number = parser(value)
         except UnitError as exc:
-            raise ValueError(str(exc)) from exc
+            raise ValueError(str(exc)) from None
+        if abs(number) > most:
+            raise ValueError(f"{value!r} is out of range (at most {most:g} in base units)")
+        return number
 
     return BeforeValidator(convert)
 
 
-Seconds = Annotated[float, _unit(parse_duration_s)]
-Bytes = Annotated[float, _unit(parse_size_bytes)]
-BytesPerSecond = Annotated[float, _unit(parse_size_rate_bytes_per_s)]
-BytesPerRequest = Annotated[float, _unit(parse_size_per_request_bytes)]
+Seconds = Annotated[float, _unit(parse_duration_s, MAX_SECONDS)]
+Bytes = Annotated[float, _unit(parse_size_bytes, MAX_BYTES)]
+BytesPerSecond = Annotated[float, _unit(parse_size_rate_bytes_per_s, MAX_BYTES)]
+BytesPerRequest = Annotated[float, _unit(parse_size_per_request_bytes, MAX_BYTES)]
 # A size that must be a whole number of bytes ("21 KiB" is 21504; "1.5 B" is refused).
-WholeBytes = Annotated[int, _unit(parse_size_bytes)]
+WholeBytes = Annotated[int, _unit(parse_size_bytes, MAX_BYTES)]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.analysis.model import Check, Curve, Span, Status
+from harness.analysis.model import Check, Curve, Span, Status, TargetExit
 from harness.analysis.windows import window_medians, within
 from shared.units import format_bytes
+
+ALIVE_METRIC = "target.alive"
 
 
 def _status(figure: float, limit: float) -> Status:
@@ -69,8 +71,25 @@ def residual(
     return Check(name, _status(left, limit), left, limit, unit, tail, detail)
 
 
-def always_alive(curve: Curve, load: Span) -> Check:
-    _, alive = within(curve, load)
-    deaths = int(np.sum(alive < 1))
-    detail = "target alive through the load and cool-down" if deaths == 0 else f"target not running in {deaths} samples"
-    return Check("target_alive", _status(deaths, 0), float(deaths), 0.0, "samples", load, detail, "target.alive")
+def always_alive(curve: Curve | None, span: Span, death: TargetExit | None = None) -> Check:
+    """The target must run from the start of the load to the end of the cool-down: the first tick
+    without it fails, and so does an exit the runner saw (it may fall between two ticks)."""
+    t_s, alive = within(curve, span) if curve is not None else (np.empty(0), np.empty(0))
+    gone = t_s[alive < 1]
+    ticks_gone = int(gone.size)
+    seen_exit = death is not None and death.t_s <= span.end_s + 1.0
+    if ticks_gone == 0 and not seen_exit:
+        if t_s.size == 0:
+            return Check("target_alive", Status.INCONCLUSIVE, None, 0.0, "ticks", span, "no samples of the target")
+        detail = f"target alive through the run ({t_s.size} ticks, {span.start_s:.0f}-{span.end_s:.0f} s)"
+        return Check("target_alive", Status.PASS, 0.0, 0.0, "ticks", span, detail, ALIVE_METRIC)
+    parts = []
+    evidence: tuple[str, ...] = ()
+    if death is not None and seen_exit:
+        parts.append(f"target exited with {death.cause} at {death.t_s:.1f} s")
+        if death.log_tail:
+            evidence = (f"last {len(death.log_tail)} lines of target.log:", *death.log_tail)
+    if ticks_gone:
+        parts.append(f"first tick without it at {gone[0]:.1f} s ({ticks_gone} ticks without it)")
+    figure = float(max(ticks_gone, 1))
+    return Check("target_alive", Status.FAIL, figure, 0.0, "ticks", span, "; ".join(parts), ALIVE_METRIC, evidence)

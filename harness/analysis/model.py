@@ -57,12 +57,22 @@ class LoadStats:
 
 
 @dataclass(frozen=True)
+class TargetExit:
+    """The target's death as the runner saw it: when, how (exit code or signal), its last words."""
+
+    t_s: float
+    cause: str
+    log_tail: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RunData:
     """Everything a verdict is computed from.
 
     curves: recorded metrics by name. load: the load phase. baseline: quiet sampling before the
     load (None when the run had none). cooldown: from load end to the last sample, or None.
     log_counts: occurrences of known warning lines in the target's output.
+    target_exit: the target's death during the run, when the runner saw one.
     fault_windows: the injected faults' windows. calls: cumulative calls at the mocks by
     "upstream.route", on the run's clock (from upstream-calls.jsonl). reached: the upstreams the
     scenario's flows must call, with why.
@@ -74,6 +84,7 @@ class RunData:
     cooldown: Span | None = None
     load_stats: LoadStats | None = None
     log_counts: Mapping[str, int] = field(default_factory=dict)
+    target_exit: TargetExit | None = None
     fault_windows: tuple[FaultWindow, ...] = ()
     calls: Mapping[str, Curve] = field(default_factory=dict)
     reached: Mapping[str, str] = field(default_factory=dict)  # upstream -> why the flows must call it
@@ -92,6 +103,7 @@ class Check:
     span: Span | None
     detail: str
     metric: str | None = None  # the recorded metric judged, for reports to chart it first
+    evidence: tuple[str, ...] = ()  # lines too long for `detail` (a log tail), shown under the table
     peak_span: Span | None = None  # the window where the figure was reached (windowed checks)
 
 

@@ -17,6 +17,7 @@ from harness.config import Thresholds
 
 RSS = "target.rss_bytes"
 FDS = "target.fds"
+THREADS = "target.threads"
 SOCKETS = "target.fds.socket"
 ALIVE = "target.alive"
 REQUESTS = "mocks.requests_total"
@@ -63,6 +64,7 @@ RULES = (
     Rule("redis_keys_growth", "redis_keys_growth_max", Kind.GROWTH, (PENDING_RECORDS,), "keys"),
     Rule("handles_growth", "handles_growth_max", Kind.GROWTH, (HANDLES,), "handles"),
     Rule("timers_growth", "timers_growth_max", Kind.GROWTH, (TIMERS,), "timers"),
+    Rule("threads_growth", "threads_growth_max", Kind.GROWTH, (THREADS,), "threads"),
     Rule("tcp_close_wait", "tcp_close_wait_max", Kind.PEAK, (CLOSE_WAIT,), "sockets"),
     Rule("temp_file_age", "temp_file_age_max_s", Kind.PEAK, (TMP_OLDEST_AGE,), "s"),
     Rule("loop_delay_p99", "loop_delay_p99_max_s", Kind.PEAK, (LOOP_DELAY_P99,), "s"),

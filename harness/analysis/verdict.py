@@ -7,21 +7,36 @@ from harness.analysis.churn_checks import connection_churn
 from harness.analysis.flow_checks import accounting_checks
 from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
-from harness.analysis.model import Check, RunData, Span, Verdict, overall
+from harness.analysis.model import Check, RunData, Span, Status, Verdict, overall
 from harness.analysis.reach import silent_upstreams
-from harness.analysis.rules import ALIVE, evaluate_rules
+from harness.analysis.rules import ALIVE, RULES, evaluate_rules
 from harness.analysis.work_checks import WORK_CHECKS
 from harness.config import Thresholds
+
+RESOURCE_CHECKS = frozenset(rule.check for rule in RULES)
+
+
+def alive_span(data: RunData) -> Span:
+    """From the first quiet sample (or the load) to the end of the cool-down (or of the record)."""
+    start_s = data.baseline.start_s if data.baseline else data.load.start_s
+    return Span(start_s, data.cooldown.end_s if data.cooldown else data.load.end_s)
+
+
+def no_resource_check(checks: list[Check]) -> Check | None:
+    """A run without any resource check cannot say the service does not leak: never a pass."""
+    if any(check.name in RESOURCE_CHECKS for check in checks):
+        return None
+    detail = "no resource threshold set (e.g. rss_slope_max, fds_growth_max): soak cannot tell whether it leaks"
+    return Check("resource_checks", Status.INCONCLUSIVE, None, 0.0, "", None, detail)
 
 
 def judge(data: RunData, limits: Thresholds) -> Verdict:
     checks: list[Check] = []
-    if ALIVE in data.curves:
-        # Through the cool-down too: a target that dies ends the load phase early (the runner stops
-        # waiting on it), so its dead ticks fall after the load span.
-        alive_span = Span(data.load.start_s, data.cooldown.end_s if data.cooldown else data.load.end_s)
-        checks.append(always_alive(data.curves[ALIVE], alive_span))
+    if ALIVE in data.curves or data.target_exit is not None:
+        checks.append(always_alive(data.curves.get(ALIVE), alive_span(data), data.target_exit))
     checks.extend(evaluate_rules(data, limits))
+    if (missing := no_resource_check(checks)) is not None:
+        checks.append(missing)
     checks.extend(connection_churn(data, limits))
     checks.extend(calls_per_update_max(data, limits))
     checks.extend(silent_upstreams(data, limits))

@@ -1,7 +1,8 @@
 """`soak collect`: attach to a service that is already running and record only.
 
 The output directory is a run directory (run.json, events.jsonl, samples.db), so `soak report`
-judges it like any run, also after the collector was killed.
+judges it like any run, also after the collector was killed: with the thresholds of the profile
+given to `soak collect --profile`, else with default resource limits written into its run.json.
 """
 
 from __future__ import annotations
@@ -23,6 +24,20 @@ from harness.collector.procfs import TcpState, environ, fd_census, tcp_table
 from harness.collector.store import SampleWriter
 from harness.config import CollectorSection, RunSpec
 from harness.rundir import RUN_JSON, SAMPLES, EventLog, write_json
+from harness.runstate import RunState, harness_identity
+
+MIN_INTERVAL_S = 0.05  # shorter ticks measure the collector more than the service
+
+# Without a profile: growth a healthy long-running service does not show whatever its load,
+# judged like any run (trend significance, plateaus). Nothing counts the service's requests
+# here, so there is no per-request check; heap after GC only where an inspector is given.
+ATTACHED_THRESHOLDS: dict[str, object] = {
+    "rss_slope_max": "8 MiB/h",
+    "fds_growth_max": 16,
+    "sockets_growth_max": 16,
+    "threads_growth_max": 8,
+}
+ATTACHED_HEAP_THRESHOLDS: dict[str, object] = {"heap_slope_max": "4 MiB/h"}
 
 
 class CollectError(Exception):
@@ -36,6 +51,8 @@ class CollectRequest:
     duration_s: float | None = None
     interval_s: float = 1.0
     inspector_url: str | None = None
+    profile: RunSpec | None = None  # its thresholds judge the record; None: ATTACHED_THRESHOLDS
+    profile_path: Path | None = None
 
 
 def listening_ports(pid: int) -> frozenset[int]:
@@ -61,27 +78,42 @@ def attachment_for(pid: int, inspector_url: str | None) -> Attachment:
     )
 
 
-def _run_info(pid: int) -> dict[str, object]:
+def attached_spec(command: list[str], *, inspector: bool) -> RunSpec:
+    thresholds = ATTACHED_THRESHOLDS | (ATTACHED_HEAP_THRESHOLDS if inspector else {})
+    return RunSpec.model_validate(
+        {"run": {"name": "collect"}, "target": {"command": command}, "thresholds": thresholds}
+    )
+
+
+def _run_info(request: CollectRequest) -> dict[str, object]:
+    pid = request.pid
     try:
         command = psutil.Process(pid).cmdline() or [str(pid)]
     except psutil.Error as exc:
         raise CollectError(f"cannot read process {pid}: {exc}") from None
-    spec = RunSpec.model_validate({"run": {"name": "collect"}, "target": {"command": command}})
-    return {
+    spec = request.profile or attached_spec(command, inspector=request.inspector_url is not None)
+    info: dict[str, object] = {
         "spec": spec.model_dump(by_alias=True, mode="json"),
         "mode": "collect",
         "versions": {"soak": __version__},
         "target_command": command,
         "target": {"pid": pid},
         "started_at": time.time(),
-        "outcome": "running",
+        "outcome": RunState.RUNNING.value,
+        "harness": harness_identity(),
     }
+    if request.profile_path is not None:
+        info["profile"] = str(request.profile_path)
+    return info
 
 
 def collect(request: CollectRequest, settings: CollectorSection | None = None) -> int:
     """Record until the duration ends, the target exits, or SIGTERM/SIGINT; returns the tick count."""
+    if not request.interval_s >= MIN_INTERVAL_S:
+        got = f"{request.interval_s * 1000:g} ms"
+        raise CollectError(f"--interval must be at least {MIN_INTERVAL_S * 1000:g} ms (got {got})")
     attachment = attachment_for(request.pid, request.inspector_url)
-    info = _run_info(request.pid)
+    info = _run_info(request)
     request.out_dir.mkdir(parents=True, exist_ok=True)
     write_json(request.out_dir / RUN_JSON, info)
     t0 = time.monotonic()
@@ -100,7 +132,7 @@ def collect(request: CollectRequest, settings: CollectorSection | None = None) -
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         events.emit("phase", phase="cooldown")
-        info["outcome"] = "completed" if collector.error is None else "error"
+        info["outcome"] = (RunState.COMPLETED if collector.error is None else RunState.ERROR).value
         info["ended_at"] = time.time()
         write_json(request.out_dir / RUN_JSON, info)
     if collector.error is not None:

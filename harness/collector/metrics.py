@@ -143,3 +143,8 @@ def _slug(text: str) -> str:
 
 def probe_errors(probe: str) -> Metric:
     return Metric(f"collector.{probe}.errors_total", "count", "collector")
+
+
+def probe_first_error(probe: str) -> Metric:
+    """Never a sample: its `unavailable` reason holds the first exception the probe raised."""
+    return Metric(f"collector.{probe}.first_error", "text", "collector")

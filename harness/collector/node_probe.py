@@ -13,14 +13,14 @@ slow (default 60 s) and set `forced_gc_every = 0` in peak-latency runs.
 
 from __future__ import annotations
 
-import asyncio
-import json
+import contextlib
 import time
 from typing import Any
 
 import aiohttp
 
 from harness.collector import metrics
+from harness.collector.cdp import CdpSession, InspectorError
 from harness.collector.store import Metric, Value
 
 # The histogram records each timer period, resolution included; we subtract it to get the delay.
@@ -47,30 +47,24 @@ HEAP_USED_JS = "process.memoryUsage().heapUsed"
 _NS = 1e-9
 
 
-class InspectorError(Exception):
-    """The inspector refused a command or answered with an exception."""
-
-
 class NodeInspectorProbe:
-    """Not thread-safe: one thread calls sample(); it owns a private event loop."""
+    """Not thread-safe: one thread calls sample(); the session does its I/O on its own thread
+    (so it sees the target start exiting and lets it go at once; see cdp.py)."""
 
     name = "node"
 
     def __init__(self, ws_url: str, gc_every_s: float = 0.0, timeout_s: float = 1.0) -> None:
-        self._url = ws_url
         self._gc_every_s = gc_every_s
         self._timeout_s = timeout_s
         self._next_gc = time.monotonic() + gc_every_s
-        self._loop = asyncio.new_event_loop()
-        self._session: aiohttp.ClientSession | None = None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._next_id = 0
+        self._session = CdpSession(ws_url)
 
     def sample(self) -> dict[Metric, Value]:
         try:
-            return self._loop.run_until_complete(asyncio.wait_for(self._sample(), self._timeout_s))
+            return self._session.run(self._sample(), self._timeout_s)
         except (aiohttp.ClientError, OSError, TimeoutError, InspectorError):
-            self._loop.run_until_complete(self._disconnect())
+            with contextlib.suppress(Exception):
+                self._session.run(self._session.disconnect(), self._timeout_s)
             return {metrics.NODE_INSPECTOR_UP: 0.0}
 
     async def _sample(self) -> dict[Metric, Value]:
@@ -89,40 +83,10 @@ class NodeInspectorProbe:
         return result["result"].get("value")
 
     async def command(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        ws = await self._connect()
-        self._next_id += 1
-        await ws.send_str(json.dumps({"id": self._next_id, "method": method, "params": params or {}}))
-        while True:  # skip notifications until our answer
-            message = await ws.receive()
-            if message.type is not aiohttp.WSMsgType.TEXT:
-                raise InspectorError(f"inspector connection ended ({message.type.name})")
-            data: dict[str, Any] = json.loads(message.data)
-            if data.get("id") == self._next_id:
-                if "error" in data:
-                    raise InspectorError(str(data["error"]))
-                result: dict[str, Any] = data.get("result", {})
-                return result
-
-    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
-        if self._ws is None or self._ws.closed:
-            if self._session is None:
-                self._session = aiohttp.ClientSession()
-            self._ws = await self._session.ws_connect(self._url, max_msg_size=0)
-        return self._ws
-
-    async def _disconnect(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
-            self._ws = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        return await self._session.command(method, params)
 
     def close(self) -> None:
-        if self._loop.is_running():
-            return  # its thread outlived the stop timeout; the process exit closes the socket
-        self._loop.run_until_complete(self._disconnect())
-        self._loop.close()
+        self._session.close()
 
 
 ALWAYS_RECORDED_RESOURCES = ("Timeout", "Immediate", "TCPSocketWrap", "FSReqCallback")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -16,6 +17,8 @@ from harness.collector.store import SampleWriter
 from harness.collector.tcp_probe import TcpProbe
 from harness.collector.tmp_probe import TempFilesProbe
 from harness.config import CollectorSection
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -108,4 +111,7 @@ class Collector:
     def stop(self) -> None:
         self.sampler.stop()
         for probe in self._closers:
-            probe.close()
+            try:
+                probe.close()
+            except Exception as exc:  # noqa: BLE001 - one probe's connection must not keep the others open
+                log.warning("closing probe %s failed: %s", type(probe).__name__, exc)

@@ -15,13 +15,46 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from harness.collector import metrics
-from harness.collector.store import Metric, SampleWriter, Value
+from harness.collector.store import Metric, Missing, SampleWriter, Value
 
 log = logging.getLogger(__name__)
 
 
 class Probe(Protocol):
     def sample(self) -> Mapping[Metric, Value]: ...
+
+
+def probe_name(probe: Probe) -> str:
+    name = getattr(probe, "name", None)
+    return name if isinstance(name, str) else type(probe).__name__.lower()
+
+
+class ProbeErrors:
+    """Exceptions of probes, which must never stop the sampling: a count per probe (written every
+    tick once it is above 0) and the first message, stored once as the reason of a missing value."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._unwritten: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def record(self, name: str, exc: Exception) -> None:
+        with self._lock:
+            self._counts[name] = self._counts.get(name, 0) + 1
+            if self._counts[name] == 1:
+                self._unwritten[name] = f"{type(exc).__name__}: {exc}"[:300]
+                log.warning("probe %s failed (counted in collector.%s.errors_total): %s", name, name, exc)
+
+    def count(self, name: str) -> int:
+        with self._lock:
+            return self._counts.get(name, 0)
+
+    def values(self) -> dict[Metric, Value]:
+        with self._lock:
+            values: dict[Metric, Value] = {metrics.probe_errors(n): float(c) for n, c in self._counts.items()}
+            values.update({metrics.probe_first_error(n): Missing(text) for n, text in self._unwritten.items()})
+            self._unwritten.clear()
+        return values
 
 
 @dataclass(frozen=True)
@@ -39,13 +72,13 @@ class _SlowRunner:
     """Runs one slow probe every every_s (or less often when it costs more than its CPU share
     allows); the tick thread takes what it published."""
 
-    def __init__(self, slow: Slow, stop: threading.Event) -> None:
+    def __init__(self, slow: Slow, stop: threading.Event, errors: ProbeErrors) -> None:
         self.slow = self._slow = slow
         self._stop = stop
         self._lock = threading.Lock()
         self._pending: dict[Metric, Value] = {}
         self._overruns = 0
-        self._errors = 0
+        self._errors = errors
         self.thread = threading.Thread(target=self._loop, name=f"soak-probe-{slow.name}", daemon=True)
 
     def take(self) -> dict[Metric, Value]:
@@ -70,15 +103,14 @@ class _SlowRunner:
         try:
             values = dict(self._slow.probe.sample())
         except Exception as exc:  # noqa: BLE001 - one failing probe must not stop the others
-            self._errors += 1
-            log.warning("probe %s failed: %s", name, exc)
+            self._errors.record(name, exc)
             values = {}
         cost_s = time.monotonic() - start
         if cost_s > self._slow.budget_s:
             self._overruns += 1
         values[metrics.probe_cost(name)] = cost_s
         values[metrics.probe_overruns(name)] = float(self._overruns)
-        values[metrics.probe_errors(name)] = float(self._errors)
+        values[metrics.probe_errors(name)] = float(self._errors.count(name))
         cpu_s = time.thread_time() - start_cpu
         values[metrics.probe_cpu(name)] = cpu_s
         with self._lock:
@@ -103,7 +135,8 @@ class Sampler:
         self._t0 = t0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="soak-sampler", daemon=True)
-        self._slow = [_SlowRunner(entry, self._stop) for entry in slow]
+        self.probe_errors = ProbeErrors()
+        self._slow = [_SlowRunner(entry, self._stop, self.probe_errors) for entry in slow]
         self.ticks = 0
         self.error: BaseException | None = None
 
@@ -126,10 +159,14 @@ class Sampler:
         start = time.monotonic()
         values: dict[Metric, Value] = {}
         for probe in self._probes:
-            values.update(probe.sample())
+            try:
+                values.update(probe.sample())
+            except Exception as exc:  # noqa: BLE001 - e.g. AccessDenied on one process: the tick goes on
+                self.probe_errors.record(probe_name(probe), exc)
         values[metrics.TICK_COST] = time.monotonic() - start
         for runner in self._slow:
             values.update(runner.take())
+        values.update(self.probe_errors.values())
         self._writer.write_tick(time.monotonic() - self._t0, lateness_s, values)
         self.ticks += 1
 

@@ -2,7 +2,10 @@
 
 `node-preload` maps the real hostnames to the mocks' TLS ports inside the Node process, `proxy`
 starts the loopback proxy and points the proxy variables at it, `base-url` sets the variables a
-profile names to the mocks' URLs. Every mode trusts the run CA through NODE_EXTRA_CA_CERTS.
+profile names to the mocks' URLs. Every mode trusts the run CA through NODE_EXTRA_CA_CERTS, and
+every mode loads the same preload into a Node target as its egress guard (in `proxy` and
+`base-url` with an empty map: it redirects nothing and refuses what is not loopback); a target that
+is not Node cannot load it, and the report says that nothing guarded its egress.
 """
 
 from __future__ import annotations
@@ -83,31 +86,48 @@ def _common_env(tls: RunTls, blank: tuple[str, ...]) -> dict[str, str]:
     return env
 
 
+PRELOAD_OPTIONS = (f"--require {PRELOAD_JS}",)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Where the preload records refusals, and the run's start to stamp them with."""
+
+    events_file: Path
+    t0_epoch: float
+
+    def env(self, routes: Mapping[str, str]) -> dict[str, str]:
+        return {
+            "SOAK_INTERCEPT_MAP": json.dumps(dict(routes), sort_keys=True),
+            "SOAK_EVENTS_FILE": str(self.events_file),
+            "SOAK_EVENTS_T0": f"{self.t0_epoch:.6f}",
+        }
+
+
 def node_preload(
-    redirects: list[Redirect], mock_urls: Mapping[str, str], tls: RunTls, events_file: Path, t0_epoch: float
+    redirects: list[Redirect], mock_urls: Mapping[str, str], tls: RunTls, guard: Guard
 ) -> TargetInterception:
     routes = {r.address: _loopback_address(_mock_url(mock_urls, f"{r.mock}_tls")) for r in redirects}
     env = _common_env(tls, PROXY_VARIABLES)
-    env.update(
-        {
-            "SOAK_INTERCEPT_MAP": json.dumps(routes, sort_keys=True),
-            "SOAK_EVENTS_FILE": str(events_file),
-            "SOAK_EVENTS_T0": f"{t0_epoch:.6f}",
-        }
-    )
+    env.update(guard.env(routes))
     record = {"mode": InterceptionMode.NODE_PRELOAD.value, "routes": routes, "preload": str(PRELOAD_JS)}
-    return TargetInterception(env=env, node_options=(f"--require {PRELOAD_JS}",), record=record)
+    return TargetInterception(env=env, node_options=PRELOAD_OPTIONS, record=record)
 
 
 def base_url(
-    redirects: list[Redirect], base_url_env: Mapping[str, str], mock_urls: Mapping[str, str], tls: RunTls
+    redirects: list[Redirect], base_url_env: Mapping[str, str], mock_urls: Mapping[str, str], tls: RunTls, guard: Guard
 ) -> TargetInterception:
     env = _common_env(tls, PROXY_VARIABLES)
+    env.update(guard.env({}))
     for redirect in redirects:
         if redirect.mock in base_url_env:
             env[base_url_env[redirect.mock]] = _mock_url(mock_urls, f"{redirect.mock}_tls")
-    record = {"mode": InterceptionMode.BASE_URL.value, "variables": {k: env[k] for k in base_url_env.values()}}
-    return TargetInterception(env=env, record=record)
+    record = {
+        "mode": InterceptionMode.BASE_URL.value,
+        "variables": {k: env[k] for k in base_url_env.values()},
+        "preload": str(PRELOAD_JS),
+    }
+    return TargetInterception(env=env, node_options=PRELOAD_OPTIONS, record=record)
 
 
 def start_proxy(config: ProxyConfig, run_dir: Path, timeout_s: float = 20.0) -> tuple[Child, str]:
@@ -127,13 +147,7 @@ def start_proxy(config: ProxyConfig, run_dir: Path, timeout_s: float = 20.0) -> 
 
 
 def proxy(
-    redirects: list[Redirect],
-    mock_urls: Mapping[str, str],
-    tls: RunTls,
-    *,
-    run_dir: Path,
-    events_file: Path,
-    t0_epoch: float,
+    redirects: list[Redirect], mock_urls: Mapping[str, str], tls: RunTls, *, run_dir: Path, guard: Guard
 ) -> TargetInterception:
     routes = {
         r.address: ProxyRoute(
@@ -142,9 +156,10 @@ def proxy(
         )
         for r in redirects
     }
-    config = ProxyConfig(routes=routes, events_file=str(events_file), events_t0=t0_epoch)
+    config = ProxyConfig(routes=routes, events_file=str(guard.events_file), events_t0=guard.t0_epoch)
     child, url = start_proxy(config, run_dir)
     env = _common_env(tls, ())
+    env.update(guard.env({}))
     env.update({name: url for name in PROXY_VARIABLES})
     env.update({"NO_PROXY": LOOPBACK_NO_PROXY, "no_proxy": LOOPBACK_NO_PROXY})
     record = {
@@ -153,8 +168,9 @@ def proxy(
         "proxy_pid": child.pid,
         "routes": {address: route.model_dump() for address, route in routes.items()},
         "note": PROXY_POOLING_NOTE,
+        "preload": str(PRELOAD_JS),
     }
-    return TargetInterception(env=env, record=record, proxy=child)
+    return TargetInterception(env=env, node_options=PRELOAD_OPTIONS, record=record, proxy=child)
 
 
 def activate(
@@ -169,8 +185,9 @@ def activate(
     t0_epoch: float,
 ) -> TargetInterception:
     """Everything the target needs for mode; in proxy mode the caller must stop `proxy`."""
+    guard = Guard(events_file, t0_epoch)
     if mode is InterceptionMode.BASE_URL:
-        return base_url(redirects, base_url_env, mock_urls, tls)
+        return base_url(redirects, base_url_env, mock_urls, tls, guard)
     if mode is InterceptionMode.PROXY:
-        return proxy(redirects, mock_urls, tls, run_dir=run_dir, events_file=events_file, t0_epoch=t0_epoch)
-    return node_preload(redirects, mock_urls, tls, events_file, t0_epoch)
+        return proxy(redirects, mock_urls, tls, run_dir=run_dir, guard=guard)
+    return node_preload(redirects, mock_urls, tls, guard)

@@ -20,6 +20,11 @@ def interception_notes(run_info: Mapping[str, Any], events: Iterable[Mapping[str
         notes.append(f"upstream interception: {record['mode']}")
     if record.get("note"):
         notes.append(str(record["note"]))
+    if record.get("mode") and record.get("preload_pids") == []:
+        notes.append(
+            f"egress guard: none; the target did not load the Node preload (not a Node process, or its start "
+            f"replaced NODE_OPTIONS), so nothing stopped connections off the machine in {record['mode']} mode"
+        )
     refused = egress_refusals(events)
     if refused:
         hosts = ", ".join(f"{address} ×{count}" for address, count in refused.most_common(5))

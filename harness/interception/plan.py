@@ -15,7 +15,7 @@ from harness.config import InterceptionSection
 from harness.interception.ca import RunTls, build_run_tls
 from harness.interception.modes import InterceptionMode, Redirect, TargetInterception, activate, parse_redirects
 from harness.procs import HarnessError
-from harness.rundir import read_events
+from harness.rundir import RunFileError, read_events
 from mocks.config import TlsFiles
 
 
@@ -63,13 +63,16 @@ class InterceptionPlan:
             t0_epoch=t0_epoch,
         )
 
-    def confirm_loaded(self, run_dir: Path) -> list[int] | None:
-        """Pids that loaded the preload (None outside node-preload mode). Without the preload the
-        egress guard is off too, so a target that dropped NODE_OPTIONS must not run at all."""
-        if self.mode is not InterceptionMode.NODE_PRELOAD:
-            return None
-        pids = sorted({int(e["pid"]) for e in read_events(run_dir) if e.get("event") == "preload_active"})
-        if not pids:
+    def confirm_loaded(self, run_dir: Path) -> list[int]:
+        """Pids that loaded the preload, the egress guard of every mode. In node-preload mode it is
+        also the redirection, so a target that dropped NODE_OPTIONS must not run at all; in the other
+        modes a target that is not Node runs unguarded, and the report says so."""
+        try:
+            events = read_events(run_dir)
+        except RunFileError as exc:
+            raise HarnessError(f"interception: {exc}") from None
+        pids = sorted({e["pid"] for e in events if e["event"] == "preload_active" and isinstance(e.get("pid"), int)})
+        if not pids and self.mode is InterceptionMode.NODE_PRELOAD:
             raise HarnessError(
                 "interception: the target never loaded the node-preload (not a Node process, or its start "
                 'script replaced NODE_OPTIONS); fix that or set [interception] mode = "proxy" or "base-url"'

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from harness.rundir import VERDICT
+from harness.report.documents import CheckRecord, read_verdict
+from harness.rundir import RunFileError
 
 _RANK = {"pass": 0, "inconclusive": 1, "fail": 2}
 # Checks whose figure is work per update: a rise is amplification (a retry storm, duplicate jobs)
@@ -17,7 +16,8 @@ DEFAULT_CALLS_TOLERANCE = 0.2
 
 
 class CompareError(Exception):
-    """A run directory without a readable verdict.json; the message is one line."""
+    """A run directory without a readable verdict.json, or one with a check soak cannot have
+    written (an unknown status, a figure that is not a number); the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -56,30 +56,26 @@ class Row:
         return f"{(self.figure_b - self.figure_a) / abs(self.figure_a):+.0%}"
 
 
-def _checks(run_dir: Path) -> dict[str, dict[str, Any]]:
-    path = run_dir / VERDICT
+def _checks(run_dir: Path) -> dict[str, CheckRecord]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        return {check["name"]: check for check in document["checks"]}
-    except FileNotFoundError:
-        raise CompareError(f"no {VERDICT} in {run_dir} (run `soak report {run_dir}` first)") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CompareError(f"{path}: unreadable verdict: {exc}") from None
+        return {check.name: check for check in read_verdict(run_dir).checks}
+    except RunFileError as exc:
+        raise CompareError(str(exc)) from None
 
 
 def compare_runs(run_a: Path, run_b: Path, calls_tolerance: float = DEFAULT_CALLS_TOLERANCE) -> list[Row]:
     checks_a, checks_b = _checks(run_a), _checks(run_b)
     rows = []
     for name in sorted(checks_a.keys() | checks_b.keys()):
-        a, b = checks_a.get(name, {}), checks_b.get(name, {})
+        a, b = checks_a.get(name), checks_b.get(name)
         rows.append(
             Row(
                 name=name,
-                status_a=a.get("status"),
-                status_b=b.get("status"),
-                figure_a=a.get("figure"),
-                figure_b=b.get("figure"),
-                unit=a.get("unit") or b.get("unit") or "",
+                status_a=a.status if a else None,
+                status_b=b.status if b else None,
+                figure_a=a.figure if a else None,
+                figure_b=b.figure if b else None,
+                unit=(a.unit if a else None) or (b.unit if b else None) or "",
                 tolerance=calls_tolerance,
             )
         )

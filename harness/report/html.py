@@ -31,12 +31,15 @@ figure { margin: 1em 0; } figcaption { font-weight: 600; }
 .legend span { display: inline-block; padding: 0 8px; margin-right: 6px; }
 </style></head><body>
 <h1>soak run <code>{{ run }}</code>: <span class="{{ status }}">{{ status | upper }}</span></h1>
+{% if partial %}<p class="partial"><strong>{{ partial }}</strong></p>{% endif %}
 <table><tr><th>check</th><th>result</th><th>figure</th><th>limit</th><th>span (s)</th><th>evidence</th></tr>
 {% for c in checks %}<tr><td>{{ c.name }}</td><td class="{{ c.status.value }}">{{ c.status.value }}</td>
 <td>{{ "%.4g" | format(c.figure) if c.figure is not none else "-" }}</td>
 <td>{{ "%.4g" | format(c.limit) }} {{ c.unit }}</td>
 <td>{{ "%.0f-%.0f" | format(c.span.start_s, c.span.end_s) if c.span else "-" }}</td><td>{{ c.detail }}</td></tr>
 {% endfor %}</table>
+{% for c in checks if c.evidence %}<h2>{{ c.name }}</h2><pre>{{ c.evidence | join("\n") }}</pre>
+{% endfor %}
 {% if faults %}<h2>Fault windows</h2><ul class="faults">
 {% for f in faults %}<li>{{ f.line() }}</li>{% endfor %}</ul>{% endif %}
 {% if notes %}<ul class="notes">{% for note in notes %}<li>{{ note }}</li>{% endfor %}</ul>{% endif %}
@@ -57,6 +60,7 @@ def render_html(
     bands: Sequence[Band],
     notes: Sequence[str] = (),
     *,
+    partial: str | None = None,
     faults: Sequence[FaultRow] = (),
 ) -> str:
     env = Environment(autoescape=select_autoescape(default=True))
@@ -66,5 +70,12 @@ def render_html(
         {"name": c.name, "unit": c.unit, "source": c.source, "svg": line_chart(c.t_s, c.values, bands)} for c in charts
     ]
     return template.render(
-        run=run, status=verdict.status.value, checks=ordered, charts=rendered, bands=bands, notes=notes, faults=faults
+        run=run,
+        status=verdict.status.value,
+        checks=ordered,
+        charts=rendered,
+        bands=bands,
+        notes=notes,
+        faults=faults,
+        partial=partial,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,18 +11,22 @@ from harness.accounting.join import JoinSettings, account
 from harness.accounting.tally import Window
 from harness.analysis.flows import Accounting
 from harness.analysis.model import RunData, Status, Verdict
+from harness.analysis.partial import clip_run_data
 from harness.analysis.reach import upstreams_reached
+from harness.analysis.rules import ALIVE
 from harness.analysis.verdict import judge
 from harness.collector.store import Metric, SampleReader, StoreError
-from harness.config import ConfigError, RunSpec
+from harness.config import RunSpec
 from harness.interception.notes import interception_notes
+from harness.report.documents import read_run_info
 from harness.report.faults import FaultRow, fault_bands, fault_rows
 from harness.report.html import PHASE_COLOURS, Chart, render_html
 from harness.report.junit import junit_xml
 from harness.report.rundata import read_run_data, wall_minus_run_s_of
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
-from harness.rundir import RUN_JSON, SAMPLES, VERDICT, read_events, write_json, write_text
+from harness.rundir import SAMPLES, VERDICT, RunFileError, events_until, read_events, write_json, write_text
+from harness.runstate import RunEnd, read_run_end
 from scenarios.kinds import kinds_of
 
 VERDICT_SCHEMA_VERSION = 1
@@ -36,14 +39,11 @@ class ReportError(Exception):
 
 def load_run_info(run_dir: Path) -> tuple[dict[str, Any], RunSpec]:
     """run.json as written by the runner, and the spec inside it."""
-    path = run_dir / RUN_JSON
     try:
-        info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return info, RunSpec.model_validate(info["spec"])
-    except FileNotFoundError:
-        raise ReportError(f"not a run directory (no {RUN_JSON}): {run_dir}") from None
-    except (ValueError, KeyError, ConfigError) as exc:
-        raise ReportError(f"{path}: unreadable run spec: {exc}") from None
+        info, checked = read_run_info(run_dir)
+    except RunFileError as exc:
+        raise ReportError(str(exc)) from None
+    return info, checked.spec
 
 
 def collector_notes(reader: SampleReader) -> list[str]:
@@ -55,6 +55,13 @@ def collector_notes(reader: SampleReader) -> list[str]:
         p99_s = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
         notes.append(f"collector: {len(ordered)} ticks, lateness p99 {p99_s * 1000:.1f} ms")
     for name, reason in sorted(reader.unavailable().items()):
+        if name.startswith("collector.") and name.endswith(".first_error"):
+            probe = name.removeprefix("collector.").removesuffix(".first_error")
+            notes.append(
+                f"collector: the {probe} probe raised, first: {reason}; its values are missing on those ticks "
+                f"(count: collector.{probe}.errors_total)"
+            )
+            continue
         notes.append(f"not measured: {name} ({reason})")
     return notes
 
@@ -117,6 +124,7 @@ class Judged:
     data: RunData
     notes: list[str]
     warmup_s: float
+    end: RunEnd | None = None  # how the run ended; its note heads every report of a partial run
 
 
 def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
@@ -125,11 +133,25 @@ def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
     charts = _charts(judged.data, verdict, reader)
     last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
     faults = fault_rows(judged.data.fault_windows, verdict)
-    write_json(run_dir / VERDICT, verdict_document(run_dir, verdict, notes, faults))
+    partial = judged.end.note if judged.end is not None else None
+    document = verdict_document(run_dir, verdict, notes, faults) | _lifecycle_document(judged)
+    write_json(run_dir / VERDICT, document)
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults))
+    write_text(run_dir / "summary.md", summary_markdown(run_dir.name, verdict, notes, faults, partial=partial))
     bands = phase_bands(judged.data, judged.warmup_s) + fault_bands(judged.data.fault_windows)
-    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, charts, bands, notes, faults=faults))
+    html = render_html(run_dir.name, verdict, charts, bands, notes, faults=faults, partial=partial)
+    write_text(run_dir / "report.html", html)
+
+
+def _lifecycle_document(judged: Judged) -> dict[str, Any]:
+    """How the run ended (null when it ran to the end) and the target's death, if it died."""
+    death = judged.data.target_exit
+    return {
+        "partial": judged.end.document() if judged.end is not None else None,
+        "target_exit": None
+        if death is None
+        else {"t_s": death.t_s, "cause": death.cause, "log_tail": list(death.log_tail)},
+    }
 
 
 def verdict_document(
@@ -152,10 +174,24 @@ def verdict_document(
                 "span_s": [check.span.start_s, check.span.end_s] if check.span else None,
                 "peak_span_s": [check.peak_span.start_s, check.peak_span.end_s] if check.peak_span else None,
                 "detail": check.detail,
+                "evidence": list(check.evidence),
             }
             for check in verdict.checks
         ],
     }
+
+
+def _last_tick_s(reader: SampleReader) -> float | None:
+    """The collector's last tick: it runs inside soak, so this is soak's last sign of life."""
+    alive = reader.series(ALIVE)
+    return alive.t_s[-1] if alive is not None and alive.t_s else None
+
+
+def _events(run_dir: Path) -> list[dict[str, Any]]:
+    try:
+        return read_events(run_dir)
+    except RunFileError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def reached_by(spec: RunSpec) -> dict[str, str]:
@@ -189,11 +225,16 @@ def judge_run(run_dir: Path) -> Verdict:
     info, spec = load_run_info(run_dir)
     reader = _open(run_dir)
     try:
-        events = read_events(run_dir)
+        end = read_run_end(run_dir, info, _last_tick_s(reader))
+        events = _events(run_dir)
+        if end.stopped_at_s is not None:
+            events = events_until(events, end.stopped_at_s)
         data = read_run_data(reader, run_dir, events)
+        if end.stopped_at_s is not None:
+            data = clip_run_data(data, end.stopped_at_s)
         data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, spec, data, events))
         notes = interception_notes(info, events) + collector_notes(reader)
-        judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s)
+        judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s, end)
         write_outputs(run_dir, judged, reader)
     finally:
         reader.close()

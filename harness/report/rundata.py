@@ -8,7 +8,7 @@ from typing import Any
 from harness.accounting.calls import call_curves
 from harness.accounting.faults import fault_windows
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
-from harness.analysis.model import Curve, RunData, Span
+from harness.analysis.model import Curve, RunData, Span, TargetExit
 from harness.analysis.rules import UPDATES
 from harness.collector.store import SampleReader
 from harness.report.locust_history import updates_curve
@@ -74,6 +74,16 @@ def wall_minus_run_s_of(events: Events) -> float | None:
     return None
 
 
+def target_exit_of(events: Events) -> TargetExit | None:
+    """The runner's `target_exit` event (code or signal, time, the tail of target.log)."""
+    for event in events:
+        if event.get("event") == "target_exit" and isinstance(event.get("t_s"), int | float):
+            tail = event.get("log_tail")
+            lines = tuple(str(line) for line in tail) if isinstance(tail, list) else ()
+            return TargetExit(float(event["t_s"]), str(event.get("cause") or f"code {event.get('code')}"), lines)
+    return None
+
+
 def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunData:
     """events: the run's events.jsonl, read once by the caller (the notes use it too)."""
     curves = read_all_curves(reader)
@@ -90,6 +100,7 @@ def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunDat
         cooldown=cooldown,
         load_stats=read_load_stats(run_dir),
         log_counts=count_log_warnings(run_dir) | count_egress_refusals(events),
+        target_exit=target_exit_of(events),
         fault_windows=fault_windows(events, last_tick_s),
         calls=call_curves(run_dir, wall_minus_run_s),
     )

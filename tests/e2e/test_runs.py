@@ -28,7 +28,7 @@ def run_dir_of(result: subprocess.CompletedProcess[str]) -> Path:
 
 def started_pids(run_dir: Path) -> list[int]:
     info = json.loads((run_dir / "run.json").read_text())
-    return [info[part]["pid"] for part in ("redis", "mocks", "target", "locust") if part in info]
+    return [info[part]["pid"] for part in ("redis", "mocks", "target", "locust", "watchdog") if part in info]
 
 
 def assert_all_gone(pids: list[int]) -> None:
@@ -113,7 +113,15 @@ def test_interrupt_stops_every_process_and_keeps_the_data(tmp_path: Path, sig: s
     assert "Traceback" not in stderr
     assert_all_gone(started_pids(run_dir))
     assert json.loads((run_dir / "run.json").read_text())["outcome"] == "interrupted"
-    assert json.loads((run_dir / "verdict.json").read_text())["status"] in {"pass", "fail", "inconclusive"}
+    verdict = json.loads((run_dir / "verdict.json").read_text())
+    assert verdict["status"] in {"pass", "fail", "inconclusive"}
+    assert verdict["partial"]["cause"] == sig.name and verdict["partial"]["state"] == "interrupted"
+    for name in ("summary.md", "report.html"):
+        assert (
+            f"partial: stopped at {verdict['partial']['stopped_at_s']:.0f} s by {sig.name}"
+            in (run_dir / name).read_text()
+        )
+    assert not (run_dir / "private").exists() and not (run_dir / "pids").exists()
     report = soak("report", str(run_dir))
     assert report.returncode in (0, 1, 3) and "verdict:" in report.stdout
 
@@ -126,6 +134,7 @@ def test_mocks_dying_mid_run_stops_it_with_exit_2_and_keeps_the_data(tmp_path: P
     assert "mocks exited with code -9 mid-run" in stderr and "Traceback" not in stderr
     assert_all_gone(started_pids(run_dir))
     assert json.loads((run_dir / "run.json").read_text())["outcome"] == "error"
+    assert "partial: stopped at" in (run_dir / "summary.md").read_text()
     events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
     assert any(e["event"] == "helper_exit" and e["process"] == "mocks" for e in events)
     report = soak("report", str(run_dir))

@@ -62,3 +62,42 @@ def test_failing_slow_probe_is_counted_and_ticks_go_on(tmp_path: Path) -> None:
     errors = reader.series(metrics.probe_errors("broken").name)
     assert sampler.error is None and reader.tick_count() >= 5
     assert errors is not None and errors.values[-1] >= 3
+
+
+def test_an_inline_probe_that_raises_is_counted_once_noted_and_ticks_go_on(tmp_path: Path) -> None:
+    """e.g. psutil's AccessDenied on one process of the tree: the other probes keep their values."""
+
+    class Flaky:
+        name = "process"
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def sample(self) -> dict[Metric, Value]:
+            self.calls += 1
+            if self.calls % 2 == 0:
+                raise PermissionError(f"access denied (pid {1000 + self.calls})")
+            return {SLOW: float(self.calls)}
+
+    writer = SampleWriter(tmp_path / "s.db")
+    flaky = Flaky()
+    sampler = Sampler(writer, [flaky, Counting(FAST, 0.0)], 0.05, time.monotonic())
+    sampler.start()
+    time.sleep(0.6)
+    sampler.stop()
+    writer.close()
+    reader = SampleReader(tmp_path / "s.db")
+    fast, slow = reader.series(FAST.name), reader.series(SLOW.name)
+    errors = reader.series(metrics.probe_errors("process").name)
+    assert sampler.error is None and fast is not None and slow is not None and errors is not None
+    assert len(fast.values) == reader.tick_count() >= 6  # the other probe never missed a tick
+    assert errors.values[-1] == flaky.calls // 2 and len(slow.values) == (flaky.calls + 1) // 2
+    # The message is stored once: the first one, not the latest.
+    assert reader.unavailable() == {
+        metrics.probe_first_error("process").name: "PermissionError: access denied (pid 1002)"
+    }
+
+    from harness.report.judge import collector_notes
+
+    notes = collector_notes(reader)
+    assert any("the process probe raised, first: PermissionError: access denied (pid 1002)" in n for n in notes)

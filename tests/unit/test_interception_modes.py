@@ -53,12 +53,19 @@ def test_preload_joins_node_options_the_shell_already_had(tmp_path: Path) -> Non
     assert PRELOAD_JS.is_file()
 
 
-def test_base_url_mode_sets_the_named_variables_to_the_tls_mocks(tmp_path: Path) -> None:
+def test_base_url_mode_sets_the_named_variables_to_the_tls_mocks_and_guards_egress(tmp_path: Path) -> None:
     plan = _plan(tmp_path, mode="base-url", base_url_env={"telegram": "TG_BASE"})
     side = plan.activate(MOCK_URLS, tmp_path, tmp_path / "events.jsonl", 0.0)
     assert side.env["TG_BASE"] == "https://127.0.0.1:4002"
-    assert "ELEVENLABS_API_BASE" not in side.env and side.node_options == ()
-    assert side.record == {"mode": "base-url", "variables": {"TG_BASE": "https://127.0.0.1:4002"}}
+    assert "ELEVENLABS_API_BASE" not in side.env
+    # The preload with an empty map: nothing redirected, everything off the machine refused.
+    assert side.node_options == (f"--require {PRELOAD_JS}",) and side.env["SOAK_INTERCEPT_MAP"] == "{}"
+    assert side.env["SOAK_EVENTS_FILE"] == str(tmp_path / "events.jsonl")
+    assert side.record == {
+        "mode": "base-url",
+        "variables": {"TG_BASE": "https://127.0.0.1:4002"},
+        "preload": str(PRELOAD_JS),
+    }
 
 
 def test_missing_tls_listener_is_a_clear_harness_error(tmp_path: Path) -> None:
@@ -103,5 +110,7 @@ def test_a_target_that_never_loaded_the_preload_is_stopped(tmp_path: Path) -> No
     with (run_dir / EVENTS).open("a") as events:
         events.write('{"event": "preload_active", "pid": 4242}\n{"event": "preload_active", "pid": 17}\n')
     assert plan.confirm_loaded(run_dir) == [17, 4242]
+    # In the other modes the preload is the egress guard only: a target that is not Node runs unguarded.
     other = InterceptionPlan(section=InterceptionSection(mode="proxy"), redirects=plan.redirects, tls=plan.tls)
-    assert other.confirm_loaded(tmp_path / "nowhere") is None
+    assert other.confirm_loaded(tmp_path / "nowhere") == []
+    assert other.confirm_loaded(run_dir) == [17, 4242]

@@ -26,3 +26,11 @@ def test_proxy_caveat_and_refusals_are_reported() -> None:
 
 def test_a_run_from_before_interception_gets_no_lines() -> None:
     assert interception_notes({}, []) == []
+
+
+def test_a_target_that_could_not_load_the_guard_is_said_to_be_unguarded() -> None:
+    unguarded = interception_notes({"interception": {"mode": "base-url", "preload_pids": []}}, [])
+    assert unguarded[1].startswith("egress guard: none; the target did not load the Node preload")
+    assert "base-url mode" in unguarded[1]
+    guarded = interception_notes({"interception": {"mode": "base-url", "preload_pids": [7]}}, [])
+    assert guarded == ["upstream interception: base-url"]

@@ -1,0 +1,44 @@
+"""A run that stopped early is judged on what was recorded until it stopped, and nothing after
+(the orphans of a killed soak may go on writing for a moment)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from harness.analysis.model import Curve, RunData, Span
+
+
+def _cut(curve: Curve, cutoff_s: float) -> Curve:
+    keep = sum(1 for t_s in curve.t_s if t_s <= cutoff_s)
+    return Curve(curve.t_s[:keep], curve.values[:keep])
+
+
+def _cut_all(curves: Mapping[str, Curve], cutoff_s: float) -> dict[str, Curve]:
+    return {name: cut for name, curve in curves.items() if (cut := _cut(curve, cutoff_s)).t_s}
+
+
+def _clamp(span: Span | None, cutoff_s: float) -> Span | None:
+    if span is None or span.start_s > cutoff_s:
+        return None
+    return Span(span.start_s, min(span.end_s, cutoff_s))
+
+
+def clip_run_data(data: RunData, cutoff_s: float) -> RunData:
+    """data as it stood at cutoff_s: curves cut there, phases and fault windows ended there."""
+    faults = tuple(
+        replace(window, span=clamped)
+        for window in data.fault_windows
+        if (clamped := _clamp(window.span, cutoff_s)) is not None
+    )
+    death = data.target_exit if data.target_exit is not None and data.target_exit.t_s <= cutoff_s else None
+    return replace(
+        data,
+        curves=_cut_all(data.curves, cutoff_s),
+        calls=_cut_all(data.calls, cutoff_s),
+        fault_windows=faults,
+        load=Span(min(data.load.start_s, cutoff_s), min(data.load.end_s, cutoff_s)),
+        baseline=_clamp(data.baseline, cutoff_s),
+        cooldown=_clamp(data.cooldown, cutoff_s),
+        target_exit=death,
+    )
