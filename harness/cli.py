@@ -98,7 +98,7 @@ def collect(
     """
     from harness.collector.attach import CollectError, CollectRequest
     from harness.collector.attach import collect as run_collect
-    from harness.config import MIN_INTERVAL_S, ConfigError, load_profile
+    from harness.config import ConfigError, load_profile
     from harness.prestart import check_output_dir
     from shared.units import UnitError, parse_duration_s
 
@@ -108,8 +108,6 @@ def collect(
         spec = None if profile is None else load_profile(profile, {"target": {"command": [f"pid {pid}"]}})
         duration_s = None if duration is None else parse_duration_s(duration)
         interval_s = parse_duration_s(interval) if interval is not None else spec.run.interval_s if spec else 1.0
-        if interval_s < MIN_INTERVAL_S:
-            raise UnitError(f"--interval must be at least {MIN_INTERVAL_S * 1000:.0f} ms, got {interval!r}")
         request = CollectRequest(pid, out, duration_s, interval_s, inspector_url, spec, profile)
         ticks = run_collect(request, spec.collector if spec else None)
     except (UnitError, ConfigError, CollectError) as exc:

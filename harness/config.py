@@ -11,8 +11,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from mocks.config import DEFAULT_ELEVENLABS_API_KEY, DEFAULT_TELEGRAM_TOKEN, MockSettings
-from shared.fields import Bytes, BytesPerRequest, BytesPerSecond, Seconds
+from shared.fields import MAX_BYTES, Bytes, BytesPerRequest, BytesPerSecond, Seconds, with_unit
 from shared.strict import StrictModel
+from shared.units import parse_amount_per_update, parse_rate_per_hour_s, parse_size_bytes
 
 
 class ConfigError(Exception):
@@ -22,6 +23,20 @@ class ConfigError(Exception):
 # Intervals and cadences below this measure the harness more than the target.
 MIN_INTERVAL_S = 0.05
 Interval = Annotated[Seconds, Field(ge=MIN_INTERVAL_S)]
+# Limits by metric name are in the metric's own unit (bytes or a count).
+PerUpdate = Annotated[float, with_unit(parse_amount_per_update, MAX_BYTES)]
+PerHourAsPerSecond = Annotated[float, with_unit(parse_rate_per_hour_s, MAX_BYTES)]
+Amount = Annotated[float, with_unit(parse_size_bytes, MAX_BYTES)]
+_METRIC_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_:-]+)+$")
+
+
+def _metric_name(name: str) -> str:
+    if not _METRIC_NAME.match(name):
+        raise ValueError(f"{name!r} is not a metric name (dotted, as in samples.db: e.g. 'node.external_bytes')")
+    return name
+
+
+MetricName = Annotated[str, AfterValidator(_metric_name)]
 
 
 def _shaped(pattern: str, what: str) -> Any:
@@ -162,6 +177,30 @@ FlowCallKey = Annotated[
 ]  # fmt: skip
 
 
+class MetricLimit(_Strict):
+    """Limits on one recorded metric by its name, as k6 names any metric (`[[thresholds.metric]]`).
+
+    Amounts are in the metric's unit: sizes for bytes ("1 KiB"), plain numbers for counts.
+    """
+
+    name: MetricName
+    per_update_max: PerUpdate | None = Field(None, description="Theil-Sen slope against updates sent")
+    per_hour_max_s: PerHourAsPerSecond | None = Field(None, alias="per_hour_max", description="slope over time")
+    growth_max: Amount | None = Field(None, description="last window minus the first, judged span")
+    peak_max: Amount | None = Field(None, alias="max", description="highest sample over the run")
+    residual_max: Amount | None = Field(None, description="left after the cool-down above the baseline")
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> MetricLimit:
+        if all(v is None for v in (self.per_update_max, self.per_hour_max_s, self.growth_max, self.peak_max)) and (
+            self.residual_max is None
+        ):
+            raise ValueError(
+                f"metric {self.name!r} sets no limit (per_update_max, per_hour_max, growth_max, max, residual_max)"
+            )
+        return self
+
+
 class Thresholds(_Strict):
     warmup_s: Seconds = Field(10.0, alias="warmup", ge=0)
     window_s: Seconds = Field(5.0, alias="window", gt=0)
@@ -172,6 +211,8 @@ class Thresholds(_Strict):
     fds_growth_max: float | None = None
     heap_slope_max: BytesPerSecond | None = None
     heap_per_request_max: BytesPerRequest | None = None
+    external_slope_max: BytesPerSecond | None = Field(None, description="external + array-buffer memory after GC")
+    external_per_request_max: BytesPerRequest | None = None
     sockets_growth_max: float | None = None
     redis_clients_growth_max: float | None = None
     handles_growth_max: float | None = None
@@ -210,6 +251,16 @@ class Thresholds(_Strict):
     redis_keys_growth_max: float | None = Field(None, description="pending records (cursor_runner_callback:*)")
     latency_p95_max_s: Seconds | None = Field(None, alias="latency_p95_max", gt=0)
     significance: float = Field(0.05, gt=0, lt=1)
+    metric: tuple[MetricLimit, ...] = Field((), description="limits on any recorded metric by name")
+    screen: bool = Field(True, description="report any resource curve that grew and did not come back")
+
+    @model_validator(mode="after")
+    def _one_entry_per_metric(self) -> Thresholds:
+        names = [entry.name for entry in self.metric]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"[[thresholds.metric]] names {', '.join(repeated)} more than once: merge the entries")
+        return self
 
     @model_validator(mode="after")
     def _no_negative_limits(self) -> Thresholds:
@@ -236,6 +287,12 @@ class CollectorSection(_Strict):
     inspector: bool = True
     inspector_every_s: Interval = Field(5.0, alias="inspector_every")
     forced_gc_every_s: Seconds = Field(60.0, alias="forced_gc_every", ge=0, description="0 = never (peak runs)")
+    listener_census_every_s: Seconds = Field(
+        300.0,
+        alias="listener_census_every",
+        ge=0,
+        description="listeners of live EventEmitters, at a forced GC; 0 = never",
+    )
     probe_budget_s: Seconds = Field(0.25, alias="probe_budget", gt=0)
     probe_cpu_share: float = Field(0.002, gt=0, le=1, description="a slow probe costing more runs less often")
     # Names inside the target's TMPDIR: a '/' would reach outside it.

@@ -20,7 +20,9 @@ MAX_SECONDS = 100 * 86400.0
 MAX_BYTES = float(2**50)
 
 
-def _unit(parser: Callable[[Any], float], most: float) -> BeforeValidator:
+def with_unit(parser: Callable[[Any], float], most: float) -> BeforeValidator:
+    """A validator that reads a value with parser (a unit parser of shared.units), at most `most`."""
+
     def convert(value: Any) -> Any:
         try:
             number = parser(value)
@@ -33,9 +35,9 @@ def _unit(parser: Callable[[Any], float], most: float) -> BeforeValidator:
     return BeforeValidator(convert)
 
 
-Seconds = Annotated[float, _unit(parse_duration_s, MAX_SECONDS)]
-Bytes = Annotated[float, _unit(parse_size_bytes, MAX_BYTES)]
-BytesPerSecond = Annotated[float, _unit(parse_size_rate_bytes_per_s, MAX_BYTES)]
-BytesPerRequest = Annotated[float, _unit(parse_size_per_request_bytes, MAX_BYTES)]
+Seconds = Annotated[float, with_unit(parse_duration_s, MAX_SECONDS)]
+Bytes = Annotated[float, with_unit(parse_size_bytes, MAX_BYTES)]
+BytesPerSecond = Annotated[float, with_unit(parse_size_rate_bytes_per_s, MAX_BYTES)]
+BytesPerRequest = Annotated[float, with_unit(parse_size_per_request_bytes, MAX_BYTES)]
 # A size that must be a whole number of bytes ("21 KiB" is 21504; "1.5 B" is refused).
-WholeBytes = Annotated[int, _unit(parse_size_bytes, MAX_BYTES)]
+WholeBytes = Annotated[int, with_unit(parse_size_bytes, MAX_BYTES)]

@@ -104,6 +104,26 @@ def parse_size_per_request_bytes(value: str | int | float) -> float:
     return parse_size_bytes(size_text)
 
 
+def parse_amount_per_update(value: str | int | float) -> float:
+    """A size or count per update: '1 KiB', '1 KiB/update', '0.01', 0.01 -> bytes (or count)."""
+    if isinstance(value, int | float):
+        return float(value)
+    size_text, slash, per_text = value.partition("/")
+    if slash and per_text.strip().lower() not in {"req", "request", "update"}:
+        raise UnitError(f"expected '<amount>' or '<amount>/update': {value!r}")
+    return parse_size_bytes(size_text)
+
+
+def parse_rate_per_hour_s(value: str | int | float) -> float:
+    """A size or count per hour, as per second: '2 MiB/h', '30/h', '1/min'; without a '/' (or a bare
+    number) the amount is per hour."""
+    if isinstance(value, int | float):
+        return float(value) / 3600
+    if "/" not in value:
+        return parse_size_bytes(value) / 3600
+    return parse_size_rate_bytes_per_s(value)
+
+
 def format_bytes(value: float) -> str:
     """Bytes in the largest binary unit that keeps the figure >= 1."""
     for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):

@@ -20,11 +20,12 @@ def peak(name: str, curve: Curve, span: Span, limit: float, unit: str) -> Check:
     if values.size == 0:
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, "no samples in the span")
     top = float(values.max())
-    detail = f"peak {_amount(top, unit)}, limit {_amount(limit, unit)}"
+    detail = f"peak {amount(top, unit)}, limit {amount(limit, unit)}"
     return Check(name, _status(top, limit), top, limit, unit, span, detail)
 
 
-def _amount(value: float, unit: str) -> str:
+def amount(value: float, unit: str) -> str:
+    """A figure in its unit: bytes in binary units, anything else as a number and its unit."""
     return format_bytes(value) if unit == "B" else f"{value:.4g} {unit}"
 
 
@@ -35,7 +36,7 @@ def growth(name: str, curve: Curve, span: Span, limit: float, *, window_s: float
         detail = f"{t_s.size} windows in the judged span, 2 needed"
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, detail)
     change = float(medians[-1] - medians[0])
-    detail = f"{medians[0]:.4g} -> {medians[-1]:.4g} {unit} (window medians), limit +{limit:.4g}"
+    detail = f"{amount(medians[0], unit)} -> {amount(medians[-1], unit)} (window medians), limit +{amount(limit, unit)}"
     return Check(name, _status(change, limit), change, limit, unit, span, detail)
 
 
@@ -67,7 +68,7 @@ def residual(
             return Check(name, Status.INCONCLUSIVE, None, limit, unit, tail, "no samples before the load")
         base = float(np.median(base_values))
     left = level - base
-    detail = f"{level:.4g} {unit} after cool-down vs {base:.4g} before load, limit +{limit:.4g}"
+    detail = f"{amount(level, unit)} after cool-down vs {amount(base, unit)} before load, limit +{amount(limit, unit)}"
     return Check(name, _status(left, limit), left, limit, unit, tail, detail)
 
 

@@ -26,6 +26,15 @@ class Curve:
 
 
 @dataclass(frozen=True)
+class MetricInfo:
+    """What the store's catalogue says of a metric: its unit ("bytes", "count", ...) and the
+    probe that recorded it ("process", "node", "collector", ...)."""
+
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Span:
     """The part of the run a check was measured on, in seconds since run start."""
 
@@ -75,7 +84,7 @@ class RunData:
     target_exit: the target's death during the run, when the runner saw one.
     fault_windows: the injected faults' windows. calls: cumulative calls at the mocks by
     "upstream.route", on the run's clock (from upstream-calls.jsonl). reached: the upstreams the
-    scenario's flows must call, with why.
+    scenario's flows must call, with why. catalogue: unit and source of each curve, where known.
     """
 
     curves: Mapping[str, Curve]
@@ -89,6 +98,7 @@ class RunData:
     calls: Mapping[str, Curve] = field(default_factory=dict)
     reached: Mapping[str, str] = field(default_factory=dict)  # upstream -> why the flows must call it
     accounting: Accounting | None = None  # per-update accounting, when the scenario logged its updates
+    catalogue: Mapping[str, MetricInfo] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,20 @@ from typing import Any
 from harness.accounting.calls import call_curves
 from harness.accounting.faults import fault_windows
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
-from harness.analysis.model import Curve, RunData, Span, TargetExit
+from harness.analysis.model import Curve, MetricInfo, RunData, Span, TargetExit
 from harness.analysis.rules import UPDATES
 from harness.collector.store import SampleReader
 from harness.report.locust_history import updates_curve
 from harness.report.locust_stats import read_load_stats
 
 TARGET_LOG = "target.log"
+
+
+def read_catalogue(reader: SampleReader) -> dict[str, MetricInfo]:
+    """Unit and source of every recorded metric, and of the curves built here (Locust's counts)."""
+    catalogue = {metric.name: MetricInfo(metric.unit, metric.source) for metric in reader.metrics()}
+    catalogue[UPDATES] = MetricInfo("count", "locust")
+    return catalogue
 
 
 def read_all_curves(reader: SampleReader) -> dict[str, Curve]:
@@ -103,4 +110,5 @@ def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunDat
         target_exit=target_exit_of(events),
         fault_windows=fault_windows(events, last_tick_s),
         calls=call_curves(run_dir, wall_minus_run_s),
+        catalogue=read_catalogue(reader),
     )

@@ -83,6 +83,18 @@ def test_heap_leak_fails_naming_the_check(tmp_path: Path) -> None:
     assert "rss_per_request" in failed
 
 
+def test_kept_buffers_fail_on_external_memory_while_the_heap_stays_flat(tmp_path: Path) -> None:
+    # Issue 11: every downloaded voice file kept in a Buffer grew external memory in a straight line
+    # while heap-after-GC stayed flat and RSS grew by less than its per-update limit.
+    result = soak("run", "profiles/leak-buffer.toml", "--duration", "40 s", "--results", str(tmp_path))
+    assert result.returncode == 1, result.stdout + result.stderr
+    verdict = json.loads((run_dir_of(result) / "verdict.json").read_text())
+    status = {check["name"]: check["status"] for check in verdict["checks"]}
+    assert status["external_per_request"] == "fail", result.stdout
+    assert status["heap_per_request"] == "pass", result.stdout
+    assert status["rss_per_request"] == "pass", result.stdout
+
+
 def test_fakeredis_fallback_carries_the_text_flow(tmp_path: Path) -> None:
     profile = tmp_path / "fake.toml"
     text = (ROOT / "profiles/smoke.toml").read_text().replace('backend = "auto"', 'backend = "fakeredis"')

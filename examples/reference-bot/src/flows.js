@@ -72,6 +72,7 @@ function makeFlows({ telegram, elevenlabs, cursorRunner, store: sharedStore, lea
     let transcript;
     try {
       download = await telegram.downloadFile(fileId);
+      await leaks.onDownload(download.localPath);
       transcript = await elevenlabs.transcribe(download.localPath, download.uploadName);
     } catch (err) {
       await telegram.sendMessage(chatId, `❌ Could not transcribe the audio: ${errorText(err)}`, messageId);

@@ -11,8 +11,8 @@ const { ConfigError } = require('./config');
 // name → what the rate means; see README.md for the resource each one grows.
 const SWITCHES = {
   heap: 'bytes', fd: 'probability', socket: 'probability', churn: 'probability', redis: 'probability', tempfile: 'probability',
-  listener: 'probability', timer: 'probability', cache: 'bytes', lru: 'bytes', 'pool-warmup': 'bytes', 'gc-lazy': 'bytes',
-  'retry-storm': 'times',
+  listener: 'probability', timer: 'probability', buffer: 'probability', cache: 'bytes', lru: 'bytes', 'pool-warmup': 'bytes',
+  'gc-lazy': 'bytes', 'retry-storm': 'times',
 };
 const POOL_STEPS = 8;
 
@@ -47,7 +47,7 @@ function positiveNumber(raw, fallback) {
 function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }) {
   const rates = parseLeaks(spec);
   const fire = Object.fromEntries(Object.keys(SWITCHES).map((name) => [name, everyFraction(rates[name] || 0)]));
-  const retained = { heap: [], fds: [], agents: [], redis: [], timers: [], cache: new Map(), lru: new Map(), pool: [] };
+  const retained = { heap: [], fds: [], agents: [], redis: [], timers: [], buffers: [], cache: new Map(), lru: new Map(), pool: [] };
   const lruCap = positiveNumber(env.LEAK_LRU_ENTRIES, 256);
   const poolStepMs = positiveNumber(env.LEAK_POOL_STEP_S, 20) * 1000;
   let lastPoolStep = -Infinity;
@@ -106,11 +106,17 @@ function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }
     return makeStore(client);
   }
 
+  // A downloaded file read back into memory and kept: external (Buffer) memory grows by the
+  // file's size while the JS heap holds only a small handle per file.
+  async function onDownload(localPath) {
+    if (fire.buffer()) retained.buffers.push(await fs.promises.readFile(localPath));
+  }
+
   // retry-storm:N: an update whose processing hit a failed Telegram call is processed again, up to N
   // more times, each time from the start (new request ids, new cursor-runner jobs): amplification.
   const retryTimes = (err) => (err && err.upstream === 'telegram' ? rates['retry-storm'] || 0 : 0);
 
-  return { rates, onUpdate, agentForRequest, storeForJob, keepTempFile: () => fire.tempfile(), retryTimes };
+  return { rates, onUpdate, onDownload, agentForRequest, storeForJob, keepTempFile: () => fire.tempfile(), retryTimes };
 }
 
 module.exports = { parseLeaks, makeLeaks, SWITCHES };
