@@ -47,13 +47,13 @@ FaultKind = Literal["latency", "error", "rate_limit", "hang", "reset", "dribble"
 class LatencySpec(_Frozen):
     """A latency: fixed, uniform between low and high, or lognormal around a median; "2 s" is fixed."""
 
-    kind: Literal["fixed", "uniform", "lognormal"] = "fixed"
-    fixed_s: Seconds = Field(0.0, alias="fixed", ge=0)
-    low_s: Seconds = Field(0.0, alias="low", ge=0)
-    high_s: Seconds = Field(0.0, alias="high", ge=0)
-    median_s: Seconds = Field(0.0, alias="median", ge=0)
+    kind: Literal["fixed", "uniform", "lognormal"] = Field("fixed", description="the distribution")
+    fixed_s: Seconds = Field(0.0, alias="fixed", ge=0, description="fixed: every request waits this long")
+    low_s: Seconds = Field(0.0, alias="low", ge=0, description="uniform: the shortest wait")
+    high_s: Seconds = Field(0.0, alias="high", ge=0, description="uniform: the longest wait")
+    median_s: Seconds = Field(0.0, alias="median", ge=0, description="lognormal: the median wait")
     sigma: float = Field(1.0, ge=0, description="of the underlying normal, e.g. 1.0")
-    cap_s: Seconds | None = Field(None, alias="cap", gt=0)
+    cap_s: Seconds | None = Field(None, alias="cap", gt=0, description="no wait longer than this")
 
     @model_validator(mode="before")
     @classmethod
@@ -87,16 +87,24 @@ class FaultSpec(_Frozen):
     "minutes 60-65: 503 for half of sendMessage" as start = "60 min", end = "65 min".
     """
 
-    route: str = "*"
-    kind: FaultKind
-    rate: float = Field(1.0, ge=0, le=1)
-    latency: LatencySpec = Field(default_factory=LatencySpec)
-    status: int = Field(500, ge=400, le=599)
-    body: str | None = None
-    retry_after_s: Seconds = Field(7.0, alias="retry_after", ge=0, description="whole seconds, as HTTP sends it")
-    dribble_bytes_per_s: BytesPerSecond = Field(512.0, alias="dribble_rate", gt=0, description='e.g. "512 B/s"')
-    start_s: Seconds | None = Field(None, alias="start", ge=0)
-    end_s: Seconds | None = Field(None, alias="end", ge=0)
+    route: str = Field("*", description='the route name (e.g. "sendMessage"), or "*" for every route')
+    kind: FaultKind = Field(description="what happens to the request (latency, an HTTP error, a reset...)")
+    rate: float = Field(1.0, ge=0, le=1, description="share of the route's requests it hits")
+    latency: LatencySpec = Field(
+        default_factory=LatencySpec, description='kind latency: the added wait ("2 s", or a distribution)'
+    )
+    status: int = Field(500, ge=400, le=599, description="kind error: the HTTP status answered")
+    body: str | None = Field(None, description="kind error: the body answered (else the upstream's own error)")
+    retry_after_s: Seconds = Field(
+        7.0, alias="retry_after", ge=0, description="kind rate_limit: Retry-After, whole seconds"
+    )
+    dribble_bytes_per_s: BytesPerSecond = Field(
+        512.0, alias="dribble_rate", gt=0, description="kind dribble: the pace of the answer"
+    )
+    start_s: Seconds | None = Field(
+        None, alias="start", ge=0, description='window start, from the start of the run, e.g. "60 min"'
+    )
+    end_s: Seconds | None = Field(None, alias="end", ge=0, description='window end, e.g. "65 min"')
 
     @model_validator(mode="after")
     def _consistent(self) -> FaultSpec:
@@ -135,7 +143,7 @@ def check_routes(upstream: str, routes: Sequence[str], faults: tuple[FaultSpec, 
 
 class _Upstream(_Frozen):
     upstream: ClassVar[str]
-    faults: tuple[FaultSpec, ...] = ()
+    faults: tuple[FaultSpec, ...] = Field((), description="faults on the mock's routes")
 
     @field_validator("faults")
     @classmethod
@@ -152,7 +160,7 @@ class TlsFiles(_Frozen):
 
 
 class TelegramMock(_Upstream):
-    """A profile's [mocks.telegram]."""
+    """The Telegram Bot API mock."""
 
     upstream: ClassVar[str] = "telegram"
     file_size_bytes: WholeBytes = Field(21_034, alias="file_size", ge=0, le=2**30, description="OGG bytes per download")
@@ -161,47 +169,56 @@ class TelegramMock(_Upstream):
 
 
 class ElevenLabsMock(_Upstream):
-    """A profile's [mocks.elevenlabs]."""
+    """The ElevenLabs mock: speech to text and text to speech."""
 
     upstream: ClassVar[str] = "elevenlabs"
     transcripts: dict[str, str] = Field(default_factory=dict, description="transcript by file id")
-    default_transcript: str = "list failing tests on main"
+    # The tag ties the cursor-runner job the transcript becomes to its voice update (per-update accounting).
+    default_transcript: str = Field(
+        "list failing tests on main [soak f{file_id}]", description="for a file id not in transcripts"
+    )
     tts_size_bytes: WholeBytes = Field(32_000, alias="tts_size", ge=0, le=2**30, description="MP3 bytes per TTS answer")
 
 
 class CallbackFaults(_Frozen):
     """Shares of cursor-runner callbacks to break, each drawn on its own."""
 
-    drop: float = Field(0.0, ge=0, le=1)
-    duplicate: float = Field(0.0, ge=0, le=1)
-    unknown_id: float = Field(0.0, ge=0, le=1)
-    bad_secret: float = Field(0.0, ge=0, le=1)
-    missing_secret: float = Field(0.0, ge=0, le=1)
+    drop: float = Field(0.0, ge=0, le=1, description="never sent")
+    duplicate: float = Field(0.0, ge=0, le=1, description="sent twice")
+    unknown_id: float = Field(0.0, ge=0, le=1, description="for a job id the target never created")
+    bad_secret: float = Field(0.0, ge=0, le=1, description="with a wrong callback secret")
+    missing_secret: float = Field(0.0, ge=0, le=1, description="without the callback secret")
     huge_output: float = Field(0.0, ge=0, le=1, description="output over the SUT's 100 kB body limit")
     failure: float = Field(0.0, ge=0, le=1, description="success:false with an error")
 
 
 class CursorRunnerMock(_Upstream):
-    """A profile's [mocks.cursor_runner]."""
+    """The cursor-runner mock: how it answers the target's jobs, and which callbacks it breaks."""
 
     upstream: ClassVar[str] = "cursor_runner"
     # "async" is the issue's name for "ack+callback" (accept now, call back after the run).
-    mode: Literal["sync", "sync+callback", "ack+callback", "async", "removed"] = "sync+callback"
-    latency_s: Seconds = Field(0.05, alias="latency", ge=0)
+    mode: Literal["sync", "sync+callback", "ack+callback", "async", "removed"] = Field(
+        "sync+callback", description="sync: the result in the answer; +callback / ack+callback: by callback too"
+    )
+    latency_s: Seconds = Field(0.05, alias="latency", ge=0, description="how long a job takes")
     latency_distribution: LatencySpec | None = Field(None, description="replaces latency when set")
-    callback_delay_s: Seconds = Field(0.05, alias="callback_delay", ge=0)
-    max_concurrent: int = Field(5, ge=1)
-    callback_faults: CallbackFaults = Field(default_factory=CallbackFaults)
+    callback_delay_s: Seconds = Field(
+        0.05, alias="callback_delay", ge=0, description="from the job's end to its callback"
+    )
+    max_concurrent: int = Field(5, ge=1, description="jobs at once; more are answered busy")
+    callback_faults: CallbackFaults = Field(default_factory=CallbackFaults, description="callbacks to break")
 
 
 class MockSettings(_Frozen):
-    """A profile's [mocks]: every setting of every mock."""
+    """A profile's [mocks]: every setting of every mock, as the mocks read it."""
 
     telegram: TelegramMock = Field(default_factory=TelegramMock)
     elevenlabs: ElevenLabsMock = Field(default_factory=ElevenLabsMock)
     cursor_runner: CursorRunnerMock = Field(default_factory=CursorRunnerMock)
     # About 100 bytes a record: the default caps the file near 500 MB, whatever the run's length.
-    correlation_max_records: int = Field(5_000_000, ge=0)
+    correlation_max_records: int = Field(
+        5_000_000, ge=0, description="upstream-calls.jsonl stops growing after this many records"
+    )
 
 
 class TelegramConfig(TelegramMock):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.analysis.model import Check, Curve, Span, Status, TargetExit
+from harness.analysis.guides import flat, line
+from harness.analysis.model import Check, Curve, GuideRole, Span, Status, TargetExit
 from harness.analysis.windows import window_medians, within
 from shared.units import format_bytes
 
@@ -21,7 +22,8 @@ def peak(name: str, curve: Curve, span: Span, limit: float, unit: str) -> Check:
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, "no samples in the span")
     top = float(values.max())
     detail = f"peak {amount(top, unit)}, limit {amount(limit, unit)}"
-    return Check(name, _status(top, limit), top, limit, unit, span, detail)
+    guides = (flat(GuideRole.LIMIT, "limit", span, limit),)
+    return Check(name, _status(top, limit), top, limit, unit, span, detail, guides=guides)
 
 
 def amount(value: float, unit: str) -> str:
@@ -37,7 +39,13 @@ def growth(name: str, curve: Curve, span: Span, limit: float, *, window_s: float
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, detail)
     change = float(medians[-1] - medians[0])
     detail = f"{amount(medians[0], unit)} -> {amount(medians[-1], unit)} (window medians), limit +{amount(limit, unit)}"
-    return Check(name, _status(change, limit), change, limit, unit, span, detail)
+    ends = t_s[[0, -1]]
+    guides = (
+        line(GuideRole.JUDGED, "window medians", t_s, medians),
+        line(GuideRole.FIT, "first -> last window", ends, medians[[0, -1]]),
+        line(GuideRole.LIMIT, "limit", ends, [medians[0] + limit] * 2),
+    )
+    return Check(name, _status(change, limit), change, limit, unit, span, detail, guides=guides)
 
 
 def residual(
@@ -69,7 +77,11 @@ def residual(
         base = float(np.median(base_values))
     left = level - base
     detail = f"{amount(level, unit)} after cool-down vs {amount(base, unit)} before load, limit +{amount(limit, unit)}"
-    return Check(name, _status(left, limit), left, limit, unit, tail, detail)
+    guides = [flat(GuideRole.FIT, "level after cool-down", tail, level)]
+    if baseline is not None:
+        guides.append(flat(GuideRole.FIT, "level before load", baseline, base))
+    guides.append(flat(GuideRole.LIMIT, "limit", tail, base + limit))
+    return Check(name, _status(left, limit), left, limit, unit, tail, detail, guides=tuple(guides))
 
 
 def always_alive(curve: Curve | None, span: Span, death: TargetExit | None = None) -> Check:

@@ -22,6 +22,7 @@ SOCKETS = "target.fds.socket"
 ALIVE = "target.alive"
 REQUESTS = "mocks.requests_total"
 UPDATES = "load.updates_total"  # built from Locust's history, not sampled by the collector
+FAILURES = "load.failures_total"  # Locust's failed webhook requests, from its history too
 HEAP_AFTER_GC = "node.heap_used_after_gc_bytes"
 HEAP = "node.heap_used_bytes"
 EXTERNAL_AFTER_GC = "node.external_after_gc_bytes"  # Buffers and ArrayBuffers included

@@ -5,6 +5,7 @@ from __future__ import annotations
 from harness.analysis.amplification import calls_per_update_max
 from harness.analysis.churn_checks import connection_churn
 from harness.analysis.flow_checks import accounting_checks
+from harness.analysis.heap_growth import with_heap_growth
 from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
 from harness.analysis.metric_limits import evaluate_metric_limits
@@ -48,4 +49,5 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
     evaluators = (*WORK_CHECKS, *LOAD_CHECKS)
     checks.extend(check for check in (evaluate(data, limits) for evaluate in evaluators) if check is not None)
     checks.extend(screen(data, limits, judged={check.metric for check in checks if check.metric}))
-    return Verdict(status=overall(tuple(checks)), checks=tuple(checks))
+    verdict = Verdict(status=overall(tuple(checks)), checks=tuple(checks))
+    return with_heap_growth(verdict, data.heap_growth)

@@ -28,6 +28,7 @@ import aiohttp
 from harness.collector import metrics
 from harness.collector.cdp import CdpSession, InspectorError
 from harness.collector.node_census import listener_census
+from harness.collector.pause import INSPECTOR_PAUSE
 from harness.collector.store import Metric, Value
 
 # The histogram records each timer period, resolution included; we subtract it to get the delay.
@@ -94,7 +95,8 @@ class NodeInspectorProbe:
         # A full GC on a big heap takes longer than a plain sample: it gets a longer leash.
         timeout_s = max(self._timeout_s, GC_TIMEOUT_S) if self._gc_due() else self._timeout_s
         try:
-            return self._session.run(self._sample(), timeout_s)
+            with INSPECTOR_PAUSE:  # not while a heap snapshot pauses the target (see pause.py)
+                return self._session.run(self._sample(), timeout_s)
         except (aiohttp.ClientError, OSError, TimeoutError, InspectorError):
             with contextlib.suppress(Exception):
                 self._session.run(self._session.disconnect(), self._timeout_s)
