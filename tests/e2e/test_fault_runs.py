@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from harness.collector.store import SampleReader
-from tests.e2e.test_runs import ROOT, assert_all_gone, run_dir_of, smoke_run_under_load, soak, started_pids
+from tests.conftest import shipped_profile_text
+from tests.e2e.test_runs import assert_all_gone, run_dir_of, smoke_run_under_load, soak, started_pids
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="Redis faults need redis-server")
 # Early in the load (it starts about 8 s in): the bot has traffic to fail on, and there is time after.
@@ -28,7 +29,7 @@ end = "{DOWN_END_S:g} s"
 
 def profile_with(tmp_path: Path, extra: str, env: str = 'LEAKS = ""') -> Path:
     """smoke.toml with a Redis-down window (and the bot's environment replaced by env)."""
-    text = (ROOT / "profiles/smoke.toml").read_text()
+    text = shipped_profile_text("smoke.toml")
     text = text.replace('LEAKS = ""', env).replace('backend = "auto"', 'backend = "redis-server"')
     text = text.replace("[mocks.cursor_runner]", extra + "\n[mocks.cursor_runner]")
     path = tmp_path / "redis-down.toml"
