@@ -136,7 +136,7 @@ def check_routes(upstream: str, routes: Sequence[str], faults: tuple[FaultSpec, 
     for index, spec in enumerate(faults):
         if spec.route != "*" and spec.route not in routes:
             raise ValueError(
-                f"faults[{index}]: '{spec.route}' is not a {upstream} route; "
+                f"faults[{index}]: '{spec.route}' is not a route of the {upstream} mock; "
                 f"its routes are {', '.join(routes)}, or '*' for all"
             )
 

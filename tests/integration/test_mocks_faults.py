@@ -107,7 +107,7 @@ def test_bad_fault_is_rejected_with_400(tg: httpx.Client) -> None:
 def test_fault_on_a_route_the_mock_lacks_is_rejected_with_its_routes(tg: httpx.Client) -> None:
     reply = tg.post("/__mock__/faults", json={"faults": [{"route": "/sendMessage", "kind": "error"}]})
     error = reply.json()["error"]
-    assert reply.status_code == 400 and "'/sendMessage' is not a telegram route" in error
+    assert reply.status_code == 400 and "'/sendMessage' is not a route of the telegram mock" in error
     assert "sendMessage, getFile" in error and tg.get("/__mock__/faults").json()["runtime"] == []
 
 

@@ -140,7 +140,7 @@ def test_a_fault_on_a_route_the_mock_lacks_is_refused_with_its_routes(mock: str,
     with pytest.raises(ConfigError) as caught:
         parse_profile(profile)
     message = str(caught.value)
-    assert f"mocks.{mock}.faults" in message and f"'{route}' is not a {mock} route" in message
+    assert f"mocks.{mock}.faults" in message and f"'{route}' is not a route of the {mock} mock" in message
     assert all(name in message for name in ROUTES[mock])
 
 
