@@ -65,7 +65,7 @@ class FaultWork:
 
     span: Span
     updates: int  # judged updates sent inside the window
-    completed: int  # their flow's final call was seen (an apology ends a flow too)
+    completed: int  # their flow's final call was seen, as the flow table counts completion
     forwarded: int  # at least one cursor-runner job
     calls: Mapping[str, int]  # "telegram.sendMessage" -> calls attributed to them
 

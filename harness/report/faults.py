@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.analysis.churn_checks import UPSTREAMS
 from harness.analysis.flows import Accounting, FaultWork
 from harness.analysis.model import FaultWindow, Verdict
 from harness.analysis.work_windows import checks_moved
 from harness.report.svg import Band
 
 FAULT_COLOUR = "#d93025"
-_UPSTREAMS = ("telegram", "elevenlabs", "cursor_runner")
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class FaultRow:
             return ""
         if work.updates == 0:
             return "no update judged was sent during it"
-        calls = ", ".join(f"{up} {work.calls_of(up) / work.updates:.2f}" for up in _UPSTREAMS if work.calls_of(up))
+        calls = ", ".join(f"{up} {work.calls_of(up) / work.updates:.2f}" for up in UPSTREAMS if work.calls_of(up))
         return (
             f"{work.updates} updates sent during it: {work.completed} completed, {work.not_completed} not "
             f"completed, {work.forwarded} forwarded; calls per update {calls or 'none'}"
@@ -68,7 +68,7 @@ class FaultRow:
 def _work_document(work: FaultWork | None) -> dict[str, Any] | None:
     if work is None:
         return None
-    per_update = {up: round(work.calls_of(up) / work.updates, 4) for up in _UPSTREAMS if work.updates}
+    per_update = {up: round(work.calls_of(up) / work.updates, 4) for up in UPSTREAMS if work.updates}
     return {
         "sent": work.updates,
         "completed": work.completed,
