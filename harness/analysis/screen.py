@@ -157,10 +157,16 @@ def _finding(name: str, unit: str, found: Growth, span: Span) -> Check:
         if found.left is None
         else f"{amount(found.left, unit)} of it still there after the cool-down"
     )
+    before_gc = (
+        " It is measured before GC, where garbage grows with the load: with [collector] forced_gc_every"
+        " set, the after-GC curve judges what is kept."
+        if name in LIVE_COUNTERPART
+        else ""
+    )
     detail = (
         f"grew {amount(found.rise, unit)} over the judged span ({per_update}{per_hour}, trend "
         f"p={found.p_value:.2g}) and was still rising at its end; {left}. No threshold judges {name}: "
-        f'set one with [[thresholds.metric]] name = "{name}"'
+        f'set one with [[thresholds.metric]] name = "{name}".{before_gc}'
     )
     if found.per_update is None:
         figure, figure_unit = found.per_s, f"{unit}/s"
