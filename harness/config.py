@@ -24,6 +24,7 @@ from harness.units import (
     parse_size_rate_bytes_per_s,
 )
 from mocks.config import CallbackFaults, FaultSpec, LatencySpec, StrictModel
+from vocab.upstreams import Upstream
 
 
 class ConfigError(Exception):
@@ -534,9 +535,15 @@ class CollectorSection(_Strict):
         return self
 
 
-RedirectedMock = Literal["telegram", "elevenlabs"]
-_REAL_HOSTS: dict[RedirectedMock, str] = {"telegram": "api.telegram.org:443", "elevenlabs": "api.elevenlabs.io:443"}
-_BASE_URL_ENV: dict[RedirectedMock, str] = {"telegram": "TELEGRAM_API_BASE", "elevenlabs": "ELEVENLABS_API_BASE"}
+RedirectedMock = Literal[Upstream.TELEGRAM, Upstream.ELEVENLABS]
+_REAL_HOSTS: dict[RedirectedMock, str] = {
+    Upstream.TELEGRAM: "api.telegram.org:443",
+    Upstream.ELEVENLABS: "api.elevenlabs.io:443",
+}
+_BASE_URL_ENV: dict[RedirectedMock, str] = {
+    Upstream.TELEGRAM: "TELEGRAM_API_BASE",
+    Upstream.ELEVENLABS: "ELEVENLABS_API_BASE",
+}
 
 
 class InterceptionSection(_Strict):

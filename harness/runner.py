@@ -22,9 +22,11 @@ from typing import Any
 
 from harness import __version__
 from harness.analysis.model import Verdict
+from harness.analysis.partial import RunState
 from harness.collector.plan import Attachment, Collector
 from harness.collector.store import SampleWriter
 from harness.config import RunSpec
+from harness.evaluate import EvaluateError, judge_run
 from harness.heapsnap.schedule import HeapSnapshots
 from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
 from harness.leftovers import sweep_previous
@@ -37,12 +39,13 @@ from harness.pidfiles import PIDS_DIR, remove_if_empty
 from harness.prestart import check_before_start
 from harness.procs import Child, HarnessError, describe_exit, free_port, log_tail, recording_pids, signal_name
 from harness.redis_backend import RedisHandle, start_redis
-from harness.report.judge import ReportError, judge_run
 from harness.rundir import EVENTS, RUN_JSON, SAMPLES, EventLog, new_run_dir, write_json
-from harness.runstate import RunState, harness_identity, make_private_dir, remove_private_dir
+from harness.runstate import harness_identity, make_private_dir, remove_private_dir
 from harness.target import TargetHandle, inspector_url, start_target
 from harness.watchdog import Watchdog
 from mocks.config import CursorRunnerConfig, ElevenLabsConfig, MocksConfig, TelegramConfig, TlsFiles
+from vocab.events import EventKind
+from vocab.upstreams import Upstream
 
 
 @dataclass(frozen=True)
@@ -70,13 +73,13 @@ def mocks_config(spec: RunSpec, target_port: int, tls: dict[str, TlsFiles] | Non
         stats_interval_s=spec.run.interval_s,
         telegram=TelegramConfig(
             token=spec.target.telegram_token,
-            tls=tls.get("telegram"),
+            tls=tls.get(Upstream.TELEGRAM),
             file_bytes=int(tg.file_size_bytes),
             faults=tg.faults,
         ),
         elevenlabs=ElevenLabsConfig(
             api_key=spec.target.elevenlabs_api_key,
-            tls=tls.get("elevenlabs"),
+            tls=tls.get(Upstream.ELEVENLABS),
             transcripts=el.transcripts,
             default_transcript=el.default_transcript,
             tts_bytes=int(el.tts_size_bytes),
@@ -137,7 +140,7 @@ class Run:
         write_json(self.run_dir / RUN_JSON, self.secrets.data(self.info))
 
     def phase(self, name: str) -> None:
-        self.events.emit("phase", phase=name)
+        self.events.emit(EventKind.PHASE, phase=name)
         print(f"soak: {name}", file=sys.stderr, flush=True)
 
     def note_stop(self, exc: BaseException) -> None:
@@ -151,7 +154,7 @@ class Run:
             cause = f"error: {first_line}"
         self.info["stopped_by"] = cause
         self.info["stopped_at_s"] = round(time.monotonic() - self.t0, 3)
-        self.events.emit("harness_stop", cause=cause)
+        self.events.emit(EventKind.HARNESS_STOP, cause=cause)
 
     def execute(self, stack: contextlib.ExitStack) -> None:
         if self.view is not None:
@@ -169,7 +172,7 @@ class Run:
         redirect = self._activate_interception(stack, interception, mocks)
         upstreams = {
             "REDIS_URL": redis.url,
-            "CURSOR_RUNNER_URL": mocks.urls["cursor_runner"],
+            "CURSOR_RUNNER_URL": mocks.urls[Upstream.CURSOR_RUNNER],
             "REDIS_READY_CHECK": "0" if redis.backend.value == "fakeredis" else "1",
             **redirect.env,
         }
@@ -346,7 +349,7 @@ class Run:
         for child in self.helpers:
             code = child.exit_code()
             if code is not None:
-                self.events.emit("helper_exit", process=child.name, code=code)
+                self.events.emit(EventKind.HELPER_EXIT, process=child.name, code=code)
                 raise HarnessError(
                     f"{child.name} exited with code {code} mid-run, so the run stopped; "
                     f"`soak report {self.run_dir}` judges what was recorded until then"
@@ -360,7 +363,7 @@ class Run:
         cause = describe_exit(code)
         t_s = round(time.monotonic() - self.t0, 3)
         tail = log_tail(target.log_path, TARGET_LOG_TAIL_LINES)
-        self.events.emit("target_exit", code=code, signal=signal_name(code), cause=cause, log_tail=tail)
+        self.events.emit(EventKind.TARGET_EXIT, code=code, signal=signal_name(code), cause=cause, log_tail=tail)
         self.info["target"]["exit"] = {"code": code, "signal": signal_name(code), "cause": cause, "t_s": t_s}
         self.save_info()
         print(f"soak: the target exited with {cause} at {t_s:.1f} s; stopping the run", file=sys.stderr, flush=True)
@@ -373,7 +376,7 @@ class Run:
 
     def _stop(self, child: Child, timeout_s: float = 10.0) -> None:
         code = child.stop(timeout_s)
-        self.events.emit("stopped", process=child.name, code=code)
+        self.events.emit(EventKind.STOPPED, process=child.name, code=code)
 
 
 class RunInterrupted(Exception):
@@ -399,7 +402,7 @@ def _judge_what_was_recorded(run_dir: Path) -> Verdict | None:
         return None  # stopped before the first sample
     try:
         return judge_run(run_dir)
-    except ReportError:
+    except EvaluateError:
         return None
 
 

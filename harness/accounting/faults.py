@@ -8,9 +8,10 @@ import json
 from typing import Any
 
 from harness.analysis.model import FaultWindow, Span
+from vocab.events import EventKind
 
-START, END = "fault_window_start", "fault_window_end"
-RUNTIME_SET, RUNTIME_CLEARED = "mock_faults_set", "mock_faults_cleared"
+START, END = EventKind.FAULT_WINDOW_START, EventKind.FAULT_WINDOW_END
+RUNTIME_SET, RUNTIME_CLEARED = EventKind.MOCK_FAULTS_SET, EventKind.MOCK_FAULTS_CLEARED
 
 
 def _key(event: dict[str, Any]) -> tuple[str, str, str, str]:

@@ -19,12 +19,14 @@ from types import FrameType
 import psutil
 
 from harness import __version__
+from harness.analysis.partial import RunState
 from harness.collector.plan import Attachment, Collector
 from harness.collector.procfs import TcpState, environ, fd_census, tcp_table
 from harness.collector.store import SampleWriter
 from harness.config import MIN_INTERVAL_S, CollectorSection, RunSpec
 from harness.rundir import RUN_JSON, SAMPLES, EventLog, write_json
-from harness.runstate import RunState, harness_identity
+from harness.runstate import harness_identity
+from vocab.events import EventKind
 
 # Without a profile: growth a healthy long-running service does not show whatever its load,
 # judged like any run (trend significance, plateaus). Nothing counts the service's requests
@@ -120,7 +122,7 @@ def collect(request: CollectRequest, settings: CollectorSection | None = None) -
     collector = Collector(writer, attachment, settings or CollectorSection(), request.interval_s, t0)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, _setter(stop)) for sig in (signal.SIGTERM, signal.SIGINT)}
-    events.emit("phase", phase="load")
+    events.emit(EventKind.PHASE, phase="load")
     collector.start()
     try:
         _wait(stop, collector, request.duration_s)
@@ -129,7 +131,7 @@ def collect(request: CollectRequest, settings: CollectorSection | None = None) -
         writer.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        events.emit("phase", phase="cooldown")
+        events.emit(EventKind.PHASE, phase="cooldown")
         info["outcome"] = (RunState.COMPLETED if collector.error is None else RunState.ERROR).value
         info["ended_at"] = time.time()
         write_json(request.out_dir / RUN_JSON, info)

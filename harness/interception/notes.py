@@ -6,10 +6,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from vocab.events import EventKind
+
 
 def egress_refusals(events: Iterable[Mapping[str, Any]]) -> Counter[str]:
     """Refused connections by "host:port", from the preload's and the proxy's events."""
-    return Counter(f"{e.get('host')}:{e.get('port')}" for e in events if e.get("event") == "egress_refused")
+    return Counter(f"{e.get('host')}:{e.get('port')}" for e in events if e.get("event") == EventKind.EGRESS_REFUSED)
 
 
 def interception_notes(run_info: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -17,6 +17,7 @@ from harness.interception.modes import InterceptionMode, Redirect, TargetInterce
 from harness.procs import HarnessError
 from harness.rundir import RunFileError, read_events
 from mocks.config import TlsFiles
+from vocab.events import EventKind
 
 
 def epoch_of_monotonic(t0_monotonic: float) -> float:
@@ -71,7 +72,9 @@ class InterceptionPlan:
             events = read_events(run_dir)
         except RunFileError as exc:
             raise HarnessError(f"interception: {exc}") from None
-        pids = sorted({e["pid"] for e in events if e["event"] == "preload_active" and isinstance(e.get("pid"), int)})
+        pids = sorted(
+            {e["pid"] for e in events if e["event"] == EventKind.PRELOAD_ACTIVE and isinstance(e.get("pid"), int)}
+        )
         if not pids and self.mode is InterceptionMode.NODE_PRELOAD:
             raise HarnessError(
                 "interception: the target never loaded the node-preload (not a Node process, or its start "

@@ -13,8 +13,9 @@ from harness.config import RunSpec
 from harness.live.checks import LiveFailure, egress_crossed, peak_limits, peaks_crossed
 from harness.live.feed import Tick
 from harness.live.tails import LoadFigures
+from vocab.events import EventKind
 
-FAULT_START, FAULT_END = "fault_window_start", "fault_window_end"
+FAULT_START, FAULT_END = EventKind.FAULT_WINDOW_START, EventKind.FAULT_WINDOW_END
 # Phases in the order the runner goes through them; the judged run is baseline to the end of cooldown.
 PHASES = ("redis", "mocks", "target", "baseline", "load", "cooldown", "stop")
 
@@ -62,8 +63,8 @@ class RunTracker:
     def on_events(self, events: Iterable[Mapping[str, Any]]) -> None:
         for event in events:
             kind, t_s = event.get("event"), event.get("t_s")
-            if kind == "phase" and isinstance(event.get("phase"), str) and isinstance(t_s, int | float):
-                self.phases.setdefault(str(event["phase"]), float(t_s))
+            if kind == EventKind.PHASE and isinstance(event.get(EventKind.PHASE), str) and isinstance(t_s, int | float):
+                self.phases.setdefault(str(event[EventKind.PHASE]), float(t_s))
             elif kind == FAULT_START:
                 label = _fault_label(event)
                 self.faults[label] = self.faults.get(label, 0) + 1
@@ -71,7 +72,7 @@ class RunTracker:
                 self.faults[label] -= 1
             elif kind == EGRESS_REFUSED:
                 self.egress_refused += 1
-            elif kind == "target_exit":
+            elif kind == EventKind.TARGET_EXIT:
                 self.target_exit = f"target exited with {event.get('cause', 'an unknown cause')}"
 
     def on_ticks(self, ticks: Iterable[Tick], dropped: int = 0) -> None:

@@ -97,13 +97,13 @@ def render_compare(
 
 
 def _record(run_dir: Path) -> tuple[RunData | None, dict[str, str], str | None]:
-    from harness.report.judge import ReportError, read_record
+    from harness.evaluate import EvaluateError, load_run
 
     try:
-        record = read_record(run_dir)
-    except ReportError as exc:
+        data = load_run(run_dir)
+    except EvaluateError as exc:
         return None, {}, f"{run_dir.name}: {exc}"
-    return record.data, record.units, None
+    return data, {name: info.unit for name, info in data.catalogue.items()}, None
 
 
 def write_comparison(run_a: Path, run_b: Path, rows: Sequence[Row], out_dir: Path | None) -> tuple[Path, Path]:

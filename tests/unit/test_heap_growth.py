@@ -20,8 +20,8 @@ from harness.analysis.model import Check, RunData, Span, Status, Verdict
 from harness.config import ConfigError, parse_profile
 from harness.report.heap import compact_path, growth_text
 from harness.report.html import PageExtras, render_html, report_tables
-from harness.report.judge import describe, verdict_document
 from harness.report.layout import chart_plan
+from harness.report.render import describe, verdict_document
 from harness.report.summary import summary_markdown
 
 TIMEOUT = HeapGrower(

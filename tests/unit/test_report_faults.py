@@ -8,8 +8,8 @@ from pathlib import Path
 from harness.analysis.model import Check, Curve, FaultWindow, RunData, Span, Status, Verdict
 from harness.report.faults import FAULT_COLOUR, fault_bands, fault_rows
 from harness.report.html import PageExtras, render_html
-from harness.report.judge import verdict_document
 from harness.report.layout import chart_plan
+from harness.report.render import verdict_document
 from harness.report.summary import summary_markdown
 
 FAULT = FaultWindow("telegram", "sendMessage", "error", Span(60.0, 90.0))

@@ -10,9 +10,10 @@ from harness.accounting.faults import fault_windows
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
 from harness.analysis.model import Curve, MetricInfo, RunData, Span, TargetExit
 from harness.collector.store import SampleReader
-from harness.report.locust_history import UNITS as LOAD_UNITS
-from harness.report.locust_history import history_curves
-from harness.report.locust_stats import read_load_stats
+from harness.evaluate.locust_history import UNITS as LOAD_UNITS
+from harness.evaluate.locust_history import history_curves
+from harness.evaluate.locust_stats import read_load_stats
+from vocab.events import EventKind
 
 TARGET_LOG = "target.log"
 
@@ -35,8 +36,8 @@ Events = list[dict[str, Any]]
 def _phase_starts(events: Events) -> dict[str, float]:
     starts: dict[str, float] = {}
     for event in events:
-        if event.get("event") == "phase" and isinstance(event.get("t_s"), int | float):
-            starts.setdefault(str(event.get("phase")), float(event["t_s"]))
+        if event.get("event") == EventKind.PHASE and isinstance(event.get("t_s"), int | float):
+            starts.setdefault(str(event.get(EventKind.PHASE)), float(event["t_s"]))
     return starts
 
 
@@ -64,7 +65,7 @@ def count_log_warnings(run_dir: Path) -> dict[str, int]:
 def count_egress_refusals(events: Events) -> dict[str, int]:
     """Refusals by the egress guard; absent when no guard was seen (no preload loaded, no refusal
     from the proxy), so a run without a guard never reads as "nothing refused"."""
-    if not any(event.get("event") in {"preload_active", EGRESS_REFUSED} for event in events):
+    if not any(event.get("event") in {EventKind.PRELOAD_ACTIVE, EGRESS_REFUSED} for event in events):
         return {}
     return {EGRESS_REFUSED: sum(event.get("event") == EGRESS_REFUSED for event in events)}
 
@@ -80,7 +81,7 @@ def wall_minus_run_s_of(events: Events) -> float | None:
 def target_exit_of(events: Events) -> TargetExit | None:
     """The runner's `target_exit` event (code or signal, time, the tail of target.log)."""
     for event in events:
-        if event.get("event") == "target_exit" and isinstance(event.get("t_s"), int | float):
+        if event.get("event") == EventKind.TARGET_EXIT and isinstance(event.get("t_s"), int | float):
             tail = event.get("log_tail")
             lines = tuple(str(line) for line in tail) if isinstance(tail, list) else ()
             return TargetExit(float(event["t_s"]), str(event.get("cause") or f"code {event.get('code')}"), lines)
