@@ -223,15 +223,15 @@ def compare(
 ) -> None:
     """Two runs side by side, and a page with both overlaid per judged metric; exit 1 when a check is
     worse in B than in A, or B does more work per update."""
+    from harness.evaluate.compare import compare_runs
     from harness.outputs import comparison_output, dumps
-    from harness.report.compare import CompareError, compare_runs, format_table
-    from harness.report.compare_page import write_comparison
+    from harness.report.compare import CompareError, format_table
 
     try:
-        rows = compare_runs(run_a, run_b, calls_tolerance)
-        page, table = write_comparison(run_a, run_b, rows, out)
+        compared = compare_runs(run_a, run_b, calls_tolerance, out)
     except CompareError as exc:
         _fail(str(exc))
+    rows, page, table = compared.rows, compared.page, compared.table
     for line in format_table(rows, run_a, run_b):
         _say(line, as_json)
     _say(f"overlay: {page}", as_json)

@@ -156,12 +156,15 @@ def fds_of_kind(kind: str) -> str:
     return f"target.fds.{kind}"
 
 
+TCP_PREFIX = "target.tcp."  # every TCP figure of the target but its total
+
+
 def tcp_by_state(state: str) -> str:
-    return f"target.tcp.state.{state.lower()}"
+    return f"{TCP_PREFIX}state.{state.lower()}"
 
 
 def tcp_by_peer(peer: str) -> str:
-    return f"target.tcp.peer.{peer}"
+    return f"{TCP_PREFIX}peer.{peer}"
 
 
 def node_resource(kind: str) -> str:

@@ -14,6 +14,7 @@ from harness.analysis.level_checks import growth, peak, residual
 from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour, slope_per_request
 from harness.config import Thresholds
+from vocab import metrics as names
 from vocab.metrics import Metric
 
 RSS = Metric.RSS_BYTES
@@ -34,8 +35,8 @@ CLOSE_WAIT = Metric.TCP_CLOSE_WAIT
 TMP_FILES = Metric.TMP_FILES
 TMP_OLDEST_AGE = Metric.TMP_OLDEST_AGE_S
 LOOP_DELAY_P99 = Metric.LOOP_DELAY_P99_S
-PENDING_RECORDS = "redis.keys.cursor_runner_callback"  # the collector's count of cursor_runner_callback:*
-TIMERS = "node.active.Timeout"  # from getActiveResourcesInfo(), which, unlike handles, lists timers
+PENDING_RECORDS = names.PENDING_CALLBACKS  # the collector's count of cursor_runner_callback:*
+TIMERS = names.TIMERS  # from getActiveResourcesInfo(), which, unlike handles, lists timers
 
 
 class Kind(Enum):

@@ -24,7 +24,7 @@ from harness.analysis.rules import judged_span, request_counter
 from harness.analysis.trend import theil_sen, trend
 from harness.analysis.windows import trend_window_s, value_at, window_medians, within
 from harness.config import Thresholds
-from vocab.metrics import Metric
+from vocab.metrics import TCP_PREFIX, Metric, node_resource
 
 TARGET_SOURCES = frozenset({"process", "tcp", "tmp", "redis", "node"})
 RESOURCE_UNITS = {"bytes": "B", "count": "count"}
@@ -44,7 +44,7 @@ FAMILIES: tuple[tuple[str, ...], ...] = (
     (Metric.RSS_BYTES, Metric.USS_BYTES, Metric.PSS_BYTES),
     _HEAP,
     _EXTERNAL,
-    (Metric.SOCKETS, Metric.TCP_CONNECTIONS, "target.tcp.", "node.active.TCPSocketWrap"),
+    (Metric.SOCKETS, Metric.TCP_CONNECTIONS, TCP_PREFIX, node_resource("TCPSocketWrap")),
     (Metric.REDIS_TARGET_CLIENTS, Metric.REDIS_CLIENTS),
 )
 
