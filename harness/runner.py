@@ -26,6 +26,7 @@ from harness.analysis.partial import RunState
 from harness.collector.plan import Attachment, Collector
 from harness.collector.store import SampleWriter
 from harness.config import RunSpec
+from harness.documents.run_info import write_run_info
 from harness.evaluate import EvaluateError, judge_run
 from harness.heapsnap.schedule import HeapSnapshots
 from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
@@ -39,7 +40,7 @@ from harness.pidfiles import PIDS_DIR, remove_if_empty
 from harness.prestart import check_before_start
 from harness.procs import Child, HarnessError, describe_exit, free_port, log_tail, recording_pids, signal_name
 from harness.redis_backend import RedisHandle, start_redis
-from harness.rundir import EVENTS, RUN_JSON, SAMPLES, EventLog, new_run_dir, write_json
+from harness.rundir import EVENTS, SAMPLES, EventLog, new_run_dir
 from harness.runstate import harness_identity, make_private_dir, remove_private_dir
 from harness.target import TargetHandle, inspector_url, start_target
 from harness.watchdog import Watchdog
@@ -137,7 +138,7 @@ class Run:
         self.view = LiveView(spec, self.run_dir, self.t0, live, sys.stderr) if live is not None else None
 
     def save_info(self) -> None:
-        write_json(self.run_dir / RUN_JSON, self.secrets.data(self.info))
+        write_run_info(self.run_dir, self.secrets.data(self.info))
 
     def phase(self, name: str) -> None:
         self.events.emit(EventKind.PHASE, phase=name)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import psutil
 
@@ -24,7 +25,8 @@ from harness.collector.plan import Attachment, Collector
 from harness.collector.procfs import TcpState, environ, fd_census, tcp_table
 from harness.collector.store import SampleWriter
 from harness.config import MIN_INTERVAL_S, CollectorSection, RunSpec
-from harness.rundir import RUN_JSON, SAMPLES, EventLog, write_json
+from harness.documents.run_info import write_run_info
+from harness.rundir import SAMPLES, EventLog
 from harness.runstate import harness_identity
 from vocab.events import EventKind
 
@@ -92,7 +94,7 @@ def _run_info(request: CollectRequest) -> dict[str, object]:
     except psutil.Error as exc:
         raise CollectError(f"cannot read process {pid}: {exc}") from None
     spec = request.profile or attached_spec(command, inspector=request.inspector_url is not None)
-    info: dict[str, object] = {
+    info: dict[str, Any] = {
         "spec": spec.model_dump(by_alias=True, mode="json"),
         "mode": "collect",
         "versions": {"soak": __version__},
@@ -115,7 +117,7 @@ def collect(request: CollectRequest, settings: CollectorSection | None = None) -
     attachment = attachment_for(request.pid, request.inspector_url)
     info = _run_info(request)
     request.out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(request.out_dir / RUN_JSON, info)
+    write_run_info(request.out_dir, info)
     t0 = time.monotonic()
     events = EventLog(request.out_dir, t0)
     writer = SampleWriter(request.out_dir / SAMPLES)
@@ -134,7 +136,7 @@ def collect(request: CollectRequest, settings: CollectorSection | None = None) -
         events.emit(EventKind.PHASE, phase="cooldown")
         info["outcome"] = (RunState.COMPLETED if collector.error is None else RunState.ERROR).value
         info["ended_at"] = time.time()
-        write_json(request.out_dir / RUN_JSON, info)
+        write_run_info(request.out_dir, info)
     if collector.error is not None:
         raise CollectError(f"collector failed: {collector.error}")
     return collector.sampler.ticks

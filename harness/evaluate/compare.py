@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.documents.verdict import CheckDocument, read_verdict
 from harness.evaluate.load import EvaluateError, load_run
 from harness.report.compare import DEFAULT_CALLS_TOLERANCE, CompareError, Row, compare_checks
 from harness.report.compare_page import Loaded, write_comparison
-from harness.report.documents import CheckRecord, read_verdict
 from harness.rundir import RunFileError
 
 
@@ -20,7 +20,7 @@ class Comparison:
     table: Path  # the Markdown table
 
 
-def _checks(run_dir: Path) -> dict[str, CheckRecord]:
+def _checks(run_dir: Path) -> dict[str, CheckDocument]:
     try:
         return {check.name: check for check in read_verdict(run_dir).checks}
     except RunFileError as exc:

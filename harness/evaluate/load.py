@@ -16,12 +16,12 @@ from harness.analysis.reach import upstreams_reached
 from harness.analysis.rules import ALIVE
 from harness.collector.store import SampleReader, StoreError
 from harness.config import RunSpec
+from harness.documents.run_info import read_run_info
 from harness.evaluate.knee_steps import knee_of
 from harness.evaluate.locust_stats import read_bad_input
 from harness.evaluate.rundata import read_run_data, wall_minus_run_s_of
 from harness.heapsnap.evidence import with_heap_evidence
 from harness.interception.notes import interception_notes
-from harness.report.documents import read_run_info
 from harness.rundir import SAMPLES, RunFileError, events_until, read_events
 from harness.runstate import read_run_end
 from scenarios.kinds import kinds_of

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.report.documents import CheckRecord
+from harness.documents.verdict import CheckDocument
 from harness.units import format_figure
 
 _RANK = {"pass": 0, "inconclusive": 1, "fail": 2}
@@ -72,7 +72,7 @@ class Row:
 
 
 def compare_checks(
-    checks_a: Mapping[str, CheckRecord], checks_b: Mapping[str, CheckRecord], calls_tolerance: float
+    checks_a: Mapping[str, CheckDocument], checks_b: Mapping[str, CheckDocument], calls_tolerance: float
 ) -> list[Row]:
     """A row per check of either run, what got worse first."""
     rows = []

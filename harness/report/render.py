@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from harness.analysis.flow_table import FlowRow, flow_rows
 from harness.analysis.heap_growth import HeapGrowth, growth_document
-from harness.analysis.model import RunData, Status, Verdict
+from harness.analysis.model import Check, RunData, Status, Verdict
+from harness.documents.verdict import (
+    VERDICT_SCHEMA_VERSION,
+    CheckDocument,
+    PartialDocument,
+    TargetExitDocument,
+    VerdictDocument,
+)
 from harness.report.faults import FaultRow, fault_bands, fault_rows
 from harness.report.flow_rows import row_document
 from harness.report.heap import growth_terminal
@@ -20,9 +26,7 @@ from harness.report.layout import chart_plan
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
 from harness.rundir import VERDICT, write_json, write_text
-from vocab.events import EventKind
 
-VERDICT_SCHEMA_VERSION = 1
 EXIT_CODES = {Status.PASS: 0, Status.FAIL: 1, Status.INCONCLUSIVE: 3}
 
 
@@ -49,13 +53,12 @@ def write_outputs(run_dir: Path, verdict: Verdict, data: RunData) -> None:
     flows = [] if accounting is None else flow_rows(accounting, data.load.start_s + verdict.warmup_s)
     partial = data.end.note if data.end is not None else None
     growth = data.heap_growth
-    document = verdict_document(run_dir, verdict, notes, faults, flows, growth=growth) | _lifecycle_document(data)
+    document = verdict_document(run_dir, verdict, notes, faults, flows, growth=growth, data=data)
     tables = report_tables(flows, growth)
     knee = [] if data.knee is None else [knee_table(data.knee)]
     if data.knee is not None:
-        document["knee"] = knee_document(data.knee)
         tables["work"] = [*tables.get("work", []), *knee]
-    write_json(run_dir / VERDICT, document)
+    write_json(run_dir / VERDICT, document.document())
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
     summary = summary_markdown(run_dir.name, verdict, notes, faults, flows, partial=partial, growth=growth, tables=knee)
     write_text(run_dir / "summary.md", summary)
@@ -70,15 +73,20 @@ def write_outputs(run_dir: Path, verdict: Verdict, data: RunData) -> None:
     write_text(run_dir / "report.html", render_html(run_dir.name, verdict, data, notes, plan, extras=extras))
 
 
-def _lifecycle_document(data: RunData) -> dict[str, Any]:
-    """How the run ended (null when it ran to the end) and the target's death, if it died."""
-    death = data.target_exit
-    return {
-        "partial": data.end.document() if data.end is not None else None,
-        EventKind.TARGET_EXIT: None
-        if death is None
-        else {"t_s": death.t_s, "cause": death.cause, "log_tail": list(death.log_tail)},
-    }
+def _check_document(check: Check) -> CheckDocument:
+    return CheckDocument(
+        name=check.name,
+        status=check.status,
+        figure=check.figure,
+        limit=check.limit,
+        unit=check.unit,
+        span_s=(check.span.start_s, check.span.end_s) if check.span else None,
+        peak_span_s=(check.peak_span.start_s, check.peak_span.end_s) if check.peak_span else None,
+        detail=check.detail,
+        evidence=list(check.evidence),
+        metric=check.metric,
+        heap_growth=growth_document(check.heap_growth) if check.heap_growth else None,
+    )
 
 
 def verdict_document(
@@ -89,36 +97,29 @@ def verdict_document(
     flows: Sequence[FlowRow] = (),
     *,
     growth: HeapGrowth | None = None,
-) -> dict[str, Any]:
-    document = {
-        "schema_version": VERDICT_SCHEMA_VERSION,
-        "run": run_dir.name,
-        "status": verdict.status.value,
-        "exit_code": EXIT_CODES[verdict.status],
-        "notes": notes,
-        "fault_windows": [row.document() for row in faults],
-        "flows": [row_document(row) for row in flows],
-        "checks": [
-            {
-                "name": check.name,
-                "status": check.status.value,
-                "figure": check.figure,
-                "limit": check.limit,
-                "unit": check.unit,
-                "span_s": [check.span.start_s, check.span.end_s] if check.span else None,
-                "peak_span_s": [check.peak_span.start_s, check.peak_span.end_s] if check.peak_span else None,
-                "detail": check.detail,
-                "evidence": list(check.evidence),
-                "metric": check.metric,
-                # Only on failing memory checks: the kinds of object the heap gained.
-                **({"heap_growth": growth_document(check.heap_growth)} if check.heap_growth else {}),
-            }
-            for check in verdict.checks
-        ],
-    }
-    if growth is not None:
-        document["heap_growth"] = growth_document(growth)
-    return document
+    data: RunData | None = None,
+) -> VerdictDocument:
+    """verdict.json's document; data adds how a partial run ended, the target's death and a knee."""
+    death = data.target_exit if data is not None else None
+    end = data.end if data is not None else None
+    knee = data.knee if data is not None else None
+    return VerdictDocument(
+        schema_version=VERDICT_SCHEMA_VERSION,
+        run=run_dir.name,
+        status=verdict.status,
+        exit_code=EXIT_CODES[verdict.status],
+        warmup_s=verdict.warmup_s,
+        notes=notes,
+        fault_windows=[row.document() for row in faults],
+        flows=[row_document(row) for row in flows],
+        checks=[_check_document(check) for check in verdict.checks],
+        heap_growth=growth_document(growth) if growth is not None else None,
+        partial=PartialDocument.model_validate(end.document()) if end is not None and end.partial else None,
+        target_exit=None
+        if death is None
+        else TargetExitDocument(t_s=death.t_s, cause=death.cause, log_tail=list(death.log_tail)),
+        knee=knee_document(knee) if knee is not None else None,
+    )
 
 
 def describe(verdict: Verdict) -> list[str]:

@@ -58,7 +58,7 @@ def test_only_failing_memory_checks_carry_the_growth() -> None:
 
 def test_the_growth_survives_verdict_json() -> None:
     verdict = with_heap_growth(Verdict(Status.FAIL, (check("heap_slope", Status.FAIL, None),)), GROWTH)
-    document = json.loads(json.dumps(verdict_document(Path("run-1"), verdict, [], growth=GROWTH)))
+    document = json.loads(json.dumps(verdict_document(Path("run-1"), verdict, [], growth=GROWTH).document()))
     assert growth_from_document(document["checks"][0]["heap_growth"]) == GROWTH
     assert document["heap_growth"]["growers"][0]["per_1000_updates"] == pytest.approx(1000.0)
     assert growth_from_document(growth_document(GROWTH)) == GROWTH

@@ -28,7 +28,7 @@ VERDICT = Verdict(
 def test_a_fault_window_lists_the_checks_that_moved_during_it() -> None:
     rows = fault_rows([FAULT], VERDICT)
     assert rows[0].moved == ("upstream_calls_per_update.cursor_runner",)
-    document = verdict_document(Path("run-1"), VERDICT, [], rows)
+    document = verdict_document(Path("run-1"), VERDICT, [], rows).document()
     assert document["fault_windows"] == [
         {"upstream": "telegram", "route": "sendMessage", "kind": "error", "start_s": 60.0, "end_s": 90.0,
          "checks_moved": ["upstream_calls_per_update.cursor_runner"]},
@@ -56,4 +56,4 @@ def test_every_chart_shades_the_fault_window() -> None:
 
 def test_a_run_without_faults_says_nothing_of_them() -> None:
     assert "Fault windows" not in summary_markdown("run-1", VERDICT)
-    assert verdict_document(Path("run-1"), VERDICT, [])["fault_windows"] == []
+    assert verdict_document(Path("run-1"), VERDICT, []).document()["fault_windows"] == []
