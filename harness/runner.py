@@ -26,6 +26,14 @@ from harness.analysis.partial import RunState
 from harness.collector.plan import Attachment, Collector
 from harness.collector.store import SampleWriter
 from harness.config import RunSpec
+from harness.documents.events import (
+    EventLog,
+    HarnessStopEvent,
+    HelperExitEvent,
+    PhaseEvent,
+    StoppedEvent,
+    TargetExitEvent,
+)
 from harness.documents.run_info import write_run_info
 from harness.evaluate import EvaluateError, judge_run
 from harness.heapsnap.schedule import HeapSnapshots
@@ -40,12 +48,11 @@ from harness.pidfiles import PIDS_DIR, remove_if_empty
 from harness.prestart import check_before_start
 from harness.procs import Child, HarnessError, describe_exit, free_port, log_tail, recording_pids, signal_name
 from harness.redis_backend import RedisHandle, start_redis
-from harness.rundir import EVENTS, SAMPLES, EventLog, new_run_dir
+from harness.rundir import EVENTS, SAMPLES, new_run_dir
 from harness.runstate import harness_identity, make_private_dir, remove_private_dir
 from harness.target import TargetHandle, inspector_url, start_target
 from harness.watchdog import Watchdog
 from mocks.config import CursorRunnerConfig, ElevenLabsConfig, MocksConfig, TelegramConfig, TlsFiles
-from vocab.events import EventKind
 from vocab.upstreams import Upstream
 
 
@@ -141,7 +148,7 @@ class Run:
         write_run_info(self.run_dir, self.secrets.data(self.info))
 
     def phase(self, name: str) -> None:
-        self.events.emit(EventKind.PHASE, phase=name)
+        self.events.emit(PhaseEvent(phase=name))
         print(f"soak: {name}", file=sys.stderr, flush=True)
 
     def note_stop(self, exc: BaseException) -> None:
@@ -155,7 +162,7 @@ class Run:
             cause = f"error: {first_line}"
         self.info["stopped_by"] = cause
         self.info["stopped_at_s"] = round(time.monotonic() - self.t0, 3)
-        self.events.emit(EventKind.HARNESS_STOP, cause=cause)
+        self.events.emit(HarnessStopEvent(cause=cause))
 
     def execute(self, stack: contextlib.ExitStack) -> None:
         if self.view is not None:
@@ -350,7 +357,7 @@ class Run:
         for child in self.helpers:
             code = child.exit_code()
             if code is not None:
-                self.events.emit(EventKind.HELPER_EXIT, process=child.name, code=code)
+                self.events.emit(HelperExitEvent(process=child.name, code=code))
                 raise HarnessError(
                     f"{child.name} exited with code {code} mid-run, so the run stopped; "
                     f"`soak report {self.run_dir}` judges what was recorded until then"
@@ -364,7 +371,7 @@ class Run:
         cause = describe_exit(code)
         t_s = round(time.monotonic() - self.t0, 3)
         tail = log_tail(target.log_path, TARGET_LOG_TAIL_LINES)
-        self.events.emit(EventKind.TARGET_EXIT, code=code, signal=signal_name(code), cause=cause, log_tail=tail)
+        self.events.emit(TargetExitEvent(code=code, signal=signal_name(code), cause=cause, log_tail=tail))
         self.info["target"]["exit"] = {"code": code, "signal": signal_name(code), "cause": cause, "t_s": t_s}
         self.save_info()
         print(f"soak: the target exited with {cause} at {t_s:.1f} s; stopping the run", file=sys.stderr, flush=True)
@@ -377,7 +384,7 @@ class Run:
 
     def _stop(self, child: Child, timeout_s: float = 10.0) -> None:
         code = child.stop(timeout_s)
-        self.events.emit(EventKind.STOPPED, process=child.name, code=code)
+        self.events.emit(StoppedEvent(process=child.name, code=code))
 
 
 class RunInterrupted(Exception):

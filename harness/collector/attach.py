@@ -25,10 +25,11 @@ from harness.collector.plan import Attachment, Collector
 from harness.collector.procfs import TcpState, environ, fd_census, tcp_table
 from harness.collector.store import SampleWriter
 from harness.config import MIN_INTERVAL_S, CollectorSection, RunSpec
+from harness.documents.events import EventLog, PhaseEvent
 from harness.documents.run_info import write_run_info
-from harness.rundir import SAMPLES, EventLog
+from harness.rundir import SAMPLES
 from harness.runstate import harness_identity
-from vocab.events import EventKind
+from vocab.events import Phase
 
 # Without a profile: growth a healthy long-running service does not show whatever its load,
 # judged like any run (trend significance, plateaus). Nothing counts the service's requests
@@ -124,7 +125,7 @@ def collect(request: CollectRequest, settings: CollectorSection | None = None) -
     collector = Collector(writer, attachment, settings or CollectorSection(), request.interval_s, t0)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, _setter(stop)) for sig in (signal.SIGTERM, signal.SIGINT)}
-    events.emit(EventKind.PHASE, phase="load")
+    events.emit(PhaseEvent(phase=Phase.LOAD))
     collector.start()
     try:
         _wait(stop, collector, request.duration_s)
@@ -133,7 +134,7 @@ def collect(request: CollectRequest, settings: CollectorSection | None = None) -
         writer.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        events.emit(EventKind.PHASE, phase="cooldown")
+        events.emit(PhaseEvent(phase=Phase.COOLDOWN))
         info["outcome"] = (RunState.COMPLETED if collector.error is None else RunState.ERROR).value
         info["ended_at"] = time.time()
         write_run_info(request.out_dir, info)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from harness.accounting.join import JoinSettings, account
 from harness.accounting.tally import Window
@@ -16,13 +15,14 @@ from harness.analysis.reach import upstreams_reached
 from harness.analysis.rules import ALIVE
 from harness.collector.store import SampleReader, StoreError
 from harness.config import RunSpec
+from harness.documents.events import Event, events_until, read_events
 from harness.documents.run_info import read_run_info
 from harness.evaluate.knee_steps import knee_of
 from harness.evaluate.locust_stats import read_bad_input
 from harness.evaluate.rundata import read_run_data, wall_minus_run_s_of
 from harness.heapsnap.evidence import with_heap_evidence
 from harness.interception.notes import interception_notes
-from harness.rundir import SAMPLES, RunFileError, events_until, read_events
+from harness.rundir import SAMPLES, RunFileError
 from harness.runstate import read_run_end
 from scenarios.kinds import kinds_of
 
@@ -44,7 +44,7 @@ def _last_tick_s(reader: SampleReader) -> float | None:
     return float(alive.t_s[-1]) if alive is not None and alive.t_s.size else None
 
 
-def _events(run_dir: Path) -> list[dict[str, Any]]:
+def _events(run_dir: Path) -> list[Event]:
     try:
         return read_events(run_dir)
     except RunFileError as exc:
@@ -61,7 +61,7 @@ def reached_by(spec: RunSpec) -> dict[str, str]:
     return upstreams_reached(kinds, results_by_callback=by_callback, debug=False)
 
 
-def join_settings(spec: RunSpec, data: RunData, events: list[dict[str, Any]]) -> JoinSettings | None:
+def join_settings(spec: RunSpec, data: RunData, events: list[Event]) -> JoinSettings | None:
     """How the run's records are joined (None without a clock offset to place them)."""
     offset_s = wall_minus_run_s_of(events)
     if offset_s is None:
@@ -77,7 +77,7 @@ def join_settings(spec: RunSpec, data: RunData, events: list[dict[str, Any]]) ->
     )
 
 
-def _with_records(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict[str, Any]]) -> RunData:
+def _with_records(run_dir: Path, spec: RunSpec, data: RunData, events: list[Event]) -> RunData:
     """data with what the records beside the store add: accounting, heap evidence, the knee, bad input."""
     settings = join_settings(spec, data, events)
     accounting = None if settings is None else account(run_dir, settings)

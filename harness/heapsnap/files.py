@@ -1,9 +1,5 @@
-"""Where a run's heap snapshots live and how their events are named (read by the judge too)."""
-
-from vocab.events import EventKind
+"""Where a run's heap snapshots live and how their files are named (read by the judge too)."""
 
 SNAPSHOT_DIR = "heap-snapshots"
 SNAPSHOT_SUFFIX = ".heapsnapshot"
 SCRIPTS_SUFFIX = ".scripts.json"  # script id -> URL, so closures' locations name their files
-SNAPSHOT_EVENT = EventKind.HEAP_SNAPSHOT
-SNAPSHOT_FAILED_EVENT = EventKind.HEAP_SNAPSHOT_FAILED

@@ -6,15 +6,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from vocab.events import EventKind
+from harness.documents.events import EgressRefusedEvent, Event
 
 
-def egress_refusals(events: Iterable[Mapping[str, Any]]) -> Counter[str]:
+def egress_refusals(events: Iterable[Event]) -> Counter[str]:
     """Refused connections by "host:port", from the preload's and the proxy's events."""
-    return Counter(f"{e.get('host')}:{e.get('port')}" for e in events if e.get("event") == EventKind.EGRESS_REFUSED)
+    return Counter(f"{e.host}:{e.port}" for e in events if isinstance(e, EgressRefusedEvent))
 
 
-def interception_notes(run_info: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> list[str]:
+def interception_notes(run_info: Mapping[str, Any], events: Iterable[Event]) -> list[str]:
     """One line per thing a reader of the verdict must know: the mode, its caveat, refused egress."""
     record = run_info.get("interception") or {}
     notes = []

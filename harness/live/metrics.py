@@ -15,7 +15,6 @@ from prometheus_client.exposition import start_http_server
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from harness.live.tracker import PHASES, Snapshot
-from vocab.events import EventKind
 
 _NOT_IN_NAME = re.compile(r"[^a-zA-Z0-9_]")
 
@@ -42,7 +41,7 @@ def _run_families(snapshot: Snapshot) -> Iterator[Metric]:
     yield GaugeMetricFamily("soak_elapsed_seconds", "since soak started the run", value=snapshot.elapsed_s)
     if snapshot.remaining_s is not None:
         yield GaugeMetricFamily("soak_remaining_seconds", "until the planned end", value=snapshot.remaining_s)
-    phase = GaugeMetricFamily("soak_phase", "1 for the phase the run is in", labels=[EventKind.PHASE])
+    phase = GaugeMetricFamily("soak_phase", "1 for the phase the run is in", labels=["phase"])
     for name in PHASES:
         phase.add_metric([name], 1.0 if name == snapshot.phase else 0.0)
     yield phase

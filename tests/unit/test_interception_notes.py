@@ -1,12 +1,17 @@
 """Report lines about interception: the mode, the proxy caveat, refused egress."""
 
+from harness.documents.events import Event, event_of
 from harness.interception.modes import PROXY_POOLING_NOTE
 from harness.interception.notes import interception_notes
 
 
+def _typed(records: list[dict[str, object]]) -> list[Event]:
+    return [event_of(record, "test") for record in records]
+
+
 def test_preload_run_without_refusals_says_only_the_mode() -> None:
     events = [{"event": "phase", "phase": "load"}, {"event": "preload_active", "pid": 7}]
-    assert interception_notes({"interception": {"mode": "node-preload"}}, events) == [
+    assert interception_notes({"interception": {"mode": "node-preload"}}, _typed(events)) == [
         "upstream interception: node-preload"
     ]
 
@@ -17,7 +22,7 @@ def test_proxy_caveat_and_refusals_are_reported() -> None:
         {"event": "egress_refused", "host": "example.com", "port": 443},
         {"event": "egress_refused", "host": "10.0.0.1", "port": 80},
     ]
-    notes = interception_notes({"interception": {"mode": "proxy", "note": PROXY_POOLING_NOTE}}, events)
+    notes = interception_notes({"interception": {"mode": "proxy", "note": PROXY_POOLING_NOTE}}, _typed(events))
     assert notes[:2] == ["upstream interception: proxy", PROXY_POOLING_NOTE]
     assert notes[2] == (
         "egress guard refused 3 connection(s) off the machine: example.com:443 ×2, 10.0.0.1:80 ×1 (events.jsonl)"
