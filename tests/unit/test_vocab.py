@@ -11,7 +11,7 @@ from harness.documents.events import MODELS
 from vocab import metrics
 from vocab.events import EventKind
 from vocab.metrics import Metric
-from vocab.upstreams import Upstream
+from vocab.upstreams import Peer, Upstream, peer_of
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = ("harness", "mocks", "scenarios")
@@ -108,3 +108,11 @@ def test_the_preload_writes_only_event_kinds_of_the_vocabulary() -> None:
     written = set(re.findall(r"appendEvent\('([a-z_]+)'", preload))
     assert written == {EventKind.EGRESS_REFUSED, EventKind.PRELOAD_ACTIVE}
     assert written <= set(EventKind)
+
+
+def test_every_upstream_names_its_connections_and_every_metric_has_a_unit() -> None:
+    assert [peer_of(upstream) for upstream in Upstream] == [Peer.TELEGRAM, Peer.ELEVENLABS, Peer.CURSOR_RUNNER]
+    assert metrics.unit_of(Metric.RSS_BYTES) == "bytes" and metrics.unit_of(Metric.LOOP_DELAY_P99_S) == "seconds"
+    assert metrics.unit_of(Metric.REQUESTS_PER_S) == "per_s" and metrics.unit_of(Metric.FDS) == "count"
+    assert metrics.probe_of_error(metrics.probe_metric("tcp", "first_error")) == "tcp"
+    assert metrics.probe_of_error(metrics.probe_metric("tcp", "errors_total")) is None
