@@ -109,5 +109,5 @@ def load_run(run_dir: Path) -> RunData:
     finally:
         reader.close()
     health = RecordHealth(lateness_s, unavailable, damage)
-    notes = tuple(interception_notes(info, events))
+    notes = tuple(interception_notes(checked.interception, events))
     return replace(data, thresholds=limits_for(spec), end=end, health=health, notes=notes)
