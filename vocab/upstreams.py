@@ -26,5 +26,7 @@ class Peer(StrEnum):
     OTHER = "other"
 
 
-def peer_of(upstream: Upstream | str) -> Peer:
-    return Peer(str(upstream).replace("_", "-"))
+def peer_of(mock: str) -> str:
+    """The peer name of a mock's port: its upstream's (cursor-runner), or its own for the mocks'
+    other listeners (telegram-tls, ...), which Peer does not list."""
+    return mock.replace("_", "-")
