@@ -25,6 +25,7 @@ from shared.units import (
     parse_rate_per_hour_s,
     parse_size_bytes,
 )
+from vocab.upstreams import Upstream
 
 
 class ConfigError(Exception):
@@ -519,9 +520,15 @@ class CollectorSection(_Strict):
         return self
 
 
-RedirectedMock = Literal["telegram", "elevenlabs"]
-_REAL_HOSTS: dict[RedirectedMock, str] = {"telegram": "api.telegram.org:443", "elevenlabs": "api.elevenlabs.io:443"}
-_BASE_URL_ENV: dict[RedirectedMock, str] = {"telegram": "TELEGRAM_API_BASE", "elevenlabs": "ELEVENLABS_API_BASE"}
+RedirectedMock = Literal[Upstream.TELEGRAM, Upstream.ELEVENLABS]
+_REAL_HOSTS: dict[RedirectedMock, str] = {
+    Upstream.TELEGRAM: "api.telegram.org:443",
+    Upstream.ELEVENLABS: "api.elevenlabs.io:443",
+}
+_BASE_URL_ENV: dict[RedirectedMock, str] = {
+    Upstream.TELEGRAM: "TELEGRAM_API_BASE",
+    Upstream.ELEVENLABS: "ELEVENLABS_API_BASE",
+}
 
 
 class InterceptionSection(_Strict):

@@ -21,9 +21,11 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from harness.config import RedisFault
+from harness.documents.events import EventLog, FaultWindowEvent, RedisReconnectedEvent
 from harness.procs import Child, HarnessError
 from harness.redis_backend import RedisBackend, RedisHandle, restart_redis
-from harness.rundir import EventLog
+from vocab.events import EventKind
+from vocab.upstreams import Peer
 
 CLIENT_NAME = "soak-faults"
 HARNESS_CLIENT_PREFIX = "soak-"
@@ -90,9 +92,9 @@ class RedisFaultPlayer:
             self.error = f"redis fault window failed: {type(exc).__name__}: {exc}"
 
     def _window(self, fault: RedisFault, index: int) -> None:
-        describe = {"upstream": "redis", "route": "*", "kind": fault.kind, "rate": 1.0}
+        describe: dict[str, Any] = {"upstream": Peer.REDIS, "route": "*", "kind": fault.kind, "rate": 1.0}
         describe |= {"start_s": fault.start_s, "end_s": fault.end_s}
-        self._events.emit("fault_window_start", **describe)
+        self._events.emit(FaultWindowEvent(event=EventKind.FAULT_WINDOW_START, **describe))
         action: Callable[[RedisFault], dict[str, Any]] = {
             "down": self._down,
             "pause": self._pause,
@@ -102,7 +104,7 @@ class RedisFaultPlayer:
         details = action(fault)
         if self._stop.is_set():
             return  # cut short by the run's end: the window did not close
-        self._events.emit("fault_window_end", **describe, **details)
+        self._events.emit(FaultWindowEvent(event=EventKind.FAULT_WINDOW_END, **describe, **details))
         if fault.kind in ("down", "kill_clients"):
             next_start_s = self._faults[index + 1].start_s if index + 1 < len(self._faults) else None
             self._watch_reconnect(fault, next_start_s)
@@ -174,14 +176,12 @@ class RedisFaultPlayer:
                 clients = target_clients(client)
                 if clients:
                     after_s = round(self._elapsed_s() - fault.end_s, 3)
-                    self._events.emit(
-                        "redis_target_reconnected", upstream="redis", after_s=after_s, clients=len(clients)
-                    )
+                    self._events.emit(RedisReconnectedEvent(after_s=after_s, clients=len(clients)))
                     return
                 self._stop.wait(POLL_S)
         if not self._stop.is_set():
             waited_s = round(self._elapsed_s() - fault.end_s, 3)
-            self._events.emit("redis_target_reconnected", upstream="redis", after_s=None, waited_s=waited_s)
+            self._events.emit(RedisReconnectedEvent(after_s=None, waited_s=waited_s))
 
     def _elapsed_s(self) -> float:
         return time.monotonic() - self._t0

@@ -22,9 +22,20 @@ from typing import Any
 
 from harness import __version__
 from harness.analysis.model import Verdict
+from harness.analysis.partial import RunState
 from harness.collector.plan import Attachment, Collector
 from harness.collector.store import SampleWriter
 from harness.config import RunSpec
+from harness.documents.events import (
+    EventLog,
+    HarnessStopEvent,
+    HelperExitEvent,
+    PhaseEvent,
+    StoppedEvent,
+    TargetExitEvent,
+)
+from harness.documents.run_info import write_run_info
+from harness.evaluate import EvaluateError, judge_run
 from harness.heapsnap.schedule import HeapSnapshots
 from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
 from harness.leftovers import sweep_previous
@@ -38,12 +49,12 @@ from harness.prestart import check_before_start
 from harness.procs import Child, HarnessError, describe_exit, free_port, log_tail, recording_pids, signal_name
 from harness.redis_backend import RedisHandle, start_redis
 from harness.redis_faults import RedisFaultPlayer
-from harness.report.judge import ReportError, judge_run
-from harness.rundir import EVENTS, RUN_JSON, SAMPLES, EventLog, new_run_dir, write_json
-from harness.runstate import RunState, harness_identity, make_private_dir, remove_private_dir
+from harness.rundir import EVENTS, SAMPLES, new_run_dir
+from harness.runstate import harness_identity, make_private_dir, remove_private_dir
 from harness.target import TargetHandle, inspector_url, start_target
 from harness.watchdog import Watchdog
 from mocks.config import MocksConfig
+from vocab.upstreams import Upstream
 
 
 @dataclass(frozen=True)
@@ -102,10 +113,10 @@ class Run:
         self.view = LiveView(spec, self.run_dir, self.t0, live, sys.stderr) if live is not None else None
 
     def save_info(self) -> None:
-        write_json(self.run_dir / RUN_JSON, self.secrets.data(self.info))
+        write_run_info(self.run_dir, self.secrets.data(self.info))
 
     def phase(self, name: str) -> None:
-        self.events.emit("phase", phase=name)
+        self.events.emit(PhaseEvent(phase=name))
         print(f"soak: {name}", file=sys.stderr, flush=True)
 
     def note_stop(self, exc: BaseException) -> None:
@@ -119,7 +130,7 @@ class Run:
             cause = f"error: {first_line}"
         self.info["stopped_by"] = cause
         self.info["stopped_at_s"] = round(time.monotonic() - self.t0, 3)
-        self.events.emit("harness_stop", cause=cause)
+        self.events.emit(HarnessStopEvent(cause=cause))
 
     def execute(self, stack: contextlib.ExitStack) -> None:
         if self.view is not None:
@@ -137,7 +148,7 @@ class Run:
         redirect = self._activate_interception(stack, interception, mocks)
         upstreams = {
             "REDIS_URL": redis.url,
-            "CURSOR_RUNNER_URL": mocks.urls["cursor_runner"],
+            "CURSOR_RUNNER_URL": mocks.urls[Upstream.CURSOR_RUNNER],
             "REDIS_READY_CHECK": "0" if redis.backend.value == "fakeredis" else "1",
             **redirect.env,
         }
@@ -331,7 +342,7 @@ class Run:
         for child in self.helpers:
             code = child.exit_code()
             if code is not None and not (faults is not None and faults.excuses(child)):
-                self.events.emit("helper_exit", process=child.name, code=code)
+                self.events.emit(HelperExitEvent(process=child.name, code=code))
                 raise HarnessError(
                     f"{child.name} exited with code {code} mid-run, so the run stopped; "
                     f"`soak report {self.run_dir}` judges what was recorded until then"
@@ -345,7 +356,7 @@ class Run:
         cause = describe_exit(code)
         t_s = round(time.monotonic() - self.t0, 3)
         tail = log_tail(target.log_path, TARGET_LOG_TAIL_LINES)
-        self.events.emit("target_exit", code=code, signal=signal_name(code), cause=cause, log_tail=tail)
+        self.events.emit(TargetExitEvent(code=code, signal=signal_name(code), cause=cause, log_tail=tail))
         self.info["target"]["exit"] = {"code": code, "signal": signal_name(code), "cause": cause, "t_s": t_s}
         self.save_info()
         print(f"soak: the target exited with {cause} at {t_s:.1f} s; stopping the run", file=sys.stderr, flush=True)
@@ -358,7 +369,7 @@ class Run:
 
     def _stop(self, child: Child, timeout_s: float = 10.0) -> None:
         code = child.stop(timeout_s)
-        self.events.emit("stopped", process=child.name, code=code)
+        self.events.emit(StoppedEvent(process=child.name, code=code))
 
 
 class RunInterrupted(Exception):
@@ -384,7 +395,7 @@ def _judge_what_was_recorded(run_dir: Path) -> Verdict | None:
         return None  # stopped before the first sample
     try:
         return judge_run(run_dir)
-    except ReportError:
+    except EvaluateError:
         return None
 
 

@@ -14,10 +14,11 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from shared.fields import BytesPerSecond, Seconds, WholeBytes
 from shared.strict import StrictModel
+from vocab.upstreams import Upstream
 
 # The route names faults and stats use, per upstream: an app registers exactly these (a test checks).
 ROUTES: Mapping[str, tuple[str, ...]] = {
-    "telegram": (
+    Upstream.TELEGRAM: (
         "sendMessage",
         "getFile",
         "sendVoice",
@@ -28,8 +29,16 @@ ROUTES: Mapping[str, tuple[str, ...]] = {
         "file",
         "unknown",
     ),
-    "elevenlabs": ("speech_to_text", "text_to_speech", "text_to_speech_stream", "unknown"),
-    "cursor_runner": ("iterate", "iterate_async", "execute", "execute_async", "health", "health_queue", "unknown"),
+    Upstream.ELEVENLABS: ("speech_to_text", "text_to_speech", "text_to_speech_stream", "unknown"),
+    Upstream.CURSOR_RUNNER: (
+        "iterate",
+        "iterate_async",
+        "execute",
+        "execute_async",
+        "health",
+        "health_queue",
+        "unknown",
+    ),
 }
 # What the target is given unless its profile says otherwise, and what the mocks expect by default.
 DEFAULT_TELEGRAM_TOKEN = "123456:TEST-soak-token"
@@ -162,7 +171,7 @@ class TlsFiles(_Frozen):
 class TelegramMock(_Upstream):
     """The Telegram Bot API mock."""
 
-    upstream: ClassVar[str] = "telegram"
+    upstream: ClassVar[str] = Upstream.TELEGRAM
     file_size_bytes: WholeBytes = Field(21_034, alias="file_size", ge=0, le=2**30, description="OGG bytes per download")
     strict: bool = Field(True, description="Telegram's real limits: malformed HTML, files over 20 MB, links expire")
     file_link_ttl_s: Seconds = Field(3600.0, alias="file_link_ttl", gt=0, description="how long a file path works")
@@ -171,7 +180,7 @@ class TelegramMock(_Upstream):
 class ElevenLabsMock(_Upstream):
     """The ElevenLabs mock: speech to text and text to speech."""
 
-    upstream: ClassVar[str] = "elevenlabs"
+    upstream: ClassVar[str] = Upstream.ELEVENLABS
     transcripts: dict[str, str] = Field(default_factory=dict, description="transcript by file id")
     # The tag ties the cursor-runner job the transcript becomes to its voice update (per-update accounting).
     default_transcript: str = Field(
@@ -195,7 +204,7 @@ class CallbackFaults(_Frozen):
 class CursorRunnerMock(_Upstream):
     """The cursor-runner mock: how it answers the target's jobs, and which callbacks it breaks."""
 
-    upstream: ClassVar[str] = "cursor_runner"
+    upstream: ClassVar[str] = Upstream.CURSOR_RUNNER
     # "async" is the issue's name for "ack+callback" (accept now, call back after the run).
     mode: Literal["sync", "sync+callback", "ack+callback", "async", "removed"] = Field(
         "sync+callback", description="sync: the result in the answer; +callback / ack+callback: by callback too"
@@ -262,7 +271,7 @@ class MocksConfig(MockSettings):
     ) -> MocksConfig:
         """A profile's settings with the run's credentials, TLS leaves and callback URL."""
         wired = settings.model_dump()
-        wired["telegram"].update(token=telegram_token, tls=tls.get("telegram"))
-        wired["elevenlabs"].update(api_key=elevenlabs_api_key, tls=tls.get("elevenlabs"))
-        wired["cursor_runner"].update(callback_url=callback_url, callback_secret=callback_secret)
+        wired[Upstream.TELEGRAM].update(token=telegram_token, tls=tls.get(Upstream.TELEGRAM))
+        wired[Upstream.ELEVENLABS].update(api_key=elevenlabs_api_key, tls=tls.get(Upstream.ELEVENLABS))
+        wired[Upstream.CURSOR_RUNNER].update(callback_url=callback_url, callback_secret=callback_secret)
         return cls.model_validate({**wired, "stats_interval": stats_interval_s})

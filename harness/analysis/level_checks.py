@@ -10,8 +10,9 @@ from harness.analysis.guides import flat, line
 from harness.analysis.model import Check, Curve, FaultWindow, GuideRole, Span, Status, TargetExit
 from harness.analysis.windows import window_medians, within
 from shared.units import format_bytes
+from vocab.metrics import Metric
 
-ALIVE_METRIC = "target.alive"
+ALIVE_METRIC = Metric.ALIVE
 
 
 def _status(figure: float, limit: float) -> Status:

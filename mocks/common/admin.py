@@ -14,6 +14,7 @@ from mocks.common.recorder import CorrelationLog, EventWriter
 from mocks.common.stats import RouteStats
 from mocks.config import FaultSpec, check_routes
 from mocks.server.message import Request, Response, json_response
+from vocab.events import EventKind
 
 if TYPE_CHECKING:
     from mocks.common.app import MockApp
@@ -82,13 +83,15 @@ def _set_faults(state: MockState, routes: Sequence[str], request: Request) -> Re
     except ValueError as exc:  # ValidationError is one
         return json_response({"ok": False, "error": _first_error(exc)}, status=400)
     state.faults.runtime = faults
-    state.events.emit("mock_faults_set", upstream=state.upstream, faults=_FAULTS.dump_python(faults, mode="json"))
+    state.events.emit(
+        EventKind.MOCK_FAULTS_SET, upstream=state.upstream, faults=_FAULTS.dump_python(faults, mode="json")
+    )
     return json_response({"ok": True, "runtime": len(faults)})
 
 
 def _clear_faults(state: MockState) -> Response:
     state.faults.runtime = ()
-    state.events.emit("mock_faults_cleared", upstream=state.upstream)
+    state.events.emit(EventKind.MOCK_FAULTS_CLEARED, upstream=state.upstream)
     return json_response({"ok": True, "runtime": 0})
 
 

@@ -15,6 +15,7 @@ from mocks.config import ROUTES, FaultSpec, MocksConfig
 from mocks.server.connection import CloseCause, HttpConnection
 from mocks.server.message import Request, Response, json_response
 from mocks.server.routing import Handler, Route, Router
+from vocab.events import EventKind
 
 TICK_S = 0.25
 # Idle keep-alive connections are closed after this long, as nginx (in front of Telegram) does by
@@ -178,7 +179,7 @@ class MockApp:
             now_active = in_window(spec, elapsed_s)
             if now_active != self._windows_active.get(index, False):
                 self._windows_active[index] = now_active
-                event = "fault_window_start" if now_active else "fault_window_end"
+                event = EventKind.FAULT_WINDOW_START if now_active else EventKind.FAULT_WINDOW_END
                 state.events.emit(event, upstream=state.upstream, **_describe(spec))
 
 

@@ -19,6 +19,7 @@ from mocks.server import multipart
 from mocks.server.message import Request, Response, json_response
 from mocks.telegram import payloads
 from mocks.telegram.html_check import html_error
+from vocab.upstreams import Upstream
 
 MAX_TEXT_CHARS = 4096
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -272,7 +273,7 @@ METHODS: dict[str, Method] = {
 
 
 def create_app(config: TelegramConfig, env: MockEnv | None = None) -> MockApp:
-    app = MockApp("telegram", payloads.error_shape, config.faults, env, MAX_UPLOAD_BYTES)
+    app = MockApp(Upstream.TELEGRAM, payloads.error_shape, config.faults, env, MAX_UPLOAD_BYTES)
     state = TelegramState(config=config)
     token = config.token
     for name, handler in METHODS.items():

@@ -68,7 +68,7 @@ def test_healthy_bot_passes_and_leaves_a_complete_run_dir(
         assert (run_dir / name).is_file(), name
     assert list((run_dir / "locust").glob("*_stats_history.csv"))
     verdict = json.loads((run_dir / "verdict.json").read_text())
-    assert verdict["schema_version"] == 1 and verdict["status"] == "pass"
+    assert verdict["schema_version"] == 2 and verdict["status"] == "pass"
     assert {check["name"] for check in verdict["checks"]} >= {"rss_per_request", "fds_growth", "target_alive"}
     info = json.loads((run_dir / "run.json").read_text())
     assert info["outcome"] == "completed" and info["redis"]["backend"] in {"redis-server", "fakeredis"}

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from harness.accounting.faults import fault_windows
+from harness.documents.events import read_events
 from harness.mocks_launcher import MocksHandle, start_mocks
 from mocks.config import FaultSpec, MocksConfig, TelegramConfig
 
@@ -158,8 +159,7 @@ def test_faults_set_at_run_time_become_fault_windows_for_the_report(tmp_path: Pa
             cleared_at_s = time.monotonic() - t0
     finally:
         handle.child.stop()
-    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
-    windows = fault_windows(events, last_s=cleared_at_s + 10.0)
+    windows = fault_windows(read_events(tmp_path), last_s=cleared_at_s + 10.0)  # the mocks' records are typed
     assert [(w.upstream, w.route, w.kind) for w in windows] == [("telegram", "sendMessage", "error")]
     span = windows[0].span
     assert span.start_s <= set_at_s and 0.4 < span.end_s - span.start_s <= cleared_at_s - span.start_s

@@ -198,7 +198,7 @@ def test_a_load_shorter_than_warm_up_and_a_window_is_still_judged_after_its_warm
     from harness.analysis.flow_checks import accounting_checks
     from harness.analysis.model import RunData
     from harness.config import parse_profile
-    from harness.report.judge import join_settings
+    from harness.evaluate.load import join_settings
 
     limits = {"warmup": "10 s", "work_window": "30 s", "lost_updates_max": 0, "completion_timeout": "5 s"}
     spec = parse_profile({"target": {"command": ["node", "x.js"]}, "thresholds": limits})

@@ -62,14 +62,33 @@ def test_no_harness_or_mocks_module_pulls_in_locust() -> None:
 def test_analysis_is_pure() -> None:
     io = ("os", "pathlib", "io", "sqlite3", "subprocess", "socket", "json", "psutil", "redis", "httpx", "aiohttp")
     assert _offenders("harness/analysis", io) == []
-    allowed = ("harness.analysis", "harness.config")
+    allowed = ("harness.analysis", "harness.config", "shared", "vocab")
     assert _offenders("harness/analysis", ("harness",), allowed) == []
 
 
 def test_report_never_touches_a_live_process() -> None:
     live = ("psutil", "redis", "subprocess", "socket", "httpx", "aiohttp", "harness.runner", "harness.target")
     assert _offenders("harness/report", live) == []
-    assert _offenders("harness/report", ("harness.collector",), ("harness.collector.store",)) == []
+
+
+def test_report_only_renders() -> None:
+    """report/ gets (Verdict, RunData) from evaluate/: it never reads the store, the run's records
+    or the heap snapshots, and never judges."""
+    readers = ("harness.collector", "harness.evaluate", "harness.accounting", "harness.heapsnap", "harness.runstate")
+    assert _offenders("harness/report", readers) == []
+    assert _offenders("harness/report", ("harness.analysis.verdict",)) == []
+
+
+def test_evaluate_reads_and_judges_but_never_runs_anything() -> None:
+    live = ("psutil", "subprocess", "socket", "httpx", "aiohttp", "harness.runner", "harness.target", "harness.load")
+    assert _offenders("harness/evaluate", live) == []
+    assert _offenders("harness/evaluate", ("harness.collector",), ("harness.collector.store",)) == []
+
+
+def test_the_vocabulary_depends_on_nothing() -> None:
+    """vocab/ is imported by the harness, the mocks and Locust's scenarios alike: the standard library only."""
+    imported = {name.split(".")[0] for names in _imports("vocab").values() for name in names}
+    assert imported <= {"__future__", "enum", "vocab"}
 
 
 def test_mocks_stand_alone() -> None:

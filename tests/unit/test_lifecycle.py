@@ -6,14 +6,14 @@ from pathlib import Path
 
 from harness.analysis.level_checks import always_alive
 from harness.analysis.model import Check, Curve, FaultWindow, RunData, Span, Status, TargetExit, Verdict
-from harness.analysis.partial import clip_run_data
+from harness.analysis.partial import RunEnd, RunState, clip_run_data
 from harness.analysis.verdict import judge
 from harness.config import Thresholds
 from harness.procs import describe_exit, log_tail, signal_name
 from harness.report.html import PageExtras, render_html
 from harness.report.layout import chart_plan
 from harness.report.summary import summary_markdown
-from harness.runstate import RunEnd, RunState, read_run_end
+from harness.runstate import read_run_end
 
 ALIVE = Curve((0.0, 1.0, 2.0, 3.0, 4.0, 5.0), (1.0, 1.0, 1.0, 1.0, 0.0, 0.0))
 TAIL = ("listening", "Error: connection lost", "    at Socket.onclose")

@@ -10,8 +10,8 @@ from harness.analysis.flows import Accounting, FaultWork
 from harness.analysis.model import Check, Curve, FaultWindow, RunData, Span, Status, Verdict
 from harness.report.faults import FAULT_COLOUR, fault_bands, fault_rows
 from harness.report.html import PageExtras, render_html
-from harness.report.judge import verdict_document
 from harness.report.layout import chart_plan
+from harness.report.render import verdict_document
 from harness.report.summary import summary_markdown
 
 FAULT = FaultWindow("telegram", "sendMessage", "error", Span(60.0, 90.0))
@@ -30,7 +30,7 @@ VERDICT = Verdict(
 def test_a_fault_window_lists_the_checks_that_moved_during_it() -> None:
     rows = fault_rows([FAULT], VERDICT)
     assert rows[0].moved == ("upstream_calls_per_update.cursor_runner",)
-    document = verdict_document(Path("run-1"), VERDICT, [], rows)
+    document = verdict_document(Path("run-1"), VERDICT, [], rows).document()
     assert document["fault_windows"] == [
         {"upstream": "telegram", "route": "sendMessage", "kind": "error", "start_s": 60.0, "end_s": 90.0,
          "checks_moved": ["upstream_calls_per_update.cursor_runner"], "updates": None,
@@ -47,7 +47,7 @@ def test_a_fault_window_says_what_it_did_to_the_updates_sent_during_it() -> None
     steady = FaultWork(Span(60.0, 90.0), 0, 0, 0, {})
     accounting = Accounting((), 10.0, 400, faults=(steady, work))
     rows = fault_rows([FAULT, redis], VERDICT, accounting)
-    document = verdict_document(Path("run-1"), VERDICT, [], rows)["fault_windows"][1]
+    document = verdict_document(Path("run-1"), VERDICT, [], rows).document()["fault_windows"][1]
     assert document["updates"] == {
         "sent": 156, "completed": 0, "not_completed": 156, "forwarded": 0,
         "calls": {"telegram.sendMessage": 156}, "calls_per_update": {"telegram": 1.0, "elevenlabs": 0.0,
@@ -82,4 +82,4 @@ def test_every_chart_shades_the_fault_window() -> None:
 
 def test_a_run_without_faults_says_nothing_of_them() -> None:
     assert "Fault windows" not in summary_markdown("run-1", VERDICT)
-    assert verdict_document(Path("run-1"), VERDICT, [])["fault_windows"] == []
+    assert verdict_document(Path("run-1"), VERDICT, []).document()["fault_windows"] == []

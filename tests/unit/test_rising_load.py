@@ -80,8 +80,8 @@ def test_a_backlog_growing_after_a_declared_rise_is_judged_after_the_cool_down()
 
 
 def test_the_profile_says_which_loads_rise_on_purpose() -> None:
+    from harness.analysis.knee import declared_rise
     from harness.config import parse_profile
-    from harness.report.load_results import declared_rise
 
     def load(**fields: object) -> str | None:
         return declared_rise(parse_profile({"target": {"command": ["node", "x.js"]}, "load": fields}))
