@@ -49,11 +49,11 @@ _EXTERNAL = (
 # shows in the RSS, which is screened on its own.
 # The first one recorded speaks: without forced GC, the heap used (live and garbage) is what the
 # total is reserved for, and a leak shows in it.
-LIVE_COUNTERPART = {
-    "node.heap_total_bytes": ("node.heap_used_after_gc_bytes", "node.heap_used_bytes"),
-    "node.heap_used_bytes": ("node.heap_used_after_gc_bytes",),
-    "node.external_bytes": ("node.external_after_gc_bytes",),
-    "node.array_buffers_bytes": ("node.array_buffers_after_gc_bytes",),
+LIVE_COUNTERPART: dict[str, tuple[str, ...]] = {
+    Metric.HEAP_TOTAL_BYTES: (Metric.HEAP_AFTER_GC_BYTES, Metric.HEAP_USED_BYTES),
+    Metric.HEAP_USED_BYTES: (Metric.HEAP_AFTER_GC_BYTES,),
+    Metric.EXTERNAL_BYTES: (Metric.EXTERNAL_AFTER_GC_BYTES,),
+    Metric.ARRAY_BUFFERS_BYTES: (Metric.ARRAY_BUFFERS_AFTER_GC_BYTES,),
 }
 FAMILIES: tuple[tuple[str, ...], ...] = (
     (Metric.RSS_BYTES, Metric.USS_BYTES, Metric.PSS_BYTES),

@@ -198,12 +198,13 @@ def test_a_load_shorter_than_warm_up_and_a_window_is_still_judged_after_its_warm
     from harness.analysis.flow_checks import accounting_checks
     from harness.analysis.model import RunData
     from harness.config import parse_profile
+    from harness.documents.events import PhaseEvent
     from harness.evaluate.load import join_settings
 
     limits = {"warmup": "10 s", "work_window": "30 s", "lost_updates_max": 0, "completion_timeout": "5 s"}
     spec = parse_profile({"target": {"command": ["node", "x.js"]}, "thresholds": limits})
     data = RunData(curves={}, load=Span(0.0, 15.0), baseline=None, cooldown=Span(15.0, 25.0))
-    events = [{"event": "phase", "t_s": 0.0, "time": WALL0, "phase": "load"}]
+    events = [PhaseEvent(t_s=0.0, time=WALL0, phase="load")]
     settings = join_settings(spec, data, events)
     assert settings is not None
     updates = [_text(msg, float(msg)) for msg in range(1, 15)]
