@@ -15,7 +15,7 @@ from scenarios.shape_math import ShapeSpec
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 # Modules in scenarios/ that hold shared pieces, not a scenario of their own.
 UPDATES_FILE = "updates.jsonl"  # every update sent (scenarios/update_log.py)
-_NOT_SCENARIOS = frozenset({"__init__", "payloads", "shapes", "shape_math", "kinds", "update_log"})
+_NOT_SCENARIOS = frozenset({"__init__", "payloads", "shapes", "shape_math", "kinds", "update_log", "bounded_stats"})
 
 
 def locustfile_for(scenario: str) -> Path:

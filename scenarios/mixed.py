@@ -13,6 +13,7 @@ from typing import Any
 from locust import FastHttpUser, constant_throughput, task
 
 from scenarios import payloads
+from scenarios.bounded_stats import keep_stats_bounded
 from scenarios.kinds import DEFAULT_MIX
 from scenarios.shapes import SoakShape
 from scenarios.update_log import log_update
@@ -22,6 +23,8 @@ __all__ = ["MixedUser", "SoakShape"]
 WEBHOOK_SECRET = os.environ.get("SOAK_WEBHOOK_SECRET", "")
 RATE_PER_USER = float(os.environ.get("SOAK_RATE_PER_USER", "1"))
 MIX: dict[str, float] = json.loads(os.environ.get("SOAK_MIX") or "null") or DEFAULT_MIX
+keep_stats_bounded()
+
 COMMANDS = ("/start", "/help", "/status", "/STATUS now")
 
 

@@ -7,11 +7,14 @@ import time
 
 from locust import FastHttpUser, constant_throughput, task
 
+from scenarios.bounded_stats import keep_stats_bounded
 from scenarios.payloads import new_chat_id, text_update
 from scenarios.shapes import SoakShape
 from scenarios.update_log import log_update
 
 __all__ = ["SoakShape", "TextUser"]
+
+keep_stats_bounded()
 
 WEBHOOK_SECRET = os.environ.get("SOAK_WEBHOOK_SECRET", "")
 RATE_PER_USER = float(os.environ.get("SOAK_RATE_PER_USER", "1"))
