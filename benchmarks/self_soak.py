@@ -165,6 +165,14 @@ def updates_sent(run_dir: Path) -> int:
     return 0
 
 
+def save_samples(parts: list[Part], path: Path) -> None:
+    """Every RSS sample, one row per part and time: the curve behind each slope."""
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("part,t_s,rss_bytes\n")
+        for part in parts:
+            handle.writelines(f"{part.label},{t_s:.1f},{rss:.0f}\n" for t_s, rss in part.samples)
+
+
 def report(parts: list[Part], run_dir: Path, duration_s: float) -> None:
     warmup_s = duration_s / 3
     sent = updates_sent(run_dir)
@@ -194,6 +202,7 @@ def main(duration_s: float | None = None, users: int = 40, rate_per_user: float 
         work = Path(keep) if keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         parts, run_dir = measure(duration_s, users, rate_per_user, work)
+        save_samples(parts, run_dir / "self-soak-rss.csv")
         report(parts, run_dir, duration_s)
 
 

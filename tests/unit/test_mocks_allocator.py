@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mocks.common.allocator import find_trim
+from mocks.common.allocator import TRIM_ENV, TRIM_EVERY_S, find_trim, trim_every_s
 
 CHUNK_BYTES = 64 * 1024  # under glibc's mmap threshold: from the heap, like OpenSSL's buffers
 CHUNKS = 512  # 32 MiB
@@ -43,3 +43,12 @@ def test_trim_returns_freed_heap_pages_that_free_kept() -> None:
     total = CHUNK_BYTES * CHUNKS
     assert before_free - after_free < total / 4  # free kept the pages resident
     assert after_free - after_trim > total * 3 / 4  # trim gave them back
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_s"),
+    [("", TRIM_EVERY_S), ("5", 5.0), ("0", 0.0), ("-1", TRIM_EVERY_S), ("soon", TRIM_EVERY_S)],
+)
+def test_trim_period_from_the_environment(monkeypatch: pytest.MonkeyPatch, text: str, expected_s: float) -> None:
+    monkeypatch.setenv(TRIM_ENV, text)
+    assert trim_every_s() == expected_s
