@@ -48,7 +48,7 @@ def _trim_forever(environment: Environment) -> None:
 
 @functools.cache  # one trimmer per process, however many scenarios call it
 def keep_stats_bounded() -> None:
-    """Call at a scenario's import: trims the stats of the Locust process it runs in, every TRIM_EVERY_S."""
+    """Called by scenarios/entry.py (every locustfile): trims this Locust process's stats every TRIM_EVERY_S."""
 
     @events.init.add_listener
     def _start(environment: Environment, **_kwargs: Any) -> None:

@@ -6,33 +6,15 @@ number of routes, never with the number of calls.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
+from harness.accounting.records import UPDATES, UPSTREAM_CALLS, CallRecord, UpdateRecord, read_typed
 from harness.analysis.model import Curve
 
-UPSTREAM_CALLS = "upstream-calls.jsonl"
+__all__ = ["UPDATES", "UPSTREAM_CALLS", "accepted_curve", "call_curves"]
 # Calls the mocks make themselves (cursor-runner's callbacks to the service), not calls to an upstream.
 OUTBOUND_ROUTES = frozenset({"callback_out"})
-
-
-def read_records(path: Path) -> Iterator[dict[str, Any]]:
-    """Each well-formed record in order; a line cut by a kill mid-write is skipped."""
-    try:
-        handle = path.open(encoding="utf-8")
-    except FileNotFoundError:
-        return
-    with handle:
-        for line in handle:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict):
-                yield record
 
 
 def call_curves(run_dir: Path, wall_minus_run_s: float | None) -> dict[str, Curve]:
@@ -40,12 +22,22 @@ def call_curves(run_dir: Path, wall_minus_run_s: float | None) -> dict[str, Curv
     if wall_minus_run_s is None:
         return {}
     per_second: defaultdict[str, Counter[int]] = defaultdict(Counter)
-    for record in read_records(run_dir / UPSTREAM_CALLS):
-        t, up, route = record.get("t"), record.get("up"), record.get("route")
-        if not isinstance(t, int | float) or not isinstance(up, str) or route in OUTBOUND_ROUTES:
-            continue
-        per_second[f"{up}.{route}"][int(t - wall_minus_run_s)] += 1
+    for record in read_typed(run_dir / UPSTREAM_CALLS, CallRecord):
+        if record.route not in OUTBOUND_ROUTES:
+            per_second[f"{record.up}.{record.route}"][int(record.t - wall_minus_run_s)] += 1
     return {key: _cumulative(counts) for key, counts in sorted(per_second.items())}
+
+
+def accepted_curve(run_dir: Path, wall_minus_run_s: float | None) -> Curve | None:
+    """Cumulative updates the webhook accepted (2xx), by send time on the run's clock; None without
+    the scenario's log. Exact where Locust's per-second history lags its requests."""
+    if wall_minus_run_s is None:
+        return None
+    per_second: Counter[int] = Counter()
+    for record in read_typed(run_dir / UPDATES, UpdateRecord):
+        if record.accepted and not record.bad_input:
+            per_second[int(record.t - wall_minus_run_s)] += 1
+    return _cumulative(per_second) if per_second else None
 
 
 def _cumulative(counts: Counter[int]) -> Curve:

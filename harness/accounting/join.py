@@ -1,31 +1,60 @@
 """Per-update accounting: updates.jsonl (what the scenario sent) joined with upstream-calls.jsonl
-(what the mocks saw), streamed, so memory holds only the updates still inside their timeout.
+(what the mocks saw), streamed, so memory holds only the updates within twice their timeout.
 
 Calls are attributed by the contract's correlation keys (§4.3): chat + reply_to, callback query id,
-the prompt's "[soak m<message id>]" tag, the request id for callbacks, and the file id (first
-waiting update first, as files repeat). An update completes with its flow's final call answered
-2xx: the reply carrying its result (or, for local replies, any reply).
+the prompt's "[soak m<message id>]" tag (or a transcript's "[soak f<file id>]"), the request id for
+callbacks, and the file id (as files repeat, in the order of each update's steps); replies without
+reply_to and TTS calls as harness/accounting/replies.py says. An update completes with its flow's
+final call answered 2xx: the reply carrying its result (or, for local replies, any reply). It is
+judged when its timeout has passed; a call for it after that is counted apart, as late.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, OrderedDict, deque
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from harness.accounting.calls import UPSTREAM_CALLS, read_records
+from harness.accounting.pending import Pending
+from harness.accounting.records import UPDATES, UPSTREAM_CALLS, CallRecord, Record, UpdateRecord, as_id, read_typed
+from harness.accounting.replies import CLOCK_SLACK_S, NO_SPOKEN_REPLY, NO_UPDATE, TTS_ROUTES, Chats, Speech
 from harness.accounting.tally import Tally, Window
 from harness.analysis.flows import Accounting
 from harness.analysis.model import Span
 
-UPDATES = "updates.jsonl"
 SLACK_S = 5.0  # how far out of time order the two files' lines may be
-_TAG = re.compile(r"\[soak m(\d+)\]")
+LATE = "after its update's completion timeout (its update judged without it)"
+_TAG = re.compile(r"\[soak ([mf])([^\]\s]+)\]")
 _JOB_ROUTES = frozenset({"iterate", "iterate_async", "execute", "execute_async"})
 _FILE_ROUTES = frozenset({"getFile", "file", "speech_to_text"})
+# A voice update's file calls come in this order: each step is made by an update that made the one before.
+_FILE_STEP_BEFORE = {"telegram.file": "telegram.getFile", "elevenlabs.speech_to_text": "telegram.file"}
+_REPLY_ROUTES = frozenset({"sendMessage", "sendVoice"})
+
+
+class _Kind(Enum):
+    """How a route's calls name their update."""
+
+    REPLY = "chat + reply_to"
+    QUERY = "callback query id"
+    FILE = "file id"
+    JOB = "prompt tag"
+    CALLBACK = "request id"
+
+
+_ROUTE_KIND = {
+    **dict.fromkeys(_REPLY_ROUTES, _Kind.REPLY),
+    "answerCallbackQuery": _Kind.QUERY,
+    **dict.fromkeys(_FILE_ROUTES, _Kind.FILE),
+    **dict.fromkeys(_JOB_ROUTES, _Kind.JOB),
+    "callback_out": _Kind.CALLBACK,
+}
+# A failure the contract tolerates (§1.1 Q): no apology follows it.
+_TOLERATED = frozenset({"answerCallbackQuery"})
 
 
 @dataclass(frozen=True)
@@ -35,171 +64,218 @@ class JoinSettings:
     timeout_s: float
     fault_spans: tuple[Span, ...] = ()
     results_by_callback: bool = True  # False: cursor-runner "sync", the job's answer is the result
-
-
-@dataclass(eq=False)
-class Pending:
-    """An update inside its timeout, and what has been seen of it so far."""
-
-    t_s: float
-    kind: str
-    forwarded: bool
-    chat: Any
-    msg: Any
-    file: Any
-    query: Any
-    calls: Counter[str] = field(default_factory=Counter)
-    jobs: set[str] = field(default_factory=set)
-    callbacks_s: list[float] = field(default_factory=list)
-    done_s: float | None = None
-    faulted: bool = False
-    closed: bool = False
+    # Until when the run recorded (run clock): an update whose timeout ends by then is judged even
+    # when no call came after it, so a service that stops working loses its updates, not its
+    # verdict; lines written after it (by children orphaned when soak was killed) are left out.
+    records_end_s: float = float("inf")
 
 
 class Join:
     def __init__(self, settings: JoinSettings) -> None:
         self.settings = settings
         self.tally = Tally(settings.window, settings.timeout_s, settings.fault_spans)
-        self.pending: OrderedDict[int, Pending] = OrderedDict()
+        self.pending: deque[Pending] = deque()  # in send order (nearly: log lines follow answers)
+        self.retained: deque[Pending] = deque()  # judged, still recognised for a timeout more
+        self._keys: dict[tuple[Any, Any], str] = {}
         self.by_msg: dict[Any, Pending] = {}
         self.by_query: dict[Any, Pending] = {}
-        self.by_chat: dict[Any, deque[Pending]] = {}
+        self.chats = Chats()
         self.by_file: dict[Any, deque[Pending]] = {}
         self.by_job: dict[str, Pending] = {}
         self.voice_waiting: deque[Pending] = deque()
+        self.speech = Speech()
 
-    def add_update(self, record: dict[str, Any]) -> None:
-        t = record.get("t")
-        status = record.get("status")
-        if not isinstance(t, int | float) or not isinstance(status, int) or not 200 <= status < 300:
+    def add_update(self, record: UpdateRecord) -> None:
+        if record.bad_input:
+            return  # no work the service owes: its answer is judged apart (bad_input_answers)
+        if not record.accepted:
             self.tally.refused += 1  # not accepted: not the service's work to do
             return
-        update = Pending(float(t) - self.settings.wall_minus_run_s, str(record.get("kind")), bool(record.get("fwd")),
-                         record.get("chat"), record.get("msg"), record.get("file"), record.get("cq"))  # fmt: skip
-        self.pending[id(update)] = update
+        update = Pending(record.t - self.settings.wall_minus_run_s, record.kind, record.fwd, as_id(record.chat),
+                         as_id(record.msg), record.file, as_id(record.cq))  # fmt: skip
+        self.pending.append(update)
         self.by_msg[update.msg] = update
+        self.chats.add(update)
         if update.query is not None:
             self.by_query[update.query] = update
-            if not update.forwarded:
-                # Its acknowledgement is the one reply without reply_to: found by chat.
-                self.by_chat.setdefault(update.chat, deque()).append(update)
         if update.file is not None:
             self.by_file.setdefault(update.file, deque()).append(update)
             self.voice_waiting.append(update)
 
-    def add_call(self, record: dict[str, Any], t_s: float) -> None:
-        route = str(record.get("route"))
+    def add_call(self, record: CallRecord, t_s: float) -> None:
+        up, route = record.up, record.route
+        key = self._keys.get((up, route))
+        if key is None:
+            key = self._keys[(up, route)] = f"{up}.{route}"
+        if route in TTS_ROUTES:
+            self.speech.add(record, t_s)  # credited with the reply that follows it
+            return
+        bare = route in _REPLY_ROUTES and record.reply_to is None
         update = self._owner(record, route, t_s)
-        key = f"{record.get('up')}.{route}"
         if update is None:
-            if route != "callback_out":
+            if bare:
+                self.tally.apart[f"{key}: {NO_UPDATE}"] += 1
+            elif route != "callback_out":
                 self.tally.unattributed[key] += 1
             return
-        status = record.get("status")
-        ok = isinstance(status, int) and 200 <= status < 300
-        update.faulted = update.faulted or "fault" in record
-        if route == "callback_out":
-            update.callbacks_s.append(t_s - float(record.get("ms") or 0.0) / 1000.0)
+        if update.closed:
+            self.tally.apart[f"{key}: {LATE}"] += 1
             return
-        update.calls[key] += 1
-        if route in _JOB_ROUTES and record.get("request_id"):
-            update.jobs.add(str(record["request_id"]))
-            self.by_job[str(record["request_id"])] = update
-        if update.done_s is None and self._final(update, record, route, ok):
+        if record.fault is not None:
+            update.faulted = True
+        if route == "callback_out":
+            update.callbacks_s.append(record.started() - self.settings.wall_minus_run_s)
+            return
+        calls = update.calls
+        calls[key] = calls.get(key, 0) + 1
+        ok = record.ok
+        if ok:
+            update.ok_calls[key] = update.ok_calls.get(key, 0) + 1
+        self._note(update, record, t_s, ok=ok, bare=bare)
+        if ok and update.done_s is None and self._final(update, record, bare=bare):
             update.done_s = t_s
 
-    def _final(self, update: Pending, record: dict[str, Any], route: str, ok: bool) -> bool:
-        """Whether this call ends the update's flow (answered 2xx)."""
-        if not ok:
-            return False
-        if route in _JOB_ROUTES:
+    def _note(self, update: Pending, record: CallRecord, t_s: float, *, ok: bool, bare: bool) -> None:
+        """What this call says of the update beyond its count: jobs, transcript, error reply, failure."""
+        route = record.route
+        if route in _JOB_ROUTES and record.request_id:
+            update.jobs.add(record.request_id)
+            self.by_job[record.request_id] = update
+        elif route == "speech_to_text" and ok:
+            update.transcribed = True
+        elif route in _REPLY_ROUTES:
+            update.bare_replies += bare
+            update.error_reply = update.error_reply or record.mark == "error"
+            if update.file is not None:
+                self.speech.claim(
+                    update, record.started() - self.settings.wall_minus_run_s, spoken=route == "sendVoice"
+                )
+        if not bare and route not in _TOLERATED:
+            update.armed_s = None if ok else t_s
+
+    def _final(self, update: Pending, record: CallRecord, *, bare: bool) -> bool:
+        """Whether this call, answered 2xx, ends the update's flow."""
+        if record.route in _JOB_ROUTES:
             return not self.settings.results_by_callback
-        if route not in ("sendMessage", "sendVoice"):
-            return False
-        if not update.forwarded or record.get("reply_to") is None:
-            return True  # a local reply, or a callback query's acknowledgement
-        return record.get("mark") in ("ok", "error") or route == "sendVoice"
+        return record.route in _REPLY_ROUTES and _final_reply(update, record, bare=bare)
 
-    def _reply_owner(self, record: dict[str, Any], t_s: float) -> Pending | None:
-        reply_to = record.get("reply_to")
-        if reply_to is None:
-            return self._by_chat(record.get("chat_id"), t_s)
-        return self.by_msg.get(int(reply_to)) if str(reply_to).isdigit() else None
-
-    def _by_chat(self, chat: Any, t_s: float) -> Pending | None:
-        """A reply without reply_to: the oldest unanswered local callback query of the chat sent by then.
-
-        Other such messages (an apology after an unexpected error) name no update: unattributed."""
-        waiting = self.by_chat.get(chat, ())
-        return next((u for u in waiting if not u.closed and u.done_s is None and u.t_s <= t_s), None)
-
-    def _owner(self, record: dict[str, Any], route: str, t_s: float) -> Pending | None:
-        if route in ("sendMessage", "sendVoice"):
-            return self._reply_owner(record, t_s)
-        if route == "answerCallbackQuery":
-            return self.by_query.get(record.get("callback_query_id"))
-        if route in _FILE_ROUTES:
-            return self._by_file(record.get("file_id"), f"{record.get('up')}.{route}")
-        if route in _JOB_ROUTES:
-            tag = _TAG.search(str(record.get("prompt") or ""))
-            return self.by_msg.get(int(tag.group(1))) if tag else self._voice_job()
-        if route == "callback_out":
-            return self.by_job.get(str(record.get("request_id")))
+    def _owner(self, record: CallRecord, route: str, t_s: float) -> Pending | None:
+        kind = _ROUTE_KIND.get(route)
+        if kind is _Kind.REPLY:
+            return self._reply_owner(record)
+        if kind is _Kind.QUERY:
+            return self.by_query.get(as_id(record.callback_query_id))
+        if kind is _Kind.FILE:
+            start_s = record.started() - self.settings.wall_minus_run_s
+            return self._by_file(record.file_id, f"{record.up}.{route}", start_s)
+        if kind is _Kind.JOB:
+            return self._job_owner(record.prompt or "")
+        if kind is _Kind.CALLBACK:
+            return self.by_job.get(str(record.request_id))
         return None
 
-    def _by_file(self, file_id: Any, key: str) -> Pending | None:
-        """The first waiting update with this file that has not made this call yet, else the last."""
+    def _reply_owner(self, record: CallRecord) -> Pending | None:
+        if record.reply_to is None:
+            return self.chats.owner(as_id(record.chat_id), record.started() - self.settings.wall_minus_run_s)
+        return self.by_msg.get(as_id(record.reply_to))
+
+    def _job_owner(self, prompt: str) -> Pending | None:
+        tag = _TAG.search(prompt)
+        if tag is None:
+            return self._voice_job(None)
+        if tag.group(1) == "m":
+            return self.by_msg.get(as_id(tag.group(2)))
+        return self._voice_job(tag.group(2))
+
+    def _by_file(self, file_id: Any, key: str, start_s: float) -> Pending | None:
+        """Of the updates with this file sent before the call started that have not made it: the
+        oldest that made the step before (a download follows its getFile, speech-to-text its
+        download; getFile follows a status reply), as the service works through them in order, also
+        when it falls behind; else the latest still going (one whose flow stopped early never makes
+        the call, and must not take a later update's). Two updates with one file may swap calls,
+        which changes no flow's sums: the same file takes the same path."""
         waiting = self.by_file.get(file_id)
         if not waiting:
             return None
-        for update in waiting:
-            if not update.closed and update.calls[key] == 0:
+        candidates = [u for u in waiting if not u.purged and key not in u.calls and u.t_s <= start_s + CLOCK_SLACK_S]
+        before = _FILE_STEP_BEFORE.get(key)
+        for update in candidates:
+            if (before in update.ok_calls if before else update.ok_calls) and not update.stopped:
                 return update
-        return waiting[-1]
+        going = [u for u in candidates if not u.stopped]
+        return going[-1] if going else candidates[-1] if candidates else waiting[-1]
 
-    def _voice_job(self) -> Pending | None:
-        """A job with no tag: a voice update's transcript; the oldest transcribed one still without a job."""
-        for update in self.voice_waiting:
-            if not update.closed and not update.jobs and update.calls["elevenlabs.speech_to_text"]:
-                return update
-        return None
+    def _voice_job(self, file_id: str | None) -> Pending | None:
+        """A voice update's job: the oldest transcribed one (with this file, when the transcript names
+        it) still without a job and not stopped. With several candidates the others are its twins:
+        the job may be theirs (same file, same path)."""
+        waiting = self.voice_waiting if file_id is None else self.by_file.get(file_id, ())
+        candidates = [u for u in waiting if not u.purged and not u.jobs and u.transcribed and not u.stopped]
+        if not candidates:
+            return None
+        if len(candidates) > 1:
+            for update in candidates:  # any of them may hold another's job: each is the others' twin
+                update.twins = (*update.twins, *(u for u in candidates if u is not update and u not in update.twins))
+        return candidates[0]
 
     def expire(self, now_s: float) -> None:
-        """Close the updates whose timeout has passed."""
-        while self.pending:
-            update = next(iter(self.pending.values()))
-            if update.t_s + self.settings.timeout_s > now_s:
-                break
-            self.close(update, judged=True)
+        """Judge the updates whose timeout has passed, forget those a timeout past that, and give up
+        on TTS calls no reply followed."""
+        self.give_up_speech(now_s)
+        timeout_s = self.settings.timeout_s
+        while self.pending and self.pending[0].t_s + timeout_s <= now_s:
+            self.close(self.pending.popleft(), judged=True)
+        while self.retained and self.retained[0].t_s + 2 * timeout_s <= now_s:
+            self._forget(self.retained.popleft())
+
+    def give_up_speech(self, now_s: float) -> None:
+        for key in self.speech.expire(now_s):
+            self.tally.apart[f"{key}: {NO_SPOKEN_REPLY}"] += 1
 
     def close(self, update: Pending, *, judged: bool) -> None:
-        del self.pending[id(update)]
+        """Judge an update taken off `pending`; its late calls are still recognised for a while."""
         update.closed = True
+        self.tally.add(update, judged=judged)
+        self.retained.append(update)
+
+    def _forget(self, update: Pending) -> None:
+        update.purged = True
         for index, key in ((self.by_msg, update.msg), (self.by_query, update.query)):
             if index.get(key) is update:
                 del index[key]
-        self._drop_closed(self.by_chat, update.chat)
+        self.chats.drop_purged(update.chat)
         for job in update.jobs:
-            self.by_job.pop(job, None)
-        self._drop_closed(self.by_file, update.file)
-        while self.voice_waiting and self.voice_waiting[0].closed:
-            self.voice_waiting.popleft()
-        self.tally.add(update, judged=judged)
-
-    @staticmethod
-    def _drop_closed(index: dict[Any, deque[Pending]], key: Any) -> None:
-        waiting = index.get(key)
-        while waiting and waiting[0].closed:
+            if self.by_job.get(job) is update:
+                del self.by_job[job]
+        waiting = self.by_file.get(update.file)
+        while waiting and waiting[0].purged:
             waiting.popleft()
         if waiting is not None and not waiting:
-            del index[key]
+            del self.by_file[update.file]
+        while self.voice_waiting and self.voice_waiting[0].purged:
+            self.voice_waiting.popleft()
 
 
-def _timed(records: Iterator[dict[str, Any]], wall_minus_run_s: float) -> Iterator[tuple[float, dict[str, Any]]]:
-    for record in records:
-        t = record.get("t")
-        if isinstance(t, int | float):
-            yield float(t) - wall_minus_run_s, record
+def _final_reply(update: Pending, record: CallRecord, *, bare: bool) -> bool:
+    """Whether a reply answered 2xx is the one that ends its update's flow."""
+    if bare:
+        # A local callback query's acknowledgement is its first such reply; a later one is an apology.
+        return update.local_query and update.bare_replies == 1
+    mark = record.mark
+    if mark == "status":
+        return False
+    if not update.forwarded or mark in ("ok", "error") or record.route == "sendVoice":
+        return True
+    # A voice update not forwarded (its transcript was a local command): any reply ends it.
+    return update.file is not None and not update.jobs
+
+
+def _timed(path: Path, kind: type[Record], wall_minus_run_s: float) -> Iterator[tuple[float, Record]]:
+    return ((record.t - wall_minus_run_s, record) for record in read_typed(path, kind))
+
+
+# Closing updates past their timeout is checked this often (s of records), not at every call.
+EXPIRE_EVERY_S = 0.5
 
 
 def account(run_dir: Path, settings: JoinSettings) -> Accounting | None:
@@ -207,19 +283,27 @@ def account(run_dir: Path, settings: JoinSettings) -> Accounting | None:
     if not (run_dir / UPDATES).is_file():
         return None
     join = Join(settings)
-    updates = _timed(read_records(run_dir / UPDATES), settings.wall_minus_run_s)
+    updates = _timed(run_dir / UPDATES, UpdateRecord, settings.wall_minus_run_s)
     next_update = next(updates, None)
-    watermark_s = float("-inf")
-    for t_s, record in _timed(read_records(run_dir / UPSTREAM_CALLS), settings.wall_minus_run_s):
+    watermark_s = next_expire_s = float("-inf")
+    for t_s, record in _timed(run_dir / UPSTREAM_CALLS, CallRecord, settings.wall_minus_run_s):
+        if t_s > settings.records_end_s:
+            continue
         while next_update is not None and next_update[0] <= t_s + SLACK_S:
             join.add_update(next_update[1])
             next_update = next(updates, None)
         join.add_call(record, t_s)
-        watermark_s = max(watermark_s, t_s)
-        join.expire(watermark_s - SLACK_S)
-    while next_update is not None:
+        if t_s > watermark_s:
+            watermark_s = t_s
+            if watermark_s >= next_expire_s:
+                join.expire(watermark_s - SLACK_S)
+                next_expire_s = watermark_s + EXPIRE_EVERY_S
+    while next_update is not None and next_update[0] <= settings.records_end_s:
         join.add_update(next_update[1])
         next_update = next(updates, None)
-    for update in list(join.pending.values()):
-        join.close(update, judged=update.t_s + settings.timeout_s <= watermark_s or update.done_s is not None)
+    join.give_up_speech(float("inf"))
+    end_s = settings.records_end_s if settings.records_end_s < float("inf") else watermark_s
+    while join.pending:
+        update = join.pending.popleft()
+        join.close(update, judged=update.t_s + settings.timeout_s <= end_s or update.done_s is not None)
     return join.tally.result()

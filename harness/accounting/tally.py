@@ -11,7 +11,7 @@ from harness.analysis.flows import KIND_FLOW, LATENCY_BOUNDS_S, Accounting, Flow
 from harness.analysis.model import Span
 
 if TYPE_CHECKING:
-    from harness.accounting.join import Pending
+    from harness.accounting.pending import Pending
 
 
 @dataclass(frozen=True)
@@ -47,22 +47,26 @@ class Tally:
         self.window = window
         self.timeout_s = timeout_s
         self.fault_spans = fault_spans
-        self.sums: dict[tuple[str, int], _Sums] = {}
+        self.sums: dict[tuple[str, int, bool], _Sums] = {}
         self.unattributed: Counter[str] = Counter()
+        self.apart: Counter[str] = Counter()  # calls no update can be named for, with why
         self.refused = 0
         self.not_judged = 0
         self.total = 0
 
-    def _sums(self, flow: str, t_s: float) -> _Sums:
-        key = (flow, self.window.index(t_s))
+    def _sums(self, flow: str, update: Pending, in_fault: bool) -> _Sums:
+        key = (flow, self.window.index(update.t_s), in_fault)
         found = self.sums.get(key)
         if found is None:
             found = self.sums[key] = _Sums()
         return found
 
-    def _explained(self, update: Pending) -> bool:
+    def _in_fault(self, update: Pending) -> bool:
+        """Whether an injected fault may have touched the update: one of its calls was faulted, or it
+        was sent during a fault window (or a window's length before or after it: in-flight work
+        meets the fault, and its effects outlast it). Such updates are judged apart."""
         grace_s = self.window.length_s
-        in_window = any(span.start_s <= update.t_s <= span.end_s + grace_s for span in self.fault_spans)
+        in_window = any(span.start_s - grace_s <= update.t_s <= span.end_s + grace_s for span in self.fault_spans)
         return update.faulted or in_window
 
     def add(self, update: Pending, *, judged: bool) -> None:
@@ -70,8 +74,8 @@ class Tally:
         if not judged:
             self.not_judged += 1
             return
-        flow = KIND_FLOW.get(update.kind) or ("voice_forwarded" if update.jobs else "voice_failed")
-        sums = self._sums(flow, update.t_s)
+        in_fault = self._in_fault(update)
+        sums = self._sums(update.flow(KIND_FLOW), update, in_fault)
         sums.updates += 1
         sums.calls.update(update.calls)
         sums.jobs += len(update.jobs)
@@ -80,21 +84,22 @@ class Tally:
         if update.done_s is not None:
             sums.completed += 1
             sums.latency[latency_bucket(update.done_s - update.t_s)] += 1
-        elif self._explained(update):
+        elif in_fault:
             sums.explained += 1
         else:
             sums.lost += 1
         for callback_s in update.callbacks_s:
-            self._callback(update, callback_s)
+            self._callback(update, callback_s, in_fault)
 
-    def _callback(self, update: Pending, callback_s: float) -> None:
+    def _callback(self, update: Pending, callback_s: float, in_fault: bool) -> None:
         """The C flow: a cursor-runner callback, completed when the result reply followed it."""
-        sums = self._sums("callback", update.t_s)
+        sums = self._sums("callback", update, in_fault)
         sums.updates += 1
-        if update.done_s is not None and update.done_s >= callback_s:
+        result_s = update.result_after_s(callback_s)
+        if result_s is not None:
             sums.completed += 1
-            sums.latency[latency_bucket(update.done_s - callback_s)] += 1
-        elif self._explained(update):
+            sums.latency[latency_bucket(result_s - callback_s)] += 1
+        elif in_fault:
             sums.explained += 1
         else:
             sums.lost += 1
@@ -113,7 +118,10 @@ class Tally:
                 s.forwarded,
                 s.multi_job,
                 tuple(s.latency),
+                in_fault,
             )
-            for (flow, index), s in sorted(self.sums.items(), key=lambda item: (item[0][1], item[0][0]))
+            for (flow, index, in_fault), s in sorted(self.sums.items(), key=lambda item: (item[0][1], item[0][0]))
         )
-        return Accounting(windows, self.timeout_s, self.total, dict(self.unattributed), self.not_judged)
+        return Accounting(
+            windows, self.timeout_s, self.total, dict(self.unattributed), self.not_judged, dict(self.apart)
+        )

@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from harness.analysis.flows import FLOWS, Accounting, FlowWindow, latency_quantile_s
-from harness.analysis.model import Check, FaultWindow, RunData, Span, Status
+from harness.analysis.guides import flat, line, steps, window_centres
+from harness.analysis.model import Check, FaultWindow, Guide, GuideRole, RunData, Span, Status
 from harness.analysis.work_windows import touching
 from harness.config import Thresholds
 
@@ -20,20 +23,29 @@ def _span(accounting: Accounting) -> Span | None:
     return Span(min(w.span.start_s for w in accounting.windows), max(w.span.end_s for w in accounting.windows))
 
 
-def _faulted(window: FlowWindow, faults: Sequence[FaultWindow]) -> FaultWindow | None:
-    return touching(window.span, faults, window.span.end_s - window.span.start_s)
+def _fault_near(window: FlowWindow, faults: Sequence[FaultWindow]) -> FaultWindow | None:
+    """The fault window this one's updates may have met (a window's length either side)."""
+    length_s = window.span.end_s - window.span.start_s
+    return touching(Span(window.span.start_s, window.span.end_s + length_s), faults, length_s)
 
 
 def _where(window: FlowWindow, faults: Sequence[FaultWindow]) -> str:
-    fault = _faulted(window, faults)
     span = f"{window.span.start_s:.0f}-{window.span.end_s:.0f} s"
-    return f"{span} (fault window {fault.label})" if fault else span
+    if not window.in_fault:
+        return span
+    fault = _fault_near(window, faults)
+    return f"{span} (fault window {fault.label})" if fault else f"{span} (updates that met injected faults)"
 
 
 def lost_updates(data: RunData, limits: Thresholds, accounting: Accounting) -> list[Check]:
     limit = limits.lost_updates_max
     if limit is None:
         return []
+    late = (
+        f"{accounting.not_judged} sent too late to be judged (their {accounting.timeout_s:.0f} s ran past the records)"
+    )
+    if not any(w.updates for w in accounting.windows):
+        return [Check("lost_updates", Status.INCONCLUSIVE, None, float(limit), "updates", _span(accounting), late)]
     lost = sum(w.lost for w in accounting.windows)
     explained = sum(w.explained for w in accounting.windows)
     by_flow = {flow: sum(w.lost for w in accounting.windows if w.flow == flow) for flow in FLOWS}
@@ -41,27 +53,45 @@ def lost_updates(data: RunData, limits: Thresholds, accounting: Accounting) -> l
     worst = max(accounting.windows, key=lambda w: w.lost, default=None)
     detail = (f"{lost} accepted updates never completed within {accounting.timeout_s:.0f} s"
               f"{f' ({parts}; most at {_where(worst, data.fault_windows)})' if lost and worst else ''}, limit {limit}; "
-              f"{explained} more not completed during injected faults")  # fmt: skip
+              f"{explained} more not completed during injected faults; {late}")  # fmt: skip
     status = Status.PASS if lost <= limit else Status.FAIL
     peak = worst.span if lost and worst else None
-    return [Check("lost_updates", status, float(lost), float(limit), "updates", _span(accounting), detail,
-                  peak_span=peak)]  # fmt: skip
+    span = _span(accounting)
+    guides = (_lost_so_far(accounting),) + ((flat(GuideRole.LIMIT, "limit", span, limit),) if span else ())
+    return [Check("lost_updates", status, float(lost), float(limit), "updates", span, detail,
+                  peak_span=peak, guides=guides)]  # fmt: skip
+
+
+def _lost_so_far(accounting: Accounting) -> Guide:
+    """Updates lost by the end of each window, every flow together."""
+    lost_by_end: dict[float, int] = {}
+    for w in accounting.windows:
+        lost_by_end[w.span.end_s] = lost_by_end.get(w.span.end_s, 0) + w.lost
+    ends = sorted(lost_by_end)
+    return line(GuideRole.JUDGED, "lost so far", ends, np.cumsum([lost_by_end[end_s] for end_s in ends]))
 
 
 def _ratio_check(name: str, windows: list[FlowWindow], ratio: Ratio, limit: float, *, data: RunData, factor: float,
                  unit: str) -> Check | None:  # fmt: skip
-    """The worst window of a per-update ratio; fault windows against limit x factor."""
-    rated = [(w, *ratio(w)) for w in windows]
-    rated = [(w, n / d, limit * factor if _faulted(w, data.fault_windows) else limit) for w, n, d in rated if d > 0]
+    """A per-update ratio's worst steady window and worst window touching a fault (against limit x
+    factor), both in the evidence; the figure is the one furthest over (or nearest to) its limit."""
+    rated = [(w, n / d) for w, (n, d) in ((w, ratio(w)) for w in windows) if d > 0]
     if not rated:
         return None
-    window, figure, bound = max(rated, key=lambda item: item[1] / item[2])
-    steady = max((r for _, r, b in rated if b == limit), default=None)
-    status = Status.FAIL if figure > bound else Status.PASS
-    steady_text = f"steady max {steady:.2f}, " if steady is not None else ""
-    detail = f"{steady_text}worst {figure:.2f} at {_where(window, data.fault_windows)}, limit {bound:.3g}"
+    steady = max(((w, r) for w, r in rated if not w.in_fault), key=lambda i: i[1], default=None)
+    faulted = max(((w, r) for w, r in rated if w.in_fault), key=lambda i: i[1], default=None)
+    parts = [(label, found, bound) for label, found, bound in (("steady", steady, limit),
+             ("during faults", faulted, limit * factor)) if found is not None]  # fmt: skip
+    detail = "; ".join(f"{label} max {r:.2f} at {_where(w, data.fault_windows)}, limit {bound:.3g}"
+                       for label, (w, r), bound in parts)  # fmt: skip
+    _, (window, figure), shown_limit = max(parts, key=lambda part: part[1][1] / part[2])
+    status = Status.FAIL if any(r > bound for _, (_, r), bound in parts) else Status.PASS
     span = Span(windows[0].span.start_s, windows[-1].span.end_s)
-    return Check(name, status, figure, bound, unit, span, detail, peak_span=window.span)
+    spans = [w.span for w, _ in rated]
+    bounds = [limit * factor if w.in_fault else limit for w, _ in rated]
+    guides = (steps(GuideRole.JUDGED, unit.replace("/", " per "), spans, [r for _, r in rated]),
+              steps(GuideRole.LIMIT, "limit", spans, bounds))  # fmt: skip
+    return Check(name, status, figure, shown_limit, unit, span, detail, peak_span=window.span, guides=guides)
 
 
 def _calls_ratio(upstream: str) -> Ratio:
@@ -99,33 +129,81 @@ def jobs_per_update(data: RunData, limits: Thresholds, accounting: Accounting) -
                   peak_span=found.peak_span)]  # fmt: skip
 
 
+# A p95 of fewer completions is one slow update: adjacent windows are pooled until they hold this
+# many (the p95 of 20 leaves out the slowest one: a GC pause on a busy machine does not fail a run).
+MIN_COMPLETED_FOR_P95 = 20
+_Group = tuple[Span, list[int], int]  # span, summed latency counts, completions
+
+
+def _merge(group: _Group, other: _Group) -> _Group:
+    merged = [a + b for a, b in zip(group[1], other[1], strict=True)]
+    return Span(group[0].start_s, other[0].end_s), merged, group[2] + other[2]
+
+
+def _adjacent(before: _Group, after: _Group) -> bool:
+    return before[0].end_s >= after[0].start_s
+
+
+def pooled(windows: Sequence[FlowWindow], min_completed: int) -> list[tuple[Span, tuple[int, ...]]]:
+    """Adjacent windows merged until each group holds min_completed completions; a short group
+    joins the one before it when adjacent, else is left out. A gap (a fault window's windows,
+    judged apart) is never bridged, so a group's span touches no fault."""
+    groups: list[_Group] = []
+    for window in windows:
+        group: _Group = (window.span, list(window.latency_counts), window.completed)
+        if groups and groups[-1][2] < min_completed and _adjacent(groups[-1], group):
+            groups[-1] = _merge(groups[-1], group)
+        else:
+            groups.append(group)
+    kept: list[_Group] = []
+    for group in groups:
+        if kept and group[2] < min_completed and _adjacent(kept[-1], group):
+            kept[-1] = _merge(kept[-1], group)
+        else:
+            kept.append(group)
+    return [(span, tuple(counts)) for span, counts, completed in kept if completed >= min_completed]
+
+
+def _latency_detail(where: str, counts: tuple[int, ...], p95_s: float, limit_s: float) -> str:
+    p50_s = latency_quantile_s(counts, 0.5) or 0.0
+    p99_s = latency_quantile_s(counts, 0.99)
+    p99_text = f"{p99_s * 1000:.0f} ms" if p99_s is not None else "beyond the last bucket"
+    return (f"send -> final call, worst steady window {where} ({sum(counts)} completed): p50 {p50_s * 1000:.0f} ms, "
+            f"p95 {p95_s * 1000:.0f} ms, p99 {p99_text}; limit p95 {limit_s * 1000:.0f} ms")  # fmt: skip
+
+
+def _flow_latency(data: RunData, flow: str, windows: list[FlowWindow], limit_s: float) -> Check:
+    name = f"e2e_latency_p95.{flow}"
+    span = Span(windows[0].span.start_s, windows[-1].span.end_s)
+    # Latency from clean windows only: those near a fault also carry the updates it slowed.
+    steady = [w for w in windows if not w.in_fault and _fault_near(w, data.fault_windows) is None]
+    groups = [
+        (group, latency_quantile_s(counts, 0.95), counts) for group, counts in pooled(steady, MIN_COMPLETED_FOR_P95)
+    ]
+    rated = [(group, p95, counts) for group, p95, counts in groups if p95 is not None]
+    if not rated:
+        why = f"fewer than {MIN_COMPLETED_FOR_P95} completed outside fault windows"
+        return Check(name, Status.INCONCLUSIVE, None, limit_s, "s", span, why)
+    group, p95_s, counts = max(rated, key=lambda item: item[1])
+    where = f"{group.start_s:.0f}-{group.end_s:.0f} s"
+    status = Status.PASS if p95_s <= limit_s else Status.FAIL
+    guides = (line(GuideRole.JUDGED, "p95 per window", window_centres([g for g, _, _ in rated]),
+                   [p for _, p, _ in rated]), flat(GuideRole.LIMIT, "limit", span, limit_s))  # fmt: skip
+    return Check(name, status, p95_s, limit_s, "s", span, _latency_detail(where, counts, p95_s, limit_s),
+                 peak_span=group, guides=guides)  # fmt: skip
+
+
 def e2e_latency(data: RunData, limits: Thresholds, accounting: Accounting) -> list[Check]:
+    """Per flow, the worst p95 of send -> final call over steady windows (fault windows judged apart:
+    a fault is expected to slow or stop work, which lost_updates and the call budgets judge)."""
     limit = limits.e2e_latency_p95_max_s
     if limit is None:
         return []
     checks = []
     for flow in FLOWS:
-        windows = [w for w in accounting.windows if w.flow == flow and w.completed]
-        steady = [
-            (w, latency_quantile_s(w.latency_counts, 0.95)) for w in windows if not _faulted(w, data.fault_windows)
-        ]
-        rated = [(w, p95) for w, p95 in steady if p95 is not None]
-        if not windows:
-            continue
-        name = f"e2e_latency_p95.{flow}"
-        if not rated:
-            checks.append(Check(name, Status.INCONCLUSIVE, None, limit, "s", None, "completed only during faults"))
-            continue
-        window, p95 = max(rated, key=lambda item: item[1])
-        p50 = latency_quantile_s(window.latency_counts, 0.5) or 0.0
-        p99 = latency_quantile_s(window.latency_counts, 0.99)
-        p99_text = f"{p99 * 1000:.0f} ms" if p99 is not None else "beyond the last bucket"
-        where = _where(window, data.fault_windows)
-        detail = (f"send -> final call, worst steady window {where}: p50 {p50 * 1000:.0f} ms, "
-                  f"p95 {p95 * 1000:.0f} ms, p99 {p99_text}; limit p95 {limit * 1000:.0f} ms")  # fmt: skip
-        status = Status.PASS if p95 <= limit else Status.FAIL
-        span = Span(windows[0].span.start_s, windows[-1].span.end_s)
-        checks.append(Check(name, status, p95, limit, "s", span, detail, peak_span=window.span))
+        windows = [w for w in accounting.windows if w.flow == flow]
+        if any(w.completed for w in windows):
+            checks.append(_flow_latency(data, flow, windows, limit))
     return checks
 
 

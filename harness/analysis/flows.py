@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from harness.analysis.model import Span
 
-# The contract's flows (§1.1) as accounted: what the scenario sent, and for voice, how it ended.
-FLOWS = ("text", "edited", "local", "voice_forwarded", "voice_failed", "callback_query", "callback")
+# The contract's flows (§1.1) as accounted: what the scenario sent, and for voice, how it ended
+# (its transcript forwarded, answered locally as a command, or failed).
+FLOWS = ("text", "edited", "local", "voice_forwarded", "voice_local", "voice_failed", "callback_query", "callback")
 KIND_FLOW = {"text": "text", "edited": "edited", "command": "local", "no_text": "local", "callback": "callback_query"}
 # Bucket upper bounds of end-to-end latency (s): memory per window is fixed whatever the count.
 LATENCY_BOUNDS_S = tuple(round(0.001 * 1.25**i, 4) for i in range(62))  # 1 ms .. ~15 min
@@ -35,7 +36,8 @@ def latency_quantile_s(counts: tuple[int, ...], q: float) -> float | None:
 
 @dataclass(frozen=True)
 class FlowWindow:
-    """One flow's updates sent in one window: outcomes, and the calls and jobs attributed to them."""
+    """One flow's updates sent in one window (those a fault touched, or the others): outcomes, and the
+    calls and jobs attributed to them."""
 
     flow: str
     span: Span
@@ -48,6 +50,9 @@ class FlowWindow:
     forwarded: int  # updates with at least one job
     multi_job: int  # updates with more than one job
     latency_counts: tuple[int, ...]
+    # Updates an injected fault may have touched (a faulted call, or sent during a fault window),
+    # judged apart from the steady state: a window of the run has up to two FlowWindows per flow.
+    in_fault: bool = False
 
     def calls_of(self, upstream: str) -> int:
         return sum(n for key, n in self.calls.items() if key.split(".", 1)[0] == upstream)
@@ -60,3 +65,4 @@ class Accounting:
     updates_total: int
     unattributed: Mapping[str, int] = field(default_factory=dict)  # calls no update could be found for
     not_judged: int = 0  # sent too close to the end of the records to have had their timeout
+    apart: Mapping[str, int] = field(default_factory=dict)  # "upstream.route: why no update is named" -> calls

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.analysis.model import Check, Curve, Span, Status, TargetExit
+from harness.analysis.guides import flat, line
+from harness.analysis.model import Check, Curve, GuideRole, Span, Status, TargetExit
 from harness.analysis.windows import window_medians, within
 from harness.units import format_bytes
 
@@ -20,11 +21,13 @@ def peak(name: str, curve: Curve, span: Span, limit: float, unit: str) -> Check:
     if values.size == 0:
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, "no samples in the span")
     top = float(values.max())
-    detail = f"peak {_amount(top, unit)}, limit {_amount(limit, unit)}"
-    return Check(name, _status(top, limit), top, limit, unit, span, detail)
+    detail = f"peak {amount(top, unit)}, limit {amount(limit, unit)}"
+    guides = (flat(GuideRole.LIMIT, "limit", span, limit),)
+    return Check(name, _status(top, limit), top, limit, unit, span, detail, guides=guides)
 
 
-def _amount(value: float, unit: str) -> str:
+def amount(value: float, unit: str) -> str:
+    """A figure in its unit: bytes in binary units, anything else as a number and its unit."""
     return format_bytes(value) if unit == "B" else f"{value:.4g} {unit}"
 
 
@@ -35,8 +38,14 @@ def growth(name: str, curve: Curve, span: Span, limit: float, *, window_s: float
         detail = f"{t_s.size} windows in the judged span, 2 needed"
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, detail)
     change = float(medians[-1] - medians[0])
-    detail = f"{medians[0]:.4g} -> {medians[-1]:.4g} {unit} (window medians), limit +{limit:.4g}"
-    return Check(name, _status(change, limit), change, limit, unit, span, detail)
+    detail = f"{amount(medians[0], unit)} -> {amount(medians[-1], unit)} (window medians), limit +{amount(limit, unit)}"
+    ends = t_s[[0, -1]]
+    guides = (
+        line(GuideRole.JUDGED, "window medians", t_s, medians),
+        line(GuideRole.FIT, "first -> last window", ends, medians[[0, -1]]),
+        line(GuideRole.LIMIT, "limit", ends, [medians[0] + limit] * 2),
+    )
+    return Check(name, _status(change, limit), change, limit, unit, span, detail, guides=guides)
 
 
 def residual(
@@ -67,8 +76,12 @@ def residual(
             return Check(name, Status.INCONCLUSIVE, None, limit, unit, tail, "no samples before the load")
         base = float(np.median(base_values))
     left = level - base
-    detail = f"{level:.4g} {unit} after cool-down vs {base:.4g} before load, limit +{limit:.4g}"
-    return Check(name, _status(left, limit), left, limit, unit, tail, detail)
+    detail = f"{amount(level, unit)} after cool-down vs {amount(base, unit)} before load, limit +{amount(limit, unit)}"
+    guides = [flat(GuideRole.FIT, "level after cool-down", tail, level)]
+    if baseline is not None:
+        guides.append(flat(GuideRole.FIT, "level before load", baseline, base))
+    guides.append(flat(GuideRole.LIMIT, "limit", tail, base + limit))
+    return Check(name, _status(left, limit), left, limit, unit, tail, detail, guides=tuple(guides))
 
 
 def always_alive(curve: Curve | None, span: Span, death: TargetExit | None = None) -> Check:

@@ -22,8 +22,11 @@ SOCKETS = "target.fds.socket"
 ALIVE = "target.alive"
 REQUESTS = "mocks.requests_total"
 UPDATES = "load.updates_total"  # built from Locust's history, not sampled by the collector
+FAILURES = "load.failures_total"  # Locust's failed webhook requests, from its history too
 HEAP_AFTER_GC = "node.heap_used_after_gc_bytes"
 HEAP = "node.heap_used_bytes"
+EXTERNAL_AFTER_GC = "node.external_after_gc_bytes"  # Buffers and ArrayBuffers included
+EXTERNAL = "node.external_bytes"
 REDIS_TARGET_CLIENTS = "redis.target_clients"
 HANDLES = "node.active_handles"
 CLOSE_WAIT = "target.tcp.close_wait"
@@ -49,14 +52,16 @@ class Rule:
     threshold: str  # the Thresholds field holding the limit
     kind: Kind
     metrics: tuple[str, ...]  # the first one recorded is judged
-    unit: str
+    unit: str  # of the metric ("B" for bytes); slopes are judged in unit/s and unit/req
 
 
 RULES = (
-    Rule("rss_slope", "rss_slope_max", Kind.SLOPE, (RSS,), "B/s"),
-    Rule("rss_per_request", "rss_per_request_max", Kind.PER_REQUEST, (RSS,), "B/req"),
-    Rule("heap_slope", "heap_slope_max", Kind.SLOPE, (HEAP_AFTER_GC, HEAP), "B/s"),
-    Rule("heap_per_request", "heap_per_request_max", Kind.PER_REQUEST, (HEAP_AFTER_GC, HEAP), "B/req"),
+    Rule("rss_slope", "rss_slope_max", Kind.SLOPE, (RSS,), "B"),
+    Rule("rss_per_request", "rss_per_request_max", Kind.PER_REQUEST, (RSS,), "B"),
+    Rule("heap_slope", "heap_slope_max", Kind.SLOPE, (HEAP_AFTER_GC, HEAP), "B"),
+    Rule("heap_per_request", "heap_per_request_max", Kind.PER_REQUEST, (HEAP_AFTER_GC, HEAP), "B"),
+    Rule("external_slope", "external_slope_max", Kind.SLOPE, (EXTERNAL_AFTER_GC, EXTERNAL), "B"),
+    Rule("external_per_request", "external_per_request_max", Kind.PER_REQUEST, (EXTERNAL_AFTER_GC, EXTERNAL), "B"),
     Rule("rss_max", "rss_max", Kind.PEAK, (RSS,), "B"),
     Rule("fds_growth", "fds_growth_max", Kind.GROWTH, (FDS,), "fds"),
     Rule("sockets_growth", "sockets_growth_max", Kind.GROWTH, (SOCKETS,), "sockets"),
@@ -80,17 +85,34 @@ def _whole_run(data: RunData) -> Span:
     return Span(start_s, end_s)
 
 
+def judged_unit(rule: Rule) -> str:
+    """The unit of a rule's figure: slopes are per second or per request."""
+    suffix = {Kind.SLOPE: "/s", Kind.PER_REQUEST: "/req"}.get(rule.kind, "")
+    return rule.unit + suffix
+
+
+def request_counter(data: RunData) -> tuple[Curve | None, str]:
+    """Per handled update when Locust's counts are there (load-independent), else per upstream call."""
+    if UPDATES in data.curves:
+        return data.curves[UPDATES], "update"
+    return data.curves.get(REQUESTS), "upstream request"
+
+
+def judged_span(data: RunData, limits: Thresholds) -> Span:
+    return Span(data.load.start_s + limits.warmup_s, data.load.end_s)
+
+
 def evaluate_rule(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float) -> Check:
-    judged = Span(data.load.start_s + limits.warmup_s, data.load.end_s)
+    judged = judged_span(data, limits)
     settings = TrendSettings(limits.window_s, limits.min_windows, limits.significance)
     match rule.kind:
         case Kind.SLOPE:
-            return slope_per_hour(rule.check, curve, judged, limit, settings)
+            return slope_per_hour(rule.check, curve, judged, limit, settings, unit=rule.unit)
         case Kind.PER_REQUEST:
-            # Per handled update when Locust's counts are there (load-independent), else per upstream call.
-            per, label = (UPDATES, "update") if UPDATES in data.curves else (REQUESTS, "upstream request")
-            counter = data.curves.get(per)
-            return slope_per_request(rule.check, curve, counter, judged, limit=limit, settings=settings, per=label)
+            per, label = request_counter(data)
+            return slope_per_request(
+                rule.check, curve, per, judged, limit=limit, settings=settings, per=label, unit=rule.unit
+            )
         case Kind.PEAK:
             return peak(rule.check, curve, _whole_run(data), limit, rule.unit)
         case Kind.GROWTH:
@@ -117,7 +139,7 @@ def evaluate_rules(data: RunData, limits: Thresholds) -> list[Check]:
         name = next((name for name in rule.metrics if name in data.curves), None)
         if name is None:
             detail = f"not recorded in this run: {' or '.join(rule.metrics)}"
-            checks.append(Check(rule.check, Status.INCONCLUSIVE, None, float(limit), rule.unit, None, detail))
+            checks.append(Check(rule.check, Status.INCONCLUSIVE, None, float(limit), judged_unit(rule), None, detail))
             continue
         check = evaluate_rule(rule, data.curves[name], data, limits, float(limit))
         checks.append(replace(check, metric=name))

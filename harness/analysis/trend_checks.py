@@ -1,16 +1,25 @@
-"""Trend checks: growth over time or per request, robust to the GC sawtooth, aware of plateaus."""
+"""Trend checks: growth over time or per request, robust to the GC sawtooth, aware of plateaus.
+
+A plateau (a cache or pool at its size) must be shown, not assumed: the later half of the span
+needs PLATEAU_MIN_WINDOWS windows and an upper confidence bound of its slope under the limit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
-from harness.analysis.model import Check, Curve, Span, Status
-from harness.analysis.trend import trend
-from harness.analysis.windows import value_at, window_medians
+from harness.analysis.guides import line
+from harness.analysis.level_checks import amount
+from harness.analysis.model import Check, Curve, GuideRole, Span, Status
+from harness.analysis.trend import slope_upper_bound, theil_sen_intercept, trend
+from harness.analysis.windows import MAX_TREND_WINDOWS, trend_window_s, value_at, window_medians
+
+PLATEAU_MIN_WINDOWS = 6
+BYTES = "B"
 
 
 @dataclass(frozen=True)
@@ -23,7 +32,8 @@ class TrendInput:
     limit: float
     unit: str
     span: Span
-    describe: Callable[[float], str]
+    rate: Callable[[float], str]  # a slope in words, e.g. "1.20 MiB/h"
+    over: str  # what the slope was measured over, e.g. "over 30 windows"
 
 
 def too_little(name: str, limit: float, unit: str, span: Span, *, have: int, need: int) -> Check:
@@ -31,29 +41,72 @@ def too_little(name: str, limit: float, unit: str, span: Span, *, have: int, nee
     return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, detail)
 
 
-def _later_half_slope(x: NDArray[np.float64], y: NDArray[np.float64]) -> float | None:
+@dataclass(frozen=True)
+class Plateau:
+    """The later half of a span: its slope, the bound on it, and how many windows it has."""
+
+    slope: float
+    upper_bound: float
+    windows: int
+
+    def shown(self, limit: float) -> bool:
+        return self.windows >= PLATEAU_MIN_WINDOWS and self.upper_bound <= limit
+
+
+def later_half(x: NDArray[np.float64], y: NDArray[np.float64], alpha: float) -> Plateau:
     half = x.size // 2
-    return trend(x[half:], y[half:]).slope if x.size - half >= 4 else None
+    later_x, later_y = x[half:], y[half:]
+    found = trend(later_x, later_y)
+    return Plateau(found.slope, slope_upper_bound(later_x, later_y, alpha), int(later_x.size))
 
 
 def trend_check(question: TrendInput, alpha: float) -> Check:
-    """Fail on a significant rise above the limit that is still rising at the end of the span.
+    """Fail on a significant rise above the limit that is still rising in the later half.
 
-    A rise that stopped (a cache or pool reaching its size) is a plateau, reported as a pass
-    with the level reached; a rise that is not significant is inconclusive, never a pass.
+    A rise whose later half is shown flat (a bound on its slope under the limit) is a plateau,
+    a pass with the level reached; one that only looks flat, or is not significant, is
+    inconclusive, never a pass.
     """
-    found = trend(question.x, question.y)
-    detail = f"{question.describe(found.slope)}, Mann-Kendall p={found.p_value:.3g}"
-    status = Status.PASS
-    if found.slope > question.limit:
-        later = _later_half_slope(question.x, question.y)
-        if later is not None and later <= question.limit:
-            detail += f"; plateau: later-half {question.describe(later)}, level {question.y[-1]:.4g}"
-        elif found.increasing and found.p_value < alpha:
-            status = Status.FAIL
-        else:
-            status = Status.INCONCLUSIVE
-    return Check(question.name, status, found.slope, question.limit, question.unit, question.span, detail)
+    q = question
+    found = trend(q.x, q.y)
+    detail = f"{q.rate(found.slope)} (limit {q.rate(q.limit)}) {q.over}, trend p={found.p_value:.3g}"
+    if found.slope <= q.limit:
+        return Check(q.name, Status.PASS, found.slope, q.limit, q.unit, q.span, detail)
+    later = later_half(q.x, q.y, alpha)
+    evidence = (
+        f"later half {q.rate(later.slope)}, at most {q.rate(later.upper_bound)} "
+        f"at {1 - alpha:.0%} confidence over its {later.windows} windows"
+    )
+    if later.shown(q.limit):
+        status, detail = Status.PASS, f"{detail}; plateau: {evidence}, level {q.y[-1]:.4g}"
+    elif not (found.increasing and found.p_value < alpha):
+        status, detail = Status.INCONCLUSIVE, f"{detail}; the rise is not significant at {alpha:g}"
+    elif later.slope <= q.limit:
+        status = Status.INCONCLUSIVE
+        why = f"fewer than {PLATEAU_MIN_WINDOWS} windows" if later.windows < PLATEAU_MIN_WINDOWS else "the bound"
+        detail = f"{detail}; a plateau is not shown ({why}): {evidence}"
+    else:
+        status, detail = Status.FAIL, f"{detail}; still rising: {evidence}"
+    return Check(q.name, status, found.slope, q.limit, q.unit, q.span, detail)
+
+
+def _widened(window_s: float, asked_s: float) -> str:
+    return (
+        ""
+        if window_s == asked_s
+        else f" (windows of {window_s:g} s, not {asked_s:g} s: a trend test takes at most {MAX_TREND_WINDOWS})"
+    )
+
+
+def with_guides(check: Check, t_s: NDArray[np.float64], x: NDArray[np.float64], y: NDArray[np.float64]) -> Check:
+    """The window medians judged, the Theil-Sen line through them, and the line growing at the
+    limit from the fit's start: x is time or updates handled, drawn at the windows' times."""
+    guides = [line(GuideRole.JUDGED, "window medians", t_s, y)]
+    if check.figure is not None and x.size:
+        fit = theil_sen_intercept(x, y, check.figure) + check.figure * x
+        allowed = fit[0] + check.limit * (x - x[0])
+        guides += [line(GuideRole.FIT, "Theil-Sen fit", t_s, fit), line(GuideRole.LIMIT, "limit", t_s, allowed)]
+    return replace(check, guides=tuple(guides))
 
 
 @dataclass(frozen=True)
@@ -63,17 +116,27 @@ class TrendSettings:
     alpha: float
 
 
-def slope_per_hour(name: str, curve: Curve, span: Span, limit_per_s: float, settings: TrendSettings) -> Check:
+def _per_hour(slope_per_s: float, unit: str) -> str:
+    if unit == BYTES:
+        return f"{slope_per_s * 3600 / 2**20:.2f} MiB/h"
+    return f"{slope_per_s * 3600:.3g} {unit}/h"
+
+
+def slope_per_hour(
+    name: str, curve: Curve, span: Span, limit_per_s: float, settings: TrendSettings, *, unit: str = BYTES
+) -> Check:
     """Slope of window medians against time, limit in units per second, shown per hour."""
-    t_s, medians = window_medians(curve, span, settings.window_s)
+    window_s = trend_window_s(span, settings.window_s)
+    t_s, medians = window_medians(curve, span, window_s)
     if t_s.size < settings.min_windows:
-        return too_little(name, limit_per_s, "B/s", span, have=t_s.size, need=settings.min_windows)
+        return too_little(name, limit_per_s, f"{unit}/s", span, have=t_s.size, need=settings.min_windows)
 
-    def describe(slope: float) -> str:
-        mib_h = 3600 / 2**20
-        return f"{slope * mib_h:.2f} MiB/h (limit {limit_per_s * mib_h:.2f}) over {t_s.size} windows"
+    def rate(slope: float) -> str:
+        return _per_hour(slope, unit)
 
-    return trend_check(TrendInput(name, t_s, medians, limit_per_s, "B/s", span, describe), settings.alpha)
+    over = f"over {t_s.size} windows{_widened(window_s, settings.window_s)}"
+    question = TrendInput(name, t_s, medians, limit_per_s, f"{unit}/s", span, rate, over)
+    return with_guides(trend_check(question, settings.alpha), t_s, t_s, medians)
 
 
 def slope_per_request(
@@ -85,18 +148,23 @@ def slope_per_request(
     limit: float,
     settings: TrendSettings,
     per: str = "request",
+    unit: str = BYTES,
 ) -> Check:
     """Slope of window medians against the requests handled by then: independent of load level."""
+    check_unit = f"{unit}/req"
     if requests is None or len(requests.t_s) < 2:
-        return Check(name, Status.INCONCLUSIVE, None, limit, "B/req", span, "no request counter recorded")
-    t_s, medians = window_medians(curve, span, settings.window_s)
+        return Check(name, Status.INCONCLUSIVE, None, limit, check_unit, span, "no request counter recorded")
+    window_s = trend_window_s(span, settings.window_s)
+    t_s, medians = window_medians(curve, span, window_s)
     if t_s.size < settings.min_windows:
-        return too_little(name, limit, "B/req", span, have=t_s.size, need=settings.min_windows)
+        return too_little(name, limit, check_unit, span, have=t_s.size, need=settings.min_windows)
     handled = value_at(requests, t_s)
     if np.ptp(handled) == 0:
-        return Check(name, Status.INCONCLUSIVE, None, limit, "B/req", span, "no requests handled")
+        return Check(name, Status.INCONCLUSIVE, None, limit, check_unit, span, "no requests handled")
 
-    def describe(slope: float) -> str:
-        return f"{slope:.0f} B per {per} (limit {limit:.0f}) over {int(np.ptp(handled))} of them"
+    def rate(slope: float) -> str:
+        return f"{amount(slope, unit)} per {per}"
 
-    return trend_check(TrendInput(name, handled, medians, limit, "B/req", span, describe), settings.alpha)
+    over = f"over {int(np.ptp(handled))} of them in {t_s.size} windows{_widened(window_s, settings.window_s)}"
+    check = trend_check(TrendInput(name, handled, medians, limit, check_unit, span, rate, over), settings.alpha)
+    return with_guides(check, t_s, handled, medians)

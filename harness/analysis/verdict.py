@@ -5,15 +5,19 @@ from __future__ import annotations
 from harness.analysis.amplification import calls_per_update_max
 from harness.analysis.churn_checks import connection_churn
 from harness.analysis.flow_checks import accounting_checks
+from harness.analysis.heap_growth import with_heap_growth
 from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
+from harness.analysis.metric_limits import evaluate_metric_limits
 from harness.analysis.model import Check, RunData, Span, Status, Verdict, overall
 from harness.analysis.reach import silent_upstreams
 from harness.analysis.rules import ALIVE, RULES, evaluate_rules
+from harness.analysis.screen import screen
 from harness.analysis.work_checks import WORK_CHECKS
 from harness.config import Thresholds
 
 RESOURCE_CHECKS = frozenset(rule.check for rule in RULES)
+METRIC_LIMIT_PREFIX = "metric."  # a limit on a recorded metric by name judges a resource too
 
 
 def alive_span(data: RunData) -> Span:
@@ -24,7 +28,7 @@ def alive_span(data: RunData) -> Span:
 
 def no_resource_check(checks: list[Check]) -> Check | None:
     """A run without any resource check cannot say the service does not leak: never a pass."""
-    if any(check.name in RESOURCE_CHECKS for check in checks):
+    if any(check.name in RESOURCE_CHECKS or check.name.startswith(METRIC_LIMIT_PREFIX) for check in checks):
         return None
     detail = "no resource threshold set (e.g. rss_slope_max, fds_growth_max): soak cannot tell whether it leaks"
     return Check("resource_checks", Status.INCONCLUSIVE, None, 0.0, "", None, detail)
@@ -35,6 +39,7 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
     if ALIVE in data.curves or data.target_exit is not None:
         checks.append(always_alive(data.curves.get(ALIVE), alive_span(data), data.target_exit))
     checks.extend(evaluate_rules(data, limits))
+    checks.extend(evaluate_metric_limits(data, limits))
     if (missing := no_resource_check(checks)) is not None:
         checks.append(missing)
     checks.extend(connection_churn(data, limits))
@@ -43,4 +48,6 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
     checks.extend(accounting_checks(data, limits))
     evaluators = (*WORK_CHECKS, *LOAD_CHECKS)
     checks.extend(check for check in (evaluate(data, limits) for evaluate in evaluators) if check is not None)
-    return Verdict(status=overall(tuple(checks)), checks=tuple(checks))
+    checks.extend(screen(data, limits, judged={check.metric for check in checks if check.metric}))
+    verdict = Verdict(status=overall(tuple(checks)), checks=tuple(checks))
+    return with_heap_growth(verdict, data.heap_growth)

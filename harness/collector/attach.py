@@ -22,11 +22,9 @@ from harness import __version__
 from harness.collector.plan import Attachment, Collector
 from harness.collector.procfs import TcpState, environ, fd_census, tcp_table
 from harness.collector.store import SampleWriter
-from harness.config import CollectorSection, RunSpec
+from harness.config import MIN_INTERVAL_S, CollectorSection, RunSpec
 from harness.rundir import RUN_JSON, SAMPLES, EventLog, write_json
 from harness.runstate import RunState, harness_identity
-
-MIN_INTERVAL_S = 0.05  # shorter ticks measure the collector more than the service
 
 # Without a profile: growth a healthy long-running service does not show whatever its load,
 # judged like any run (trend significance, plateaus). Nothing counts the service's requests

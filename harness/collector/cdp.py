@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import aiohttp
@@ -43,6 +43,7 @@ class CdpSession:
         self._next_id = 0
         self._main_context: int | None = None
         self.target_exiting = False  # Node said it is going away: never reconnect after that
+        self.on_event: Callable[[dict[str, Any]], None] | None = None  # other notifications, on the loop
 
     def run(self, coro: Coroutine[Any, Any, T], timeout_s: float) -> T:
         """Run coro on the session's loop, cancelled after timeout_s (TimeoutError)."""
@@ -93,6 +94,8 @@ class CdpSession:
                     self.target_exiting = True
                     await ws.close()
                     break
+                elif self.on_event is not None and "method" in data:
+                    self.on_event(data)
         finally:
             for answer in self._pending.values():
                 if not answer.done():

@@ -13,7 +13,8 @@ PSS = Metric("target.pss_bytes", "bytes", "process")
 FDS = Metric("target.fds", "count", "process")
 TCP = Metric("target.tcp_connections", "count", "tcp")
 TCP_CLOSE_WAIT = Metric("target.tcp.close_wait", "count", "tcp")
-TIME_WAIT_TO_MOCKS = Metric("system.tcp.time_wait_to_mocks", "count", "tcp")
+# System-wide (TIME_WAIT sockets belong to no process): not a resource of the target.
+TIME_WAIT_TO_MOCKS = Metric("system.tcp.time_wait_to_mocks", "count", "system")
 THREADS = Metric("target.threads", "count", "process")
 CPU = Metric("target.cpu_percent", "percent", "process")
 PROCESSES = Metric("target.processes", "count", "process")
@@ -37,6 +38,13 @@ NODE_HEAP_TOTAL = Metric("node.heap_total_bytes", "bytes", "node")
 NODE_EXTERNAL = Metric("node.external_bytes", "bytes", "node")
 NODE_ARRAY_BUFFERS = Metric("node.array_buffers_bytes", "bytes", "node")
 NODE_HEAP_AFTER_GC = Metric("node.heap_used_after_gc_bytes", "bytes", "node")
+NODE_EXTERNAL_AFTER_GC = Metric("node.external_after_gc_bytes", "bytes", "node")
+NODE_ARRAY_BUFFERS_AFTER_GC = Metric("node.array_buffers_after_gc_bytes", "bytes", "node")
+# From the listener census at each forced GC: live EventEmitters, their listeners, and the most
+# listeners on one event of one emitter (what a listener leak grows).
+NODE_EMITTERS = Metric("node.emitters", "count", "node")
+NODE_LISTENERS = Metric("node.listeners", "count", "node")
+NODE_LISTENERS_MOST = Metric("node.listeners_most_on_one_event", "count", "node")
 NODE_ACTIVE_HANDLES = Metric("node.active_handles", "count", "node")
 NODE_ACTIVE_REQUESTS = Metric("node.active_requests", "count", "node")
 NODE_LOOP_DELAY_P50 = Metric("node.loop_delay_p50_s", "seconds", "node")
@@ -98,7 +106,8 @@ def tcp_by_state(state: str) -> Metric:
 
 
 def tcp_by_peer(peer: str) -> Metric:
-    return Metric(f"target.tcp.peer.{peer}", "count", "tcp")
+    # The inspector's connection is the collector's own session, not a resource of the target.
+    return Metric(f"target.tcp.peer.{peer}", "count", "collector" if peer == "inspector" else "tcp")
 
 
 def tmp_files_of(pattern: str) -> Metric:

@@ -2,25 +2,33 @@
 
 The target runs with --inspect=127.0.0.1:0; we evaluate one expression per sample, which also
 installs perf_hooks.monitorEventLoopDelay on first use, and reset the histogram each time, so
-the percentiles are per sample interval. A forced GC (HeapProfiler.collectGarbage) runs on its
-own slow cadence, or never.
+the percentiles are per sample interval. A forced GC runs on its own slow cadence, or never:
+heap, external and array-buffer memory are read right after it (what the process keeps, without
+the garbage of the moment), and a census of the live EventEmitters counts their listeners.
 
 Cost, measured here (`make bench`): ~3 ms wall and ~0.5 ms of our CPU per sample, so at the
 default 5 s cadence it is lost in the noise of the 1 Hz collector's ~0.6 % of a core. A forced
-GC blocks the target's event loop for ~7-9 ms on a small heap (more on a big one): keep it
-slow (default 60 s) and set `forced_gc_every = 0` in peak-latency runs.
+GC (one full collection, see AFTER_GC_JS) blocks the target's event loop in proportion to its
+live heap: ~15-30 ms for a few MiB, 55-90 ms for 30 MiB here (`python -m benchmarks.node_gc_pause`:
+two collections 115-175 ms, CDP's collectGarbage 120-245 ms and not exact). The
+listener census (Runtime.queryObjects: V8 collects all it can, then walks the heap) runs before
+it on its own, slower cadence. Keep both slow (defaults 60 s and 5 min); `forced_gc_every = 0`
+turns both off.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import aiohttp
 
 from harness.collector import metrics
 from harness.collector.cdp import CdpSession, InspectorError
+from harness.collector.node_census import listener_census
+from harness.collector.pause import INSPECTOR_PAUSE
 from harness.collector.store import Metric, Value
 
 # The histogram records each timer period, resolution included; we subtract it to get the delay.
@@ -43,8 +51,28 @@ SNAPSHOT_JS = """(() => {
   return out;
 })()"""
 
-HEAP_USED_JS = "process.memoryUsage().heapUsed"
+# One full collection, with ArrayBuffers swept inside it, and the reading, in one synchronous
+# evaluate. V8 frees dead ArrayBuffer memory on a background sweeper after the collection, so a
+# plain gc() left up to 20 MiB of garbage counted as external memory (measured here); a second
+# gc() waits for that sweep but doubles the pause. Sweeping on the main thread for our one
+# collection (the flag is put back at once) is exact at the cost of one. Run as one task, so
+# nothing of the target allocates in between. gc() is had the way jest's leak detector has it
+# (the flag only exposes gc in contexts made afterwards: the target's own global is untouched).
+AFTER_GC_JS = """(() => {
+  const g = globalThis;
+  const mod = (n) => (process.getBuiltinModule ? process.getBuiltinModule(n) : require(n));
+  const v8 = mod('v8');
+  if (!g.__soakGc) {
+    if (typeof g.gc === 'function') g.__soakGc = g.gc;
+    else { v8.setFlagsFromString('--expose-gc'); g.__soakGc = mod('vm').runInNewContext('gc'); }
+  }
+  v8.setFlagsFromString('--no-concurrent-array-buffer-sweeping');
+  try { g.__soakGc(); } finally { v8.setFlagsFromString('--concurrent-array-buffer-sweeping'); }
+  const m = process.memoryUsage();
+  return [m.heapUsed, m.external, m.arrayBuffers];
+})()"""
 _NS = 1e-9
+T = TypeVar("T")
 
 
 class NodeInspectorProbe:
@@ -53,40 +81,74 @@ class NodeInspectorProbe:
 
     name = "node"
 
-    def __init__(self, ws_url: str, gc_every_s: float = 0.0, timeout_s: float = 1.0) -> None:
+    def __init__(
+        self, ws_url: str, gc_every_s: float = 0.0, timeout_s: float = 1.0, *, census_every_s: float = 0.0
+    ) -> None:
         self._gc_every_s = gc_every_s
         self._timeout_s = timeout_s
+        self._census_every_s = census_every_s
+        self._next_census = time.monotonic() + max(gc_every_s, census_every_s)
         self._next_gc = time.monotonic() + gc_every_s
         self._session = CdpSession(ws_url)
 
     def sample(self) -> dict[Metric, Value]:
+        # A full GC on a big heap takes longer than a plain sample: it gets a longer leash.
+        timeout_s = max(self._timeout_s, GC_TIMEOUT_S) if self._gc_due() else self._timeout_s
         try:
-            return self._session.run(self._sample(), self._timeout_s)
+            with INSPECTOR_PAUSE:  # not while a heap snapshot pauses the target (see pause.py)
+                return self._session.run(self._sample(), timeout_s)
         except (aiohttp.ClientError, OSError, TimeoutError, InspectorError):
             with contextlib.suppress(Exception):
                 self._session.run(self._session.disconnect(), self._timeout_s)
             return {metrics.NODE_INSPECTOR_UP: 0.0}
 
+    def run(self, work: Coroutine[Any, Any, T], timeout_s: float = 60.0) -> T:
+        """Run inspector commands on the probe's session (for benchmarks and tests)."""
+        return self._session.run(work, timeout_s)
+
+    def _gc_due(self) -> bool:
+        return self._gc_every_s > 0 and time.monotonic() >= self._next_gc
+
     async def _sample(self) -> dict[Metric, Value]:
         snap = await self.evaluate(SNAPSHOT_JS)
         values = _snapshot_values(snap)
-        if self._gc_every_s > 0 and time.monotonic() >= self._next_gc:
-            self._next_gc = time.monotonic() + self._gc_every_s
-            await self.command("HeapProfiler.collectGarbage")
-            values[metrics.NODE_HEAP_AFTER_GC] = float(await self.evaluate(HEAP_USED_JS))
+        if self._gc_due():
+            # On deadlines, not after the sample, so the GC period does not drift (windows count on it).
+            while self._next_gc <= time.monotonic():
+                self._next_gc += self._gc_every_s
+            values.update(await self._after_gc())
+        return values
+
+    async def _after_gc(self) -> dict[Metric, Value]:
+        """Memory kept after a full GC, and the listener census when it is due (itself a full GC)."""
+        values: dict[Metric, Value] = {}
+        if self._census_every_s > 0 and time.monotonic() >= self._next_census:
+            self._next_census = time.monotonic() + self._census_every_s
+            values.update(await listener_census(self.command))
+        heap, external, array_buffers = await self.evaluate(AFTER_GC_JS)
+        values[metrics.NODE_HEAP_AFTER_GC] = float(heap)
+        values[metrics.NODE_EXTERNAL_AFTER_GC] = float(external)
+        values[metrics.NODE_ARRAY_BUFFERS_AFTER_GC] = float(array_buffers)
         return values
 
     async def evaluate(self, expression: str) -> Any:
-        result = await self.command("Runtime.evaluate", {"expression": expression, "returnByValue": True})
-        if "exceptionDetails" in result:
-            raise InspectorError(str(result["exceptionDetails"].get("text", "exception")))
-        return result["result"].get("value")
+        return _value(await self.command("Runtime.evaluate", {"expression": expression, "returnByValue": True}))
 
     async def command(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return await self._session.command(method, params)
 
     def close(self) -> None:
         self._session.close()
+
+
+GC_TIMEOUT_S = 5.0
+
+
+def _value(result: dict[str, Any]) -> Any:
+    """The value of an evaluate/callFunctionOn answer; a thrown exception is an InspectorError."""
+    if "exceptionDetails" in result:
+        raise InspectorError(str(result["exceptionDetails"].get("text", "exception")))
+    return result["result"].get("value")
 
 
 ALWAYS_RECORDED_RESOURCES = ("Timeout", "Immediate", "TCPSocketWrap", "FSReqCallback")

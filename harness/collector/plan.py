@@ -86,13 +86,16 @@ class Collector:
             slow.append(Slow("tmp", tmp, settings.tmp_every_s, budget_s, share))
         if attachment.redis_url is not None:
             scan_budget_s = settings.redis_scan_budget_s
-            redis = RedisProbe(
-                attachment.redis_url, settings.redis_prefixes, lambda: tcp.local_ports("redis"), scan_budget_s
-            )
+            redis = RedisProbe(attachment.redis_url, settings.redis_prefixes, attachment.target_pid, scan_budget_s)
             self._closers.append(redis)
             slow.append(Slow("redis", redis, settings.redis_every_s, budget_s + scan_budget_s, share))
         if attachment.inspector_url is not None and settings.inspector:
-            node = NodeInspectorProbe(attachment.inspector_url, settings.forced_gc_every_s, timeout_s=budget_s * 4)
+            node = NodeInspectorProbe(
+                attachment.inspector_url,
+                settings.forced_gc_every_s,
+                timeout_s=budget_s * 4,
+                census_every_s=settings.listener_census_every_s,
+            )
             self._closers.append(node)
             slow.append(Slow("node", node, settings.inspector_every_s, budget_s, share))
         return slow

@@ -79,6 +79,25 @@ def fd_census(pid: int, path_prefix: str | None = None) -> FdCensus:
     return FdCensus(by_kind, frozenset(inodes), under_prefix)
 
 
+def socket_inodes(pids: list[int]) -> frozenset[int]:
+    """The socket inodes the given processes hold now (a process gone meanwhile holds none)."""
+    inodes: set[int] = set()
+    for pid in pids:
+        fd_dir = f"/proc/{pid}/fd"
+        try:
+            names = os.listdir(fd_dir)
+        except FileNotFoundError:
+            continue
+        for name in names:
+            try:
+                link = os.readlink(f"{fd_dir}/{name}")
+            except OSError:
+                continue  # closed between listdir and readlink
+            if link.startswith("socket:["):
+                inodes.add(int(link[8:-1]))
+    return frozenset(inodes)
+
+
 def _kind(link: str) -> FdKind:
     if link.startswith("socket:["):
         return FdKind.SOCKET

@@ -77,7 +77,8 @@ def _speech_to_text(config: ElevenLabsConfig) -> Callable[[Request], Response]:
             return _missing(request, "model_id")
         file_id = _file_id_of(upload.filename)
         correlate(request, file_id=file_id)
-        text = config.transcripts.get(file_id, config.default_transcript)
+        # "{file_id}" in a transcript names the file, so the prompt it becomes can be traced to it.
+        text = config.transcripts.get(file_id, config.default_transcript).replace("{file_id}", file_id)
         return json_response({"language_code": "en", "language_probability": 0.97, "text": text, "words": []})
 
     return speech_to_text

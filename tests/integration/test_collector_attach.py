@@ -75,16 +75,22 @@ def test_sigkill_keeps_every_tick_and_report_judges_it(tmp_path: Path) -> None:
 
 
 def test_collect_stops_when_the_target_exits(tmp_path: Path) -> None:
-    target = subprocess.Popen([sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(1.5)"],
-                              stdout=subprocess.PIPE, text=True)  # fmt: skip
-    assert target.stdout is not None and target.stdout.readline().strip() == "ready"
     out = tmp_path / "attached"
+    # Exits a second after the collector's store appears (at most 60 s), so a slow start of
+    # `soak collect` on a loaded machine does not find the target already gone.
+    lives = (
+        "import pathlib, time; print('ready', flush=True); db = pathlib.Path({!r}); end = time.time() + 60\n"
+        "while not db.exists() and time.time() < end: time.sleep(0.05)\n"
+        "time.sleep(1.0)".format(str(out / "samples.db"))
+    )
+    target = subprocess.Popen([sys.executable, "-c", lives], stdout=subprocess.PIPE, text=True)
+    assert target.stdout is not None and target.stdout.readline().strip() == "ready"
     result = subprocess.run(
-        [*SOAK, "collect", "--pid", str(target.pid), "--out", str(out), "--interval", "100 ms", "--duration", "30 s"],
+        [*SOAK, "collect", "--pid", str(target.pid), "--out", str(out), "--interval", "100 ms", "--duration", "90 s"],
         check=False,
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=120,
     )
     target.wait()
     assert result.returncode == 0, result.stderr
@@ -167,7 +173,9 @@ def test_report_on_a_collected_run_without_profile_applies_default_resource_chec
     # Two seconds are too few to judge a trend: inconclusive, never a pass on target_alive alone.
     assert report.returncode == 3, report.stdout + report.stderr
     checks = {c["name"]: c for c in json.loads((out / "verdict.json").read_text())["checks"]}
-    assert set(checks) == {"target_alive", "rss_slope", "fds_growth", "sockets_growth", "threads_growth"}
+    resource_checks = {"rss_slope", "fds_growth", "sockets_growth", "threads_growth"}
+    assert set(checks) == {"target_alive", *resource_checks, "resource_screen"}
+    assert checks["resource_screen"]["status"] == "inconclusive"  # too short to screen the other curves
     assert checks["fds_growth"]["limit"] == 16 and checks["threads_growth"]["limit"] == 8
     assert checks["rss_slope"]["limit"] == 8 * 2**20 / 3600
     for name in ("rss_slope", "fds_growth", "sockets_growth", "threads_growth"):

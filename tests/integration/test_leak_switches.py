@@ -14,7 +14,7 @@ import pytest
 
 from harness.mocks_launcher import MocksHandle, start_mocks
 from harness.redis_backend import RedisHandle, start_redis
-from mocks.config import CursorRunnerConfig, MocksConfig
+from mocks.config import CursorRunnerConfig, MocksConfig, TelegramConfig
 from tests.integration.test_reference_bot_support import (
     LEAKS_SOURCE,
     Bot,
@@ -162,6 +162,21 @@ def test_memory_leak_grows_at_its_rate(run_bot: Callable[..., Driver], switch: s
     growth = grow(driver, lambda: rss_bytes(driver.bot), updates=100)
     expected = 100 * per_update
     assert 0.8 * expected <= growth <= 1.5 * expected + 4 * MiB, f"rss grew {growth / MiB:.1f} MiB"
+
+
+def test_buffer_keeps_each_downloaded_file_in_external_memory(run_bot: Callable[..., Driver]) -> None:
+    driver = run_bot("buffer:1", voice=True)
+
+    def memory() -> dict[str, int]:
+        return {key: int(value) for key, value in runtime(driver.bot, gc=True)["memory"].items()}
+
+    before = memory()
+    driver.post(100)
+    after = memory()
+    expected = 100 * TelegramConfig().file_bytes
+    external, heap = after["external"] - before["external"], after["heapUsed"] - before["heapUsed"]
+    assert 0.9 * expected <= external <= expected + 512 * 1024, f"external grew {external} B, expected {expected}"
+    assert heap < 0.2 * expected, f"the JS heap grew {heap} B: the leak should be in Buffers"
 
 
 def test_no_switch_grows_nothing(run_bot: Callable[..., Driver]) -> None:

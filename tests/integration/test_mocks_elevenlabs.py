@@ -33,7 +33,7 @@ def test_speech_to_text_transcript_by_file_id(el: httpx.Client) -> None:
     steered = stt(el, "telegram_AwACAgIAAxkDAAE-v311_file_311.oga")
     other = stt(el, "telegram_BQACAgIAAxkDAAE-d313_memo.ogg")
     assert steered.json() == {"language_code": "en", "language_probability": 0.97, "text": "/status", "words": []}
-    assert other.json()["text"] == "list failing tests on main"
+    assert other.json()["text"] == "list failing tests on main [soak fBQACAgIAAxkDAAE-d313]"
 
 
 def test_speech_to_text_errors(el: httpx.Client) -> None:

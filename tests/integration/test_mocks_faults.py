@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.accounting.faults import fault_windows
 from harness.mocks_launcher import MocksHandle, start_mocks
 from mocks.config import FaultSpec, MocksConfig, TelegramConfig
 
@@ -104,24 +105,46 @@ def test_bad_fault_is_rejected_with_400(tg: httpx.Client) -> None:
 
 
 def test_profile_fault_window_opens_and_closes_with_events(tmp_path: Path) -> None:
-    window = FaultSpec(route="sendMessage", kind="error", status=503, start_s=2.0, end_s=3.0)
+    # The window opens late enough that a slow start of the mocks on a loaded machine still leaves
+    # seconds of healthy answers before it.
+    window = FaultSpec(route="sendMessage", kind="error", status=503, start_s=6.0, end_s=7.0)
     config = MocksConfig(telegram=TelegramConfig(faults=(window,)))
     t0 = time.monotonic()
     handle: MocksHandle = start_mocks(config.model_dump_json(), tmp_path, t0_monotonic=t0)
     seen: list[tuple[float, int]] = []
     try:
         with httpx.Client(base_url=handle.urls["telegram"]) as client:
-            while (elapsed_s := time.monotonic() - t0) < 3.5:
+            while (elapsed_s := time.monotonic() - t0) < 7.5:
                 seen.append((elapsed_s, client.post(SEND, json=MESSAGE).status_code))
                 time.sleep(0.05)
             time.sleep(0.3)
     finally:
         handle.child.stop()
     # Margins either side of the edges: a request is timed by the client, the window by the mock.
-    assert {status for t, status in seen if t < 1.9} == {200}
-    assert {status for t, status in seen if 2.1 < t < 2.9} == {503}
-    assert {status for t, status in seen if t > 3.1} == {200}
+    assert {status for t, status in seen if t < 5.9} == {200}
+    assert {status for t, status in seen if 6.1 < t < 6.9} == {503}
+    assert {status for t, status in seen if t > 7.1} == {200}
     events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
     mine = [e for e in events if e.get("upstream") == "telegram"]
     assert [e["event"] for e in mine] == ["fault_window_start", "fault_window_end"]
-    assert 2.0 <= mine[0]["t_s"] < 2.5 and 3.0 <= mine[1]["t_s"] < 3.5 and mine[0]["route"] == "sendMessage"
+    assert 6.0 <= mine[0]["t_s"] < 6.5 and 7.0 <= mine[1]["t_s"] < 7.5 and mine[0]["route"] == "sendMessage"
+
+
+def test_faults_set_at_run_time_become_fault_windows_for_the_report(tmp_path: Path) -> None:
+    t0 = time.monotonic()
+    handle = start_mocks(MocksConfig().model_dump_json(), tmp_path, t0_monotonic=t0)
+    try:
+        with httpx.Client(base_url=handle.urls["telegram"], timeout=5.0) as client:
+            set_faults(client, {"route": "sendMessage", "kind": "error", "status": 502})
+            set_at_s = time.monotonic() - t0
+            assert client.post(SEND, json=MESSAGE).status_code == 502
+            time.sleep(0.5)
+            assert client.delete("/__mock__/faults").json()["ok"] is True
+            cleared_at_s = time.monotonic() - t0
+    finally:
+        handle.child.stop()
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    windows = fault_windows(events, last_s=cleared_at_s + 10.0)
+    assert [(w.upstream, w.route, w.kind) for w in windows] == [("telegram", "sendMessage", "error")]
+    span = windows[0].span
+    assert span.start_s <= set_at_s and 0.4 < span.end_s - span.start_s <= cleared_at_s - span.start_s

@@ -42,3 +42,26 @@ def test_fault_windows_pair_start_and_end_and_close_at_the_last_tick() -> None:
         ("telegram", "sendMessage", "error", Span(20.0, 35.0)),
         ("redis", "*", "down", Span(30.0, 50.0)),
     ]
+
+
+def test_faults_set_at_run_time_are_windows_until_replaced_or_cleared() -> None:
+    error = {"route": "sendMessage", "kind": "error", "status": 502, "start_s": None, "end_s": None}
+    events = [
+        {"event": "mock_faults_set", "t_s": 10.0, "upstream": "telegram", "faults": [error]},
+        # Replaced: the first window ends here; the new fault has a window of its own, 25-28 s.
+        {
+            "event": "mock_faults_set",
+            "t_s": 20.0,
+            "upstream": "telegram",
+            "faults": [{"route": "*", "kind": "hang", "start": 25.0, "end": 28.0}],
+        },
+        {"event": "mock_faults_set", "t_s": 30.0, "upstream": "elevenlabs", "faults": [{"kind": "reset"}]},
+        {"event": "mock_faults_cleared", "t_s": 40.0, "upstream": "telegram"},
+        {"event": "mock_faults_set", "t_s": 45.0, "upstream": "cursor_runner", "faults": []},
+    ]
+    windows = fault_windows(events, last_s=50.0)
+    assert [(w.upstream, w.route, w.kind, w.span) for w in windows] == [
+        ("telegram", "sendMessage", "error", Span(10.0, 20.0)),
+        ("telegram", "*", "hang", Span(25.0, 28.0)),
+        ("elevenlabs", "*", "reset", Span(30.0, 50.0)),  # never cleared: open until the run's last tick
+    ]

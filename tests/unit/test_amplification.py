@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from harness.analysis.model import Curve, FaultWindow, RunData, Span, Status
 from harness.analysis.verdict import judge
 from harness.config import Thresholds
@@ -70,3 +72,15 @@ def test_without_call_records_it_is_inconclusive() -> None:
     checks = _checks(data)
     assert {c.status for c in checks.values()} == {Status.INCONCLUSIVE}
     assert "upstream-calls.jsonl" in checks["upstream_calls_per_update.telegram"].detail
+
+
+def test_the_scenarios_send_times_are_the_denominator_when_recorded() -> None:
+    # Locust's history reads half the updates (a lagging count); the scenario's log reads them all.
+    data = _run(_calls(1.0), _calls(1.0), faults=())
+    lagging = Curve(tuple(float(t) for t in range(150)), tuple(RATE_PER_S / 2 * t for t in range(150)))
+    exact = Curve(tuple(float(t) for t in range(150)), tuple(RATE_PER_S * t for t in range(150)))
+    assert _checks(replace(data, curves={"load.updates_total": lagging}))[
+        "upstream_calls_per_update.cursor_runner"
+    ].status is Status.FAIL  # fmt: skip
+    checks = _checks(replace(data, curves={"load.updates_total": lagging}, accepted=exact))
+    assert checks["upstream_calls_per_update.cursor_runner"].figure == 1.0

@@ -11,8 +11,8 @@ const { ConfigError } = require('./config');
 // name → what the rate means; see README.md for the resource each one grows.
 const SWITCHES = {
   heap: 'bytes', fd: 'probability', socket: 'probability', churn: 'probability', redis: 'probability', tempfile: 'probability',
-  listener: 'probability', timer: 'probability', cache: 'bytes', lru: 'bytes', 'pool-warmup': 'bytes', 'gc-lazy': 'bytes',
-  'retry-storm': 'times',
+  listener: 'probability', timer: 'probability', buffer: 'probability', cache: 'bytes', lru: 'bytes', 'pool-warmup': 'bytes',
+  'gc-lazy': 'bytes', 'retry-storm': 'times', 'per-chat': 'bytes',
 };
 const POOL_STEPS = 8;
 
@@ -47,18 +47,24 @@ function positiveNumber(raw, fallback) {
 function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }) {
   const rates = parseLeaks(spec);
   const fire = Object.fromEntries(Object.keys(SWITCHES).map((name) => [name, everyFraction(rates[name] || 0)]));
-  const retained = { heap: [], fds: [], agents: [], redis: [], timers: [], cache: new Map(), lru: new Map(), pool: [] };
+  const retained = {
+    heap: [], fds: [], agents: [], redis: [], timers: [], buffers: [], cache: new Map(), lru: new Map(), pool: [], chats: new Map(),
+  };
   const lruCap = positiveNumber(env.LEAK_LRU_ENTRIES, 256);
   const poolStepMs = positiveNumber(env.LEAK_POOL_STEP_S, 20) * 1000;
   let lastPoolStep = -Infinity;
 
-  function onUpdate(updateId) {
+  function onUpdate(updateId, chatId) {
     if (rates.heap) retained.heap.push(Buffer.alloc(rates.heap, 1));
     if (fire.fd()) retained.fds.push(fs.openSync(__filename, 'r'));
     if (fire.listener()) emitter.on('error', () => {});
     if (fire.timer()) retained.timers.push(setInterval(() => {}, 60000));
     if (rates.cache) retained.cache.set(updateId, Buffer.alloc(rates.cache, 1));
     if (rates.lru) addToLru(updateId);
+    // Kept per chat for ever (a per-user map without eviction): grows only with chats never seen before.
+    if (rates['per-chat'] && chatId !== undefined && !retained.chats.has(chatId)) {
+      retained.chats.set(chatId, Buffer.alloc(rates['per-chat'], 1));
+    }
     if (rates['pool-warmup']) growPool();
     // Dropped at once: the GC frees it whenever it next runs, hence the sawtooth.
     if (rates['gc-lazy']) Buffer.allocUnsafe(rates['gc-lazy']).fill(1);
@@ -106,11 +112,17 @@ function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }
     return makeStore(client);
   }
 
+  // A downloaded file read back into memory and kept: external (Buffer) memory grows by the
+  // file's size while the JS heap holds only a small handle per file.
+  async function onDownload(localPath) {
+    if (fire.buffer()) retained.buffers.push(await fs.promises.readFile(localPath));
+  }
+
   // retry-storm:N: an update whose processing hit a failed Telegram call is processed again, up to N
   // more times, each time from the start (new request ids, new cursor-runner jobs): amplification.
   const retryTimes = (err) => (err && err.upstream === 'telegram' ? rates['retry-storm'] || 0 : 0);
 
-  return { rates, onUpdate, agentForRequest, storeForJob, keepTempFile: () => fire.tempfile(), retryTimes };
+  return { rates, onUpdate, onDownload, agentForRequest, storeForJob, keepTempFile: () => fire.tempfile(), retryTimes };
 }
 
 module.exports = { parseLeaks, makeLeaks, SWITCHES };

@@ -1,5 +1,6 @@
 // A process that holds known resources, for the collector tests: memory, files, sockets, timers,
 // temp files and a periodically blocked event loop. Prints one JSON line when everything is held.
+const { EventEmitter } = require("events");
 const fs = require("fs");
 const net = require("net");
 const path = require("path");
@@ -7,6 +8,10 @@ const path = require("path");
 const cfg = JSON.parse(process.argv[2]);
 globalThis.held = { buffer: Buffer.alloc(cfg.bufferBytes, 1), files: [], sockets: [], timers: [] };
 
+// Listeners on one long-lived emitter, as a listener leak leaves them.
+held.emitter = new EventEmitter();
+held.emitter.setMaxListeners(0);
+for (let i = 0; i < (cfg.listeners || 0); i++) held.emitter.on("error", () => {});
 for (let i = 0; i < cfg.files; i++) held.files.push(fs.openSync(__filename, "r"));
 for (let i = 0; i < cfg.timers; i++) held.timers.push(setInterval(() => {}, 60000));
 for (const [name, size] of cfg.tmpFiles) fs.writeFileSync(path.join(process.env.TMPDIR, name), Buffer.alloc(size));

@@ -1,0 +1,101 @@
+"""Listener census over the inspector: every live EventEmitter and the listeners on it.
+
+A listener leak shows in the runtime only as one MaxListenersExceededWarning, however many
+listeners leak; counting them shows the growth. Runtime.queryObjects finds every live object
+inheriting a prototype (V8 collects what it can, then walks the heap). Emitters that inherit
+EventEmitter.prototype are found in one walk; classes that mix its methods in instead (ioredis's
+Redis and Cluster) are found among the exports of loaded CommonJS modules, one more walk each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from harness.collector import metrics
+from harness.collector.cdp import InspectorError
+from harness.collector.store import Metric, Value
+
+Command = Callable[[str, dict[str, Any] | None], Awaitable[dict[str, Any]]]
+OBJECT_GROUP = "soak-census"
+
+# EventEmitter.prototype first, then the prototypes of exported classes that copy its methods
+# without inheriting it. Only data properties of the exports are read: no getter runs.
+PROTOTYPES_JS = """(() => {
+  const mod = (n) => (process.getBuiltinModule ? process.getBuiltinModule(n) : require(n));
+  const base = mod('events').prototype;
+  const found = [base];
+  const consider = (f) => {
+    const p = typeof f === 'function' ? f.prototype : null;
+    if (p && p.emit === base.emit && !base.isPrototypeOf(p) && !found.includes(p)) found.push(p);
+  };
+  for (const loaded of Object.values(mod('module')._cache || {})) {
+    const exported = loaded && loaded.exports;
+    if (!exported) continue;
+    consider(exported);
+    if (typeof exported !== 'object' && typeof exported !== 'function') continue;
+    for (const d of Object.values(Object.getOwnPropertyDescriptors(exported))) if ('value' in d) consider(d.value);
+  }
+  return found;
+})()"""
+
+# Called on the array of live objects found for one prototype (prototypes of subclasses
+# included: they own no _events and are skipped). A listener leak adds listeners to one event of
+# one long-lived emitter: `most` grows with it however many emitters there are.
+COUNT_JS = """function () {
+  let emitters = 0, listeners = 0, most = 0;
+  for (const e of this) {
+    try {
+      if (!Object.prototype.hasOwnProperty.call(e, '_events') || typeof e.eventNames !== 'function') continue;
+      emitters += 1;
+      for (const name of e.eventNames()) {
+        const n = e.listenerCount(name);
+        listeners += n;
+        if (n > most) most = n;
+      }
+    } catch (_) { /* an exotic subclass: not counted */ }
+  }
+  return [emitters, listeners, most];
+}"""
+
+
+def _value(result: dict[str, Any]) -> Any:
+    if "exceptionDetails" in result:
+        raise InspectorError(str(result["exceptionDetails"].get("text", "exception")))
+    return result["result"].get("value")
+
+
+async def _prototype_ids(command: Command) -> list[str]:
+    found = await command("Runtime.evaluate", {"expression": PROTOTYPES_JS, "objectGroup": OBJECT_GROUP})
+    listing = await command("Runtime.getProperties", {"objectId": found["result"]["objectId"], "ownProperties": True})
+    return [
+        prop["value"]["objectId"]
+        for prop in listing["result"]
+        if prop["name"].isdigit() and "objectId" in prop.get("value", {})
+    ]
+
+
+async def _count(command: Command, prototype_id: str) -> tuple[int, int, int]:
+    live = await command("Runtime.queryObjects", {"prototypeObjectId": prototype_id, "objectGroup": OBJECT_GROUP})
+    counted = await command(
+        "Runtime.callFunctionOn",
+        {"functionDeclaration": COUNT_JS, "objectId": live["objects"]["objectId"], "returnByValue": True},
+    )
+    emitters, listeners, most = _value(counted)
+    return int(emitters), int(listeners), int(most)
+
+
+async def listener_census(command: Command) -> dict[Metric, Value]:
+    """Live emitters, their listeners, and the most listeners on one event of one emitter."""
+    emitters = listeners = most = 0
+    try:
+        for prototype_id in await _prototype_ids(command):
+            found = await _count(command, prototype_id)
+            emitters, listeners, most = emitters + found[0], listeners + found[1], max(most, found[2])
+    finally:
+        await command("Runtime.releaseObjectGroup", {"objectGroup": OBJECT_GROUP})
+    return {
+        metrics.NODE_EMITTERS: float(emitters),
+        metrics.NODE_LISTENERS: float(listeners),
+        metrics.NODE_LISTENERS_MOST: float(most),
+    }

@@ -1,0 +1,97 @@
+"""The Node probe's memory after GC counts what the process keeps, not the garbage of the moment,
+and its listener census follows a listener leak as it grows, on an emitter that mixes
+EventEmitter's methods in (as ioredis's client does) as well as on one that inherits them."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.collector import metrics
+from harness.collector.node_probe import NodeInspectorProbe
+from harness.collector.store import Metric, Value
+from harness.target import INSPECT_OPTION, inspector_url
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+
+MIB = 1 << 20
+KEPT_PER_STEP = 4 * MIB
+# A client class that mixes EventEmitter's methods in rather than inheriting them, as ioredis does.
+CLIENT_JS = """
+const { EventEmitter } = require('events');
+class Client { constructor() { EventEmitter.call(this); } }
+for (const name of Object.getOwnPropertyNames(EventEmitter.prototype)) {
+  if (name !== 'constructor') Client.prototype[name] = EventEmitter.prototype[name];
+}
+module.exports = { Client };
+"""
+# Keeps a 4 MiB Buffer and 10 listeners on one such client each time a line comes in on stdin,
+# and makes (and drops) 2 MiB of Buffers every 10 ms all along.
+MAIN_JS = """
+const { Client } = require('./client');
+const kept = [], client = new Client();
+client.setMaxListeners(0);
+setInterval(() => Buffer.alloc(2 * 1024 * 1024, 1), 10);
+process.stdin.on('data', () => {
+  kept.push(Buffer.alloc(4 * 1024 * 1024, 1));
+  for (let i = 0; i < 10; i++) client.on('error', () => {});
+  process.stdout.write('kept\\n');
+});
+"""
+
+
+@pytest.fixture
+def leaking_node(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    log = tmp_path / "node.log"
+    (tmp_path / "client.js").write_text(CLIENT_JS)
+    (tmp_path / "main.js").write_text(MAIN_JS)
+    command = ["node", INSPECT_OPTION, str(tmp_path / "main.js")]
+    with log.open("w") as stderr:
+        node = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True)
+    deadline = time.monotonic() + 10
+    url = None
+    while url is None and time.monotonic() < deadline:
+        url = inspector_url(log)
+        time.sleep(0.05)
+    assert url is not None, log.read_text()
+    yield node, url
+    node.kill()
+    node.wait()
+
+
+def _after_gc(probe: NodeInspectorProbe) -> dict[Metric, Value]:
+    for _ in range(20):
+        values = probe.sample()
+        if metrics.NODE_EXTERNAL_AFTER_GC in values:
+            return values
+        time.sleep(0.02)
+    raise AssertionError("no forced-GC sample")
+
+
+def test_external_after_gc_grows_by_what_is_kept_and_listeners_by_what_leaked(
+    leaking_node: tuple[subprocess.Popen[str], str],
+) -> None:
+    node, url = leaking_node
+    assert node.stdin is not None and node.stdout is not None
+    probe = NodeInspectorProbe(url, gc_every_s=0.01, timeout_s=5.0, census_every_s=0.01)
+    readings = []
+    try:
+        for _ in range(5):
+            node.stdin.write("keep\n")
+            node.stdin.flush()
+            assert node.stdout.readline() == "kept\n"
+            readings.append(_after_gc(probe))
+    finally:
+        probe.close()
+    external = [float(values[metrics.NODE_EXTERNAL_AFTER_GC]) for values in readings]  # type: ignore[arg-type]
+    steps = [later - earlier for earlier, later in itertools.pairwise(external)]
+    # Each step is the 4 MiB kept, to within 256 KiB, though 2 MiB of garbage is made every 10 ms.
+    assert all(abs(step - KEPT_PER_STEP) < MIB / 4 for step in steps), [step / MIB for step in steps]
+    most = [values[metrics.NODE_LISTENERS_MOST] for values in readings]
+    assert most == [10.0, 20.0, 30.0, 40.0, 50.0]
