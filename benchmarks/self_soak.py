@@ -100,7 +100,7 @@ def _wait_for(path: Path, keys: tuple[str, ...], timeout_s: float) -> dict[str, 
     raise RuntimeError(f"{path} never had {keys}")
 
 
-def _run_dir(results: Path, timeout_s: float = 60) -> Path:
+def _run_dir(results: Path, timeout_s: float = 180) -> Path:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         found = sorted(results.glob("self-soak-*"))
@@ -121,8 +121,13 @@ def measure(duration_s: float, users: int, rate_per_user: float, work: Path) -> 
     profile.write_text(profile_text(duration_s, users, rate_per_user))
     run = subprocess.Popen([SOAK, "run", str(profile), "--results", str(work / "results")], cwd=ROOT,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    run_dir = _run_dir(work / "results")
-    info = _wait_for(run_dir / "run.json", ("mocks", "target", "locust"), 120)
+    try:
+        run_dir = _run_dir(work / "results")
+        info = _wait_for(run_dir / "run.json", ("mocks", "target", "locust"), 180)
+    except RuntimeError:
+        run.send_signal(signal.SIGINT)  # soak stops every process it started
+        run.communicate(timeout=120)
+        raise
     collect = subprocess.Popen([SOAK, "collect", "--pid", str(_pid(info, "target")), "--out", str(work / "collect")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     parts = [
