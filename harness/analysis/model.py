@@ -128,6 +128,8 @@ class RunData:
     heap_growth: HeapGrowth | None = None  # the heap snapshots' diff, when the run took two
     # Cumulative updates accepted, by send time (updates.jsonl): the work ratios' denominator when present.
     accepted: Curve | None = None
+    # The webhook's answer latency (s) of each update, at its send (or scheduled) time (updates.jsonl).
+    answer_latency: Curve | None = None
 
 
 class GuideRole(StrEnum):
