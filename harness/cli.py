@@ -100,7 +100,7 @@ def run(
 def _live_options(view: str, status_every: str, metrics_port: int | None, metrics_host: str) -> LiveOptions | None:
     """None when nothing is to be shown or served: the run then feeds no view at all."""
     from harness.live.view import LiveOptions, ViewMode
-    from harness.units import UnitError, parse_duration_s
+    from shared.units import UnitError, parse_duration_s
 
     try:
         mode = ViewMode(view)
@@ -168,7 +168,7 @@ def collect(
     from harness.collector.attach import collect as run_collect
     from harness.config import ConfigError, load_profile
     from harness.prestart import check_output_dir
-    from harness.units import UnitError, parse_duration_s
+    from shared.units import UnitError, parse_duration_s
 
     try:
         check_output_dir(out, "--out")

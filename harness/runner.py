@@ -37,12 +37,13 @@ from harness.pidfiles import PIDS_DIR, remove_if_empty
 from harness.prestart import check_before_start
 from harness.procs import Child, HarnessError, describe_exit, free_port, log_tail, recording_pids, signal_name
 from harness.redis_backend import RedisHandle, start_redis
+from harness.redis_faults import RedisFaultPlayer
 from harness.report.judge import ReportError, judge_run
 from harness.rundir import EVENTS, RUN_JSON, SAMPLES, EventLog, new_run_dir, write_json
 from harness.runstate import RunState, harness_identity, make_private_dir, remove_private_dir
 from harness.target import TargetHandle, inspector_url, start_target
 from harness.watchdog import Watchdog
-from mocks.config import CursorRunnerConfig, ElevenLabsConfig, MocksConfig, TelegramConfig, TlsFiles
+from mocks.config import MocksConfig
 
 
 @dataclass(frozen=True)
@@ -60,40 +61,6 @@ class Interrupted(Exception):
 
 def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
     raise Interrupted(signal.Signals(signum).name)
-
-
-def mocks_config(spec: RunSpec, target_port: int, tls: dict[str, TlsFiles] | None = None) -> MocksConfig:
-    cr = spec.mocks.cursor_runner
-    tls = tls or {}
-    tg, el = spec.mocks.telegram, spec.mocks.elevenlabs
-    return MocksConfig(
-        stats_interval_s=spec.run.interval_s,
-        telegram=TelegramConfig(
-            token=spec.target.telegram_token,
-            tls=tls.get("telegram"),
-            file_bytes=int(tg.file_size_bytes),
-            faults=tg.faults,
-        ),
-        elevenlabs=ElevenLabsConfig(
-            api_key=spec.target.elevenlabs_api_key,
-            tls=tls.get("elevenlabs"),
-            transcripts=el.transcripts,
-            default_transcript=el.default_transcript,
-            tts_bytes=int(el.tts_size_bytes),
-            faults=el.faults,
-        ),
-        cursor_runner=CursorRunnerConfig(
-            mode=cr.mode,
-            latency_s=cr.latency_s,
-            latency=cr.latency_distribution,
-            callback_delay_s=cr.callback_delay_s,
-            max_concurrent=cr.max_concurrent,
-            callback_url=f"http://127.0.0.1:{target_port}/cursor-runner/callback",
-            callback_secret=spec.target.callback_secret,
-            callback_faults=cr.callback_faults,
-            faults=cr.faults,
-        ),
-    )
 
 
 class Watched(Enum):
@@ -117,6 +84,7 @@ class Run:
         self.events = EventLog(self.run_dir, self.t0)
         # Processes the run's figures depend on (Redis, mocks, proxy): one dying spoils the run.
         self.helpers: list[Child] = []
+        self.redis_faults: RedisFaultPlayer | None = None
         self.info: dict[str, Any] = {
             "spec": spec.model_dump(by_alias=True, mode="json"),
             "profile": str(profile_path),
@@ -223,11 +191,23 @@ class Run:
         stack.callback(self._stop, redis.child)
         self.helpers.append(redis.child)
         self.info["redis"] = {"backend": redis.backend.value, "port": redis.port, "pid": redis.child.pid}
+        self.redis_faults = RedisFaultPlayer(redis, self.spec.redis.faults, self.events, self.t0)
+        self.redis_faults.start()
+        stack.callback(self.redis_faults.stop)
         return redis
 
     def _start_mocks(self, stack: contextlib.ExitStack, target_port: int, plan: InterceptionPlan) -> MocksHandle:
         self.phase("mocks")
-        mocks_json = mocks_config(self.spec, target_port, plan.mock_tls).model_dump_json()
+        config = MocksConfig.for_run(
+            self.spec.mocks,
+            telegram_token=self.spec.target.telegram_token,
+            elevenlabs_api_key=self.spec.target.elevenlabs_api_key,
+            callback_url=f"http://127.0.0.1:{target_port}/cursor-runner/callback",
+            callback_secret=self.spec.target.callback_secret,
+            tls=plan.mock_tls,
+            stats_interval_s=self.spec.run.interval_s,
+        )
+        mocks_json = config.model_dump_json()
         mocks = start_mocks(mocks_json, self.run_dir, t0_monotonic=self.t0)
         stack.callback(self._stop, mocks.child)
         self.helpers.append(mocks.child)
@@ -342,10 +322,15 @@ class Run:
             time.sleep(min(0.2, left_s))
 
     def _check_helpers(self) -> None:
-        """Stop the run when Redis, the mocks or the proxy died: what follows would measure a broken setup."""
+        """Stop the run when Redis, the mocks or the proxy died: what follows would measure a broken setup.
+
+        Redis down inside a planned window is the experiment, not a failure."""
+        faults = self.redis_faults
+        if faults is not None and faults.error is not None:
+            raise HarnessError(faults.error)
         for child in self.helpers:
             code = child.exit_code()
-            if code is not None:
+            if code is not None and not (faults is not None and faults.excuses(child)):
                 self.events.emit("helper_exit", process=child.name, code=code)
                 raise HarnessError(
                     f"{child.name} exited with code {code} mid-run, so the run stopped; "

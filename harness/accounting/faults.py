@@ -1,16 +1,18 @@
 """Fault windows as the run recorded them: fault_window_start/_end events paired into spans, and the
 faults set at run time through a mock's /__mock__/faults (mock_faults_set, until the next set or
-mock_faults_cleared)."""
+mock_faults_cleared), with the target's reconnect after a Redis window (redis_target_reconnected)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from harness.analysis.model import FaultWindow, Span
 
 START, END = "fault_window_start", "fault_window_end"
 RUNTIME_SET, RUNTIME_CLEARED = "mock_faults_set", "mock_faults_cleared"
+RECONNECTED = "redis_target_reconnected"
 
 
 def _key(event: dict[str, Any]) -> tuple[str, str, str, str]:
@@ -49,6 +51,15 @@ class _Runtime:
             self.held[upstream] = (t_s, [fault for fault in faults if isinstance(fault, dict)])
 
 
+def _reconnected(windows: list[FaultWindow], event: dict[str, Any]) -> None:
+    """The target's reconnect after the latest closed Redis window, onto that window."""
+    index = next((i for i in range(len(windows) - 1, -1, -1) if windows[i].upstream == "redis"), None)
+    if index is None:
+        return
+    after_s, waited_s = _seconds(event, "after"), _seconds(event, "waited")
+    windows[index] = replace(windows[index], reconnected_after_s=after_s, not_reconnected_after_s=waited_s)
+
+
 def fault_windows(events: list[dict[str, Any]], last_s: float) -> tuple[FaultWindow, ...]:
     """Each opened window with its close; one still open when the run ended closes at last_s."""
     opened: dict[tuple[str, str, str, str], float] = {}
@@ -56,7 +67,10 @@ def fault_windows(events: list[dict[str, Any]], last_s: float) -> tuple[FaultWin
     runtime = _Runtime()
     for event in events:
         kind, t_s = event.get("event"), event.get("t_s")
-        if kind not in (START, END, RUNTIME_SET, RUNTIME_CLEARED) or not isinstance(t_s, int | float):
+        if kind not in (START, END, RUNTIME_SET, RUNTIME_CLEARED, RECONNECTED) or not isinstance(t_s, int | float):
+            continue
+        if kind == RECONNECTED:
+            _reconnected(windows, event)
             continue
         if kind in (RUNTIME_SET, RUNTIME_CLEARED):
             runtime.event(event, float(t_s))

@@ -76,6 +76,10 @@ class FaultWindow:
     route: str
     kind: str
     span: Span
+    # Redis windows that cut the target's connections: how long after the window's end the target
+    # had one again, or, when it had none by the end of the watch, how long the watch waited.
+    reconnected_after_s: float | None = None
+    not_reconnected_after_s: float | None = None
 
     @property
     def label(self) -> str:

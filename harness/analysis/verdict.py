@@ -37,7 +37,7 @@ def no_resource_check(checks: list[Check]) -> Check | None:
 def judge(data: RunData, limits: Thresholds) -> Verdict:
     checks: list[Check] = []
     if ALIVE in data.curves or data.target_exit is not None:
-        checks.append(always_alive(data.curves.get(ALIVE), alive_span(data), data.target_exit))
+        checks.append(always_alive(data.curves.get(ALIVE), alive_span(data), data.target_exit, data.fault_windows))
     checks.extend(evaluate_rules(data, limits))
     checks.extend(evaluate_metric_limits(data, limits))
     if (missing := no_resource_check(checks)) is not None:

@@ -1,7 +1,7 @@
 """The runner's view of interception: certificates before the mocks start, the target's side after.
 
 plan = InterceptionPlan.prepare(spec.interception, tmp_dir)    # CA + leaves in tmp_dir/tls
-mocks_config(..., tls=plan.mock_tls)                          # each mock serves its leaf
+MocksConfig.for_run(..., tls=plan.mock_tls)                  # each mock serves its leaf
 target_side = plan.activate(mocks.urls, run_dir, events_file, t0_epoch)
 """
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from harness.report.documents import CheckRecord, read_verdict
 from harness.rundir import RunFileError
-from harness.units import format_figure
+from shared.units import format_figure
 
 _RANK = {"pass": 0, "inconclusive": 1, "fail": 2}
 # Checks whose figure is work per update: a rise is amplification (a retry storm, duplicate jobs)

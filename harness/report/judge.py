@@ -113,8 +113,8 @@ def write_outputs(run_dir: Path, judged: Judged, units: dict[str, str]) -> None:
     """Everything a person or a CI system reads: verdict.json, junit.xml, summary.md, report.html."""
     verdict, notes, data = judged.verdict, judged.notes, judged.data
     last_tick_s = max((float(curve.t_s[-1]) for curve in data.curves.values() if len(curve.t_s)), default=0.0)
-    faults = fault_rows(data.fault_windows, verdict)
     accounting = data.accounting
+    faults = fault_rows(data.fault_windows, verdict, accounting)
     flows = [] if accounting is None else flow_rows(accounting, data.load.start_s + judged.warmup_s)
     partial = judged.end.note if judged.end is not None else None
     growth = data.heap_growth

@@ -38,7 +38,7 @@ class Jobs:
     callbacks_dropped: int = 0
 
     def latency_s(self) -> float:
-        spec = self.config.latency or LatencySpec(fixed_s=self.config.latency_s)
+        spec = self.config.latency_distribution or LatencySpec(fixed=self.config.latency_s)
         return draw_latency_s(spec, self.rng)
 
     async def run(self) -> float:

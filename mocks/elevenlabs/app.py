@@ -102,7 +102,7 @@ def _text_to_speech(config: ElevenLabsConfig, streamed: bool) -> Callable[[Reque
             return denied
         if _tts_text(request) is None:
             return _missing(request, "text")
-        audio = mp3_bytes(config.tts_bytes)
+        audio = mp3_bytes(config.tts_size_bytes)
         if not streamed:
             return Response(body=audio, content_type="audio/mpeg")
 

@@ -131,7 +131,7 @@ def get_file(request: Request, params: dict[str, Any], state: TelegramState) -> 
     correlate(request, **_file_keys(params))
     if not isinstance(file_id, str) or not file_id.strip():
         return _bad(request, "invalid file_id")
-    size = state.config.file_bytes
+    size = state.config.file_size_bytes
     if state.config.strict and size > MAX_DOWNLOAD_BYTES:
         return payloads.error(400, "Bad Request: file is too big")
     state.issue_link(file_id)
@@ -217,7 +217,7 @@ def _download(state: TelegramState) -> Callable[[Request], Response]:
         # A path getFile never issued, or issued too long ago, is gone, as on Telegram.
         if file_id is None or (state.config.strict and not state.link_valid(file_id)):
             return payloads.error(404, "Not Found")
-        return Response(body=payloads.ogg_bytes(state.config.file_bytes), content_type="audio/ogg")
+        return Response(body=payloads.ogg_bytes(state.config.file_size_bytes), content_type="audio/ogg")
 
     return download
 

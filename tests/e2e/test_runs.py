@@ -39,10 +39,12 @@ def assert_all_gone(pids: list[int]) -> None:
         assert not alive, f"pid {pid} still running"
 
 
-def smoke_run_under_load(results: Path) -> tuple[subprocess.Popen[str], Path]:
-    """A smoke run started in the background, returned a few seconds into its load phase."""
+def smoke_run_under_load(
+    results: Path, profile: Path = ROOT / "profiles/smoke.toml"
+) -> tuple[subprocess.Popen[str], Path]:
+    """A smoke run (or a profile named "smoke") started in the background, a few seconds into its load."""
     proc = subprocess.Popen(
-        [*SOAK, "run", "profiles/smoke.toml", "--results", str(results)],
+        [*SOAK, "run", str(profile), "--results", str(results)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60

@@ -46,7 +46,7 @@ def upstreams(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstreams]:
     work_dir = tmp_path_factory.mktemp("heap")
     redis_handle = start_redis("redis-server", work_dir, work_dir / "redis.log")
     mocks = start_mocks(
-        MocksConfig(cursor_runner=CursorRunnerConfig(mode="sync", latency_s=0.0)).model_dump_json(), work_dir
+        MocksConfig(cursor_runner=CursorRunnerConfig(mode="sync", latency=0.0)).model_dump_json(), work_dir
     )
     yield Upstreams(mocks=mocks, redis=redis_handle, work_dir=work_dir)
     mocks.child.stop()

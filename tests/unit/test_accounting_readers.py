@@ -81,3 +81,27 @@ def test_answer_latencies_are_placed_at_the_due_time_on_the_run_clock(tmp_path: 
     assert points.values.tolist() == [0.04, 1.6]
     assert answer_latency_points(tmp_path, None) is None
     assert answer_latency_points(tmp_path / "none", WALL0) is None
+
+
+def test_the_targets_reconnect_goes_onto_the_redis_window_before_it() -> None:
+    def window(t_s: float, kind: str) -> list[dict[str, object]]:
+        edge = {"upstream": "redis", "route": "*", "kind": kind, "start_s": t_s}
+        return [
+            {"event": "fault_window_start", "t_s": t_s, **edge},
+            {"event": "fault_window_end", "t_s": t_s + 5, **edge},
+        ]
+
+    events = [
+        {"event": "redis_target_reconnected", "t_s": 1.0, "upstream": "redis", "after_s": 0.2},  # no window yet
+        *window(10.0, "down"),
+        {"event": "redis_target_reconnected", "t_s": 15.6, "upstream": "redis", "after_s": 0.6, "clients": 1},
+        *window(20.0, "pause"),
+        *window(30.0, "kill_clients"),
+        {"event": "redis_target_reconnected", "t_s": 65.0, "upstream": "redis", "after_s": None, "waited_s": 30.0},
+    ]
+    windows = fault_windows(events, last_s=80.0)
+    assert [(w.kind, w.reconnected_after_s, w.not_reconnected_after_s) for w in windows] == [
+        ("down", 0.6, None),
+        ("pause", None, None),
+        ("kill_clients", None, 30.0),
+    ]

@@ -62,7 +62,7 @@ def test_no_harness_or_mocks_module_pulls_in_locust() -> None:
 def test_analysis_is_pure() -> None:
     io = ("os", "pathlib", "io", "sqlite3", "subprocess", "socket", "json", "psutil", "redis", "httpx", "aiohttp")
     assert _offenders("harness/analysis", io) == []
-    allowed = ("harness.analysis", "harness.config", "harness.units")
+    allowed = ("harness.analysis", "harness.config")
     assert _offenders("harness/analysis", ("harness",), allowed) == []
 
 
@@ -75,6 +75,13 @@ def test_report_never_touches_a_live_process() -> None:
 def test_mocks_stand_alone() -> None:
     # The mocks run as their own process (and `soak mocks serve`); they never reach into the harness.
     assert _offenders("mocks", ("harness", "psutil", "scenarios")) == []
+
+
+def test_shared_code_depends_on_nothing_of_ours() -> None:
+    # harness, mocks and scenarios all import shared/, so it imports none of them (nor any I/O library).
+    ours = ("harness", "mocks", "scenarios", "psutil", "redis", "httpx", "aiohttp", "locust")
+    assert _offenders("shared", ours) == []
+    assert "shared.units" in _imports("shared")["shared/fields.py"]
 
 
 def test_the_scanner_sees_imports_inside_functions() -> None:

@@ -31,6 +31,16 @@ def test_an_exit_between_two_ticks_fails_too() -> None:
     assert check.status is Status.FAIL and "exited with code 1 at 1.2 s" in check.detail
 
 
+def test_an_exit_in_or_just_after_a_fault_window_names_it() -> None:
+    redis = FaultWindow("redis", "*", "down", Span(1.0, 3.0))
+    inside = always_alive(ALIVE, Span(0, 5), TargetExit(2.5, "code 1"), (redis,))
+    assert inside.detail.startswith("target exited with code 1 at 2.5 s during fault window redis * down 1-3 s;")
+    after = always_alive(ALIVE, Span(0, 5), TargetExit(3.6, "code 1"), (redis,))
+    assert "at 3.6 s, 0.6 s after fault window redis * down 1-3 s;" in after.detail
+    far = always_alive(ALIVE, Span(0, 30), TargetExit(20.0, "code 1"), (redis,))
+    assert "fault window" not in far.detail
+
+
 def test_a_target_alive_throughout_passes_and_no_sample_is_inconclusive() -> None:
     assert always_alive(ALIVE, Span(0, 3)).status is Status.PASS
     assert always_alive(ALIVE, Span(10, 20)).status is Status.INCONCLUSIVE
