@@ -405,7 +405,10 @@ class Thresholds(_Strict):
     upstreams_called: bool = Field(True, description="every upstream the flows reach must see calls")
     redis_keys_growth_max: float | None = Field(None, description="pending records (cursor_runner_callback:*)")
     latency_p95_max_s: Seconds | None = Field(
-        None, alias="latency_p95_max", gt=0, description="webhook response time p95 over the load (Locust)"
+        None,
+        alias="latency_p95_max",
+        gt=0,
+        description="webhook response time p95 over the load after warmup (whole load, Locust, without updates.jsonl)",
     )
     significance: float = Field(
         0.05, gt=0, lt=1, description="of the trend tests: a rise must be this unlikely by chance"
