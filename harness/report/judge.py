@@ -71,7 +71,7 @@ def collector_notes(reader: SampleReader) -> list[str]:
     return notes
 
 
-def _open(run_dir: Path) -> SampleReader:
+def open_samples(run_dir: Path) -> SampleReader:
     try:
         return SampleReader(run_dir / SAMPLES)
     except StoreError as exc:
@@ -244,18 +244,35 @@ def accounting_of(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict
     return account(run_dir, settings)
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What a run directory holds until soak stopped: how it ended, its events and its data (the
+    scenario's reach and the accounting are added by the caller, for the span it judges)."""
+
+    end: RunEnd
+    events: list[dict[str, Any]]
+    data: RunData
+
+
+def read_recorded(run_dir: Path, info: dict[str, Any], reader: SampleReader) -> Recorded:
+    """A run cut short is read up to soak's last sign of life (its orphans may have written on)."""
+    end = read_run_end(run_dir, info, _last_tick_s(reader))
+    events = _events(run_dir)
+    if end.stopped_at_s is not None:
+        events = events_until(events, end.stopped_at_s)
+    data = read_run_data(reader, run_dir, events)
+    if end.stopped_at_s is not None:
+        data = clip_run_data(data, end.stopped_at_s)
+    return Recorded(end, events, data)
+
+
 def judge_run(run_dir: Path) -> Verdict:
     """Recompute the verdict from stored data and write every report file."""
     info, spec = load_run_info(run_dir)
-    reader = _open(run_dir)
+    reader = open_samples(run_dir)
     try:
-        end = read_run_end(run_dir, info, _last_tick_s(reader))
-        events = _events(run_dir)
-        if end.stopped_at_s is not None:
-            events = events_until(events, end.stopped_at_s)
-        data = read_run_data(reader, run_dir, events)
-        if end.stopped_at_s is not None:
-            data = clip_run_data(data, end.stopped_at_s)
+        recorded = read_recorded(run_dir, info, reader)
+        end, events, data = recorded.end, recorded.events, recorded.data
         data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, spec, data, events))
         data, heap_notes = with_heap_evidence(run_dir, events, data)
         notes = interception_notes(info, events) + collector_notes(reader) + accounting_notes(data.accounting)

@@ -1,0 +1,115 @@
+"""The matrix as Markdown: leak kind x rate -> found or not, by which check, after how many
+minutes of load; and the checks that failed on clean and benign runs, run by run and check by check."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from benchmarks.detect.cells import Cell, Group
+from benchmarks.detect.outcome import CellOutcome, Judged
+
+BEGIN, END = "<!-- detect-matrix:begin -->", "<!-- detect-matrix:end -->"
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} min"
+
+
+def _when(judged: Judged) -> str:
+    return "after the cool-down" if judged.load_s is None else _minutes(judged.load_s)
+
+
+def _conditions(outcome: CellOutcome) -> str:
+    rate = "?" if outcome.updates_per_s is None else f"{outcome.updates_per_s:.1f}"
+    mean, top = outcome.load_average
+    return f"{rate} | {mean:.1f} / {top:.1f}"
+
+
+def _found(cell: Cell, outcome: CellOutcome | None) -> str:
+    if outcome is None:
+        return f"| {cell.kind} | {cell.rate} | {_target(cell)} | not run yet | | | | |"
+    if outcome.error:
+        return f"| {cell.kind} | {cell.rate} | {_target(cell)} | error: {outcome.error} | | | {_conditions(outcome)} |"
+    first = outcome.first_failure()
+    if first is None:
+        screened = sorted({name for judged in outcome.judgements() for name in judged.screened})
+        flagged = f"screen flagged {', '.join(screened)}" if screened else ""
+        return f"| {cell.kind} | {cell.rate} | {_target(cell)} | **no** ({_minutes(outcome.recorded_load_s)}) | {flagged} | | {_conditions(outcome)} |"
+    met = "" if cell.target_s is None else (" ✓" if first.load_s is not None and first.load_s <= cell.target_s else " ✗")
+    checks = ", ".join(first.failed) + ("" if cell.found_by_its_check(first.failed) else " (not its own check)")
+    return f"| {cell.kind} | {cell.rate} | {_target(cell)} | yes{met} | {checks} | {_when(first)} | {_conditions(outcome)} |"
+
+
+def _target(cell: Cell) -> str:
+    return "" if cell.target_s is None else f"≤ {_minutes(cell.target_s)}"
+
+
+def leak_table(cells: Sequence[Cell], outcomes: Mapping[str, CellOutcome]) -> list[str]:
+    lines = [
+        "| kind | rate | target | found | by (first failing checks) | after (load) | updates/s | load avg (mean / max) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    return lines + [_found(cell, outcomes.get(cell.name)) for cell in cells if cell.group is Group.LEAK]
+
+
+def _quiet_row(cell: Cell, outcome: CellOutcome | None) -> str:
+    if outcome is None:
+        return f"| {cell.name} | {cell.leaks or '(none)'} | not run yet | | | | |"
+    if outcome.error:
+        return f"| {cell.name} | {cell.leaks or '(none)'} | error: {outcome.error} | | | {_conditions(outcome)} |"
+    wolves = sorted(outcome.wolf_cries())
+    first = outcome.first_failure()
+    cried = "none" if not wolves else f"**{', '.join(wolves)}** (first at {_when(first) if first else '?'})"
+    timing = ", ".join(sorted(outcome.timing_failures())) or "none"
+    screened = ", ".join(sorted({n for judged in outcome.judgements() for n in judged.screened})) or "none"
+    length = _minutes(outcome.recorded_load_s)
+    return f"| {cell.name} | {cell.leaks or '(none)'} | {cried} | {timing} | {screened} ({length}) | {_conditions(outcome)} |"
+
+
+def quiet_table(cells: Sequence[Cell], outcomes: Mapping[str, CellOutcome]) -> list[str]:
+    lines = [
+        "| run | switches | resource/work checks failed (any checkpoint) | timing checks failed | screen flags (load) | updates/s | load avg (mean / max) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    return lines + [_quiet_row(c, outcomes.get(c.name)) for c in cells if c.group is not Group.LEAK]
+
+
+def wolf_counts(cells: Sequence[Cell], outcomes: Mapping[str, CellOutcome]) -> list[str]:
+    """Check by check: on how many clean and benign runs it failed (resource/work and timing)."""
+    quiet = [outcomes[c.name] for c in cells if c.group is not Group.LEAK and c.name in outcomes]
+    quiet = [outcome for outcome in quiet if not outcome.error]
+    counts = Counter(name for outcome in quiet for name in outcome.wolf_cries())
+    timing = Counter(name for outcome in quiet for name in outcome.timing_failures())
+    if not quiet:
+        return ["No clean or benign run finished yet."]
+    lines = [f"False alarms over {len(quiet)} clean and benign runs, check by check:", ""]
+    if not counts:
+        lines.append("- resource and work checks: **none failed**")
+    lines += [f"- `{name}`: failed on {n} of {len(quiet)}" for name, n in sorted(counts.items())]
+    lines += [f"- `{name}` (timing): failed on {n} of {len(quiet)}" for name, n in sorted(timing.items())]
+    return lines
+
+
+def render(cells: Sequence[Cell], outcomes: Mapping[str, CellOutcome]) -> str:
+    parts = [
+        "### Leaks: found or not, by which check, after how much load",
+        "",
+        *leak_table(cells, outcomes),
+        "",
+        "### Clean and benign runs: what failed",
+        "",
+        *quiet_table(cells, outcomes),
+        "",
+        *wolf_counts(cells, outcomes),
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def replace_section(readme: str, section: str) -> str:
+    """readme with the text between the markers replaced (appended with them when missing)."""
+    block = f"{BEGIN}\n{section}{END}"
+    if BEGIN in readme and END in readme:
+        head, rest = readme.split(BEGIN, 1)
+        return head + block + rest.split(END, 1)[1]
+    return readme.rstrip("\n") + "\n\n" + block + "\n"
