@@ -55,7 +55,8 @@ class Timing:
 
 FULL = Timing(
     warmup="1 min",
-    window="15 s",
+    # Windows of 10 s: six in the first 2 min after the warm-up, enough for a trend to be significant.
+    window="10 s",
     min_windows=8,
     work_window="30 s",
     recovery_window="30 s",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.analysis.model import Check, Curve, Span, Status, TargetExit
+from harness.analysis.trend import slope_upper_bound, trend
 from harness.analysis.windows import window_medians, within
 from harness.units import format_bytes
 
@@ -29,15 +30,35 @@ def amount(value: float, unit: str) -> str:
     return format_bytes(value) if unit == "B" else f"{value:.4g} {unit}"
 
 
-def growth(name: str, curve: Curve, span: Span, limit: float, *, window_s: float, unit: str) -> Check:
-    """Last window's median minus the first's, over the judged part of the load."""
+def growth(name: str, curve: Curve, span: Span, limit: float, *, window_s: float, unit: str, alpha: float = 0.05) -> Check:
+    """How far the level rose over the judged part of the load, from the window medians at its ends.
+
+    A busy service's counts (sockets, handles, listeners of the work in flight) wander with its
+    concurrency, and the ends alone move by more than a small limit on a healthy run. So ends
+    apart by more than the limit fail only when the rise is a trend too: significant at alpha
+    (both tests of trend.py) and, across the span, above the limit. Ends apart with a trend shown
+    under the limit pass (the level wanders); anything between is inconclusive.
+    """
     t_s, medians = window_medians(curve, span, window_s)
     if t_s.size < 2:
         detail = f"{t_s.size} windows in the judged span, 2 needed"
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, detail)
     change = float(medians[-1] - medians[0])
-    detail = f"{amount(medians[0], unit)} -> {amount(medians[-1], unit)} (window medians), limit +{amount(limit, unit)}"
-    return Check(name, _status(change, limit), change, limit, unit, span, detail)
+    ends = f"{amount(medians[0], unit)} -> {amount(medians[-1], unit)} (window medians), limit +{amount(limit, unit)}"
+    if change <= limit:
+        return Check(name, Status.PASS, change, limit, unit, span, ends)
+    duration_s = float(t_s[-1] - t_s[0])
+    found = trend(t_s, medians)
+    rise = found.slope * duration_s
+    across = f"the trend across its {t_s.size} windows rises {amount(rise, unit)} (p={found.p_value:.2g})"
+    if found.increasing and found.p_value < alpha and rise > limit:
+        return Check(name, Status.FAIL, change, limit, unit, span, f"{ends}; {across}")
+    most = slope_upper_bound(t_s, medians, alpha) * duration_s
+    if most <= limit:
+        detail = f"{ends}; the level wanders: {across}, at most {amount(most, unit)} at {1 - alpha:.0%} confidence"
+        return Check(name, Status.PASS, change, limit, unit, span, detail)
+    detail = f"{ends}; not shown to be a trend above the limit: {across}, at most {amount(most, unit)}"
+    return Check(name, Status.INCONCLUSIVE, change, limit, unit, span, detail)
 
 
 def residual(

@@ -116,7 +116,9 @@ def evaluate_rule(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, l
         case Kind.PEAK:
             return peak(rule.check, curve, _whole_run(data), limit, rule.unit)
         case Kind.GROWTH:
-            return growth(rule.check, curve, judged, limit, window_s=limits.window_s, unit=rule.unit)
+            return growth(
+                rule.check, curve, judged, limit, window_s=limits.window_s, unit=rule.unit, alpha=limits.significance
+            )
         case Kind.RESIDUAL | Kind.RESIDUAL_ZERO:
             baseline = data.baseline if rule.kind is Kind.RESIDUAL else None
             return residual(
