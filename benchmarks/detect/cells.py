@@ -107,8 +107,15 @@ CLEAN_CELLS = tuple(Cell(f"clean-{n:02d}", Group.CLEAN, "clean") for n in range(
 
 
 def full_matrix() -> tuple[Cell, ...]:
-    """In the order they run: short leak cells first, then the long ones, then benign and clean."""
-    return (*LEAK_CELLS, *benign_cells(), *CLEAN_CELLS)
+    """In the order they run: clean and benign runs between the leak cells, so a matrix stopped
+    half-way has some of each; the moonshot last."""
+    leaks = [cell for cell in LEAK_CELLS if cell.cap_s <= CAP_S]
+    quiet = [*CLEAN_CELLS, *benign_cells()]
+    mixed: list[Cell] = []
+    while leaks or quiet:
+        mixed += [quiet.pop(0)] if quiet else []
+        mixed += [leaks.pop(0) for _ in range(2) if leaks]
+    return (*mixed, *(cell for cell in LEAK_CELLS if cell.cap_s > CAP_S))
 
 
 def pick(cells: tuple[Cell, ...], patterns: str | None) -> tuple[Cell, ...]:

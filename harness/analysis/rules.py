@@ -35,6 +35,8 @@ TMP_OLDEST_AGE = "tmp.oldest_age_s"
 LOOP_DELAY_P99 = "node.loop_delay_p99_s"
 PENDING_RECORDS = "redis.keys.cursor_runner_callback"  # the collector's count of cursor_runner_callback:*
 TIMERS = "node.active.Timeout"  # from getActiveResourcesInfo(), which, unlike handles, lists timers
+# Memory read right after a forced GC: trends judge each window's floor (see windows.window_floors).
+AFTER_GC = frozenset({HEAP_AFTER_GC, EXTERNAL_AFTER_GC, "node.array_buffers_after_gc_bytes"})
 
 
 class Kind(Enum):
@@ -102,9 +104,11 @@ def judged_span(data: RunData, limits: Thresholds) -> Span:
     return Span(data.load.start_s + limits.warmup_s, data.load.end_s)
 
 
-def evaluate_rule(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float) -> Check:
+def evaluate_rule(
+    rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float, *, metric: str | None = None
+) -> Check:
     judged = judged_span(data, limits)
-    settings = TrendSettings(limits.window_s, limits.min_windows, limits.significance)
+    settings = TrendSettings(limits.window_s, limits.min_windows, limits.significance, floors=metric in AFTER_GC)
     match rule.kind:
         case Kind.SLOPE:
             return slope_per_hour(rule.check, curve, judged, limit, settings, unit=rule.unit)
@@ -143,6 +147,6 @@ def evaluate_rules(data: RunData, limits: Thresholds) -> list[Check]:
             detail = f"not recorded in this run: {' or '.join(rule.metrics)}"
             checks.append(Check(rule.check, Status.INCONCLUSIVE, None, float(limit), judged_unit(rule), None, detail))
             continue
-        check = evaluate_rule(rule, data.curves[name], data, limits, float(limit))
+        check = evaluate_rule(rule, data.curves[name], data, limits, float(limit), metric=name)
         checks.append(replace(check, metric=name))
     return checks

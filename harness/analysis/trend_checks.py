@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from harness.analysis.level_checks import amount
 from harness.analysis.model import Check, Curve, Span, Status
 from harness.analysis.trend import slope_upper_bound, trend
-from harness.analysis.windows import value_at, window_medians
+from harness.analysis.windows import value_at, window_floors, window_medians
 
 PLATEAU_MIN_WINDOWS = 6
 BYTES = "B"
@@ -103,6 +103,14 @@ class TrendSettings:
     window_s: float
     min_windows: int
     alpha: float
+    floors: bool = False  # judge each window's lowest sample, not its median (memory after GC)
+
+    def windows(self, curve: Curve, span: Span) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        return (window_floors if self.floors else window_medians)(curve, span, self.window_s)
+
+    @property
+    def label(self) -> str:
+        return "windows (their floors)" if self.floors else "windows"
 
 
 def _per_hour(slope_per_s: float, unit: str) -> str:
@@ -114,15 +122,16 @@ def _per_hour(slope_per_s: float, unit: str) -> str:
 def slope_per_hour(
     name: str, curve: Curve, span: Span, limit_per_s: float, settings: TrendSettings, *, unit: str = BYTES
 ) -> Check:
-    """Slope of window medians against time, limit in units per second, shown per hour."""
-    t_s, medians = window_medians(curve, span, settings.window_s)
+    """Slope of window medians (or floors) against time, limit in units per second, shown per hour."""
+    t_s, medians = settings.windows(curve, span)
     if t_s.size < settings.min_windows:
         return too_little(name, limit_per_s, f"{unit}/s", span, have=t_s.size, need=settings.min_windows)
 
     def rate(slope: float) -> str:
         return _per_hour(slope, unit)
 
-    question = TrendInput(name, t_s, medians, limit_per_s, f"{unit}/s", span, rate, f"over {t_s.size} windows")
+    over = f"over {t_s.size} {settings.label}"
+    question = TrendInput(name, t_s, medians, limit_per_s, f"{unit}/s", span, rate, over)
     return trend_check(question, settings.alpha)
 
 
@@ -137,11 +146,11 @@ def slope_per_request(
     per: str = "request",
     unit: str = BYTES,
 ) -> Check:
-    """Slope of window medians against the requests handled by then: independent of load level."""
+    """Slope of window medians (or floors) against the requests handled by then: independent of load level."""
     check_unit = f"{unit}/req"
     if requests is None or len(requests.t_s) < 2:
         return Check(name, Status.INCONCLUSIVE, None, limit, check_unit, span, "no request counter recorded")
-    t_s, medians = window_medians(curve, span, settings.window_s)
+    t_s, medians = settings.windows(curve, span)
     if t_s.size < settings.min_windows:
         return too_little(name, limit, check_unit, span, have=t_s.size, need=settings.min_windows)
     handled = value_at(requests, t_s)
@@ -151,5 +160,5 @@ def slope_per_request(
     def rate(slope: float) -> str:
         return f"{amount(slope, unit)} per {per}"
 
-    over = f"over {int(np.ptp(handled))} of them in {t_s.size} windows"
+    over = f"over {int(np.ptp(handled))} of them in {t_s.size} {settings.label}"
     return trend_check(TrendInput(name, handled, medians, limit, check_unit, span, rate, over), settings.alpha)

@@ -17,16 +17,30 @@ def within(curve: Curve, span: Span) -> tuple[NDArray[np.float64], NDArray[np.fl
 
 def window_medians(curve: Curve, span: Span, window_s: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Per window of window_s: the window's centre time and the median of its samples."""
+    return _per_window(curve, span, window_s, floor=False)
+
+
+def window_floors(curve: Curve, span: Span, window_s: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per window of window_s: the window's centre time and its lowest sample. For memory read
+    after a forced GC: what the process keeps plus whatever work was in flight at that moment
+    (a burst after a probe's pause, a slow request), which only ever adds, so the floor is the
+    kept part."""
+    return _per_window(curve, span, window_s, floor=True)
+
+
+def _per_window(
+    curve: Curve, span: Span, window_s: float, *, floor: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     t_s, values = within(curve, span)
     if t_s.size == 0:
         return np.empty(0), np.empty(0)
     index = np.floor((t_s - span.start_s) / window_s).astype(int)
-    centres, medians = [], []
+    centres, levels = [], []
     for window in np.unique(index):
         members = index == window
         centres.append(float(np.median(t_s[members])))
-        medians.append(float(np.median(values[members])))
-    return np.asarray(centres), np.asarray(medians)
+        levels.append(float(np.min(values[members]) if floor else np.median(values[members])))
+    return np.asarray(centres), np.asarray(levels)
 
 
 def value_at(curve: Curve, t_s: NDArray[np.float64]) -> NDArray[np.float64]:
