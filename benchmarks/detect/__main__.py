@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks.detect.cells import Cell, full_matrix, pick
+from benchmarks.detect.outcome import checkpoints_s
 from benchmarks.detect.profile import FULL, ROOT
 from benchmarks.detect.results import RESULTS_FILE, ResultsFile
-from benchmarks.detect.outcome import checkpoints_s
 from benchmarks.detect.runner import judge_record, run_cell
 from benchmarks.detect.table import render, replace_section
 from harness.units import UnitError, parse_duration_s

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -50,12 +51,23 @@ class Cell:
     env: dict[str, str] = field(default_factory=dict)  # beside LEAKS (a benign mode's settings)
 
     @property
-    def expected(self) -> tuple[str, ...]:
-        """Prefixes of the names of the checks that judge this leak's resource."""
-        return EXPECTED_CHECKS.get(self.kind, ()) if self.group is Group.LEAK else ()
+    def switches(self) -> tuple[str, ...]:
+        return tuple(part.split(":")[0] for part in self.leaks.split(",") if part)
 
-    def found_by_its_check(self, failed: tuple[str, ...]) -> bool:
+    @property
+    def expected(self) -> tuple[str, ...]:
+        """Prefixes of the names of the checks that judge this cell's leaks' resources."""
+        if self.group is not Group.LEAK:
+            return ()
+        return tuple(prefix for switch in self.switches for prefix in EXPECTED_CHECKS.get(switch, ()))
+
+    def found_by_its_check(self, failed: Iterable[str]) -> bool:
         return any(name.startswith(self.expected) for name in failed) if self.expected else False
+
+    def unfound(self, failed: Iterable[str]) -> list[str]:
+        """The cell's switches that no failing check judges (all found: empty)."""
+        failed = list(failed)
+        return [s for s in self.switches if not any(n.startswith(EXPECTED_CHECKS.get(s, ())) for n in failed)]
 
     @property
     def bot_env(self) -> dict[str, str]:
@@ -104,6 +116,32 @@ def benign_cells() -> tuple[Cell, ...]:
 
 
 CLEAN_CELLS = tuple(Cell(f"clean-{n:02d}", Group.CLEAN, "clean") for n in range(1, CLEAN_RUNS + 1))
+
+
+# The short matrix: high rates, a minute of load at most, kinds whose checks do not overlap side by
+# side in one cell (fd and redis both grow fds: the Redis clients are judged on their own count).
+SHORT_CAP_S = MINUTE_S
+SHORT_CELLS = (
+    Cell(
+        "short-memory",
+        Group.LEAK,
+        "heap+external",
+        "heap:16384,external:16384",
+        "16 KiB/update each",
+        cap_s=SHORT_CAP_S,
+    ),
+    Cell(
+        "short-fd-redis",
+        Group.LEAK,
+        "fd+redis",
+        "fd:0.2,redis:0.5",
+        "1 fd per 5, 1 client per 2 updates",
+        cap_s=SHORT_CAP_S,
+    ),
+    Cell("short-churn", Group.LEAK, "churn", "churn:1", "a client per upstream request", cap_s=SHORT_CAP_S),
+    Cell("short-clean-1", Group.CLEAN, "clean", cap_s=SHORT_CAP_S),
+    Cell("short-clean-2", Group.CLEAN, "clean", cap_s=SHORT_CAP_S),
+)
 
 
 def full_matrix() -> tuple[Cell, ...]:

@@ -67,6 +67,20 @@ FULL = Timing(
     checkpoint_every_s=120.0,
 )
 
+# The short matrix (tests/e2e): high rates found within a minute of load.
+SHORT = Timing(
+    warmup="20 s",
+    window="5 s",
+    min_windows=6,
+    work_window="15 s",
+    recovery_window="5 s",
+    forced_gc_every="2500 ms",
+    listener_census_every="15 s",
+    baseline="5 s",
+    cooldown="10 s",
+    checkpoint_every_s=15.0,
+)
+
 
 def soak_profile() -> dict[str, Any]:
     return tomllib.loads(SOAK_PROFILE.read_text(encoding="utf-8"))

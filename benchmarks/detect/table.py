@@ -10,6 +10,7 @@ from benchmarks.detect.cells import Cell, Group
 from benchmarks.detect.outcome import CellOutcome, Judged
 
 BEGIN, END = "<!-- detect-matrix:begin -->", "<!-- detect-matrix:end -->"
+CONDITIONS = ("updates/s", "load avg (mean / max)")
 
 
 def _minutes(seconds: float) -> str:
@@ -26,6 +27,10 @@ def _conditions(outcome: CellOutcome) -> str:
     return f"{rate} | {mean:.1f} / {top:.1f}"
 
 
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
 def _found(cell: Cell, outcome: CellOutcome | None) -> str:
     if outcome is None:
         return f"| {cell.kind} | {cell.rate} | {_target(cell)} | not run yet | | | | |"
@@ -35,10 +40,13 @@ def _found(cell: Cell, outcome: CellOutcome | None) -> str:
     if first is None:
         screened = sorted({name for judged in outcome.judgements() for name in judged.screened})
         flagged = f"screen flagged {', '.join(screened)}" if screened else ""
-        return f"| {cell.kind} | {cell.rate} | {_target(cell)} | **no** ({_minutes(outcome.recorded_load_s)}) | {flagged} | | {_conditions(outcome)} |"
-    met = "" if cell.target_s is None else (" ✓" if first.load_s is not None and first.load_s <= cell.target_s else " ✗")
+        found = f"**no** ({_minutes(outcome.recorded_load_s)})"
+        return _row(cell.kind, cell.rate, _target(cell), found, flagged, "", _conditions(outcome))
+    met = (
+        "" if cell.target_s is None else (" ✓" if first.load_s is not None and first.load_s <= cell.target_s else " ✗")
+    )
     checks = ", ".join(first.failed) + ("" if cell.found_by_its_check(first.failed) else " (not its own check)")
-    return f"| {cell.kind} | {cell.rate} | {_target(cell)} | yes{met} | {checks} | {_when(first)} | {_conditions(outcome)} |"
+    return _row(cell.kind, cell.rate, _target(cell), f"yes{met}", checks, _when(first), _conditions(outcome))
 
 
 def _target(cell: Cell) -> str:
@@ -47,7 +55,7 @@ def _target(cell: Cell) -> str:
 
 def leak_table(cells: Sequence[Cell], outcomes: Mapping[str, CellOutcome]) -> list[str]:
     lines = [
-        "| kind | rate | target | found | by (first failing checks) | after (load) | updates/s | load avg (mean / max) |",
+        _row("kind", "rate", "target", "found", "by (first failing checks)", "after (load)", *CONDITIONS),
         "|---|---|---|---|---|---|---|---|",
     ]
     return lines + [_found(cell, outcomes.get(cell.name)) for cell in cells if cell.group is Group.LEAK]
@@ -64,12 +72,19 @@ def _quiet_row(cell: Cell, outcome: CellOutcome | None) -> str:
     timing = ", ".join(sorted(outcome.timing_failures())) or "none"
     screened = ", ".join(sorted({n for judged in outcome.judgements() for n in judged.screened})) or "none"
     length = _minutes(outcome.recorded_load_s)
-    return f"| {cell.name} | {cell.leaks or '(none)'} | {cried} | {timing} | {screened} ({length}) | {_conditions(outcome)} |"
+    return _row(cell.name, cell.leaks or "(none)", cried, timing, f"{screened} ({length})", _conditions(outcome))
 
 
 def quiet_table(cells: Sequence[Cell], outcomes: Mapping[str, CellOutcome]) -> list[str]:
     lines = [
-        "| run | switches | resource/work checks failed (any checkpoint) | timing checks failed | screen flags (load) | updates/s | load avg (mean / max) |",
+        _row(
+            "run",
+            "switches",
+            "resource/work checks failed (any checkpoint)",
+            "timing checks failed",
+            "screen flags (load)",
+            *CONDITIONS,
+        ),
         "|---|---|---|---|---|---|---|",
     ]
     return lines + [_quiet_row(c, outcomes.get(c.name)) for c in cells if c.group is not Group.LEAK]

@@ -30,7 +30,9 @@ def amount(value: float, unit: str) -> str:
     return format_bytes(value) if unit == "B" else f"{value:.4g} {unit}"
 
 
-def growth(name: str, curve: Curve, span: Span, limit: float, *, window_s: float, unit: str, alpha: float = 0.05) -> Check:
+def growth(
+    name: str, curve: Curve, span: Span, limit: float, *, window_s: float, unit: str, alpha: float = 0.05
+) -> Check:
     """How far the level rose over the judged part of the load, from the window medians at its ends.
 
     A busy service's counts (sockets, handles, listeners of the work in flight) wander with its

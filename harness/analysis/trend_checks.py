@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from harness.analysis.level_checks import amount
 from harness.analysis.model import Check, Curve, Span, Status
-from harness.analysis.trend import slope_upper_bound, trend
+from harness.analysis.trend import Trend, slope_bounds, theil_sen, trend
 from harness.analysis.windows import value_at, window_floors, window_medians
 
 PLATEAU_MIN_WINDOWS = 6
@@ -42,14 +42,12 @@ def too_little(name: str, limit: float, unit: str, span: Span, *, have: int, nee
 
 @dataclass(frozen=True)
 class Plateau:
-    """The later half of a span: its slope, the bound on it, how many windows it has, and whether
-    its own rise is significant."""
+    """The later half of a span: its slope, the bounds on it, and how many windows it has."""
 
     slope: float
     upper_bound: float
     windows: int
-    rising: bool = False
-    p_value: float = 1.0
+    lower_bound: float = -float("inf")
 
     def shown(self, limit: float) -> bool:
         return self.windows >= PLATEAU_MIN_WINDOWS and self.upper_bound <= limit
@@ -58,13 +56,13 @@ class Plateau:
 def later_half(x: NDArray[np.float64], y: NDArray[np.float64], alpha: float) -> Plateau:
     half = x.size // 2
     later_x, later_y = x[half:], y[half:]
-    found = trend(later_x, later_y)
-    rising = found.increasing and found.p_value < alpha
-    return Plateau(found.slope, slope_upper_bound(later_x, later_y, alpha), int(later_x.size), rising, found.p_value)
+    lower, upper = slope_bounds(later_x, later_y, alpha)
+    return Plateau(theil_sen(later_x, later_y), upper, int(later_x.size), lower)
 
 
 def trend_check(question: TrendInput, alpha: float) -> Check:
-    """Fail on a significant rise above the limit that is still rising, significantly, in the later half.
+    """Fail on a significant rise above the limit whose later half is still rising faster than the
+    limit, shown by the lower confidence bound of its slope.
 
     A rise whose later half is shown flat (a bound on its slope under the limit) is a plateau,
     a pass with the level reached; one that only looks flat, or is not significant, is
@@ -75,27 +73,31 @@ def trend_check(question: TrendInput, alpha: float) -> Check:
     detail = f"{q.rate(found.slope)} (limit {q.rate(q.limit)}) {q.over}, trend p={found.p_value:.3g}"
     if found.slope <= q.limit:
         return Check(q.name, Status.PASS, found.slope, q.limit, q.unit, q.span, detail)
-    later = later_half(q.x, q.y, alpha)
-    evidence = (
-        f"later half {q.rate(later.slope)}, at most {q.rate(later.upper_bound)} "
-        f"at {1 - alpha:.0%} confidence over its {later.windows} windows"
-    )
+    status, why = _judge_rise(q, found, later_half(q.x, q.y, alpha), alpha)
+    return Check(q.name, status, found.slope, q.limit, q.unit, q.span, f"{detail}; {why}")
+
+
+def _judge_rise(q: TrendInput, found: Trend, later: Plateau, alpha: float) -> tuple[Status, str]:
+    """A rise above the limit: a plateau, a leak, or not shown either way."""
+    confidence = f"at {1 - alpha:.0%} confidence over its {later.windows} windows"
+    at_most = f"later half {q.rate(later.slope)}, at most {q.rate(later.upper_bound)} {confidence}"
+    at_least = f"later half {q.rate(later.slope)}, at least {q.rate(later.lower_bound)} {confidence}"
     if later.shown(q.limit):
-        status, detail = Status.PASS, f"{detail}; plateau: {evidence}, level {q.y[-1]:.4g}"
-    elif not (found.increasing and found.p_value < alpha):
-        status, detail = Status.INCONCLUSIVE, f"{detail}; the rise is not significant at {alpha:g}"
-    elif later.slope <= q.limit:
-        status = Status.INCONCLUSIVE
-        why = f"fewer than {PLATEAU_MIN_WINDOWS} windows" if later.windows < PLATEAU_MIN_WINDOWS else "the bound"
-        detail = f"{detail}; a plateau is not shown ({why}): {evidence}"
-    elif not later.rising:
-        # A rise early in the span (a runtime warming up: code, caches of its own) leaves a later
-        # half whose slope, on few noisy windows, may read above the limit by chance.
-        status = Status.INCONCLUSIVE
-        detail = f"{detail}; still rising is not shown (later half p={later.p_value:.2g}): {evidence}"
-    else:
-        status, detail = Status.FAIL, f"{detail}; still rising (later half p={later.p_value:.2g}): {evidence}"
-    return Check(q.name, status, found.slope, q.limit, q.unit, q.span, detail)
+        return Status.PASS, f"plateau: {at_most}, level {q.y[-1]:.4g}"
+    if not (found.increasing and found.p_value < alpha):
+        return Status.INCONCLUSIVE, f"the rise is not significant at {alpha:g}"
+    if later.lower_bound > q.limit:
+        return Status.FAIL, f"still rising faster than the limit: {at_least}"
+    # A rise early in the span that slows down (a runtime warming up: compiled code, its own
+    # caches; a cache filling) leaves a later half whose slope may still read above the limit,
+    # or below it, without either being shown.
+    why = f"fewer than {PLATEAU_MIN_WINDOWS} windows" if later.windows < PLATEAU_MIN_WINDOWS else "its bounds"
+    bounds = f"{q.rate(later.lower_bound)} to {q.rate(later.upper_bound)} at {1 - 2 * alpha:.0%} confidence"
+    return (
+        Status.INCONCLUSIVE,
+        f"neither still rising faster than the limit nor a plateau is shown ({why}): "
+        f"later half {q.rate(later.slope)}, {bounds} over its {later.windows} windows",
+    )
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,7 @@ def judge_prefixes(run_dir: Path, load_s: Sequence[float]) -> list[PrefixVerdict
         if not recorded_through(data, seconds):
             break
         clipped = clip_run_data(data, data.load.start_s + seconds)
-        clipped = replace(
-            clipped, reached=reached, accounting=accounting_of(run_dir, spec, clipped, recorded.events)
-        )
+        clipped = replace(clipped, reached=reached, accounting=accounting_of(run_dir, spec, clipped, recorded.events))
         verdicts.append(PrefixVerdict(seconds, judge(clipped, spec.thresholds)))
     return verdicts
 
