@@ -5,12 +5,15 @@ PY := $(VENV)/bin/python
 BOT := examples/reference-bot
 SETUP_STAMP := $(VENV)/.setup-done
 BOT_STAMP := $(BOT)/node_modules/.package-lock.json
+REPORT_JS := harness/report/js
+REPORT_JS_STAMP := $(REPORT_JS)/node_modules/.package-lock.json
 PYTHON ?= python3
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test lint format bench docs clean
 
-setup: $(SETUP_STAMP) $(BOT_STAMP)
+setup: $(SETUP_STAMP) $(BOT_STAMP) $(REPORT_JS_STAMP)
 	@scripts/ensure-redis.sh
+	@scripts/ensure-chromium.sh
 
 $(SETUP_STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +23,11 @@ $(SETUP_STAMP): pyproject.toml constraints.txt
 
 $(BOT_STAMP): $(BOT)/package.json $(BOT)/package-lock.json
 	cd $(BOT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The chart library report.html inlines (uPlot), pinned by its lock file.
+$(REPORT_JS_STAMP): $(REPORT_JS)/package.json $(REPORT_JS)/package-lock.json
+	cd $(REPORT_JS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 demo: setup
@@ -41,7 +49,12 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 
 bench: setup
+	@scripts/ensure-wrk.sh
 	$(PY) -m benchmarks
 
+# docs/profile.md is generated from the profile's models; tests/unit/test_docs.py fails when it is stale.
+docs: setup
+	$(PY) -m harness.docs
+
 clean:
-	rm -rf $(VENV) $(BOT)/node_modules
+	rm -rf $(VENV) $(BOT)/node_modules $(REPORT_JS)/node_modules

@@ -5,18 +5,26 @@ from benchmarks import (
     collector_tick,
     heap_snapshot,
     interception_modes,
+    live_view,
+    load_locust,
     mocks_memory,
     mocks_throughput,
     node_gc_pause,
+    report_render,
+    report_scale,
     self_soak,
 )
 
 if __name__ == "__main__":
     collector_tick.main()
+    live_view.main()
     node_gc_pause.main()
     mocks_throughput.main()
     mocks_memory.main()
     interception_modes.main()
+    report_render.main()
+    load_locust.main()
     self_soak.main()
     heap_snapshot.main()
     accounting_join.main()
+    report_scale.main([])  # 24 h; the 7-day figure: python -m benchmarks.report_scale --days 7

@@ -12,6 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from harness.analysis.model import Verdict
+    from harness.live.view import LiveOptions
 
 app = typer.Typer(
     add_completion=False,
@@ -29,16 +30,44 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
+JsonFlag = Annotated[bool, typer.Option("--json", help="print the verdict document on stdout; human text on stderr")]
+
+
+def _say(line: str, as_json: bool) -> None:
+    """Human text: on stdout, or on stderr when stdout carries JSON."""
+    typer.echo(line, err=as_json)
+
+
 @app.command()
 def run(
     profile: Annotated[Path, typer.Argument(help="profile TOML, e.g. profiles/smoke.toml")],
+    *,
     duration: Annotated[str | None, typer.Option(help="override the load duration, e.g. '90 s'")] = None,
     results: Annotated[Path | None, typer.Option(help="directory for run outputs")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=0, max=64, help="Locust master plus N local worker processes (0: one process)")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="KEY=VALUE",
+            help="any profile key, e.g. load.users=50 or target.env.MODE=fast (repeatable; checked like the file)",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+    view: Annotated[
+        str, typer.Option(help="live view: auto (a block on a terminal, lines otherwise), rich, plain, off")
+    ] = "auto",
+    status_every: Annotated[str, typer.Option(help="plain view: at most one line this often")] = "30 s",
+    metrics_port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="serve the latest figures as OpenMetrics (0: a free port)")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="address of the metrics endpoint")] = "127.0.0.1",
 ) -> None:
     """Run a profile end to end and judge it."""
     from harness.config import ConfigError, load_profile
     from harness.procs import HarnessError
-    from harness.report.judge import EXIT_CODES, describe
     from harness.runner import RunFailed, RunInterrupted, run_profile
 
     overrides: dict[str, dict[str, object]] = {"run": {}}
@@ -46,39 +75,78 @@ def run(
         overrides["run"]["duration"] = duration
     if results is not None:
         overrides["run"]["results_dir"] = str(results)
+    if workers is not None:
+        overrides["load"] = {"workers": workers}
+    live = _live_options(view, status_every, metrics_port, metrics_host)
     try:
-        spec = load_profile(profile, overrides)
-        outcome = run_profile(spec, profile)
+        spec = load_profile(profile, overrides, set_ or ())
+        outcome = run_profile(spec, profile, live)
     except ConfigError as exc:
         _fail(str(exc))
     except RunFailed as exc:
-        _echo_partial(exc.run_dir, exc.verdict)
+        _echo_partial(exc.run_dir, exc.verdict, as_json)
         _fail(str(exc))
     except HarnessError as exc:
         _fail(str(exc))
     except RunInterrupted as exc:
-        _echo_partial(exc.run_dir, exc.verdict)
+        _echo_partial(exc.run_dir, exc.verdict, as_json)
         _fail("interrupted; every started process was stopped", EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
-    typer.echo(f"results: {outcome.run_dir}")
-    typer.echo(f"verdict: {outcome.verdict.status.value.upper()}")
-    for line in describe(outcome.verdict):
-        typer.echo(line)
-    raise typer.Exit(EXIT_CODES[outcome.verdict.status])
+    _say(f"results: {outcome.run_dir}", as_json)
+    _echo_verdict(outcome.run_dir, outcome.verdict, as_json)
 
 
-def _echo_partial(run_dir: Path, verdict: Verdict | None) -> None:
-    """Where a run that stopped early left its record, and the verdict on it (written there too)."""
+def _live_options(view: str, status_every: str, metrics_port: int | None, metrics_host: str) -> LiveOptions | None:
+    """None when nothing is to be shown or served: the run then feeds no view at all."""
+    from harness.live.view import LiveOptions, ViewMode
+    from harness.units import UnitError, parse_duration_s
+
+    try:
+        mode = ViewMode(view)
+    except ValueError:
+        _fail(f"--view: {view!r} is not one of {', '.join(mode.value for mode in ViewMode)}")
+    try:
+        every_s = parse_duration_s(status_every)
+    except UnitError as exc:
+        _fail(f"--status-every: {exc}")
+    if every_s < 1:
+        _fail("--status-every: at least 1 s")
+    if mode is ViewMode.OFF and metrics_port is None:
+        return None
+    return LiveOptions(mode, every_s, metrics_host, metrics_port)
+
+
+def _echo_verdict(run_dir: Path, verdict: Verdict, as_json: bool) -> NoReturn:
+    from harness.report.judge import EXIT_CODES
+
+    _show_verdict(run_dir, verdict, as_json)
+    raise typer.Exit(EXIT_CODES[verdict.status])
+
+
+def _show_verdict(run_dir: Path, verdict: Verdict, as_json: bool, partial: bool = False) -> None:
+    """The verdict for a person (stdout, or stderr with --json), and the document on stdout with --json."""
+    from harness.outputs import OutputError, dumps, verdict_output
     from harness.report.judge import describe
 
-    if verdict is None:
-        typer.echo(f"results: {run_dir} (it stopped before the first sample: nothing to judge)")
-        return
-    typer.echo(f"results: {run_dir}")
-    typer.echo(f"verdict on what was recorded (partial): {verdict.status.value.upper()}")
+    heading = "verdict on what was recorded (partial)" if partial else "verdict"
+    _say(f"{heading}: {verdict.status.value.upper()}", as_json)
     for line in describe(verdict):
-        typer.echo(line)
+        _say(line, as_json)
+    if as_json:
+        try:
+            typer.echo(dumps(verdict_output(run_dir)))
+        except OutputError as exc:
+            _fail(str(exc))
+
+
+def _echo_partial(run_dir: Path, verdict: Verdict | None, as_json: bool) -> None:
+    """Where a run that stopped early left its record, and the verdict on it (written there too)."""
+    if verdict is None:
+        _say(f"results: {run_dir} (it stopped before the first sample: nothing to judge)", as_json)
+        return
+    _say(f"results: {run_dir}", as_json)
+    _show_verdict(run_dir, verdict, as_json, partial=True)
 
 
 @app.command()
@@ -120,13 +188,15 @@ def collect(
 
 
 @app.command()
-def report(run_dir: Annotated[Path, typer.Argument(help="a results/<run> directory")]) -> None:
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="a results/<run> directory")], as_json: JsonFlag = False
+) -> None:
     """Recompute the verdict of a stored run (also one that was killed)."""
-    _judge_and_exit(run_dir)
+    _judge_and_exit(run_dir, as_json)
 
 
-def _judge_and_exit(run_dir: Path) -> NoReturn:
-    from harness.report.judge import EXIT_CODES, ReportError, describe, judge_run
+def _judge_and_exit(run_dir: Path, as_json: bool = False) -> NoReturn:
+    from harness.report.judge import ReportError, judge_run
 
     try:
         verdict = judge_run(run_dir)
@@ -134,10 +204,7 @@ def _judge_and_exit(run_dir: Path) -> NoReturn:
         _fail(str(exc))
     except OSError as exc:  # a run directory we may read but not write (a CI artifact)
         _fail(f"cannot write the report into {run_dir}: {exc.strerror or exc}")
-    typer.echo(f"verdict: {verdict.status.value.upper()}")
-    for line in describe(verdict):
-        typer.echo(line)
-    raise typer.Exit(EXIT_CODES[verdict.status])
+    _echo_verdict(run_dir, verdict, as_json)
 
 
 @app.command()
@@ -147,16 +214,30 @@ def compare(
     calls_tolerance: Annotated[
         float, typer.Option(min=0, help="allowed rise of calls (or jobs) per update in B, as a share: 0.2 = +20%")
     ] = 0.2,
+    out: Annotated[
+        Path | None, typer.Option(help="directory for compare-<A>.html and .md (default: B's run directory)")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the comparison as JSON on stdout; the table on stderr")
+    ] = False,
 ) -> None:
-    """Two runs side by side; exit 1 when a check is worse in B than in A, or B does more work per update."""
+    """Two runs side by side, and a page with both overlaid per judged metric; exit 1 when a check is
+    worse in B than in A, or B does more work per update."""
+    from harness.outputs import comparison_output, dumps
     from harness.report.compare import CompareError, compare_runs, format_table
+    from harness.report.compare_page import write_comparison
 
     try:
         rows = compare_runs(run_a, run_b, calls_tolerance)
+        page, table = write_comparison(run_a, run_b, rows, out)
     except CompareError as exc:
         _fail(str(exc))
     for line in format_table(rows, run_a, run_b):
-        typer.echo(line)
+        _say(line, as_json)
+    _say(f"overlay: {page}", as_json)
+    _say(f"table: {table}", as_json)
+    if as_json:
+        typer.echo(dumps(comparison_output(rows, run_a, run_b, (page, table))))
     raise typer.Exit(1 if any(row.regressed for row in rows) else 0)
 
 

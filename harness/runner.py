@@ -28,7 +28,9 @@ from harness.config import RunSpec
 from harness.heapsnap.schedule import HeapSnapshots
 from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
 from harness.leftovers import sweep_previous
-from harness.load import start_locust
+from harness.live.feed import FeedingWriter
+from harness.live.view import LiveOptions, LiveView
+from harness.load import LocustGroup, start_locust
 from harness.masking import Secrets
 from harness.mocks_launcher import MocksHandle, start_mocks
 from harness.pidfiles import PIDS_DIR, remove_if_empty
@@ -105,7 +107,9 @@ class Watched(Enum):
 class Run:
     """Holds the state of one run while it goes through its phases."""
 
-    def __init__(self, spec: RunSpec, profile_path: Path, tidied: list[str] | None = None) -> None:
+    def __init__(
+        self, spec: RunSpec, profile_path: Path, tidied: list[str] | None = None, live: LiveOptions | None = None
+    ) -> None:
         self.spec = spec
         self.t0 = time.monotonic()
         self.run_dir = new_run_dir(Path(spec.run.results_dir), spec.run.name)
@@ -126,6 +130,8 @@ class Run:
         if tidied:
             self.info["previous_runs_tidied"] = tidied
         self.save_info()
+        # The status block, plain lines or metrics endpoint, fed by the collector in this process.
+        self.view = LiveView(spec, self.run_dir, self.t0, live, sys.stderr) if live is not None else None
 
     def save_info(self) -> None:
         write_json(self.run_dir / RUN_JSON, self.secrets.data(self.info))
@@ -148,6 +154,9 @@ class Run:
         self.events.emit("harness_stop", cause=cause)
 
     def execute(self, stack: contextlib.ExitStack) -> None:
+        if self.view is not None:
+            self.view.start()
+            stack.callback(self.view.stop)
         private = self._bind_children_to_soak(stack)
         # The CA key lives apart from the target's TMPDIR (its temp files are measured).
         tmp_dir, ca_dir = private / "tmp", private / "ca"
@@ -164,7 +173,9 @@ class Run:
             "REDIS_READY_CHECK": "0" if redis.backend.value == "fakeredis" else "1",
             **redirect.env,
         }
-        target = self._start_target(stack, upstreams, tmp_dir, target_port, redirect.node_options)
+        target = self._start_target(
+            stack, upstreams, tmp_dir, target_port, node_options=redirect.node_options, mock_urls=mocks.urls
+        )
         self.info["interception"]["preload_pids"] = interception.confirm_loaded(self.run_dir)
         self.save_info()
         attachment = Attachment(
@@ -240,20 +251,30 @@ class Run:
         upstreams: dict[str, str],
         tmp_dir: Path,
         port: int,
+        *,
         node_options: tuple[str, ...],
+        mock_urls: dict[str, str],
     ) -> TargetHandle:
         self.phase("target")
         spec = self.spec
         inspect = spec.collector.inspector
         target = start_target(
-            spec.target, upstreams, self.run_dir, tmp_dir, port=port, inspect=inspect, node_options=node_options
+            spec.target,
+            upstreams,
+            self.run_dir,
+            tmp_dir,
+            port=port,
+            inspect=inspect,
+            node_options=node_options,
+            mock_urls=mock_urls,
         )
         stack.callback(self._stop, target.child, spec.target.stop_timeout_s)
         self.info["target"] = {"pid": target.child.pid, "url": target.base_url}
         return target
 
     def _start_collector(self, stack: contextlib.ExitStack, attachment: Attachment) -> Collector:
-        writer = SampleWriter(self.run_dir / SAMPLES)
+        path = self.run_dir / SAMPLES
+        writer = SampleWriter(path) if self.view is None else FeedingWriter(path, self.view.feed)
         stack.callback(writer.close)
         self.info["collector"] = {"inspector_url": attachment.inspector_url}
         sampler = Collector(writer, attachment, self.spec.collector, self.spec.run.interval_s, self.t0)
@@ -269,24 +290,38 @@ class Run:
             self._target_exited(target.child, sampler, locust=None)
             return
         self.phase("load")
-        locust = start_locust(spec.load, target.base_url, spec.run.duration_s, self.run_dir, spec.target.webhook_secret)
+        group = start_locust(spec, target.base_url, spec.run.duration_s, self.run_dir)
+        for child in group.workers:  # stopped after the master (the stack unwinds last in, first out)
+            stack.callback(self._stop, child)
+        locust = group.main
         stack.callback(self._stop, locust)
-        self.info["locust"] = {"pid": locust.pid}
-        sampler.watch("locust", locust.pid)
-        self.save_info()
+        self._record_locust(group, sampler)
         self.snapshots.load_started()
-        seen = self._watch(spec.run.duration_s + 30, target.child, sampler, done=lambda: locust.exit_code() is not None)
+        done = lambda: locust.exit_code() is not None  # noqa: E731
+        seen = self._watch(spec.run.duration_s + group.wait_s, target.child, sampler, done=done)
         if seen is Watched.TARGET_EXITED:
             self._target_exited(target.child, sampler, locust)
             return
         if seen is Watched.ELAPSED:
-            raise HarnessError("locust did not stop within 30 s of the run's duration")
+            raise HarnessError(f"locust did not stop within {group.wait_s:.0f} s of the run's duration")
         if locust.exit_code() != 0:
             raise HarnessError(f"locust exited with code {locust.exit_code()} (see locust.log)")
         self.phase("cooldown")
         self.snapshots.load_ended()
         if self._watch(spec.run.cooldown_s, target.child, sampler) is Watched.TARGET_EXITED:
             self._target_exited(target.child, sampler, locust=None)
+
+    def _record_locust(self, group: LocustGroup, sampler: Collector) -> None:
+        self.info["locust"] = {"pid": group.main.pid, "locustfiles": group.locustfiles}
+        sampler.watch("locust", group.main.pid)
+        if group.workers:
+            self.info["locust"]["worker_pids"] = [child.pid for child in group.workers]
+        for index, child in enumerate(group.workers, start=1):
+            sampler.watch(f"locust_worker_{index}", child.pid)
+        if group.remote_command:
+            self.info["locust"]["remote_worker_command"] = group.remote_command
+            print(f"soak: remote workers join with: {group.remote_command}", file=sys.stderr, flush=True)
+        self.save_info()
 
     def _watch(
         self, seconds: float, target: Child, sampler: Collector, done: Callable[[], bool] | None = None
@@ -368,14 +403,14 @@ def _judge_what_was_recorded(run_dir: Path) -> Verdict | None:
         return None
 
 
-def run_profile(spec: RunSpec, profile_path: Path) -> RunOutcome:
+def run_profile(spec: RunSpec, profile_path: Path, live: LiveOptions | None = None) -> RunOutcome:
     """Run a profile end to end. A harness failure becomes RunFailed and an interruption
     RunInterrupted, both after cleanup and carrying the verdict on what was recorded until then."""
     check_before_start(spec)
     tidied = sweep_previous(Path(spec.run.results_dir).resolve())
     for line in tidied:
         print(f"soak: {line}", file=sys.stderr, flush=True)
-    run = Run(spec, profile_path, tidied)
+    run = Run(spec, profile_path, tidied, live)
     print(f"soak: run directory {run.run_dir}", file=sys.stderr, flush=True)
     previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:

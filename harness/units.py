@@ -130,3 +130,72 @@ def format_bytes(value: float) -> str:
         if abs(value) >= size:
             return f"{value / size:.2f} {unit}"
     return f"{value:.0f} B"
+
+
+# Figures for people: three significant digits, binary sizes, durations in the unit a reader expects.
+_BINARY = (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024))
+_COUNT_UNITS = {"ticks", "fds", "sockets", "clients", "keys", "handles", "timers", "threads", "files", "lines"}
+
+
+def format_number(value: float) -> str:
+    """Three significant digits without an exponent for everyday magnitudes; whole numbers as such."""
+    if not math.isfinite(value):
+        return str(value)
+    magnitude = abs(value)
+    if value == int(value) and magnitude < 1e7:
+        return f"{value:.0f}"
+    if magnitude >= 100:
+        return f"{value:.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    if magnitude >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def format_size(value: float) -> str:
+    """Bytes in the largest binary unit that keeps the figure >= 1, three digits: '44.2 KiB', '1.00 GiB'."""
+    for unit, size in _BINARY:
+        if abs(value) >= size:
+            scaled = value / size
+            digits = 0 if abs(scaled) >= 100 else 1 if abs(scaled) >= 10 else 2
+            return f"{scaled:.{digits}f} {unit}"
+    return f"{value:.0f} B"
+
+
+def format_duration(value_s: float) -> str:
+    """'41 ms', '1.50 s', '12.0 min', '3.20 h': the unit a reader of a latency or a run length expects."""
+    magnitude = abs(value_s)
+    if magnitude == 0:
+        return "0 s"
+    if magnitude < 1:
+        return f"{format_number(value_s * 1000)} ms"
+    if magnitude < 120:
+        return f"{format_number(value_s)} s"
+    if magnitude < 7200:
+        return f"{format_number(value_s / 60)} min"
+    return f"{format_number(value_s / 3600)} h"
+
+
+_FIGURE_FORMS = {
+    "B": format_size,
+    "B/s": lambda value: f"{format_size(value * 3600)}/h",
+    "B/req": lambda value: f"{format_size(value)}/update",
+    "s": format_duration,
+    "ratio": lambda value: f"{format_number(value * 100)} %",
+    "churn/req": lambda value: f"{format_number(value * 100)} %",
+    "": format_number,
+}
+
+
+def format_figure(value: float, unit: str) -> str:
+    """A check's figure or limit in its unit as a person reads it: '1.20 MiB/h', '44.2 KiB/update'."""
+    form = _FIGURE_FORMS.get(unit)
+    if form is not None:
+        return form(value)
+    base, _, per = unit.rpartition("/")
+    if per == "s" and base:  # a slope of a count: per hour, as limits are written
+        return f"{format_number(value * 3600)} {base}/h"
+    if per == "req" and base:
+        return f"{format_number(value)} {base}/update"
+    return f"{format_number(value)} {unit}"

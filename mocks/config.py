@@ -60,13 +60,13 @@ FaultKind = Literal["latency", "error", "rate_limit", "hang", "reset", "dribble"
 class LatencySpec(_Frozen):
     """A latency distribution: fixed, uniform between low and high, or lognormal around a median."""
 
-    kind: Literal["fixed", "uniform", "lognormal"] = "fixed"
-    fixed_s: float = Field(0.0, ge=0)
-    low_s: float = Field(0.0, ge=0)
-    high_s: float = Field(0.0, ge=0)
-    median_s: float = Field(0.0, ge=0)
+    kind: Literal["fixed", "uniform", "lognormal"] = Field("fixed", description="the distribution")
+    fixed_s: float = Field(0.0, ge=0, description="fixed: every request waits this many seconds")
+    low_s: float = Field(0.0, ge=0, description="uniform: the shortest wait, seconds")
+    high_s: float = Field(0.0, ge=0, description="uniform: the longest wait, seconds")
+    median_s: float = Field(0.0, ge=0, description="lognormal: the median wait, seconds")
     sigma: float = Field(1.0, ge=0, description="of the underlying normal, e.g. 1.0")
-    cap_s: float | None = Field(None, gt=0)
+    cap_s: float | None = Field(None, gt=0, description="no wait longer than this, seconds")
 
     @model_validator(mode="after")
     def _ordered(self) -> LatencySpec:
@@ -82,16 +82,16 @@ class FaultSpec(_Frozen):
     "minutes 10-15: 503 for half of sendMessage".
     """
 
-    route: str = "*"
-    kind: FaultKind
-    rate: float = Field(1.0, ge=0, le=1)
-    latency: LatencySpec = Field(default_factory=LatencySpec)
-    status: int = Field(500, ge=400, le=599)
-    body: str | None = None
-    retry_after_s: int = Field(7, ge=0)
-    dribble_bytes_per_s: float = Field(512.0, gt=0)
-    start_s: float | None = Field(None, ge=0)
-    end_s: float | None = Field(None, ge=0)
+    route: str = Field("*", description='the route name (e.g. "sendMessage"), or "*" for every route')
+    kind: FaultKind = Field(description="what happens to the request (latency, an HTTP error, a reset...)")
+    rate: float = Field(1.0, ge=0, le=1, description="share of the route's requests it hits")
+    latency: LatencySpec = Field(default_factory=LatencySpec, description="kind latency: the added wait")
+    status: int = Field(500, ge=400, le=599, description="kind error: the HTTP status answered")
+    body: str | None = Field(None, description="kind error: the body answered (else the upstream's own error)")
+    retry_after_s: int = Field(7, ge=0, description="kind rate_limit: Retry-After, whole seconds")
+    dribble_bytes_per_s: float = Field(512.0, gt=0, description="kind dribble: bytes per second of the answer")
+    start_s: float | None = Field(None, ge=0, description="window start, seconds from the run's start")
+    end_s: float | None = Field(None, ge=0, description="window end, seconds from the run's start")
 
     @model_validator(mode="after")
     def _window(self) -> FaultSpec:
@@ -133,11 +133,11 @@ class ElevenLabsConfig(_Frozen):
 class CallbackFaults(_Frozen):
     """Shares of cursor-runner callbacks to break, each drawn on its own."""
 
-    drop: float = Field(0.0, ge=0, le=1)
-    duplicate: float = Field(0.0, ge=0, le=1)
-    unknown_id: float = Field(0.0, ge=0, le=1)
-    bad_secret: float = Field(0.0, ge=0, le=1)
-    missing_secret: float = Field(0.0, ge=0, le=1)
+    drop: float = Field(0.0, ge=0, le=1, description="never sent")
+    duplicate: float = Field(0.0, ge=0, le=1, description="sent twice")
+    unknown_id: float = Field(0.0, ge=0, le=1, description="for a job id the target never created")
+    bad_secret: float = Field(0.0, ge=0, le=1, description="with a wrong callback secret")
+    missing_secret: float = Field(0.0, ge=0, le=1, description="without the callback secret")
     huge_output: float = Field(0.0, ge=0, le=1, description="output over the SUT's 100 kB body limit")
     failure: float = Field(0.0, ge=0, le=1, description="success:false with an error")
 

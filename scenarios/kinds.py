@@ -7,6 +7,11 @@ from __future__ import annotations
 DEFAULT_MIX = {"text": 5.0, "voice": 2.0, "callback": 1.0, "command": 1.0, "edited": 0.5, "no_text": 0.5}
 # What each scenario sends when it has no mix of its own.
 SCENARIO_KINDS = {"text": ("text",)}
+# The kind updates.jsonl gives bad input (malformed JSON, an oversize body, an unknown update kind):
+# its answer is checked against the contract's error envelopes, and it is no work the service owes,
+# so the per-update accounting leaves it out (never a lost update).
+BAD_INPUT = "bad_input"
+BAD_INPUT_KINDS = ("malformed_json", "oversize", "unknown_kind")
 
 
 def kinds_of(scenario: str, mix: dict[str, float]) -> tuple[str, ...] | None:

@@ -1,5 +1,10 @@
-"""Telegram Update factories: increasing update ids, a chat per simulated user, unique message
-ids, and file ids that are partly unique and partly repeated (as Telegram re-sends files)."""
+"""Telegram Update factories, for soak's scenarios and your own: increasing update ids, unique
+message ids, chats from the chat population, and file ids partly unique and partly repeated (as
+Telegram re-sends a file with its file_id). Pure functions: no Locust import.
+
+Ids come from a block per Locust process (use_id_block, called with the worker's index before the
+first update), so the updates of several workers never share an update, message or chat id.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,31 @@ import random
 import time
 from typing import Any
 
+ID_BLOCK = 1_000_000_000  # ids per process; chat ids stay far below 2**53 with a thousand workers
+REPEATED_FILE_IDS = tuple(f"AwACAgIAAxkDAAE-rep{index:03d}" for index in range(20))
+_block = 0
 _update_ids = itertools.count(90_000_001)
 _message_ids = itertools.count(1)
 _chat_ids = itertools.count(4_400_001)
 _file_serial = itertools.count(1)
-REPEATED_FILE_IDS = tuple(f"AwACAgIAAxkDAAE-rep{index:03d}" for index in range(20))
+
+
+def use_id_block(block: int) -> None:
+    """Start every id counter in this process's block (0 alone, the worker index with workers)."""
+    global _block, _update_ids, _message_ids, _chat_ids, _file_serial  # noqa: PLW0603 - one set of counters per process
+    _block = block
+    _update_ids = itertools.count(90_000_001 + block * ID_BLOCK)
+    _message_ids = itertools.count(1 + block * ID_BLOCK)
+    _chat_ids = itertools.count(4_400_001 + block * ID_BLOCK)
+    _file_serial = itertools.count(1)
+
+
+def new_update_id() -> int:
+    return next(_update_ids)
 
 
 def new_chat_id() -> int:
+    """A chat id never used before in this run."""
     return next(_chat_ids)
 
 
@@ -49,14 +71,15 @@ def command_update(chat_id: int, command: str) -> dict[str, Any]:
 
 
 def file_id(rng: random.Random, repeat_share: float = 0.5) -> str:
+    """One of a few file ids sent again and again (with probability repeat_share), else a new one."""
     if rng.random() < repeat_share:
         return rng.choice(REPEATED_FILE_IDS)
-    return f"AwACAgIAAxkDAAE-uniq{next(_file_serial):08d}"
+    return f"AwACAgIAAxkDAAE-uniq{_block:03d}{next(_file_serial):08d}"
 
 
-def voice_update(chat_id: int, rng: random.Random, kind: str = "voice") -> dict[str, Any]:
+def voice_update(chat_id: int, rng: random.Random, kind: str = "voice", repeat_share: float = 0.5) -> dict[str, Any]:
     """kind: voice (OGG note), audio (an MP3), or document (an audio file sent as a document)."""
-    fid = file_id(rng)
+    fid = file_id(rng, repeat_share)
     if kind == "audio":
         attachment = {"audio": {"file_id": fid, "duration": 48, "mime_type": "audio/mpeg", "file_size": 77120}}
     elif kind == "document":

@@ -1,32 +1,16 @@
-"""Text scenario: each user is one chat posting prompts to the webhook at a constant rate."""
+"""Text scenario: prompts only, each forwarded to cursor-runner."""
 
 from __future__ import annotations
 
-import os
-import time
+from locust import task
 
-from locust import FastHttpUser, constant_throughput, task
+from scenarios.payloads import text_update
+from scenarios.webhook import WebhookUser
 
-from scenarios.payloads import new_chat_id, text_update
-from scenarios.shapes import SoakShape
-from scenarios.update_log import log_update
-
-__all__ = ["SoakShape", "TextUser"]
-
-WEBHOOK_SECRET = os.environ.get("SOAK_WEBHOOK_SECRET", "")
-RATE_PER_USER = float(os.environ.get("SOAK_RATE_PER_USER", "1"))
+__all__ = ["TextUser"]
 
 
-class TextUser(FastHttpUser):
-    wait_time = constant_throughput(RATE_PER_USER)
-
-    def on_start(self) -> None:
-        self.chat_id = new_chat_id()
-
+class TextUser(WebhookUser):
     @task
     def post_prompt(self) -> None:
-        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
-        update = text_update(self.chat_id, "List failing tests on main")
-        sent_at = time.time()
-        response = self.client.post("/telegram/webhook", json=update, headers=headers)
-        log_update(update, "text", sent_at, response.status_code or 0, forwarded=True)
+        self.send(text_update(self.next_chat(), "List failing tests on main"), "text", forwarded=True)

@@ -2,7 +2,15 @@
 
 Lines are buffered and written at least every FLUSH_EVERY_S, so memory stays bounded however long
 the run, and a killed Locust loses at most that much. SOAK_UPDATES_FILE names the file; without it
-nothing is written (a scenario run by hand).
+nothing is written (a scenario run by hand). A Locust worker writes no file: it relays its records
+to the master, which writes them all into the one file (scenarios/hooks.py), so a run with workers,
+remote ones included, records exactly what one process would.
+
+A record: "t" when it was sent (Unix s), "u" its update id, "kind", "fwd" (its flow forwards to
+cursor-runner), "status" (the webhook's answer, 0 without one), its correlation keys ("chat",
+"msg", "file", "cq"), "ms" the answer's latency, and in the open model "sched", when it was due
+(the latency counts from there). Bad input has kind "bad_input", "bad" (which) and "ok" (whether
+the answer kept to the contract); the accounting leaves it out.
 """
 
 from __future__ import annotations
@@ -11,37 +19,60 @@ import atexit
 import json
 import os
 import time
+from collections.abc import Callable
 from typing import Any
+
+from scenarios.kinds import BAD_INPUT
 
 FLUSH_EVERY_S = 1.0
 MAX_BUFFERED = 2_000
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
+Record = dict[str, Any]
+Relay = Callable[[list[Record]], None]
+Observer = Callable[[Record], None]
+
 
 class UpdateLog:
     def __init__(self, path: str | None) -> None:
         self._path = path
-        self._lines: list[str] = []
+        self._records: list[Record] = []
         self._flushed_s = time.monotonic()
+        self._relay: Relay | None = None
+        self.observers: list[Observer] = []
 
-    def add(self, record: dict[str, Any]) -> None:
-        if self._path is None:
+    def relay_to(self, relay: Relay) -> None:
+        """Send records on (a worker to its master) instead of writing them."""
+        self._relay = relay
+
+    def add(self, record: Record) -> None:
+        if self._path is None and self._relay is None and not self.observers:
             return
-        self._lines.append(_dumps(record))
-        if len(self._lines) >= MAX_BUFFERED or time.monotonic() - self._flushed_s >= FLUSH_EVERY_S:
+        for observe in self.observers:
+            observe(record)
+        self._records.append(record)
+        if len(self._records) >= MAX_BUFFERED or time.monotonic() - self._flushed_s >= FLUSH_EVERY_S:
             self.flush()
+
+    def add_many(self, records: list[Record]) -> None:
+        """Records relayed by a worker."""
+        for record in records:
+            self.add(record)
 
     def flush(self) -> None:
         self._flushed_s = time.monotonic()
-        if self._path is None or not self._lines:
+        if not self._records:
             return
-        lines, self._lines = self._lines, []
-        with open(self._path, "a", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
+        records, self._records = self._records, []
+        if self._relay is not None:
+            self._relay(records)
+        elif self._path is not None:
+            with open(self._path, "a", encoding="utf-8") as handle:
+                handle.write("\n".join(_dumps(record) for record in records) + "\n")
 
 
-_LOG = UpdateLog(os.environ.get("SOAK_UPDATES_FILE") or None)
-atexit.register(_LOG.flush)
+LOG = UpdateLog(os.environ.get("SOAK_UPDATES_FILE") or None)
+atexit.register(LOG.flush)
 
 
 def _keys(update: dict[str, Any]) -> dict[str, Any]:
@@ -57,12 +88,44 @@ def _keys(update: dict[str, Any]) -> dict[str, Any]:
     return keys
 
 
-def log_update(update: dict[str, Any], kind: str, sent_at: float, status: int, *, forwarded: bool) -> None:
+def _timing(record: Record, scheduled_at: float | None, answer_ms: float | None) -> Record:
+    if answer_ms is not None:
+        record["ms"] = round(answer_ms, 2)
+    if scheduled_at is not None:
+        record["sched"] = round(scheduled_at, 4)
+    return record
+
+
+def log_update(
+    update: dict[str, Any],
+    kind: str,
+    sent_at: float,
+    status: int,
+    *,
+    forwarded: bool,
+    scheduled_at: float | None = None,
+    answer_ms: float | None = None,
+) -> None:
     """One update: when it was sent (Unix s), its kind, whether its flow forwards to cursor-runner,
     the webhook's answer and its correlation keys."""
     record = {"t": round(sent_at, 3), "u": update.get("update_id"), "kind": kind, "fwd": forwarded, "status": status}
-    _LOG.add(record | _keys(update))
+    LOG.add(_timing(record | _keys(update), scheduled_at, answer_ms))
+
+
+def log_bad_input(
+    bad: str,
+    sent_at: float,
+    status: int,
+    *,
+    kept_contract: bool,
+    scheduled_at: float | None = None,
+    answer_ms: float | None = None,
+) -> None:
+    """One request of bad input, and whether its answer kept to the contract's error envelopes."""
+    record = {"t": round(sent_at, 3), "kind": BAD_INPUT, "bad": bad, "fwd": False, "status": status}
+    record["ok"] = kept_contract
+    LOG.add(_timing(record, scheduled_at, answer_ms))
 
 
 def flush() -> None:
-    _LOG.flush()
+    LOG.flush()

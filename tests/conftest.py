@@ -36,3 +36,15 @@ def redis_handle(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Red
 def read_json(path: Path) -> dict[str, object]:
     data: dict[str, object] = json.loads(path.read_text())
     return data
+
+
+BOT_DIR = ROOT / "examples" / "reference-bot"
+
+
+def shipped_profile_text(name: str) -> str:
+    """A shipped profile's text for a copy in another directory: its target cwd, relative to the
+    profiles folder, made absolute."""
+    text = (ROOT / "profiles" / name).read_text()
+    relative = 'cwd = "../examples/reference-bot"'
+    assert relative in text, f"profiles/{name} no longer starts the reference bot from {relative}"
+    return text.replace(relative, f'cwd = "{BOT_DIR}"')

@@ -35,7 +35,7 @@ def accepted_curve(run_dir: Path, wall_minus_run_s: float | None) -> Curve | Non
         return None
     per_second: Counter[int] = Counter()
     for record in read_typed(run_dir / UPDATES, UpdateRecord):
-        if record.accepted:
+        if record.accepted and not record.bad_input:
             per_second[int(record.t - wall_minus_run_s)] += 1
     return _cumulative(per_second) if per_second else None
 

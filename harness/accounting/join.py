@@ -86,6 +86,8 @@ class Join:
         self.speech = Speech()
 
     def add_update(self, record: UpdateRecord) -> None:
+        if record.bad_input:
+            return  # no work the service owes: its answer is judged apart (bad_input_answers)
         if not record.accepted:
             self.tally.refused += 1  # not accepted: not the service's work to do
             return

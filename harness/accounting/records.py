@@ -15,6 +15,8 @@ from typing import TypeVar
 
 import msgspec
 
+from scenarios.kinds import BAD_INPUT
+
 UPSTREAM_CALLS = "upstream-calls.jsonl"
 UPDATES = "updates.jsonl"  # every update the scenario sent (scenarios/update_log.py)
 
@@ -72,6 +74,11 @@ class UpdateRecord(msgspec.Struct, frozen=True):
     @property
     def accepted(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def bad_input(self) -> bool:
+        """Bad input the scenario sent on purpose: no work the service owes, whatever its answer."""
+        return self.kind == BAD_INPUT
 
 
 Record = TypeVar("Record", CallRecord, UpdateRecord)

@@ -7,7 +7,8 @@ A retry storm or duplicate processing raises the ratio above the contract's budg
 
 from __future__ import annotations
 
-from harness.analysis.model import Check, Curve, RunData, Span, Status
+from harness.analysis.guides import steps
+from harness.analysis.model import Check, Curve, Guide, GuideRole, RunData, Span, Status
 from harness.analysis.rules import UPDATES
 from harness.analysis.work_windows import WindowRatio, where, window_ratios, work_windows, worst
 from harness.config import Thresholds
@@ -41,7 +42,18 @@ def _judge_key(key: str, limit: float, ratios: list[WindowRatio], factor: float,
     # The evidence shown is the part furthest over (or nearest to) its limit.
     _, shown, shown_limit = max(parts, key=lambda part: part[1].ratio / part[2])
     status = Status.FAIL if shown.ratio > shown_limit else Status.PASS
-    return Check(name, status, shown.ratio, shown_limit, UNIT, span, detail, peak_span=shown.span)
+    guides = ratio_guides(ratios, limit, factor)
+    return Check(name, status, shown.ratio, shown_limit, UNIT, span, detail, peak_span=shown.span, guides=guides)
+
+
+def ratio_guides(ratios: list[WindowRatio], limit: float, factor: float) -> tuple[Guide, ...]:
+    """Each window's ratio, and its limit (times the fault factor in windows touching a fault)."""
+    spans = [r.span for r in ratios]
+    bounds = [limit * factor if r.fault is not None else limit for r in ratios]
+    return (
+        steps(GuideRole.JUDGED, "calls per update", spans, [r.ratio for r in ratios]),
+        steps(GuideRole.LIMIT, "limit", spans, bounds),
+    )
 
 
 def calls_per_update_max(data: RunData, limits: Thresholds) -> list[Check]:

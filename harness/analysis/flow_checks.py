@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from harness.analysis.flows import FLOWS, Accounting, FlowWindow, latency_quantile_s
-from harness.analysis.model import Check, FaultWindow, RunData, Span, Status
+from harness.analysis.guides import flat, line, steps, window_centres
+from harness.analysis.model import Check, FaultWindow, Guide, GuideRole, RunData, Span, Status
 from harness.analysis.work_windows import touching
 from harness.config import Thresholds
 
@@ -53,8 +56,19 @@ def lost_updates(data: RunData, limits: Thresholds, accounting: Accounting) -> l
               f"{explained} more not completed during injected faults; {late}")  # fmt: skip
     status = Status.PASS if lost <= limit else Status.FAIL
     peak = worst.span if lost and worst else None
-    return [Check("lost_updates", status, float(lost), float(limit), "updates", _span(accounting), detail,
-                  peak_span=peak)]  # fmt: skip
+    span = _span(accounting)
+    guides = (_lost_so_far(accounting),) + ((flat(GuideRole.LIMIT, "limit", span, limit),) if span else ())
+    return [Check("lost_updates", status, float(lost), float(limit), "updates", span, detail,
+                  peak_span=peak, guides=guides)]  # fmt: skip
+
+
+def _lost_so_far(accounting: Accounting) -> Guide:
+    """Updates lost by the end of each window, every flow together."""
+    lost_by_end: dict[float, int] = {}
+    for w in accounting.windows:
+        lost_by_end[w.span.end_s] = lost_by_end.get(w.span.end_s, 0) + w.lost
+    ends = sorted(lost_by_end)
+    return line(GuideRole.JUDGED, "lost so far", ends, np.cumsum([lost_by_end[end_s] for end_s in ends]))
 
 
 def _ratio_check(name: str, windows: list[FlowWindow], ratio: Ratio, limit: float, *, data: RunData, factor: float,
@@ -73,7 +87,11 @@ def _ratio_check(name: str, windows: list[FlowWindow], ratio: Ratio, limit: floa
     _, (window, figure), shown_limit = max(parts, key=lambda part: part[1][1] / part[2])
     status = Status.FAIL if any(r > bound for _, (_, r), bound in parts) else Status.PASS
     span = Span(windows[0].span.start_s, windows[-1].span.end_s)
-    return Check(name, status, figure, shown_limit, unit, span, detail, peak_span=window.span)
+    spans = [w.span for w, _ in rated]
+    bounds = [limit * factor if w.in_fault else limit for w, _ in rated]
+    guides = (steps(GuideRole.JUDGED, unit.replace("/", " per "), spans, [r for _, r in rated]),
+              steps(GuideRole.LIMIT, "limit", spans, bounds))  # fmt: skip
+    return Check(name, status, figure, shown_limit, unit, span, detail, peak_span=window.span, guides=guides)
 
 
 def _calls_ratio(upstream: str) -> Ratio:
@@ -169,8 +187,10 @@ def _flow_latency(data: RunData, flow: str, windows: list[FlowWindow], limit_s: 
     group, p95_s, counts = max(rated, key=lambda item: item[1])
     where = f"{group.start_s:.0f}-{group.end_s:.0f} s"
     status = Status.PASS if p95_s <= limit_s else Status.FAIL
+    guides = (line(GuideRole.JUDGED, "p95 per window", window_centres([g for g, _, _ in rated]),
+                   [p for _, p, _ in rated]), flat(GuideRole.LIMIT, "limit", span, limit_s))  # fmt: skip
     return Check(name, status, p95_s, limit_s, "s", span, _latency_detail(where, counts, p95_s, limit_s),
-                 peak_span=group)  # fmt: skip
+                 peak_span=group, guides=guides)  # fmt: skip
 
 
 def e2e_latency(data: RunData, limits: Thresholds, accounting: Accounting) -> list[Check]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.analysis.model import Check, Curve, Span, Status, TargetExit
+from harness.analysis.guides import flat, line
+from harness.analysis.model import Check, Curve, GuideRole, Span, Status, TargetExit
 from harness.analysis.trend import slope_upper_bound, trend
-from harness.analysis.windows import window_medians, within
+from harness.analysis.windows import trend_window_s, window_medians, within
 from harness.units import format_bytes
 
 ALIVE_METRIC = "target.alive"
@@ -22,7 +23,8 @@ def peak(name: str, curve: Curve, span: Span, limit: float, unit: str) -> Check:
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, "no samples in the span")
     top = float(values.max())
     detail = f"peak {amount(top, unit)}, limit {amount(limit, unit)}"
-    return Check(name, _status(top, limit), top, limit, unit, span, detail)
+    guides = (flat(GuideRole.LIMIT, "limit", span, limit),)
+    return Check(name, _status(top, limit), top, limit, unit, span, detail, guides=guides)
 
 
 def amount(value: float, unit: str) -> str:
@@ -47,20 +49,33 @@ def growth(
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, detail)
     change = float(medians[-1] - medians[0])
     ends = f"{amount(medians[0], unit)} -> {amount(medians[-1], unit)} (window medians), limit +{amount(limit, unit)}"
+    edges = t_s[[0, -1]]
+    guides = (
+        line(GuideRole.JUDGED, "window medians", t_s, medians),
+        line(GuideRole.FIT, "first -> last window", edges, medians[[0, -1]]),
+        line(GuideRole.LIMIT, "limit", edges, [medians[0] + limit] * 2),
+    )
     if change <= limit:
-        return Check(name, Status.PASS, change, limit, unit, span, ends)
+        return Check(name, Status.PASS, change, limit, unit, span, ends, guides=guides)
+    status, why = _rise_as_trend(curve, span, limit, window_s=window_s, unit=unit, alpha=alpha)
+    return Check(name, status, change, limit, unit, span, f"{ends}; {why}", guides=guides)
+
+
+def _rise_as_trend(
+    curve: Curve, span: Span, limit: float, *, window_s: float, unit: str, alpha: float
+) -> tuple[Status, str]:
+    """Whether ends apart by more than the limit are a trend rising above it across the span."""
+    t_s, medians = window_medians(curve, span, trend_window_s(span, window_s))  # n^2 tests: few windows
     duration_s = float(t_s[-1] - t_s[0])
     found = trend(t_s, medians)
     rise = found.slope * duration_s
     across = f"the trend across its {t_s.size} windows rises {amount(rise, unit)} (p={found.p_value:.2g})"
     if found.increasing and found.p_value < alpha and rise > limit:
-        return Check(name, Status.FAIL, change, limit, unit, span, f"{ends}; {across}")
+        return Status.FAIL, across
     most = slope_upper_bound(t_s, medians, alpha) * duration_s
     if most <= limit:
-        detail = f"{ends}; the level wanders: {across}, at most {amount(most, unit)} at {1 - alpha:.0%} confidence"
-        return Check(name, Status.PASS, change, limit, unit, span, detail)
-    detail = f"{ends}; not shown to be a trend above the limit: {across}, at most {amount(most, unit)}"
-    return Check(name, Status.INCONCLUSIVE, change, limit, unit, span, detail)
+        return Status.PASS, f"the level wanders: {across}, at most {amount(most, unit)} at {1 - alpha:.0%} confidence"
+    return Status.INCONCLUSIVE, f"not shown to be a trend above the limit: {across}, at most {amount(most, unit)}"
 
 
 def residual(
@@ -92,7 +107,11 @@ def residual(
         base = float(np.median(base_values))
     left = level - base
     detail = f"{amount(level, unit)} after cool-down vs {amount(base, unit)} before load, limit +{amount(limit, unit)}"
-    return Check(name, _status(left, limit), left, limit, unit, tail, detail)
+    guides = [flat(GuideRole.FIT, "level after cool-down", tail, level)]
+    if baseline is not None:
+        guides.append(flat(GuideRole.FIT, "level before load", baseline, base))
+    guides.append(flat(GuideRole.LIMIT, "limit", tail, base + limit))
+    return Check(name, _status(left, limit), left, limit, unit, tail, detail, guides=tuple(guides))
 
 
 def always_alive(curve: Curve | None, span: Span, death: TargetExit | None = None) -> Check:

@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from harness.analysis.flows import Accounting
     from harness.analysis.heap_growth import HeapGrowth
 
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
 
 class Status(StrEnum):
     PASS = "pass"
@@ -18,12 +21,34 @@ class Status(StrEnum):
     INCONCLUSIVE = "inconclusive"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, init=False)
 class Curve:
-    """A metric's samples: seconds since run start and values, in time order."""
+    """A metric's samples: seconds since run start and values, as read-only float arrays in time order.
 
-    t_s: tuple[float, ...]
-    values: tuple[float, ...]
+    Built from arrays (shared, not copied) or any sequences; samples out of time order are sorted.
+    Test emptiness with `curve.values.size`: an array has no truth value.
+    """
+
+    t_s: NDArray[np.float64]
+    values: NDArray[np.float64]
+
+    def __init__(self, t_s: ArrayLike, values: ArrayLike) -> None:
+        times, found = _read_only(t_s), _read_only(values)
+        if times.ndim != 1 or times.shape != found.shape:
+            raise ValueError(f"a curve needs as many times as values, got {times.shape} and {found.shape}")
+        if times.size > 1 and not bool(np.all(times[1:] >= times[:-1])):
+            order = np.argsort(times, kind="stable")
+            times, found = _read_only(times[order]), _read_only(found[order])
+        object.__setattr__(self, "t_s", times)
+        object.__setattr__(self, "values", found)
+
+
+def _read_only(numbers: ArrayLike) -> NDArray[np.float64]:
+    array = np.asarray(numbers, dtype=np.float64)
+    if array.flags.writeable:
+        array = array.view()  # the caller's array stays writable; the curve's view does not
+        array.setflags(write=False)
+    return array
 
 
 @dataclass(frozen=True)
@@ -105,6 +130,23 @@ class RunData:
     accepted: Curve | None = None
 
 
+class GuideRole(StrEnum):
+    JUDGED = "judged"  # the values the check judged (window medians, ratios per window)
+    FIT = "fit"  # the fitted trend, or the levels compared, on the judged span
+    LIMIT = "limit"  # where the figure would reach its limit
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A line a chart of the check draws over its metric: on the run's clock, in the metric's own
+    units (bytes for a slope in B/s), so a reader sees what was judged and where the limit lies."""
+
+    role: GuideRole
+    label: str
+    t_s: tuple[float, ...]
+    values: tuple[float, ...]
+
+
 @dataclass(frozen=True)
 class Check:
     """One judged figure with its evidence."""
@@ -119,6 +161,7 @@ class Check:
     metric: str | None = None  # the recorded metric judged, for reports to chart it first
     evidence: tuple[str, ...] = ()  # lines too long for `detail` (a log tail), shown under the table
     peak_span: Span | None = None  # the window where the figure was reached (windowed checks)
+    guides: tuple[Guide, ...] = ()  # what a chart of this check draws beside its metric
     heap_growth: HeapGrowth | None = None  # on failing memory checks: the kinds of object that grew
 
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+import numpy as np
+
 from harness.analysis.model import Curve, LoadStats, RunData, Span
 from harness.analysis.rules import FAILURES, UPDATES
 
 
 def _cut(curve: Curve, cutoff_s: float) -> Curve:
-    keep = sum(1 for t_s in curve.t_s if t_s <= cutoff_s)
+    keep = int(np.searchsorted(curve.t_s, cutoff_s, side="right"))  # curves are in time order
     return Curve(curve.t_s[:keep], curve.values[:keep])
 
 
 def _cut_all(curves: Mapping[str, Curve], cutoff_s: float) -> dict[str, Curve]:
-    return {name: cut for name, curve in curves.items() if (cut := _cut(curve, cutoff_s)).t_s}
+    return {name: cut for name, curve in curves.items() if (cut := _cut(curve, cutoff_s)).t_s.size}
 
 
 def _clamp(span: Span | None, cutoff_s: float) -> Span | None:

@@ -22,7 +22,7 @@ from harness.analysis.level_checks import amount
 from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.rules import judged_span, request_counter
 from harness.analysis.trend import theil_sen, trend
-from harness.analysis.windows import value_at, window_medians, within
+from harness.analysis.windows import trend_window_s, value_at, window_medians, within
 from harness.config import Thresholds
 
 TARGET_SOURCES = frozenset({"process", "tcp", "tmp", "redis", "node"})
@@ -101,7 +101,7 @@ def _left_after_cooldown(curve: Curve, data: RunData, limits: Thresholds, first_
 def growth_of(curve: Curve, unit: str, data: RunData, limits: Thresholds) -> Growth | None:
     """The curve's growth when it is a finding, else None."""
     span = judged_span(data, limits)
-    t_s, medians = window_medians(curve, span, limits.window_s)
+    t_s, medians = window_medians(curve, span, trend_window_s(span, limits.window_s))
     if t_s.size < max(limits.min_windows, 4):
         return None
     found = trend(t_s, medians)

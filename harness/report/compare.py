@@ -1,4 +1,5 @@
-"""Two runs side by side: each check's status and figure in A and B, and whether B regressed."""
+"""Two runs side by side: each check's status and figure in A and B, whether B regressed, as an
+aligned terminal table and a Markdown table (the overlay page is compare_page.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from harness.report.documents import CheckRecord, read_verdict
 from harness.rundir import RunFileError
+from harness.units import format_figure
 
 _RANK = {"pass": 0, "inconclusive": 1, "fail": 2}
 # Checks whose figure is work per update: a rise is amplification (a retry storm, duplicate jobs)
@@ -29,6 +31,7 @@ class Row:
     figure_b: float | None
     unit: str
     tolerance: float = DEFAULT_CALLS_TOLERANCE  # allowed rise of work per update, as a share
+    metric: str | None = None  # the recorded metric the check judged, in either run
 
     @property
     def worse_status(self) -> bool:
@@ -46,6 +49,18 @@ class Row:
     @property
     def regressed(self) -> bool:
         return self.worse_status or self.more_work
+
+    @property
+    def marks(self) -> str:
+        found = ["REGRESSED"] if self.worse_status else []
+        if self.more_work:
+            found.append(f"MORE WORK PER UPDATE (over +{self.tolerance:.0%})")
+        return ", ".join(found)
+
+    def cell(self, run: str) -> str:
+        status, figure = (self.status_a, self.figure_a) if run == "a" else (self.status_b, self.figure_b)
+        shown = "-" if figure is None else format_figure(figure, self.unit)
+        return "-" if status is None else f"{status} {shown}"
 
     @property
     def change(self) -> str:
@@ -77,22 +92,36 @@ def compare_runs(run_a: Path, run_b: Path, calls_tolerance: float = DEFAULT_CALL
                 figure_b=b.figure if b else None,
                 unit=(a.unit if a else None) or (b.unit if b else None) or "",
                 tolerance=calls_tolerance,
+                metric=(b.metric if b else None) or (a.metric if a else None),
             )
         )
-    return rows
+    return sorted(rows, key=lambda row: not row.regressed)  # what got worse first
 
 
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4g}"
+HEADER = ("check", "A", "B", "change", "")
+
+
+def _cells(rows: list[Row]) -> list[tuple[str, ...]]:
+    return [(row.name, row.cell("a"), row.cell("b"), row.change, row.marks) for row in rows]
 
 
 def format_table(rows: list[Row], run_a: Path, run_b: Path) -> list[str]:
-    lines = [f"A: {run_a}", f"B: {run_b}", f"{'check':40} {'A':>14} {'B':>14} {'change':>8}  unit"]
-    for row in rows:
-        a = f"{row.status_a or '-'} {_fmt(row.figure_a)}"
-        b = f"{row.status_b or '-'} {_fmt(row.figure_b)}"
-        mark = "  REGRESSED" if row.worse_status else ""
-        if row.more_work:
-            mark += f"  MORE WORK PER UPDATE (over +{row.tolerance:.0%})"
-        lines.append(f"{row.name:40} {a:>14} {b:>14} {row.change:>8}  {row.unit}{mark}")
-    return lines
+    """Columns as wide as their widest cell: names left, figures right, marks last."""
+    table = [HEADER, *_cells(rows)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        name, a, b, change, marks = cells
+        text = f"{name:<{widths[0]}}  {a:>{widths[1]}}  {b:>{widths[2]}}  {change:>{widths[3]}}  {marks}"
+        return text.rstrip()
+
+    return [f"A: {run_a}", f"B: {run_b}", *(line(cells) for cells in table)]
+
+
+def markdown_table(rows: list[Row], run_a: Path, run_b: Path) -> str:
+    lines = [f"# soak compare: `{run_a.name}` (A) vs `{run_b.name}` (B)", ""]
+    worse = [row.name for row in rows if row.regressed]
+    lines += [f"Worse in B: {', '.join(worse)}" if worse else "Nothing is worse in B.", ""]
+    lines += ["| check | A | B | change | |", "|---|---:|---:|---:|---|"]
+    lines += [f"| {' | '.join(cells)} |" for cells in _cells(rows)]
+    return "\n".join(lines) + "\n"

@@ -41,6 +41,7 @@ class CheckRecord(_Open):
     figure: Figure = None
     limit: Figure = None
     unit: str | None = None
+    metric: str | None = None  # the recorded metric judged (verdicts before it was written have none)
 
 
 class VerdictRecord(_Open):

@@ -1,108 +1,154 @@
-"""report.html: the verdict table and one chart per recorded metric, in one self-contained file."""
+"""report.html: the verdict first, then memory, handles, work, upstream faults and, collapsed,
+everything else, with interactive charts; one self-contained file that opens offline.
+
+A function of (Verdict, RunData, notes, chart plan): it reads no store and computes no figure.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
 
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, Template, select_autoescape
 
 from harness.analysis.flow_table import FlowRow
 from harness.analysis.heap_growth import HeapGrowth
-from harness.analysis.model import Status, Verdict
+from harness.analysis.model import RunData, Status, Verdict
+from harness.report.assets import assets
+from harness.report.chartspec import ChartPlan, Table
 from harness.report.faults import FaultRow
 from harness.report.flow_rows import calls_text, latency_text
 from harness.report.heap import grower_rows, heading
-from harness.report.svg import Band, line_chart
+from harness.report.page_data import page_document, script_json, time_range
+from harness.report.readable import failing_first, figure_text, lead, limit_text, named_line, span_text
+from harness.report.svg import Band
+from harness.units import format_duration, format_figure
+
+TEMPLATE = Path(__file__).parent / "templates" / "report.html.j2"
+PHASE_COLOURS = {"baseline": "#9e9e9e", "warm-up": "#f4b400", "load": "#4285f4", "cool-down": "#0f9d58"}
 
 
 @dataclass(frozen=True)
-class Chart:
-    name: str
-    unit: str
-    source: str
-    t_s: tuple[float, ...]
-    values: tuple[float, ...]
+class PageExtras:
+    """What a report shows beside the verdict and the charts."""
+
+    phases: Sequence[Band] = ()
+    faults: Sequence[FaultRow] = ()
+    fault_bands: Sequence[Band] = ()
+    partial: str | None = None  # how a run cut short stopped
+    tables: Mapping[str, Sequence[Table]] = field(default_factory=dict)  # section id -> tables under its charts
 
 
-_TEMPLATE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>soak {{ run }}: {{ status }}</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
-.fail { color: #b00020; font-weight: bold; } .pass { color: #1b5e20; } .inconclusive { color: #8a6d00; }
-figure { margin: 1em 0; } figcaption { font-weight: 600; }
-.legend span { display: inline-block; padding: 0 8px; margin-right: 6px; }
-</style></head><body>
-<h1>soak run <code>{{ run }}</code>: <span class="{{ status }}">{{ status | upper }}</span></h1>
-{% if partial %}<p class="partial"><strong>{{ partial }}</strong></p>{% endif %}
-<table><tr><th>check</th><th>result</th><th>figure</th><th>limit</th><th>span (s)</th><th>evidence</th></tr>
-{% for c in checks %}<tr><td>{{ c.name }}</td><td class="{{ c.status.value }}">{{ c.status.value }}</td>
-<td>{{ "%.4g" | format(c.figure) if c.figure is not none else "-" }}</td>
-<td>{{ "%.4g" | format(c.limit) }} {{ c.unit }}</td>
-<td>{{ "%.0f-%.0f" | format(c.span.start_s, c.span.end_s) if c.span else "-" }}</td><td>{{ c.detail }}</td></tr>
-{% endfor %}</table>
-{% for c in checks if c.evidence %}<h2>{{ c.name }}</h2><pre>{{ c.evidence | join("\n") }}</pre>
-{% endfor %}
-{% if faults %}<h2>Fault windows</h2><ul class="faults">
-{% for f in faults %}<li>{{ f.line() }}</li>{% endfor %}</ul>{% endif %}
-{% if flows %}<h2>Updates by flow</h2><table class="flows">
-<tr><th>flow</th><th>part</th><th>updates</th><th>completed</th><th>lost</th><th>not completed in faults</th>
-<th>calls per update</th><th>jobs</th><th>e2e p50 / p95</th></tr>
-{% for r in flows %}<tr><td>{{ r.flow }}</td><td>{{ r.part }}</td><td>{{ r.updates }}</td><td>{{ r.completed }}</td>
-<td>{{ r.lost }}</td><td>{{ r.explained }}</td><td>{{ calls_text(r) }}</td><td>{{ r.jobs }}</td>
-<td>{{ latency_text(r) }}</td></tr>
-{% endfor %}</table>{% endif %}
-{% if growth %}<h2>{{ growth_heading }}</h2>
-{% if growth_rows %}<table class="heap"><tr><th>kind (leak root)</th><th>new roots</th><th>per 1,000 updates</th>
-<th>holding</th><th>objects</th><th>carries</th><th>retainer paths (samples)</th></tr>
-{% for r in growth_rows %}<tr><td><code>{{ r.kind }}</code></td><td>{{ r.new_roots }}</td><td>{{ r.per_1000 }}</td>
-<td>{{ r.retained }}</td><td>{{ r.objects }}</td><td>{{ r.carries }}</td>
-<td>{% for path, samples in r.paths %}<div>{{ samples }}× {{ path }}</div>{% endfor %}</td></tr>
-{% endfor %}</table>{% else %}<p>No kind of object grew beyond noise.</p>{% endif %}
-<p class="noise">Noise: {{ growth.noise }}.</p>{% endif %}
-{% if notes %}<ul class="notes">{% for note in notes %}<li>{{ note }}</li>{% endfor %}</ul>{% endif %}
-<p class="legend">{% for b in bands %}<span style="background: {{ b.colour }}40">{{ b.label }}</span>{% endfor %}</p>
-{% for chart in charts %}<figure><figcaption>{{ chart.name }} ({{ chart.unit }}, {{ chart.source }})</figcaption>
-{{ chart.svg | safe }}</figure>
-{% endfor %}
-</body></html>
-"""
+def _flow_table(flows: Sequence[FlowRow]) -> Table:
+    columns = ("flow", "part", "updates", "completed", "lost", "not completed in faults", "calls per update",
+               "jobs", "e2e p50 / p95")  # fmt: skip
+    rows = tuple((r.flow, r.part, str(r.updates), str(r.completed), str(r.lost), str(r.explained), calls_text(r),
+                  str(r.jobs), latency_text(r)) for r in flows)  # fmt: skip
+    return Table("Updates by flow", columns, rows)
 
-PHASE_COLOURS = {"baseline": "#9e9e9e", "warm-up": "#f4b400", "load": "#4285f4", "cool-down": "#0f9d58"}
+
+def _growth_table(growth: HeapGrowth) -> Table:
+    columns = ("kind (leak root)", "new roots", "per 1,000 updates", "holding", "objects", "carries",
+               "retainer paths (samples)")  # fmt: skip
+    rows = tuple(
+        (g.kind, str(g.new_roots), g.per_1000, g.retained, g.objects, g.carries,
+         "; ".join(f"{samples}× {path}" for path, samples in g.paths))
+        for g in grower_rows(growth)
+    )  # fmt: skip
+    note = f"Noise: {growth.noise}." if rows else f"No kind of object grew beyond noise ({growth.noise})."
+    return Table(heading(growth).replace("`", ""), columns, rows, note)
+
+
+def report_tables(flows: Sequence[FlowRow], growth: HeapGrowth | None) -> dict[str, list[Table]]:
+    """The accounting's updates by flow under the work charts; the heap snapshots' top growers
+    under the memory charts."""
+    tables: dict[str, list[Table]] = {}
+    if flows:
+        tables["work"] = [_flow_table(flows)]
+    if growth is not None:
+        tables["memory"] = [_growth_table(growth)]
+    return tables
+
+
+@cache
+def _template() -> Template:
+    env = Environment(autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+    return env.from_string(TEMPLATE.read_text(encoding="utf-8"))
+
+
+def _rows(verdict: Verdict, plan: ChartPlan) -> list[dict[str, Any]]:
+    return [
+        {
+            "check": check,
+            "figure": figure_text(check),
+            "limit": limit_text(check),
+            "span": span_text(check.span),
+            "chart": plan.check_charts.get(check.name),
+            "no_chart": plan.no_chart.get(check.name, ""),
+            "open": check.status is Status.FAIL,
+        }
+        for check in failing_first(verdict.checks)
+    ]
+
+
+def _work_summary(data: RunData) -> list[str]:
+    """The load and the end-to-end accounting in one or two lines."""
+    lines = []
+    if (stats := data.load_stats) is not None:
+        p95 = f", webhook p95 {format_duration(stats.p95_s)}" if stats.p95_s is not None else ""
+        lines.append(f"{stats.requests} updates sent, {stats.failures} failed at the webhook{p95}.")
+    if (accounting := data.accounting) is not None and accounting.windows:
+        completed = sum(w.completed for w in accounting.windows)
+        lost = sum(w.lost for w in accounting.windows)
+        explained = sum(w.explained for w in accounting.windows)
+        lines.append(
+            f"End to end: {completed} of {accounting.updates_total} updates completed within "
+            f"{format_duration(accounting.timeout_s)}, {lost} lost, {explained} not completed during injected faults"
+            f"{f', {accounting.not_judged} sent too late to tell' if accounting.not_judged else ''}."
+        )
+    return lines
 
 
 def render_html(
     run: str,
     verdict: Verdict,
-    charts: Sequence[Chart],
-    bands: Sequence[Band],
-    notes: Sequence[str] = (),
+    data: RunData,
+    notes: Sequence[str],
+    plan: ChartPlan,
     *,
-    partial: str | None = None,
-    faults: Sequence[FaultRow] = (),
-    growth: HeapGrowth | None = None,
-    flows: Sequence[FlowRow] = (),
+    extras: PageExtras | None = None,
 ) -> str:
-    env = Environment(autoescape=select_autoescape(default=True))
-    template = env.from_string(_TEMPLATE)
-    ordered = sorted(verdict.checks, key=lambda c: c.status is not Status.FAIL)
-    rendered = [
-        {"name": c.name, "unit": c.unit, "source": c.source, "svg": line_chart(c.t_s, c.values, bands)} for c in charts
-    ]
-    return template.render(
+    extras = extras or PageExtras()
+    code = assets()
+    document = page_document(plan, extras.phases, extras.fault_bands, {"time": time_range(data.curves.values())})
+    found = lead(verdict)
+    return _template().render(
         run=run,
         status=verdict.status.value,
-        checks=ordered,
-        charts=rendered,
-        bands=bands,
+        lead=found.text,
+        named=[named_line(check) for check in found.named],
+        named_ids=[check.name for check in found.named],
+        partial=extras.partial,
+        death=data.target_exit,
+        rows=_rows(verdict, plan),
+        sections=plan.sections,
+        tables=extras.tables,
+        work_summary=_work_summary(data),
+        faults=extras.faults,
         notes=notes,
-        faults=faults,
-        flows=flows,
-        calls_text=calls_text,
-        latency_text=latency_text,
-        partial=partial,
-        growth=growth,
-        growth_heading=heading(growth).replace("`", "") if growth else "",
-        growth_rows=grower_rows(growth) if growth else [],
+        flat=[(f.name, format_figure(f.value, _figure_unit(f.unit)), f.samples) for f in plan.flat],
+        bands=[*extras.phases, *extras.fault_bands],
+        data_json=script_json(document),
+        script=code.script,
+        style=code.style,
+        missing=code.missing,
+        fail=Status.FAIL.value,
     )
+
+
+def _figure_unit(unit: str) -> str:
+    """A catalogue unit as format_figure spells it."""
+    return {"bytes": "B", "seconds": "s", "count": "", "percent": "%", "bool": ""}.get(unit, unit)

@@ -7,17 +7,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from harness.accounting.join import JoinSettings, account
 from harness.accounting.tally import Window
 from harness.analysis.flow_table import FlowRow, flow_rows
 from harness.analysis.flows import Accounting
 from harness.analysis.heap_growth import HeapGrowth, growth_document
+from harness.analysis.knee import Knee
 from harness.analysis.model import RunData, Status, Verdict
 from harness.analysis.partial import clip_run_data
 from harness.analysis.reach import upstreams_reached
 from harness.analysis.rules import ALIVE
 from harness.analysis.verdict import judge
-from harness.collector.store import Metric, SampleReader, StoreError
+from harness.collector.store import SampleReader, StoreError
 from harness.config import RunSpec
 from harness.heapsnap.evidence import with_heap_evidence
 from harness.interception.notes import interception_notes
@@ -25,8 +28,11 @@ from harness.report.documents import read_run_info
 from harness.report.faults import FaultRow, fault_bands, fault_rows
 from harness.report.flow_rows import accounting_notes, row_document
 from harness.report.heap import growth_terminal
-from harness.report.html import PHASE_COLOURS, Chart, render_html
+from harness.report.html import PHASE_COLOURS, PageExtras, render_html, report_tables
 from harness.report.junit import junit_xml
+from harness.report.knee import knee_document, knee_of, knee_table
+from harness.report.layout import chart_plan
+from harness.report.load_results import KNEE_NOTE, limits_for, with_bad_input
 from harness.report.rundata import read_run_data, wall_minus_run_s_of
 from harness.report.summary import summary_markdown
 from harness.report.svg import Band
@@ -52,13 +58,12 @@ def load_run_info(run_dir: Path) -> tuple[dict[str, Any], RunSpec]:
 
 
 def collector_notes(reader: SampleReader) -> list[str]:
-    """How well the run was measured: tick lateness, and metrics that could not be measured."""
+    """How well the run was measured: damage to the store, tick lateness, metrics that could not be measured."""
     notes = []
     lateness_s = reader.lateness_s()
-    if lateness_s:
-        ordered = sorted(lateness_s)
-        p99_s = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-        notes.append(f"collector: {len(ordered)} ticks, lateness p99 {p99_s * 1000:.1f} ms")
+    if lateness_s.size:
+        p99_s = float(np.sort(lateness_s)[min(lateness_s.size - 1, int(0.99 * lateness_s.size))])
+        notes.append(f"collector: {lateness_s.size} ticks, lateness p99 {p99_s * 1000:.1f} ms")
     for name, reason in sorted(reader.unavailable().items()):
         if name.startswith("collector.") and name.endswith(".first_error"):
             probe = name.removeprefix("collector.").removesuffix(".first_error")
@@ -68,10 +73,10 @@ def collector_notes(reader: SampleReader) -> list[str]:
             )
             continue
         notes.append(f"not measured: {name} ({reason})")
-    return notes
+    return reader.damage() + notes  # last: damage met while reading anything above is included
 
 
-def open_samples(run_dir: Path) -> SampleReader:
+def _open(run_dir: Path) -> SampleReader:
     try:
         return SampleReader(run_dir / SAMPLES)
     except StoreError as exc:
@@ -92,35 +97,6 @@ def phase_bands(data: RunData, warmup_s: float) -> list[Band]:
     return bands
 
 
-# Charts a reader looks for first; the collector's account of itself comes last.
-_SOURCE_ORDER = ("process", "node", "tcp", "tmp", "redis", "mocks", "locust", "self", "collector")
-
-
-def chart_order(data: RunData, verdict: Verdict, catalogue: dict[str, Metric]) -> list[str]:
-    """Metrics of failing checks, then of the other checks, then the rest by source."""
-    failing = [c.metric for c in verdict.checks if c.status is Status.FAIL and c.metric]
-    judged = [c.metric for c in verdict.checks if c.metric and c.metric not in failing]
-    first = [name for name in dict.fromkeys(failing + judged) if name in data.curves]
-
-    def rank(name: str) -> tuple[int, str]:
-        source = catalogue[name].source if name in catalogue else "locust"
-        return (_SOURCE_ORDER.index(source) if source in _SOURCE_ORDER else len(_SOURCE_ORDER), name)
-
-    return first + sorted((name for name in data.curves if name not in first), key=rank)
-
-
-def _charts(data: RunData, verdict: Verdict, reader: SampleReader) -> list[Chart]:
-    catalogue = {metric.name: metric for metric in reader.metrics()}
-    # Curves analysis built itself (Locust's counts) are not in the store's catalogue.
-    derived = Metric("", "count", "locust")
-    charts = []
-    for name in chart_order(data, verdict, catalogue):
-        curve = data.curves[name]
-        metric = catalogue.get(name, derived)
-        charts.append(Chart(name, metric.unit, metric.source, curve.t_s, curve.values))
-    return charts
-
-
 @dataclass(frozen=True)
 class Judged:
     """A verdict with what was judged and what a reader must know beside it."""
@@ -130,28 +106,37 @@ class Judged:
     notes: list[str]
     warmup_s: float
     end: RunEnd | None = None  # how the run ended; its note heads every report of a partial run
+    knee: Knee | None = None  # a knee run's steps and the rate held
 
 
-def write_outputs(run_dir: Path, judged: Judged, reader: SampleReader) -> None:
+def write_outputs(run_dir: Path, judged: Judged, units: dict[str, str]) -> None:
     """Everything a person or a CI system reads: verdict.json, junit.xml, summary.md, report.html."""
     verdict, notes, data = judged.verdict, judged.notes, judged.data
-    charts = _charts(data, verdict, reader)
-    last_tick_s = max((chart.t_s[-1] for chart in charts), default=0.0)
+    last_tick_s = max((float(curve.t_s[-1]) for curve in data.curves.values() if len(curve.t_s)), default=0.0)
     faults = fault_rows(data.fault_windows, verdict)
     accounting = data.accounting
     flows = [] if accounting is None else flow_rows(accounting, data.load.start_s + judged.warmup_s)
     partial = judged.end.note if judged.end is not None else None
     growth = data.heap_growth
     document = verdict_document(run_dir, verdict, notes, faults, flows, growth=growth) | _lifecycle_document(judged)
+    tables = report_tables(flows, growth)
+    knee = [] if judged.knee is None else [knee_table(judged.knee)]
+    if judged.knee is not None:
+        document["knee"] = knee_document(judged.knee)
+        tables["work"] = [*tables.get("work", []), *knee]
     write_json(run_dir / VERDICT, document)
     write_text(run_dir / "junit.xml", junit_xml(run_dir.name, verdict, last_tick_s))
-    summary = summary_markdown(run_dir.name, verdict, notes, faults, flows, partial=partial, growth=growth)
+    summary = summary_markdown(run_dir.name, verdict, notes, faults, flows, partial=partial, growth=growth, tables=knee)
     write_text(run_dir / "summary.md", summary)
-    bands = phase_bands(data, judged.warmup_s) + fault_bands(data.fault_windows)
-    html = render_html(
-        run_dir.name, verdict, charts, bands, notes, faults=faults, flows=flows, partial=partial, growth=growth
+    plan = chart_plan(verdict, data, units)
+    extras = PageExtras(
+        phases=phase_bands(data, judged.warmup_s),
+        faults=faults,
+        fault_bands=fault_bands(data.fault_windows),
+        partial=partial,
+        tables=tables,
     )
-    write_text(run_dir / "report.html", html)
+    write_text(run_dir / "report.html", render_html(run_dir.name, verdict, data, notes, plan, extras=extras))
 
 
 def _lifecycle_document(judged: Judged) -> dict[str, Any]:
@@ -193,6 +178,7 @@ def verdict_document(
                 "peak_span_s": [check.peak_span.start_s, check.peak_span.end_s] if check.peak_span else None,
                 "detail": check.detail,
                 "evidence": list(check.evidence),
+                "metric": check.metric,
                 # Only on failing memory checks: the kinds of object the heap gained.
                 **({"heap_growth": growth_document(check.heap_growth)} if check.heap_growth else {}),
             }
@@ -207,7 +193,7 @@ def verdict_document(
 def _last_tick_s(reader: SampleReader) -> float | None:
     """The collector's last tick: it runs inside soak, so this is soak's last sign of life."""
     alive = reader.series(ALIVE)
-    return alive.t_s[-1] if alive is not None and alive.t_s else None
+    return float(alive.t_s[-1]) if alive is not None and alive.t_s.size else None
 
 
 def _events(run_dir: Path) -> list[dict[str, Any]]:
@@ -227,13 +213,13 @@ def reached_by(spec: RunSpec) -> dict[str, str]:
     return upstreams_reached(kinds, results_by_callback=by_callback, debug=False)
 
 
-def accounting_of(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict[str, Any]]) -> Accounting | None:
-    """Every update sent joined with the calls the mocks saw (None when the scenario logged none)."""
+def join_settings(spec: RunSpec, data: RunData, events: list[dict[str, Any]]) -> JoinSettings | None:
+    """How the run's records are joined (None without a clock offset to place them)."""
     offset_s = wall_minus_run_s_of(events)
     if offset_s is None:
         return None
     limits = spec.thresholds
-    settings = JoinSettings(
+    return JoinSettings(
         wall_minus_run_s=offset_s,
         window=Window(data.load.start_s, limits.work_window_s),
         timeout_s=limits.completion_timeout_s,
@@ -241,46 +227,58 @@ def accounting_of(run_dir: Path, spec: RunSpec, data: RunData, events: list[dict
         results_by_callback=spec.mocks.cursor_runner.mode != "sync",
         records_end_s=data.cooldown.end_s if data.cooldown is not None else data.load.end_s,
     )
-    return account(run_dir, settings)
+
+
+def accounting_of(run_dir: Path, settings: JoinSettings | None) -> Accounting | None:
+    """Every update sent joined with the calls the mocks saw (None when the scenario logged none)."""
+    return None if settings is None else account(run_dir, settings)
 
 
 @dataclass(frozen=True)
-class Recorded:
-    """What a run directory holds until soak stopped: how it ended, its events and its data (the
-    scenario's reach and the accounting are added by the caller, for the span it judges)."""
+class Record:
+    """A run directory read for judging: what was recorded, the profile, how the run ended."""
 
-    end: RunEnd
-    events: list[dict[str, Any]]
     data: RunData
+    spec: RunSpec
+    end: RunEnd
+    notes: list[str]
+    units: dict[str, str]  # unit of each recorded metric, from the store's catalogue
+    knee: Knee | None = None  # a knee run's steps and the rate held
 
 
-def read_recorded(run_dir: Path, info: dict[str, Any], reader: SampleReader) -> Recorded:
-    """A run cut short is read up to soak's last sign of life (its orphans may have written on)."""
-    end = read_run_end(run_dir, info, _last_tick_s(reader))
-    events = _events(run_dir)
-    if end.stopped_at_s is not None:
-        events = events_until(events, end.stopped_at_s)
-    data = read_run_data(reader, run_dir, events)
-    if end.stopped_at_s is not None:
-        data = clip_run_data(data, end.stopped_at_s)
-    return Recorded(end, events, data)
+def read_record(run_dir: Path) -> Record:
+    """Everything judging and the reports need from a run directory, read once."""
+    info, spec = load_run_info(run_dir)
+    reader = _open(run_dir)
+    try:
+        end = read_run_end(run_dir, info, _last_tick_s(reader))
+        events = _events(run_dir)
+        if end.stopped_at_s is not None:
+            events = events_until(events, end.stopped_at_s)
+        data = read_run_data(reader, run_dir, events)
+        if end.stopped_at_s is not None:
+            data = clip_run_data(data, end.stopped_at_s)
+        settings = join_settings(spec, data, events)
+        data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, settings))
+        data, heap_notes = with_heap_evidence(run_dir, events, data)
+        notes = interception_notes(info, events) + collector_notes(reader) + accounting_notes(data.accounting)
+        notes += heap_notes
+        knee = knee_of(run_dir, spec, settings)
+        if knee is not None:
+            notes += [KNEE_NOTE, f"knee: {knee.verdict}"]
+        units = {metric.name: metric.unit for metric in reader.metrics()}
+    finally:
+        reader.close()
+    return Record(data, spec, end, notes, units, knee)
 
 
 def judge_run(run_dir: Path) -> Verdict:
     """Recompute the verdict from stored data and write every report file."""
-    info, spec = load_run_info(run_dir)
-    reader = open_samples(run_dir)
-    try:
-        recorded = read_recorded(run_dir, info, reader)
-        end, events, data = recorded.end, recorded.events, recorded.data
-        data = replace(data, reached=reached_by(spec), accounting=accounting_of(run_dir, spec, data, events))
-        data, heap_notes = with_heap_evidence(run_dir, events, data)
-        notes = interception_notes(info, events) + collector_notes(reader) + accounting_notes(data.accounting)
-        notes += heap_notes
-        judged = Judged(judge(data, spec.thresholds), data, notes, spec.thresholds.warmup_s, end)
-        write_outputs(run_dir, judged, reader)
-    finally:
-        reader.close()
+    record = read_record(run_dir)
+    limits = limits_for(record.spec)
+    verdict = with_bad_input(judge(record.data, limits), run_dir, record.data)
+    judged = Judged(verdict, record.data, record.notes, limits.warmup_s, record.end, record.knee)
+    write_outputs(run_dir, judged, record.units)
     return judged.verdict
 
 

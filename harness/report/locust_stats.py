@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from harness.analysis.bad_input import BadInputKind
 from harness.analysis.model import LoadStats
 
 
@@ -28,3 +29,27 @@ def read_load_stats(run_dir: Path) -> LoadStats | None:
         )
     except (KeyError, ValueError):
         return None
+
+
+BAD_INPUT_PREFIX = "bad:"  # Locust's name for bad input requests (scenarios/webhook.py)
+MAX_PROBLEMS = 5
+
+
+def read_bad_input(run_dir: Path) -> dict[str, BadInputKind]:
+    """Bad input by kind: requests, those answered outside the contract, and how (Locust's failures)."""
+    counts: dict[str, tuple[int, int]] = {}
+    problems: dict[str, list[str]] = {}
+    try:
+        with (run_dir / "locust" / "locust_stats.csv").open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                name = row.get("Name") or ""
+                if name.startswith(BAD_INPUT_PREFIX):
+                    counts[name.removeprefix(BAD_INPUT_PREFIX)] = (int(row["Request Count"]), int(row["Failure Count"]))
+        with (run_dir / "locust" / "locust_failures.csv").open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                name = (row.get("Name") or "").removeprefix(BAD_INPUT_PREFIX)
+                if name in counts and len(problems.setdefault(name, [])) < MAX_PROBLEMS:
+                    problems[name].append(f"{row.get('Error', '')} ({row.get('Occurrences', '?')} times)")
+    except (OSError, csv.Error, KeyError, ValueError):
+        pass
+    return {name: BadInputKind(sent, broken, tuple(problems.get(name, ()))) for name, (sent, broken) in counts.items()}

@@ -11,7 +11,9 @@ from pathlib import Path
 from harness.analysis.model import RunData, Verdict
 from harness.analysis.partial import clip_run_data
 from harness.analysis.verdict import judge
-from harness.report.judge import accounting_of, load_run_info, open_samples, reached_by, read_recorded
+from harness.report.judge import ReportError, accounting_of, join_settings, read_record
+from harness.report.load_results import limits_for
+from harness.rundir import RunFileError, events_until, read_events
 
 
 @dataclass(frozen=True)
@@ -25,25 +27,27 @@ class PrefixVerdict:
 def judge_prefixes(run_dir: Path, load_s: Sequence[float]) -> list[PrefixVerdict]:
     """The verdict after each length of load in load_s that the run recorded (longer ones are left
     out: the run stopped before). Writes nothing; the run may still be recording."""
-    info, spec = load_run_info(run_dir)
-    reader = open_samples(run_dir)
+    record = read_record(run_dir)
     try:
-        recorded = read_recorded(run_dir, info, reader)
-    finally:
-        reader.close()
-    data, reached = recorded.data, reached_by(spec)
+        events = read_events(run_dir)
+    except RunFileError as exc:
+        raise ReportError(str(exc)) from None
+    if record.end.stopped_at_s is not None:
+        events = events_until(events, record.end.stopped_at_s)
+    data, limits = record.data, limits_for(record.spec)
     verdicts = []
     for seconds in sorted(load_s):
         if not recorded_through(data, seconds):
             break
         clipped = clip_run_data(data, data.load.start_s + seconds)
-        clipped = replace(clipped, reached=reached, accounting=accounting_of(run_dir, spec, clipped, recorded.events))
-        verdicts.append(PrefixVerdict(seconds, judge(clipped, spec.thresholds)))
+        # Work is accounted for the prefix alone: updates still within their timeout are not judged.
+        clipped = replace(clipped, accounting=accounting_of(run_dir, join_settings(record.spec, clipped, events)))
+        verdicts.append(PrefixVerdict(seconds, judge(clipped, limits)))
     return verdicts
 
 
 def recorded_through(data: RunData, load_s: float) -> bool:
     """Whether the load ran for load_s seconds: its phase lasted that long, and samples came after."""
     cutoff_s = data.load.start_s + load_s
-    last_tick_s = max((curve.t_s[-1] for curve in data.curves.values() if curve.t_s), default=0.0)
+    last_tick_s = max((curve.t_s[-1] for curve in data.curves.values() if curve.t_s.size), default=0.0)
     return data.load.end_s >= cutoff_s and last_tick_s >= cutoff_s

@@ -9,28 +9,24 @@ from harness.accounting.calls import accepted_curve, call_curves
 from harness.accounting.faults import fault_windows
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
 from harness.analysis.model import Curve, MetricInfo, RunData, Span, TargetExit
-from harness.analysis.rules import FAILURES, UPDATES
 from harness.collector.store import SampleReader
-from harness.report.locust_history import updates_curve
+from harness.report.locust_history import UNITS as LOAD_UNITS
+from harness.report.locust_history import history_curves
 from harness.report.locust_stats import read_load_stats
 
 TARGET_LOG = "target.log"
 
 
 def read_catalogue(reader: SampleReader) -> dict[str, MetricInfo]:
-    """Unit and source of every recorded metric, and of the curves built here (Locust's counts)."""
+    """Unit and source of every recorded metric, and of the curves built here (Locust's history)."""
     catalogue = {metric.name: MetricInfo(metric.unit, metric.source) for metric in reader.metrics()}
-    catalogue[UPDATES] = MetricInfo("count", "locust")
+    catalogue.update({name: MetricInfo(unit, "locust") for name, unit in LOAD_UNITS.items()})
     return catalogue
 
 
 def read_all_curves(reader: SampleReader) -> dict[str, Curve]:
-    curves = {}
-    for metric in reader.metrics():
-        series = reader.series(metric.name)
-        if series is not None and series.t_s:
-            curves[metric.name] = Curve(series.t_s, series.values)
-    return curves
+    """Every recorded metric with at least one sample, as arrays straight from the store."""
+    return {name: Curve(s.t_s, s.values) for name, s in reader.all_series().items() if s.t_s.size}
 
 
 Events = list[dict[str, Any]]
@@ -95,13 +91,8 @@ def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunDat
     """events: the run's events.jsonl, read once by the caller (the notes use it too)."""
     curves = read_all_curves(reader)
     wall_minus_run_s = wall_minus_run_s_of(events)
-    updates = updates_curve(run_dir, wall_minus_run_s)
-    if updates is not None:
-        curves[UPDATES] = updates
-    failures = updates_curve(run_dir, wall_minus_run_s, "Total Failure Count")
-    if failures is not None:
-        curves[FAILURES] = failures
-    last_tick_s = max((curve.t_s[-1] for curve in curves.values()), default=0.0)
+    curves.update(history_curves(run_dir, wall_minus_run_s))  # updates sent, rates, latency percentiles
+    last_tick_s = max((float(curve.t_s[-1]) for curve in curves.values()), default=0.0)
     baseline, load, cooldown = phases(events, last_tick_s)
     return RunData(
         curves=curves,

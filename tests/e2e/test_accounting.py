@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import BOT_DIR
 from tests.e2e.test_runs import run_dir_of, soak
 
 FAULT_START_S, FAULT_END_S = 22, 30  # run clock; the load starts ~5 s in, judged from ~10 s
@@ -47,7 +48,7 @@ baseline = "2 s"
 
 [target]
 command = ["node", "src/index.js"]
-cwd = "examples/reference-bot"
+cwd = "{BOT_DIR}"
 
 [target.env]
 BOT_DEBUG = "1"

@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.test_runs import ROOT, run_dir_of, soak
+from tests.conftest import shipped_profile_text
+from tests.e2e.test_runs import run_dir_of, soak
 
 TEST_NET = "192.0.2.1"  # TEST-NET-1: never routed anywhere
 
 
 def test_a_base_url_run_pointing_off_the_machine_is_refused_and_fails(tmp_path: Path) -> None:
-    text = (ROOT / "profiles" / "smoke.toml").read_text()
+    text = shipped_profile_text("smoke.toml")
     # A wrong URL in the profile, as a user might leave one: it overrides the one soak sets.
     text = text.replace('LEAKS = ""\n', f'LEAKS = ""\nCURSOR_RUNNER_URL = "http://{TEST_NET}:3001"\n')
     text += '\n[interception]\nmode = "base-url"\n'

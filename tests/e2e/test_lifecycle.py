@@ -10,7 +10,8 @@ from pathlib import Path
 
 import psutil
 
-from tests.e2e.test_runs import ROOT, smoke_run_under_load, soak
+from tests.conftest import shipped_profile_text
+from tests.e2e.test_runs import smoke_run_under_load, soak
 
 
 def _events(run_dir: Path) -> list[dict[str, object]]:
@@ -73,7 +74,7 @@ def test_sigkill_of_soak_leaves_nothing_running_and_the_next_run_tidies_up(tmp_p
 
     # The next run under the same results dir tidies up (this one fails at once: its target cannot start).
     failing = tmp_path / "failing.toml"
-    text = (ROOT / "profiles/smoke.toml").read_text()
+    text = shipped_profile_text("smoke.toml")
     command = '["node", "-e", "console.error(\'boom: no config\'); process.exit(1)"]'
     failing.write_text(text.replace('command = ["node", "src/index.js"]', f"command = {command}"))
     again = soak("run", str(failing), "--results", str(tmp_path))

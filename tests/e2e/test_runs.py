@@ -13,6 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.conftest import shipped_profile_text
+
 ROOT = Path(__file__).resolve().parents[2]
 SOAK = [str(Path(sys.executable).parent / "soak")]
 
@@ -95,7 +97,7 @@ def test_kept_buffers_fail_on_external_memory_while_the_heap_stays_flat(tmp_path
 
 def test_fakeredis_fallback_carries_the_text_flow(tmp_path: Path) -> None:
     profile = tmp_path / "fake.toml"
-    text = (ROOT / "profiles/smoke.toml").read_text().replace('backend = "auto"', 'backend = "fakeredis"')
+    text = shipped_profile_text("smoke.toml").replace('backend = "auto"', 'backend = "fakeredis"')
     profile.write_text(text)
     result = soak("run", str(profile), "--duration", "15 s", "--results", str(tmp_path))
     run_dir = run_dir_of(result)
@@ -166,11 +168,13 @@ def test_bad_profile_is_one_line_exit_2(tmp_path: Path) -> None:
 def test_heap_snapshots_name_the_culprit_on_the_failing_memory_check(tmp_path: Path) -> None:
     # The heap leak profile with snapshots on; its latency limit is left out, as a snapshot's
     # pause lands on the requests in flight (the notes give each pause).
-    text = (ROOT / "profiles/leak-heap.toml").read_text()
+    text = shipped_profile_text("leak-heap.toml")
     text = "\n".join(line for line in text.splitlines() if not line.startswith("latency_p95_max"))
     profile = tmp_path / "leak-heap-snapshots.toml"
-    profile.write_text(text + '\n[collector]\nheap_snapshots = "ends"\n')
-    result = soak("run", str(profile), "--duration", "40 s", "--results", str(tmp_path))
+    profile.write_text(text)  # it has a [collector] table already: a second one is invalid TOML
+    result = soak(
+        "run", str(profile), "--duration", "40 s", "--results", str(tmp_path), "--set", "collector.heap_snapshots=ends"
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "heap growth: Buffer:" in result.stdout and "the target was paused" in result.stderr
     run_dir = run_dir_of(result)

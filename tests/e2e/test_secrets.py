@@ -7,7 +7,8 @@ import json
 import os
 from pathlib import Path
 
-from tests.e2e.test_runs import ROOT, run_dir_of, soak
+from tests.conftest import shipped_profile_text
+from tests.e2e.test_runs import run_dir_of, soak
 
 SECRETS = {
     "telegram_token": "987654:SECRETtokenAAA",
@@ -20,7 +21,7 @@ VISIBLE = {"APP_NAME": "VisibleAppName"}
 
 
 def _profile(tmp_path: Path) -> Path:
-    text = (ROOT / "profiles" / "smoke.toml").read_text()
+    text = shipped_profile_text("smoke.toml")
     target = "".join(f'{key} = "{value}"\n' for key, value in SECRETS.items())
     env = "".join(f'{key} = "{value}"\n' for key, value in {**ENV_SECRETS, **VISIBLE}.items())
     # A service that prints its configuration at start, as many do: the log must not keep it.

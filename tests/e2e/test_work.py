@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import BOT_DIR
 from tests.e2e.test_runs import run_dir_of, soak
 
 # A Telegram 502 window on sendMessage, in the middle of the judged load (run clock, seconds).
@@ -23,7 +24,7 @@ baseline = "2 s"
 
 [target]
 command = ["node", "src/index.js"]
-cwd = "examples/reference-bot"
+cwd = "{BOT_DIR}"
 
 [target.env]
 BOT_DEBUG = "1"

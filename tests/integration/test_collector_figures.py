@@ -119,7 +119,7 @@ def _record(holder: Holder, redis_url: str, db: Path, seconds: float) -> SampleR
 
 def _last(reader: SampleReader, name: str) -> float:
     series = reader.series(name)
-    assert series is not None and series.values, f"{name} was not recorded"
+    assert series is not None and series.values.size, f"{name} was not recorded"
     return series.values[-1]
 
 

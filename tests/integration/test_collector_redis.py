@@ -45,9 +45,9 @@ def test_fakeredis_records_what_it_can_and_marks_the_rest_missing(tmp_path: Path
     writer.write_tick(1.0, 0.0, values)
     writer.close()
     reader = SampleReader(tmp_path / "s.db")
-    assert reader.series(metrics.REDIS_CLIENTS.name).values == ()  # type: ignore[union-attr]
+    assert reader.series(metrics.REDIS_CLIENTS.name).values.size == 0  # type: ignore[union-attr]
     assert "INFO" in reader.unavailable()[metrics.REDIS_USED_MEMORY.name]
-    assert reader.series(metrics.REDIS_DBSIZE.name).values == (35.0,)  # type: ignore[union-attr]
+    assert reader.series(metrics.REDIS_DBSIZE.name).values.tolist() == [35.0]  # type: ignore[union-attr]
 
 
 def test_scan_resumes_across_samples_within_its_budget(tmp_path: Path) -> None:

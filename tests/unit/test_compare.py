@@ -3,9 +3,12 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from harness.report.compare import CompareError, compare_runs, format_table
+from harness.analysis.model import Curve, RunData, Span
+from harness.report.compare import CompareError, Row, compare_runs, format_table, markdown_table
+from harness.report.compare_page import overlay_plan
 
 
 def _run(tmp_path: Path, name: str, checks: list[dict[str, object]]) -> Path:
@@ -58,3 +61,41 @@ def test_a_rise_of_calls_per_update_beyond_the_tolerance_is_a_regression(tmp_pat
     within = _run(tmp_path, "c", checks(2.6, 1000.0))
     assert not any(row.regressed for row in compare_runs(a, within))
     assert any(row.regressed for row in compare_runs(a, within, calls_tolerance=0.05))
+
+
+def test_the_table_is_aligned_in_human_units_worse_first(tmp_path: Path) -> None:
+    a = _run(tmp_path, "a", [
+        {"name": "fds_growth", "status": "pass", "figure": 2.0, "unit": "fds"},
+        {"name": "rss_per_request", "status": "pass", "figure": 4096.0, "unit": "B/req", "metric": "target.rss_bytes"},
+    ])  # fmt: skip
+    b = _run(tmp_path, "b", [
+        {"name": "fds_growth", "status": "pass", "figure": 3.0, "unit": "fds"},
+        {"name": "rss_per_request", "status": "fail", "figure": 535291.0, "unit": "B/req",
+         "metric": "target.rss_bytes"},
+    ])  # fmt: skip
+    rows = compare_runs(a, b)
+    assert [row.name for row in rows] == ["rss_per_request", "fds_growth"] and rows[0].metric == "target.rss_bytes"
+    lines = format_table(rows, a, b)[2:]
+    assert "pass 4.00 KiB/update" in lines[1] and "fail 523 KiB/update" in lines[1]
+    columns = [{i for i, ch in enumerate(line) if ch == "%"} for line in lines[1:]]
+    assert columns[0] == columns[1]  # the change column lines up
+    markdown = markdown_table(rows, a, b)
+    assert "Worse in B: rss_per_request" in markdown
+    assert "| rss_per_request | pass 4.00 KiB/update | fail 523 KiB/update | +12969% | REGRESSED |" in markdown
+
+
+def test_the_overlay_draws_each_judged_metric_against_time_and_updates(tmp_path: Path) -> None:
+    t_s = tuple(float(t) for t in range(100))
+
+    def data(bytes_per_update: float) -> RunData:
+        updates = Curve(t_s, tuple(10.0 * t for t in t_s))
+        rss = Curve(t_s, tuple(1e8 + bytes_per_update * 10 * t for t in t_s))
+        return RunData({"target.rss_bytes": rss, "load.updates_total": updates}, load=Span(10.0, 90.0))
+
+    rows = [Row("rss_per_request", "pass", "fail", 1.0, 2.0, "B/req", metric="target.rss_bytes")]
+    plan = overlay_plan(rows, data(100.0), data(5000.0), {"target.rss_bytes": "bytes"})
+    charts = {chart.id: chart for chart in plan.sections[0].charts}
+    assert set(charts) == {"time-target.rss_bytes", "updates-target.rss_bytes"}
+    by_updates = plan.series["updates:b:target.rss_bytes"]
+    assert by_updates.t_s[0] == 100.0 and by_updates.t_s[-1] == 900.0  # the load phase, at updates handled
+    assert np.allclose(np.diff(by_updates.values) / np.diff(by_updates.t_s), 5000.0)

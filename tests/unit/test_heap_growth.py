@@ -16,11 +16,12 @@ from harness.analysis.heap_growth import (
     growth_from_document,
     with_heap_growth,
 )
-from harness.analysis.model import Check, Span, Status, Verdict
+from harness.analysis.model import Check, RunData, Span, Status, Verdict
 from harness.config import ConfigError, parse_profile
 from harness.report.heap import compact_path, growth_text
-from harness.report.html import render_html
+from harness.report.html import PageExtras, render_html, report_tables
 from harness.report.judge import describe, verdict_document
+from harness.report.layout import chart_plan
 from harness.report.summary import summary_markdown
 
 TIMEOUT = HeapGrower(
@@ -63,11 +64,18 @@ def test_the_growth_survives_verdict_json() -> None:
     assert growth_from_document(growth_document(GROWTH)) == GROWTH
 
 
+def _page(verdict: Verdict, growth: HeapGrowth) -> str:
+    """report.html with the growth table under the memory charts, as write_outputs renders it."""
+    data = RunData(curves={}, load=Span(0.0, 60.0), heap_growth=growth)
+    extras = PageExtras(tables=report_tables((), growth))
+    return render_html("run-1", verdict, data, [], chart_plan(verdict, data, {}), extras=extras)
+
+
 def test_people_see_the_top_growers_with_their_paths() -> None:
     verdict = with_heap_growth(Verdict(Status.FAIL, (check("heap_slope", Status.FAIL, None),)), GROWTH)
     summary = summary_markdown("run-1", verdict, growth=GROWTH)
     assert "| `Timeout` | 1200 | 1000 | 281.25 KiB | 40 → 1240 |" in summary
-    page = render_html("run-1", verdict, [], [], growth=GROWTH)
+    page = _page(verdict, GROWTH)
     assert "Timeout ×30" in page and "&lt;b&gt;" in page and "<b>" not in page
     assert any("heap growth: Timeout: +1200" in line for line in describe(verdict))
     assert "    7 of the samples via: global /  → Object → TimersList → Timeout ×30 → <b>" in growth_text(GROWTH)
@@ -76,7 +84,7 @@ def test_people_see_the_top_growers_with_their_paths() -> None:
 def test_no_growth_is_said_so() -> None:
     quiet = HeapGrowth("a", "b", None, None, (), "a kind grows beyond noise with at least 100 new leak roots")
     assert "No kind of object grew beyond noise" in summary_markdown("run-1", Verdict(Status.PASS), growth=quiet)
-    assert "No kind of object grew beyond noise" in render_html("run-1", Verdict(Status.PASS), [], [], growth=quiet)
+    assert "No kind of object grew beyond noise" in _page(Verdict(Status.PASS), quiet)
 
 
 def test_paths_fold_repeats_and_keep_the_end_near_the_object() -> None:

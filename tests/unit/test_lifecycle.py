@@ -10,7 +10,8 @@ from harness.analysis.partial import clip_run_data
 from harness.analysis.verdict import judge
 from harness.config import Thresholds
 from harness.procs import describe_exit, log_tail, signal_name
-from harness.report.html import render_html
+from harness.report.html import PageExtras, render_html
+from harness.report.layout import chart_plan
 from harness.report.summary import summary_markdown
 from harness.runstate import RunEnd, RunState, read_run_end
 
@@ -62,8 +63,8 @@ def test_clipping_keeps_only_what_came_before_the_stop() -> None:
         calls={"telegram": Curve((1.0, 3.0), (1.0, 2.0))},
     )
     clipped = clip_run_data(data, 2.5)
-    assert clipped.curves["target.alive"].t_s == (0.0, 1.0, 2.0) and "late" not in clipped.curves
-    assert clipped.calls["telegram"].t_s == (1.0,)
+    assert clipped.curves["target.alive"].t_s.tolist() == [0.0, 1.0, 2.0] and "late" not in clipped.curves
+    assert clipped.calls["telegram"].t_s.tolist() == [1.0]
     assert [w.span for w in clipped.fault_windows] == [Span(2, 2.5)]
     assert clipped.load == Span(1, 2.5) and clipped.cooldown is None and clipped.target_exit is None
 
@@ -99,5 +100,6 @@ def test_reports_head_a_partial_run_and_show_evidence() -> None:
     summary = summary_markdown("r", verdict, partial=note)
     assert summary.splitlines()[2] == f"**{note}**"
     assert "```text\nlistening\nError: connection lost" in summary
-    page = render_html("r", verdict, [], [], partial=note)
+    data = RunData(curves={}, load=Span(0.0, 5.0))
+    page = render_html("r", verdict, data, [], chart_plan(verdict, data, {}), extras=PageExtras(partial=note))
     assert note in page and "<pre>listening\nError: connection lost" in page

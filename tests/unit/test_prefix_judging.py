@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 
 from harness.analysis.model import Status
+from harness.analysis.rules import UPDATES
 from harness.collector import metrics
 from harness.collector.store import SampleWriter
 from harness.config import load_profile
 from harness.report.judge import judge_run
-from harness.report.locust_history import HISTORY, updates_curve
+from harness.report.locust_history import HISTORY, history_curves
 from harness.report.prefix import judge_prefixes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,5 +85,5 @@ def test_a_locust_history_cut_mid_line_keeps_its_curve(tmp_path: Path, tail: str
     rows = ['"Timestamp","Name","Total Request Count"']
     rows += [f'"{1_700_000_000 + second}","Aggregated","{20 * second}"' for second in range(8)]
     history.write_text("\n".join(rows) + "\n" + tail)
-    curve = updates_curve(tmp_path, 1_700_000_000.0)
-    assert curve is not None and curve.t_s == tuple(float(s) for s in range(8)) and curve.values[-1] == 140.0
+    curve = history_curves(tmp_path, 1_700_000_000.0)[UPDATES]
+    assert curve.t_s.tolist() == [float(s) for s in range(8)] and curve.values[-1] == 140.0

@@ -105,7 +105,11 @@ OUTCOMES: Counter[str] = Counter()
 
 @pytest.fixture(scope="module")
 def profile_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("fuzz") / "mutated.toml"
+    """Beside a link to examples/, as in the checkout: a shipped profile's relative cwd counts from its folder."""
+    root = tmp_path_factory.mktemp("fuzz")
+    (root / "examples").symlink_to(ROOT / "examples")
+    (root / "profiles").mkdir()
+    return root / "profiles" / "mutated.toml"
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from harness.analysis.model import Check, FaultWindow, Span, Status, Verdict
-from harness.report.faults import fault_bands, fault_rows
-from harness.report.html import Chart, render_html
+from harness.analysis.model import Check, Curve, FaultWindow, RunData, Span, Status, Verdict
+from harness.report.faults import FAULT_COLOUR, fault_bands, fault_rows
+from harness.report.html import PageExtras, render_html
 from harness.report.judge import verdict_document
+from harness.report.layout import chart_plan
 from harness.report.summary import summary_markdown
 
 FAULT = FaultWindow("telegram", "sendMessage", "error", Span(60.0, 90.0))
@@ -37,10 +39,19 @@ def test_a_fault_window_lists_the_checks_that_moved_during_it() -> None:
 
 
 def test_every_chart_shades_the_fault_window() -> None:
-    charts = [Chart(name, "count", "process", (0.0, 150.0), (1.0, 2.0)) for name in ("a", "b", "c")]
-    page = render_html("run-1", VERDICT, charts, fault_bands([FAULT]), faults=fault_rows([FAULT], VERDICT))
-    assert page.count("<title>fault: telegram sendMessage error 60-90 s</title>") == 3
-    assert "<h2>Fault windows</h2>" in page
+    curves = {name: Curve((0.0, 150.0), (1.0, 2.0)) for name in ("target.fds", "tmp.files", "target.threads")}
+    data = RunData(curves=curves, load=Span(0.0, 150.0), fault_windows=(FAULT,))
+    plan = chart_plan(VERDICT, data, {})
+    extras = PageExtras(faults=fault_rows([FAULT], VERDICT), fault_bands=fault_bands([FAULT]))
+    page = render_html("run-1", VERDICT, data, [], plan, extras=extras)
+    document = json.loads(page.split('id="soak-data">', 1)[1].split("</script>", 1)[0])
+    assert document["bands"] == [
+        {"start": 60.0, "end": 90.0, "label": "fault: telegram sendMessage error 60-90 s", "colour": FAULT_COLOUR,
+         "fault": True}
+    ]  # fmt: skip
+    faults = page[page.index('<table class="plain faults">') :]
+    assert "<td>telegram</td><td>sendMessage</td><td>error</td>" in faults
+    assert "upstream_calls_per_update.cursor_runner" in faults.split("</table>")[0]
 
 
 def test_a_run_without_faults_says_nothing_of_them() -> None:

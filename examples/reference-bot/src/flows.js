@@ -131,7 +131,8 @@ function makeFlows({ telegram, elevenlabs, cursorRunner, store: sharedStore, lea
     const msg = update.message || update.edited_message;
     const query = update.callback_query;
     if (!(msg && msg.chat) && !query) return;
-    leaks.onUpdate(update.update_id);
+    const chat = query ? (query.message && query.message.chat) || query.from : msg.chat;
+    leaks.onUpdate(update.update_id, chat ? chat.id : undefined);
     const store = leaks.storeForJob() || sharedStore;
     for (let attempt = 0; ; attempt += 1) {
       try {

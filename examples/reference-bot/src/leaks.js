@@ -12,7 +12,7 @@ const { ConfigError } = require('./config');
 const SWITCHES = {
   heap: 'bytes', external: 'bytes', fd: 'probability', socket: 'probability', churn: 'probability', redis: 'probability', tempfile: 'probability',
   listener: 'probability', timer: 'probability', buffer: 'probability', cache: 'bytes', lru: 'bytes', 'pool-warmup': 'bytes',
-  'gc-lazy': 'bytes', 'retry-storm': 'times',
+  'gc-lazy': 'bytes', 'retry-storm': 'times', 'per-chat': 'bytes',
 };
 const POOL_STEPS = 8;
 // What V8 (64-bit, no pointer compression: Node's own builds) adds to a kept string of n one-byte
@@ -50,13 +50,15 @@ function positiveNumber(raw, fallback) {
 function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }) {
   const rates = parseLeaks(spec);
   const fire = Object.fromEntries(Object.keys(SWITCHES).map((name) => [name, everyFraction(rates[name] || 0)]));
-  const retained = { heap: [], external: [], fds: [], agents: [], redis: [], timers: [], buffers: [], cache: new Map(), lru: new Map(), pool: [] };
+  const retained = {
+    heap: [], external: [], fds: [], agents: [], redis: [], timers: [], buffers: [], cache: new Map(), lru: new Map(), pool: [], chats: new Map(),
+  };
   const lruCap = positiveNumber(env.LEAK_LRU_ENTRIES, 256);
   const poolStepMs = positiveNumber(env.LEAK_POOL_STEP_S, 20) * 1000;
   let lastPoolStep = -Infinity;
   let stringsKept = 0;
 
-  function onUpdate(updateId) {
+  function onUpdate(updateId, chatId) {
     if (rates.heap) retained.heap.push(heapString(rates.heap));
     if (rates.external) retained.external.push(Buffer.alloc(rates.external, 1));
     if (fire.fd()) retained.fds.push(fs.openSync(__filename, 'r'));
@@ -64,6 +66,10 @@ function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }
     if (fire.timer()) retained.timers.push(setInterval(() => {}, 60000));
     if (rates.cache) retained.cache.set(updateId, Buffer.alloc(rates.cache, 1));
     if (rates.lru) addToLru(updateId);
+    // Kept per chat for ever (a per-user map without eviction): grows only with chats never seen before.
+    if (rates['per-chat'] && chatId !== undefined && !retained.chats.has(chatId)) {
+      retained.chats.set(chatId, Buffer.alloc(rates['per-chat'], 1));
+    }
     if (rates['pool-warmup']) growPool();
     // Dropped at once: the GC frees it whenever it next runs, hence the sawtooth.
     if (rates['gc-lazy']) Buffer.allocUnsafe(rates['gc-lazy']).fill(1);

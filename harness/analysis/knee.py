@@ -1,0 +1,121 @@
+"""The knee of a `knee` run: the highest rate of updates per second the service held before the
+webhook's error ratio, its p95 latency (from the scheduled send) or the end-to-end p95 crossed the
+profile's limits. The webhook figures come from the live check's step table (knee.jsonl); the
+end-to-end figures from the per-update accounting, on the same part of each step (its last two
+thirds). An update not completed within the completion timeout counts as slower than any limit.
+
+A step that did not hold while the next one did was a stall of the machine, not the service's
+limit: the limit is the first step that failed with the next failing too (or none next). The
+knee is the last step held before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from harness.analysis.flows import FlowWindow, latency_quantile_s
+from harness.analysis.model import Span
+
+MIN_COMPLETIONS = 10  # a flow with fewer completed updates in a step says nothing about its p95
+NOT_DONE = float("inf")  # an e2e p95 that falls on updates never completed
+
+
+@dataclass(frozen=True)
+class StepFigures:
+    """One step as the live check judged it (knee.jsonl), on the run's clock."""
+
+    step: int
+    rate: float
+    span: Span
+    sent: int
+    judged: int
+    errors: int
+    p95_s: float | None
+    crossed: tuple[str, ...]
+    load_average: float | None = None  # the machine's, when the step was judged
+
+
+@dataclass(frozen=True)
+class KneeStep:
+    figures: StepFigures
+    e2e_p95_s: float | None  # worst flow; NOT_DONE when its p95 fell on unfinished updates
+    e2e_flow: str | None
+    held: bool
+    crossed: tuple[str, ...]
+
+    @property
+    def achieved_rate(self) -> float:
+        length_s = self.figures.span.end_s - self.figures.span.start_s
+        return self.figures.sent / length_s if length_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Knee:
+    rate: float | None  # the highest step held, every step before it held too; None: not even the first
+    steps: tuple[KneeStep, ...]
+    verdict: str  # in words: the knee, or why there is none
+
+
+def _flow_p95_s(windows: Sequence[FlowWindow]) -> float | None:
+    """p95 of one flow's updates in these windows; NOT_DONE when it falls on unfinished ones."""
+    updates = sum(w.updates for w in windows)
+    completed = sum(w.completed for w in windows)
+    if completed < MIN_COMPLETIONS:
+        return None
+    counts = [sum(column) for column in zip(*(w.latency_counts for w in windows), strict=True)]
+    # The q-quantile of all updates lies among the completed ones only if enough completed.
+    q = 0.95 * updates / completed
+    return NOT_DONE if q > 1 else latency_quantile_s(tuple(counts), q)
+
+
+def step_e2e(windows: Sequence[FlowWindow]) -> tuple[float | None, str | None]:
+    """The worst flow's end-to-end p95 over one step's judged windows (cursor-runner callbacks apart)."""
+    worst: tuple[float | None, str | None] = (None, None)
+    for flow in sorted({w.flow for w in windows} - {"callback"}):
+        p95_s = _flow_p95_s([w for w in windows if w.flow == flow])
+        if p95_s is not None and (worst[0] is None or p95_s > worst[0]):
+            worst = (p95_s, flow)
+    return worst
+
+
+def _e2e_text(p95_s: float) -> str:
+    return "beyond the completion timeout" if p95_s == NOT_DONE else f"{p95_s * 1000:.0f} ms"
+
+
+def find_knee(
+    steps: Sequence[StepFigures], e2e: Mapping[int, tuple[float | None, str | None]], e2e_limit_s: float | None
+) -> Knee:
+    """e2e: step -> (worst flow's e2e p95, that flow), from step_e2e."""
+    judged: list[KneeStep] = []
+    for figures in steps:
+        p95_s, flow = e2e.get(figures.step, (None, None))
+        crossed = list(figures.crossed)
+        if e2e_limit_s is not None and p95_s is not None and p95_s > e2e_limit_s:
+            crossed.append(f"e2e p95 ({flow}) {_e2e_text(p95_s)} > {e2e_limit_s * 1000:.0f} ms")
+        judged.append(KneeStep(figures, p95_s, flow, not crossed, tuple(crossed)))
+    limit = _confirmed_failure(judged)
+    held = [step for step in judged[:limit] if step.held]
+    if not judged:
+        return Knee(None, (), "no knee: no step was judged")
+    if not held:
+        failed = judged[limit]
+        why = "; ".join(failed.crossed)
+        return Knee(
+            None, tuple(judged), f"no knee: the first step did not hold at {failed.figures.rate:g} updates/s ({why})"
+        )
+    rate = held[-1].figures.rate
+    if limit == len(judged):
+        return Knee(rate, tuple(judged), f"held every step up to {rate:g} updates/s: the knee is above")
+    failed = judged[limit]
+    why = "; ".join(failed.crossed)
+    verdict = f"knee at {rate:g} updates/s; {failed.figures.rate:g} updates/s did not hold ({why})"
+    return Knee(rate, tuple(judged), verdict)
+
+
+def _confirmed_failure(steps: Sequence[KneeStep]) -> int:
+    """Index of the first failed step whose next step failed too (or that is the last); len if none."""
+    for index, step in enumerate(steps):
+        if not step.held and (index + 1 == len(steps) or not steps[index + 1].held):
+            return index
+    return len(steps)

@@ -1,0 +1,252 @@
+/* soak's report charts: each element with data-chart becomes a uPlot chart of the page's JSON
+ * document (script#soak-data). Our own code; uPlot, inlined before it, comes from the pinned npm
+ * package. Charts in a closed <details> are drawn when it opens, so a page of a hundred charts
+ * shows its first screen at once. Every chart of one x axis shares the cursor and the zoom
+ * (drag to zoom, double-click to see the whole run). */
+(function () {
+  "use strict";
+
+  var doc = JSON.parse(document.getElementById("soak-data").textContent);
+  window.soakCharts = {};
+  var KIB = 1024;
+  var BINARY = [["GiB", KIB * KIB * KIB], ["MiB", KIB * KIB], ["KiB", KIB]];
+  var PALETTE = ["#1f4e9c", "#e8710a", "#188038", "#a142f4", "#d01884", "#12b5cb", "#795548", "#5f6368"];
+  var TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 14400, 21600,
+    43200, 86400, 172800, 604800];
+  var BYTE_INCRS = [];
+  for (var k = 0; k <= 4; k++) {
+    [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].forEach(function (m) { BYTE_INCRS.push(m * Math.pow(KIB, k)); });
+  }
+  var DECIMAL_INCRS = [];
+  for (var e = -6; e <= 12; e++) {
+    [1, 2, 5].forEach(function (m) { DECIMAL_INCRS.push(Number((m * Math.pow(10, e)).toPrecision(1))); });
+  }
+  var WHOLE_INCRS = DECIMAL_INCRS.filter(function (v) { return v >= 1; });
+  // The narrowest y range for a flat or nearly flat curve: a share of its level, and a floor per unit.
+  var MIN_SPAN_SHARE = 0.1;
+  var MIN_SPAN = {count: 4, bytes: 64 * KIB, seconds: 0.002, ratio: 0.01, percent: 2, per_s: 2};
+
+  function num(v) {
+    var a = Math.abs(v);
+    if (Number.isInteger(v) && a < 1e7) return String(v);
+    if (a >= 100) return v.toFixed(0);
+    if (a >= 10) return v.toFixed(1);
+    if (a >= 1) return v.toFixed(2);
+    if (a === 0) return "0";
+    return String(Number(v.toPrecision(3)));
+  }
+  function bytes(v) {
+    for (var i = 0; i < BINARY.length; i++) {
+      if (Math.abs(v) >= BINARY[i][1]) return num(v / BINARY[i][1]) + " " + BINARY[i][0];
+    }
+    return num(v) + " B";
+  }
+  function duration(s) {
+    var a = Math.abs(s);
+    if (a === 0) return "0 s";
+    if (a < 1) return num(s * 1000) + " ms";
+    if (a < 120) return num(s) + " s";
+    if (a < 7200) return num(s / 60) + " min";
+    return num(s / 3600) + " h";
+  }
+  function clock(s) {
+    // x ticks fall on whole increments: "45 s", "12 min", "3 h 30 min"
+    var a = Math.abs(s);
+    if (a < 120) return num(s) + " s";
+    if (a < 7200) return num(s / 60) + " min";
+    var h = Math.floor(s / 3600), m = Math.round((s - h * 3600) / 60);
+    return h + " h" + (m ? " " + m + " min" : "");
+  }
+  function shortCount(v) {
+    var a = Math.abs(v);
+    if (a >= 1e6) return num(v / 1e6) + "M";
+    if (a >= 1e4) return num(v / 1e3) + "k";
+    return num(v);
+  }
+  function formatter(unit) {
+    switch (unit) {
+      case "bytes": return bytes;
+      case "seconds": return duration;
+      case "ratio": return function (v) { return num(v * 100) + " %"; };
+      case "percent": return function (v) { return num(v) + " %"; };
+      case "per_s": return function (v) { return num(v) + "/s"; };
+      case "bool": return function (v) { return v ? "yes" : "no"; };
+      case "count": case "": return num;
+      default: return function (v) { return num(v) + " " + unit; };
+    }
+  }
+  function tickFormatter(unit) {
+    if (unit === "count") return shortCount;
+    return formatter(unit);
+  }
+  function incrsOf(unit) {
+    if (unit === "bytes") return BYTE_INCRS;
+    if (unit === "count" || unit === "bool") return WHOLE_INCRS;
+    return DECIMAL_INCRS;
+  }
+
+  function yRange(unit) {
+    return function (u, min, max) {
+      if (min == null || max == null || !isFinite(min) || !isFinite(max)) return [0, 1];
+      var level = Math.max(Math.abs(min), Math.abs(max));
+      var least = Math.max(level * MIN_SPAN_SHARE, MIN_SPAN[unit] || (level === 0 ? 1 : 0));
+      var lo = min, hi = max;
+      if (hi - lo < least) {
+        var mid = (lo + hi) / 2;
+        lo = mid - least / 2;
+        hi = mid + least / 2;
+      }
+      var pad = (hi - lo) * 0.05;
+      lo -= pad;
+      hi += pad;
+      if (min >= 0 && lo < 0) {
+        hi -= lo;
+        lo = 0;
+      }
+      return [lo, hi];
+    };
+  }
+
+  // One zoom state per x axis ("time", "updates"); every chart of that axis follows it.
+  var groups = {};
+  function group(name) {
+    if (!groups[name]) groups[name] = {plots: [], zoom: null, full: doc.x_range[name] || [0, 1], sync: uPlot.sync(doc.sync + "-" + name)};
+    return groups[name];
+  }
+  function zoomAll(g, range) {
+    g.zoom = range;
+    var shown = range || g.full;
+    g.plots.forEach(function (p) { p.setScale("x", {min: shown[0], max: shown[1]}); });
+  }
+
+  function bandsPlugin() {
+    return {
+      hooks: {
+        drawClear: [function (u) {
+          var ctx = u.ctx, box = u.bbox;
+          doc.bands.forEach(function (b) {
+            var x0 = Math.max(box.left, u.valToPos(b.start, "x", true));
+            var x1 = Math.min(box.left + box.width, u.valToPos(b.end, "x", true));
+            if (!(x1 > x0)) return;
+            ctx.fillStyle = b.colour + (b.fault ? "38" : "24");
+            ctx.fillRect(x0, box.top, x1 - x0, box.height);
+            if (b.fault) {
+              ctx.fillStyle = b.colour;
+              ctx.font = Math.round(10 * uPlot.pxRatio) + "px system-ui, sans-serif";
+              ctx.fillText(b.label, x0 + 3 * uPlot.pxRatio, box.top + 11 * uPlot.pxRatio);
+            }
+          });
+        }],
+      },
+    };
+  }
+
+  function seriesOptions(spec, index, unit) {
+    var value = formatter(unit);
+    var base = {label: spec.label, value: function (u, v) { return v == null ? "–" : value(v); }, spanGaps: true};
+    switch (spec.role) {
+      case "limit":
+        return Object.assign(base, {stroke: "#c5221f", width: 2, dash: [8, 5], points: {show: false}});
+      case "fit":
+        return Object.assign(base, {stroke: "#202124", width: 2, dash: [4, 4], points: {show: false}});
+      case "judged":
+        return Object.assign(base, {stroke: "#5f6368", width: 1, points: {show: true, size: 5, fill: "#5f6368"}});
+      case "other":
+        return Object.assign(base, {stroke: "#e8710a", width: 1.5, points: {show: false}});
+      default:
+        return Object.assign(base, {stroke: PALETTE[index % PALETTE.length], width: 1.5, points: {show: false}});
+    }
+  }
+
+  function tables(chart) {
+    return chart.series.map(function (s) { return doc.series[s.key] || [[], []]; });
+  }
+
+  function build(el, width) {
+    var chart = doc.charts[el.dataset.chart];
+    if (!chart || el.dataset.drawn) return null;
+    el.dataset.drawn = "1";
+    var g = group(chart.x);
+    var data = uPlot.join(tables(chart));
+    var lines = 0;
+    var series = [{label: chart.x === "updates" ? "updates" : "time", value: function (u, v) {
+      return v == null ? "–" : (chart.x === "updates" ? num(v) + " updates" : clock(Math.round(v)));
+    }}];
+    chart.series.forEach(function (s) { series.push(seriesOptions(s, s.role === "line" ? lines++ : 0, chart.unit)); });
+    var opts = {
+      width: Math.max(320, width || 900),
+      height: Number(el.dataset.height || 220),
+      series: series,
+      scales: {x: {time: false, range: function () { return g.zoom || g.full; }}, y: {range: yRange(chart.unit)}},
+      axes: [
+        {values: function (u, splits) { return splits.map(chart.x === "updates" ? shortCount : clock); },
+         incrs: chart.x === "updates" ? WHOLE_INCRS : TIME_INCRS, space: 60},
+        {values: function (u, splits) { return splits.map(tickFormatter(chart.unit)); },
+         incrs: incrsOf(chart.unit), size: 78, space: 22},
+      ],
+      cursor: {sync: {key: g.sync.key, setSeries: false}, drag: {x: true, y: false}},
+      legend: {live: true},
+      plugins: chart.x === "time" ? [bandsPlugin()] : [],
+      hooks: {
+        setSelect: [function (u) {
+          if (u.select.width < 2) return;
+          var lo = u.posToVal(u.select.left, "x"), hi = u.posToVal(u.select.left + u.select.width, "x");
+          u.setSelect({left: 0, top: 0, width: 0, height: 0}, false);
+          zoomAll(g, [lo, hi]);
+        }],
+      },
+    };
+    opts.cursor.drag.setScale = false;
+    var plot = new uPlot(opts, data, el);
+    plot.over.addEventListener("dblclick", function () { zoomAll(g, null); }, {capture: true});
+    g.plots.push(plot);
+    window.soakCharts[el.dataset.chart] = plot;  // for a reader's console and the browser tests
+    return plot;
+  }
+
+  // Widths are read for a whole batch before any chart is added: reading one after adding another
+  // would make the browser lay the page out again for every chart.
+  function draw(elements) {
+    var widths = elements.map(function (el) { return el.clientWidth; });
+    var drawn = 0;
+    elements.forEach(function (el, i) { if (build(el, widths[i])) drawn++; });
+    return drawn;
+  }
+  function pending(root) {
+    return Array.prototype.filter.call(root.querySelectorAll("[data-chart]"), function (el) {
+      return !el.dataset.drawn && !el.closest("details:not([open])");
+    });
+  }
+
+  // After the next paint: what a mark of "drawn" must wait for, since uPlot paints asynchronously.
+  function afterPaint(then) {
+    requestAnimationFrame(function () { setTimeout(then, 0); });
+  }
+  function mark(name) {
+    document.documentElement.dataset[name] = String(Math.round(performance.now()));
+  }
+
+  // The first screen at once, the other charts once it is painted, so the reader sees the verdict
+  // and its charts before the rest is drawn.
+  var todo = pending(document);
+  var first = todo.filter(function (el) { return el.getBoundingClientRect().top < window.innerHeight; });
+  var count = draw(first);
+  document.documentElement.dataset.chartsDrawn = String(count);
+  afterPaint(function () {
+    mark("renderedMs");
+    count += draw(todo.filter(function (el) { return first.indexOf(el) < 0; }));
+    document.documentElement.dataset.chartsDrawn = String(count);
+    afterPaint(function () { mark("allDrawnMs"); });
+  });
+  document.querySelectorAll("details").forEach(function (d) {
+    d.addEventListener("toggle", function () { if (d.open) draw(pending(d)); });
+  });
+  window.addEventListener("resize", function () {
+    Object.keys(groups).forEach(function (name) {
+      groups[name].plots.forEach(function (p) {
+        var width = p.root.parentElement.clientWidth;
+        if (width && Math.abs(width - p.width) > 8) p.setSize({width: width, height: p.height});
+      });
+    });
+  });
+})();
