@@ -62,7 +62,8 @@ class Cell:
         return tuple(prefix for switch in self.switches for prefix in EXPECTED_CHECKS.get(switch, ()))
 
     def found_by_its_check(self, failed: Iterable[str]) -> bool:
-        return any(name.startswith(self.expected) for name in failed) if self.expected else False
+        """Whether every leak of the cell failed a check on its own resource."""
+        return bool(self.expected) and not self.unfound(failed)
 
     def unfound(self, failed: Iterable[str]) -> list[str]:
         """The cell's switches that no failing check judges (all found: empty)."""
@@ -145,23 +146,22 @@ SHORT_CELLS = (
 
 
 def full_matrix() -> tuple[Cell, ...]:
-    """In the order they run: clean and benign runs between the leak cells, so a matrix stopped
-    half-way has some of each; the moonshot last."""
-    leaks = [cell for cell in LEAK_CELLS if cell.cap_s <= CAP_S]
-    quiet = [*CLEAN_CELLS, *benign_cells()]
-    mixed: list[Cell] = []
-    while leaks or quiet:
-        mixed += [quiet.pop(0)] if quiet else []
-        mixed += [leaks.pop(0) for _ in range(2) if leaks]
-    return (*mixed, *(cell for cell in LEAK_CELLS if cell.cap_s > CAP_S))
+    """In the order they run, most telling first, so a matrix stopped part-way has the most said:
+    each kind at its target rate, the clean runs, the benign modes, the second rates, the moonshot."""
+    firsts = [cell for n, cell in enumerate(LEAK_CELLS) if cell.kind not in {c.kind for c in LEAK_CELLS[:n]}]
+    seconds = [cell for cell in LEAK_CELLS if cell not in firsts and cell.cap_s <= CAP_S]
+    moonshots = [cell for cell in LEAK_CELLS if cell.cap_s > CAP_S]
+    return (*firsts, *CLEAN_CELLS, *benign_cells(), *seconds, *moonshots)
 
 
 def pick(cells: tuple[Cell, ...], patterns: str | None) -> tuple[Cell, ...]:
-    """Cells whose name matches any of the comma-separated glob patterns ("heap-*,clean-0[12]")."""
+    """Cells whose name matches any of the comma-separated glob patterns ("heap-*,clean-0[12]"), in
+    the order of the patterns (a cell once)."""
     if not patterns:
         return cells
     wanted = [pattern.strip() for pattern in patterns.split(",") if pattern.strip()]
-    chosen = tuple(cell for cell in cells if any(fnmatch.fnmatchcase(cell.name, p) for p in wanted))
+    by_name = {cell.name: cell for p in wanted for cell in cells if fnmatch.fnmatchcase(cell.name, p)}
+    chosen = tuple(by_name.values())
     unknown = [p for p in wanted if not any(fnmatch.fnmatchcase(cell.name, p) for cell in cells)]
     if unknown:
         raise ValueError(f"no cell matches {', '.join(unknown)}; cells: {', '.join(c.name for c in cells)}")

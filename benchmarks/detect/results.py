@@ -1,5 +1,6 @@
-"""The matrix's results file: one record per cell, written as each cell finishes, so a run of the
-matrix can stop at any time and resume where it was."""
+"""The matrix's results file: JSON Lines, one record appended per cell as it finishes (the last
+record of a cell wins), so a run of the matrix can stop at any time and resume where it was, and
+records judged again are appended beside the first judgement."""
 
 from __future__ import annotations
 
@@ -7,15 +8,14 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any
 
 from benchmarks.detect.outcome import CellOutcome
 
-RESULTS_FILE = Path(__file__).resolve().parent / "results.json"
+RESULTS_FILE = Path(__file__).resolve().parent / "results.jsonl"
 
 
 class ResultsFile:
-    """Thread-safe: cells finishing together each write the whole file, one at a time."""
+    """Thread-safe: cells finishing together each append one line, one at a time."""
 
     def __init__(self, path: Path = RESULTS_FILE) -> None:
         self.path = path
@@ -23,17 +23,27 @@ class ResultsFile:
 
     def read(self) -> dict[str, CellOutcome]:
         try:
-            document: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+            lines = self.path.read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
             return {}
-        except ValueError as exc:
-            raise ValueError(f"{self.path}: not a results file ({exc}); move it away to start afresh") from None
-        return {name: CellOutcome.from_document(doc) for name, doc in document.get("cells", {}).items()}
+        outcomes = {}
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                outcome = CellOutcome.from_document(json.loads(line))
+            except (ValueError, KeyError, TypeError) as exc:
+                if number == len(lines):
+                    continue  # the last line cut short by a stop mid-write: that cell runs again
+                raise ValueError(f"{self.path}:{number}: not a cell's record ({exc})") from None
+            outcomes[outcome.cell] = outcome
+        return outcomes
 
     def save(self, outcome: CellOutcome) -> None:
+        line = json.dumps(outcome.document(), sort_keys=True) + "\n"
         with self._lock:
-            cells = {name: done.document() for name, done in self.read().items()}
-            cells[outcome.cell] = outcome.document()
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(json.dumps({"cells": cells}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-            os.replace(temporary, self.path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
