@@ -33,6 +33,7 @@ class Timing:
     baseline: str
     cooldown: str
     checkpoint_every_s: float  # the load is judged as if it had stopped every this often
+    updates_per_s: float = UPDATES_PER_S
 
     def thresholds(self) -> dict[str, Any]:
         return {
@@ -64,21 +65,23 @@ FULL = Timing(
     listener_census_every="1 min",
     baseline="20 s",
     cooldown="90 s",
-    checkpoint_every_s=120.0,
+    checkpoint_every_s=60.0,
 )
 
-# The short matrix (tests/e2e): high rates found within a minute of load.
+# The short matrix (tests/e2e): high leak rates found within a minute of load, two cells at a time
+# at half the rate each (one cell's load on the machine).
 SHORT = Timing(
-    warmup="20 s",
+    warmup="10 s",
     window="5 s",
-    min_windows=6,
+    min_windows=8,
     work_window="15 s",
     recovery_window="5 s",
     forced_gc_every="2500 ms",
-    listener_census_every="15 s",
+    listener_census_every="10 s",
     baseline="5 s",
-    cooldown="10 s",
+    cooldown="15 s",  # in-flight cursor-runner jobs (seconds each) and idle keep-alive sockets end
     checkpoint_every_s=15.0,
+    updates_per_s=UPDATES_PER_S / 2,
 )
 
 
@@ -104,7 +107,7 @@ def cell_overrides(
         "target": {"env": {**base.get("target", {}).get("env", {}), **env}},
         # Steady state only: soak.toml's fault window (minute 60) is past every cell's end anyway.
         "mocks": {"telegram": {}, "cursor_runner": cursor_runner},
-        "load": {"users": USERS, "spawn_rate": USERS, "rate_per_user": UPDATES_PER_S / USERS},
+        "load": {"users": USERS, "spawn_rate": USERS, "rate_per_user": timing.updates_per_s / USERS},
         "collector": timing.collector(),
         "thresholds": timing.thresholds(),
     }

@@ -33,7 +33,15 @@ def amount(value: float, unit: str) -> str:
 
 
 def growth(
-    name: str, curve: Curve, span: Span, limit: float, *, window_s: float, unit: str, alpha: float = 0.05
+    name: str,
+    curve: Curve,
+    span: Span,
+    limit: float,
+    *,
+    window_s: float,
+    unit: str,
+    alpha: float = 0.05,
+    min_windows: int = 2,
 ) -> Check:
     """How far the level rose over the judged part of the load, from the window medians at its ends.
 
@@ -41,7 +49,9 @@ def growth(
     concurrency, and the ends alone move by more than a small limit on a healthy run. So ends
     apart by more than the limit fail only when the rise is a trend too: significant at alpha
     (both tests of trend.py) and, across the span, above the limit. Ends apart with a trend shown
-    under the limit pass (the level wanders); anything between is inconclusive.
+    under the limit pass (the level wanders); anything between is inconclusive. A trend needs
+    min_windows windows: over fewer, a burst of work in flight at the end of the span (a stalled
+    event loop catching up) reads as a significant rise.
     """
     t_s, medians = window_medians(curve, span, window_s)
     if t_s.size < 2:
@@ -57,6 +67,9 @@ def growth(
     )
     if change <= limit:
         return Check(name, Status.PASS, change, limit, unit, span, ends, guides=guides)
+    if t_s.size < min_windows:
+        why = f"a trend needs {min_windows} windows, the span has {t_s.size}"
+        return Check(name, Status.INCONCLUSIVE, change, limit, unit, span, f"{ends}; {why}", guides=guides)
     status, why = _rise_as_trend(curve, span, limit, window_s=window_s, unit=unit, alpha=alpha)
     return Check(name, status, change, limit, unit, span, f"{ends}; {why}", guides=guides)
 

@@ -121,7 +121,14 @@ def evaluate_rule(
             return peak(rule.check, curve, _whole_run(data), limit, rule.unit)
         case Kind.GROWTH:
             return growth(
-                rule.check, curve, judged, limit, window_s=limits.window_s, unit=rule.unit, alpha=limits.significance
+                rule.check,
+                curve,
+                judged,
+                limit,
+                window_s=limits.window_s,
+                unit=rule.unit,
+                alpha=limits.significance,
+                min_windows=limits.min_windows,
             )
         case Kind.RESIDUAL | Kind.RESIDUAL_ZERO:
             baseline = data.baseline if rule.kind is Kind.RESIDUAL else None

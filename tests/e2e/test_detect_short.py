@@ -1,0 +1,62 @@
+"""The detection matrix in short (benchmarks/detect, SHORT timing): the reference bot at 20
+updates/s with leaks at high rates, each found within a minute of load by a check on its own
+resource, and two clean runs on which no check on resources or work fails at any checkpoint."""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from benchmarks.detect.cells import SHORT_CELLS, Cell, Group
+from benchmarks.detect.outcome import CellOutcome
+from benchmarks.detect.profile import SHORT
+from benchmarks.detect.runner import run_cell
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("node") is None, reason="needs node"),
+    pytest.mark.timeout(600),
+]
+
+
+def _said(outcome: CellOutcome) -> str:
+    return "; ".join(f"{j.load_s}: {', '.join(j.failed) or '-'}" for j in outcome.judgements())
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Cell, CellOutcome]]:
+    runs_dir = tmp_path_factory.mktemp("detect")
+    # Two at a time (the machine has two cores): the leak cells, then the clean runs.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda cell: run_cell(cell, SHORT, runs_dir), SHORT_CELLS))
+    return {cell.name: (cell, outcome) for cell, outcome in zip(SHORT_CELLS, done, strict=True)}
+
+
+@pytest.mark.parametrize("name", [cell.name for cell in SHORT_CELLS if cell.group is Group.LEAK])
+def test_each_leak_is_found_by_its_own_check_within_a_minute(
+    outcomes: dict[str, tuple[Cell, CellOutcome]], name: str
+) -> None:
+    cell, outcome = outcomes[name]
+    assert outcome.error is None, outcome.error
+    failed = outcome.wolf_cries()
+    assert not cell.unfound(failed), f"{cell.leaks}: not found {cell.unfound(failed)} ({_said(outcome)})"
+    first = next(j for j in outcome.judgements() if cell.found_by_its_check(j.failed))
+    assert first.load_s is None or first.load_s <= cell.cap_s
+
+
+@pytest.mark.parametrize("name", [cell.name for cell in SHORT_CELLS if cell.group is Group.CLEAN])
+def test_no_check_on_resources_or_work_fails_on_a_clean_run(
+    outcomes: dict[str, tuple[Cell, CellOutcome]], name: str
+) -> None:
+    _, outcome = outcomes[name]
+    assert outcome.error is None, outcome.error
+    assert outcome.final is not None, "the clean run did not run to its end"
+    assert [j.load_s for j in outcome.prefixes], "no checkpoint was judged"
+    assert not outcome.wolf_cries(), _said(outcome)
+
+
+def test_the_matrix_writes_its_runs_where_asked(outcomes: dict[str, tuple[Cell, CellOutcome]]) -> None:
+    for _, outcome in outcomes.values():
+        assert Path(outcome.run_dir, "verdict.json").exists() or outcome.stopped_early
