@@ -130,7 +130,7 @@ def test_a_burst_at_the_end_of_a_short_span_is_not_called_a_trend() -> None:
     # Sockets of a clean bot over 6 windows of 5 s, judged 45 s into the load while its event loop
     # stalled (work in flight piling up): significant over so few windows, and no leak.
     t = np.arange(10.0, 40.0, 1.0)
-    level = np.repeat([132.0, 118.0, 130.0, 160.0, 182.0, 190.0], 5)
+    level = np.repeat([132.0, 134.0, 150.0, 160.0, 182.0, 190.0], 5)
     curve = Curve(tuple(t.tolist()), tuple(level.tolist()))
     span = Span(10.0, 39.0)
     short = growth("sockets_growth", curve, span, 16.0, window_s=5.0, unit="sockets", min_windows=8)
