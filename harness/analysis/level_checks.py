@@ -7,7 +7,7 @@ import numpy as np
 from harness.analysis.guides import flat, line
 from harness.analysis.model import Check, Curve, GuideRole, Span, Status, TargetExit
 from harness.analysis.trend import slope_upper_bound, trend
-from harness.analysis.windows import trend_window_s, window_medians, within
+from harness.analysis.windows import trend_window_s, window_floors, window_medians, within
 from harness.units import format_bytes
 
 ALIVE_METRIC = "target.alive"
@@ -25,6 +25,23 @@ def peak(name: str, curve: Curve, span: Span, limit: float, unit: str) -> Check:
     detail = f"peak {amount(top, unit)}, limit {amount(limit, unit)}"
     guides = (flat(GuideRole.LIMIT, "limit", span, limit),)
     return Check(name, _status(top, limit), top, limit, unit, span, detail, guides=guides)
+
+
+def sustained(name: str, curve: Curve, span: Span, limit: float, *, window_s: float, unit: str) -> Check:
+    """The highest level held through a whole window (its lowest sample): a state a healthy service
+    passes through for a moment (a socket its peer closed, until the next turn of a stalled event
+    loop closes it too) is not judged, one that stays is."""
+    t_s, floors = window_floors(curve, span, window_s)
+    if t_s.size == 0:
+        return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, "no samples in the span")
+    held = float(floors.max())
+    _, values = within(curve, span)
+    detail = (
+        f"{amount(held, unit)} held through a window of {window_s:g} s at most (momentary peak "
+        f"{amount(float(values.max()), unit)}), limit {amount(limit, unit)}"
+    )
+    guides = (line(GuideRole.JUDGED, "window floors", t_s, floors), flat(GuideRole.LIMIT, "limit", span, limit))
+    return Check(name, _status(held, limit), held, limit, unit, span, detail, guides=guides)
 
 
 def amount(value: float, unit: str) -> str:

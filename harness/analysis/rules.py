@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum, auto
 
-from harness.analysis.level_checks import growth, peak, residual
+from harness.analysis.level_checks import growth, peak, residual, sustained
 from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour, slope_per_request
 from harness.config import Thresholds
@@ -43,6 +43,7 @@ class Kind(Enum):
     SLOPE = auto()  # Theil-Sen over time, judged span
     PER_REQUEST = auto()  # Theil-Sen against requests handled, judged span
     PEAK = auto()  # highest sample, whole run
+    SUSTAINED = auto()  # highest level held through a whole window (its floor), whole run
     GROWTH = auto()  # last window minus first, judged span
     RESIDUAL = auto()  # end of cool-down minus the pre-load baseline
     RESIDUAL_ZERO = auto()  # end of cool-down, healthy level zero
@@ -72,7 +73,7 @@ RULES = (
     Rule("handles_growth", "handles_growth_max", Kind.GROWTH, (HANDLES,), "handles"),
     Rule("timers_growth", "timers_growth_max", Kind.GROWTH, (TIMERS,), "timers"),
     Rule("threads_growth", "threads_growth_max", Kind.GROWTH, (THREADS,), "threads"),
-    Rule("tcp_close_wait", "tcp_close_wait_max", Kind.PEAK, (CLOSE_WAIT,), "sockets"),
+    Rule("tcp_close_wait", "tcp_close_wait_max", Kind.SUSTAINED, (CLOSE_WAIT,), "sockets"),
     Rule("temp_file_age", "temp_file_age_max_s", Kind.PEAK, (TMP_OLDEST_AGE,), "s"),
     Rule("loop_delay_p99", "loop_delay_p99_max_s", Kind.PEAK, (LOOP_DELAY_P99,), "s"),
     Rule("fds_residual", "fds_residual_max", Kind.RESIDUAL, (FDS,), "fds"),
@@ -119,6 +120,8 @@ def evaluate_rule(
             )
         case Kind.PEAK:
             return peak(rule.check, curve, _whole_run(data), limit, rule.unit)
+        case Kind.SUSTAINED:
+            return sustained(rule.check, curve, _whole_run(data), limit, window_s=limits.window_s, unit=rule.unit)
         case Kind.GROWTH:
             return growth(
                 rule.check,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.analysis.level_checks import growth
+from harness.analysis.level_checks import growth, sustained
 from harness.analysis.model import Curve, RunData, Span, Status
 from harness.analysis.rules import HEAP_AFTER_GC, evaluate_rules
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour
@@ -136,3 +136,14 @@ def test_a_burst_at_the_end_of_a_short_span_is_not_called_a_trend() -> None:
     short = growth("sockets_growth", curve, span, 16.0, window_s=5.0, unit="sockets", min_windows=8)
     assert short.status is Status.INCONCLUSIVE and "needs 8 windows" in short.detail
     assert growth("sockets_growth", curve, span, 16.0, window_s=5.0, unit="sockets").status is Status.FAIL
+
+
+def test_close_wait_for_a_moment_passes_and_close_wait_that_stays_fails() -> None:
+    t = np.arange(0.0, 120.0, 1.0)
+    moment = np.zeros(t.size)
+    moment[50:53] = 5  # sockets closed by their peer during a stall, closed by the service after it
+    stays = np.where(t >= 60, np.floor((t - 60) / 10) + 1, 0)  # one more left in CLOSE_WAIT every 10 s
+    for values, expected in ((moment, Status.PASS), (stays, Status.FAIL)):
+        check = sustained("tcp_close_wait", Curve(t, values), Span(0, 119), 0.0, window_s=10.0, unit="sockets")
+        assert check.status is expected, check.detail
+    assert "momentary peak 5" in sustained("c", Curve(t, moment), Span(0, 119), 0.0, window_s=10.0, unit="").detail
