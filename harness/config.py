@@ -351,7 +351,9 @@ class Thresholds(_Strict):
     rss_slope_max: BytesPerSecond | None = Field(None, description=f"RSS: {_SLOPE}")
     rss_per_request_max: BytesPerRequest | None = Field(None, description=f"RSS: {_PER_UPDATE}")
     rss_max: Bytes | None = Field(None, description="RSS: highest sample over the run")
-    fds_growth_max: float | None = Field(None, description=f"open file descriptors: {_GROWTH}")
+    fds_growth_max: float | None = Field(
+        None, description=f"open file descriptors other than sockets (sockets_growth judges those): {_GROWTH}"
+    )
     heap_slope_max: BytesPerSecond | None = Field(None, description=f"JS heap after GC (else heap used): {_SLOPE}")
     heap_per_request_max: BytesPerRequest | None = Field(None, description=f"JS heap after GC: {_PER_UPDATE}")
     external_slope_max: BytesPerSecond | None = Field(

@@ -4,6 +4,8 @@ warm-up rise that stops (not a leak), memory after GC with bursts of work in fli
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -147,3 +149,20 @@ def test_close_wait_for_a_moment_passes_and_close_wait_that_stays_fails() -> Non
         check = sustained("tcp_close_wait", Curve(t, values), Span(0, 119), 0.0, window_s=10.0, unit="sockets")
         assert check.status is expected, check.detail
     assert "momentary peak 5" in sustained("c", Curve(t, moment), Span(0, 119), 0.0, window_s=10.0, unit="").detail
+
+
+def test_files_leaking_under_wandering_sockets_are_found_on_the_other_fds() -> None:
+    t = np.arange(0.0, 601.0, 1.0)
+    sockets = _wander(3, sd=3.0)  # in flight with the concurrency: +-40 around 150
+    files = 20 + np.floor(t * 0.2)  # a file left open every 5 s (1 per 100 updates at 20/s)
+    curves = {
+        "target.fds": Curve(t, sockets + files),
+        "target.fds.socket": Curve(t, sockets),
+        "load.updates_total": Curve(t, 20.0 * t),
+    }
+    limits = Thresholds.model_validate({"warmup": "1 min", "window": "10 s", "fds_growth_max": 16})
+    data = RunData(curves=curves, load=Span(0, 600))
+    check = next(c for c in evaluate_rules(data, limits) if c.name == "fds_growth")
+    assert check.status is Status.FAIL and "target.fds.socket left out" in check.detail
+    clean = replace(data, curves={**curves, "target.fds": Curve(t, sockets + 20)})
+    assert next(c for c in evaluate_rules(clean, limits) if c.name == "fds_growth").status is Status.PASS
