@@ -47,7 +47,13 @@ def _run(cells: tuple[Cell, ...], args: argparse.Namespace, store: ResultsFile, 
 
     def one(cell: Cell) -> None:
         print(f"detect: {cell.name} ({cell.leaks or 'no switch'}) started", flush=True)
-        outcome = run_cell(cell, FULL, args.runs_dir, cap_s)
+        try:
+            outcome = run_cell(cell, FULL, args.runs_dir, cap_s)
+        except Exception as exc:  # noqa: BLE001 - one cell's trouble must not end the matrix
+            print(
+                f"detect: {cell.name} not recorded ({type(exc).__name__}: {exc}); it runs again next time", flush=True
+            )
+            return
         store.save(outcome)
         first = outcome.first_failure()
         said = outcome.error or (f"failed {', '.join(first.failed)}" if first else "no check failed")

@@ -19,7 +19,7 @@ from benchmarks.detect.cells import Cell
 from benchmarks.detect.outcome import CellOutcome, Judged, checkpoints_s
 from benchmarks.detect.profile import ROOT, Timing, cell_overrides
 from harness.accounting.records import UPDATES, UpdateRecord, read_typed
-from harness.report.judge import ReportError, judge_run
+from harness.report.judge import judge_run
 from harness.report.prefix import judge_prefixes
 
 POLL_S = 5.0
@@ -103,12 +103,19 @@ def _watch(live: Live, checkpoints: list[float], cell: Cell) -> bool:
         pending = pending[len(due) :]
         try:
             verdicts = judge_prefixes(live.run_dir, due[-1:])
-        except ReportError:
-            continue  # a file caught mid-write: the checkpoint is judged again afterwards
+        except Exception as exc:  # noqa: BLE001 - a file caught mid-write (a line cut short, a table
+            # being written) must not end the cell: every checkpoint is judged again afterwards.
+            _note(live, f"checkpoint {due[-1]:g} s not judged live: {type(exc).__name__}: {exc}")
+            continue
         if any(cell.found_by_its_check(Judged.of(p.load_s, p.verdict).failed) for p in verdicts):
             _stop(live.child)
             return True
     return False
+
+
+def _note(live: Live, line: str) -> None:
+    with (live.results_dir / "cell.log").open("a", encoding="utf-8") as log:
+        log.write(f"detect: {line}\n")
 
 
 def _stop(child: subprocess.Popen[bytes]) -> None:

@@ -33,20 +33,21 @@ def _row(*cells: str) -> str:
 
 def _found(cell: Cell, outcome: CellOutcome | None) -> str:
     if outcome is None:
-        return f"| {cell.kind} | {cell.rate} | {_target(cell)} | not run yet | | | | |"
+        return _row(cell.kind, cell.rate, _target(cell), "not run yet", "", "", "", "")
     if outcome.error:
-        return f"| {cell.kind} | {cell.rate} | {_target(cell)} | error: {outcome.error} | | | {_conditions(outcome)} |"
-    first = outcome.first_failure()
-    if first is None:
-        screened = sorted({name for judged in outcome.judgements() for name in judged.screened})
-        flagged = f"screen flagged {', '.join(screened)}" if screened else ""
-        found = f"**no** ({_minutes(outcome.recorded_load_s)})"
-        return _row(cell.kind, cell.rate, _target(cell), found, flagged, "", _conditions(outcome))
-    met = (
-        "" if cell.target_s is None else (" ✓" if first.load_s is not None and first.load_s <= cell.target_s else " ✗")
-    )
-    checks = ", ".join(first.failed) + ("" if cell.found_by_its_check(first.failed) else " (not its own check)")
-    return _row(cell.kind, cell.rate, _target(cell), f"yes{met}", checks, _when(first), _conditions(outcome))
+        return _row(cell.kind, cell.rate, _target(cell), f"error: {outcome.error}", "", "", _conditions(outcome))
+    found = next((j for j in outcome.judgements() if cell.found_by_its_check(j.failed)), None)
+    if found is None:
+        others = sorted(outcome.wolf_cries())
+        said = f"{', '.join(others)} failed (not its own check)" if others else "no check failed"
+        verdict = f"**no** ({_minutes(outcome.recorded_load_s)} recorded)"
+        return _row(cell.kind, cell.rate, _target(cell), verdict, said, "", _conditions(outcome))
+    in_time = found.load_s is not None and (cell.target_s is None or found.load_s <= cell.target_s)
+    met = "" if cell.target_s is None else (" ✓" if in_time else " ✗")
+    own = [name for name in found.failed if name.startswith(cell.expected)]
+    others = [name for name in found.failed if not name.startswith(cell.expected)]
+    checks = ", ".join(own) + (f" (also failing: {', '.join(others)})" if others else "")
+    return _row(cell.kind, cell.rate, _target(cell), f"yes{met}", checks, _when(found), _conditions(outcome))
 
 
 def _target(cell: Cell) -> str:
@@ -55,7 +56,7 @@ def _target(cell: Cell) -> str:
 
 def leak_table(cells: Sequence[Cell], outcomes: Mapping[str, CellOutcome]) -> list[str]:
     lines = [
-        _row("kind", "rate", "target", "found", "by (first failing checks)", "after (load)", *CONDITIONS),
+        _row("kind", "rate", "target", "found", "by its own checks (first time found)", "after (load)", *CONDITIONS),
         "|---|---|---|---|---|---|---|---|",
     ]
     return lines + [_found(cell, outcomes.get(cell.name)) for cell in cells if cell.group is Group.LEAK]
