@@ -140,8 +140,13 @@ SHORT_CELLS = (
 
 def full_matrix() -> tuple[Cell, ...]:
     """In the order they run, most telling first, so a matrix stopped part-way has the most said:
-    each kind at its target rate, the clean runs, the benign modes, the second rates, the moonshot."""
-    firsts = [cell for n, cell in enumerate(LEAK_CELLS) if cell.kind not in {c.kind for c in LEAK_CELLS[:n]}]
+    each kind with a target at its target rate, the clean runs, the benign modes, the other rates,
+    the moonshot."""
+    firsts = [
+        cell
+        for n, cell in enumerate(LEAK_CELLS)
+        if cell.target_s is not None and cell.kind not in {c.kind for c in LEAK_CELLS[:n]}
+    ]
     seconds = [cell for cell in LEAK_CELLS if cell not in firsts and cell.cap_s <= CAP_S]
     moonshots = [cell for cell in LEAK_CELLS if cell.cap_s > CAP_S]
     return (*firsts, *CLEAN_CELLS, *benign_cells(), *seconds, *moonshots)
