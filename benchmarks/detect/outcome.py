@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.analysis.model import Status, Verdict
+from harness.analysis.rules import RULES
 
 # Checks on timing, not on resources or work: on a shared machine they fail with its load (the
 # collector's forced GC and a starved CPU stall the event loop), so they are reported apart and
@@ -17,6 +18,20 @@ TIMING_CHECKS = ("latency_p95", "loop_delay_p99", "e2e_latency_p95")
 
 def is_timing(name: str) -> bool:
     return any(name == check or name.startswith(f"{check}.") for check in TIMING_CHECKS)
+
+
+# Checks on what the service holds (memory, fds, sockets, clients, handles, files, connections), as
+# against checks on its work (errors, lost updates, calls per update): names or name prefixes.
+RESOURCE_CHECKS = (
+    *(rule.check for rule in RULES if not is_timing(rule.check)),
+    "listener_",
+    "connection_churn",
+    "metric.",
+)
+
+
+def is_resource(name: str) -> bool:
+    return name.startswith(RESOURCE_CHECKS)
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,10 @@ class CellOutcome:
     def wolf_cries(self) -> set[str]:
         """Checks on resources or work that failed at any prefix or at the end."""
         return {name for judged in self.judgements() for name in judged.failed}
+
+    def resource_failures(self) -> set[str]:
+        """Checks on what the service holds that failed at any prefix or at the end."""
+        return {name for name in self.wolf_cries() if is_resource(name)}
 
     def timing_failures(self) -> set[str]:
         return {name for judged in self.judgements() for name in judged.timing_failed}

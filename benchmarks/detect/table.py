@@ -62,18 +62,24 @@ def leak_table(cells: Sequence[Cell], outcomes: Mapping[str, CellOutcome]) -> li
     return lines + [_found(cell, outcomes.get(cell.name)) for cell in cells if cell.group is Group.LEAK]
 
 
+def _first_at(outcome: CellOutcome, names: set[str]) -> str:
+    first = next((j for j in outcome.judgements() if names & set(j.failed)), None)
+    return f"**{', '.join(sorted(names))}** (first at {_when(first) if first else '?'})" if names else "none"
+
+
 def _quiet_row(cell: Cell, outcome: CellOutcome | None) -> str:
+    switches = cell.leaks or "(none)"
     if outcome is None:
-        return f"| {cell.name} | {cell.leaks or '(none)'} | not run yet | | | | |"
+        return _row(cell.name, switches, "not run yet", "", "", "", "", "")
     if outcome.error:
-        return f"| {cell.name} | {cell.leaks or '(none)'} | error: {outcome.error} | | | {_conditions(outcome)} |"
-    wolves = sorted(outcome.wolf_cries())
-    first = outcome.first_failure()
-    cried = "none" if not wolves else f"**{', '.join(wolves)}** (first at {_when(first) if first else '?'})"
+        return _row(cell.name, switches, f"error: {outcome.error}", "", "", "", _conditions(outcome))
+    held = outcome.resource_failures()
+    work = outcome.wolf_cries() - held
     timing = ", ".join(sorted(outcome.timing_failures())) or "none"
     screened = ", ".join(sorted({n for judged in outcome.judgements() for n in judged.screened})) or "none"
-    length = _minutes(outcome.recorded_load_s)
-    return _row(cell.name, cell.leaks or "(none)", cried, timing, f"{screened} ({length})", _conditions(outcome))
+    length = f"{_minutes(outcome.recorded_load_s)}{'' if outcome.final else ', cut short'}"
+    cells = (_first_at(outcome, held), _first_at(outcome, work), timing, f"{screened} ({length})")
+    return _row(cell.name, switches, *cells, _conditions(outcome))
 
 
 def quiet_table(cells: Sequence[Cell], outcomes: Mapping[str, CellOutcome]) -> list[str]:
@@ -81,12 +87,13 @@ def quiet_table(cells: Sequence[Cell], outcomes: Mapping[str, CellOutcome]) -> l
         _row(
             "run",
             "switches",
-            "resource/work checks failed (any checkpoint)",
+            "resource checks failed (any checkpoint)",
+            "work checks failed",
             "timing checks failed",
-            "screen flags (load)",
+            "screen flags (load recorded)",
             *CONDITIONS,
         ),
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     return lines + [_quiet_row(c, outcomes.get(c.name)) for c in cells if c.group is not Group.LEAK]
 
