@@ -34,8 +34,11 @@ demo: setup
 	$(VENV)/bin/soak run profiles/smoke.toml
 
 # pytest exits 5 when it collected no tests: that must fail, not pass quietly.
+# Two pytest workers: most of the suite's time is whole runs waiting out their duration, so two at a
+# time roughly halve it on a 2-core machine. TEST_JOBS=0 runs in one process.
+TEST_JOBS ?= 2
 test: setup
-	@$(PY) -m pytest; code=$$?; \
+	@$(PY) -m pytest -n $(TEST_JOBS) --dist worksteal --durations=30; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$code
 

@@ -37,7 +37,7 @@ interval = "1 s"
 
 [target]
 command = ["node", "src/index.js"]
-cwd = "examples/reference-bot"
+cwd = "{bot_dir}"
 
 [mocks.cursor_runner]
 mode = "sync+callback"
@@ -61,8 +61,8 @@ completion_timeout = "6 s"
 def _profile(tmp_path: Path, name: str, load: str, *, duration: str = "30 s", thresholds: str = "",
              cr_latency: str = "20 ms", cr_slots: int = 5) -> Path:  # fmt: skip
     path = tmp_path / f"{name}.toml"
-    text = PROFILE.format(name=name, duration=duration, load=load, thresholds=thresholds, cr_latency=cr_latency,
-                          cr_slots=cr_slots)  # fmt: skip
+    text = PROFILE.format(bot_dir=ROOT / "examples/reference-bot", name=name, duration=duration, load=load,
+                          thresholds=thresholds, cr_latency=cr_latency, cr_slots=cr_slots)  # fmt: skip
     path.write_text(text)
     return path
 
