@@ -41,8 +41,9 @@ class Live:
 
     def find_run(self) -> None:
         if self.run_dir is None:
-            dirs = sorted(self.results_dir.glob("*/run.json"), key=lambda p: p.stat().st_mtime)
-            self.run_dir = dirs[-1].parent if dirs else None
+            # Only this child's run: the directory also holds the runs of the cell's earlier attempts.
+            dirs = [p for p in self.results_dir.glob("*/run.json") if p.stat().st_mtime >= self.started_at]
+            self.run_dir = max(dirs, key=lambda p: p.stat().st_mtime).parent if dirs else None
         if self.run_dir is not None and self.load_wall_s is None:
             self.load_wall_s = _load_start_wall(self.run_dir)
 
