@@ -74,6 +74,14 @@ def test_calls_per_update_names_steady_and_fault_maxima_and_fails_past_either_li
     assert check.status is Status.FAIL and check.figure == 2.5
 
 
+def test_a_budget_for_a_flow_the_run_never_took_passes_saying_so() -> None:
+    # voice_failed happens only when speech-to-text fails: a healthy run must still be able to pass.
+    check = _judge([_window(0, [0.1] * 10)], calls_per_update_max={"voice_failed.telegram": 4})
+    unexercised = check["calls_per_update.voice_failed.telegram"]
+    assert unexercised.status is Status.PASS and unexercised.figure is None
+    assert unexercised.detail == "no voice_failed updates: this budget was not exercised by the run"
+
+
 def test_lost_updates_fail_outside_faults_and_say_how_many_were_not_judged() -> None:
     windows = [_window(0, [0.1] * 10, lost=1), _window(40, [0.1] * 4, explained=6, in_fault=True)]
     check = _judge(windows, lost_updates_max=0)["lost_updates"]
