@@ -14,7 +14,7 @@ CONDITIONS = ("updates/s", "load avg (mean / max)")
 
 
 def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:g} min"
+    return f"{round(seconds / 60, 1):g} min"
 
 
 def _when(judged: Judged) -> str:
