@@ -70,6 +70,9 @@ def _rejudge(cells: tuple[Cell, ...], store: ResultsFile, cap_s: float | None) -
         outcome = done.get(cell.name)
         if outcome is None or not outcome.run_dir:
             continue
+        if not Path(outcome.run_dir).is_dir():
+            print(f"detect: {cell.name} kept as judged: its run {outcome.run_dir} is not on this machine", flush=True)
+            continue
         checkpoints = checkpoints_s(cap_s if cap_s is not None else cell.cap_s, FULL.checkpoint_every_s)
         store.save(judge_record(outcome, checkpoints, ran_to_its_end=outcome.final is not None))
         print(f"detect: {cell.name} judged again", flush=True)
