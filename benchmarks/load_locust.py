@@ -165,7 +165,7 @@ def reference_bot(work: Path) -> Iterator[tuple[str, dict[str, int]]]:
     """The reference bot with its mocks (cursor-runner in sync mode, no latency) and Redis."""
     redis = start_redis("auto", work, work / "redis.log")
     port = free_port()
-    config = MocksConfig(cursor_runner=CursorRunnerConfig(mode="sync", latency_s=0.0, max_concurrent=1024))
+    config = MocksConfig(cursor_runner=CursorRunnerConfig(mode="sync", latency=0.0, max_concurrent=1024))
     mocks = start_mocks(config.model_dump_json(), work)
     env = dict(os.environ)
     env.update(

@@ -25,8 +25,8 @@ from harness.analysis.verdict import judge
 from harness.config import load_profile
 from harness.report.faults import fault_bands, fault_rows
 from harness.report.html import PageExtras, render_html
-from harness.report.judge import phase_bands
 from harness.report.layout import chart_plan
+from harness.report.render import phase_bands
 
 ROOT = Path(__file__).resolve().parents[1]
 OPEN_ALL = """(async () => {

@@ -28,7 +28,7 @@ from harness.rundir import SAMPLES
 from tests.unit.legacy_store import Schema2Writer
 
 SOAK = str(Path(sys.executable).parent / "soak")
-IMPORTS_ONLY = [sys.executable, "-c", "import harness.report.judge, harness.cli"]
+IMPORTS_ONLY = [sys.executable, "-c", "import harness.evaluate, harness.report.render, harness.cli"]
 
 
 def run_child(argv: list[str]) -> tuple[float, float, float, int]:

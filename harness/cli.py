@@ -100,7 +100,7 @@ def run(
 def _live_options(view: str, status_every: str, metrics_port: int | None, metrics_host: str) -> LiveOptions | None:
     """None when nothing is to be shown or served: the run then feeds no view at all."""
     from harness.live.view import LiveOptions, ViewMode
-    from harness.units import UnitError, parse_duration_s
+    from shared.units import UnitError, parse_duration_s
 
     try:
         mode = ViewMode(view)
@@ -118,7 +118,7 @@ def _live_options(view: str, status_every: str, metrics_port: int | None, metric
 
 
 def _echo_verdict(run_dir: Path, verdict: Verdict, as_json: bool) -> NoReturn:
-    from harness.report.judge import EXIT_CODES
+    from harness.report.render import EXIT_CODES
 
     _show_verdict(run_dir, verdict, as_json)
     raise typer.Exit(EXIT_CODES[verdict.status])
@@ -127,7 +127,7 @@ def _echo_verdict(run_dir: Path, verdict: Verdict, as_json: bool) -> NoReturn:
 def _show_verdict(run_dir: Path, verdict: Verdict, as_json: bool, partial: bool = False) -> None:
     """The verdict for a person (stdout, or stderr with --json), and the document on stdout with --json."""
     from harness.outputs import OutputError, dumps, verdict_output
-    from harness.report.judge import describe
+    from harness.report.render import describe
 
     heading = "verdict on what was recorded (partial)" if partial else "verdict"
     _say(f"{heading}: {verdict.status.value.upper()}", as_json)
@@ -168,7 +168,7 @@ def collect(
     from harness.collector.attach import collect as run_collect
     from harness.config import ConfigError, load_profile
     from harness.prestart import check_output_dir
-    from harness.units import UnitError, parse_duration_s
+    from shared.units import UnitError, parse_duration_s
 
     try:
         check_output_dir(out, "--out")
@@ -196,11 +196,11 @@ def report(
 
 
 def _judge_and_exit(run_dir: Path, as_json: bool = False) -> NoReturn:
-    from harness.report.judge import ReportError, judge_run
+    from harness.evaluate import EvaluateError, judge_run
 
     try:
         verdict = judge_run(run_dir)
-    except ReportError as exc:
+    except EvaluateError as exc:
         _fail(str(exc))
     except OSError as exc:  # a run directory we may read but not write (a CI artifact)
         _fail(f"cannot write the report into {run_dir}: {exc.strerror or exc}")
@@ -223,15 +223,15 @@ def compare(
 ) -> None:
     """Two runs side by side, and a page with both overlaid per judged metric; exit 1 when a check is
     worse in B than in A, or B does more work per update."""
+    from harness.evaluate.compare import compare_runs
     from harness.outputs import comparison_output, dumps
-    from harness.report.compare import CompareError, compare_runs, format_table
-    from harness.report.compare_page import write_comparison
+    from harness.report.compare import CompareError, format_table
 
     try:
-        rows = compare_runs(run_a, run_b, calls_tolerance)
-        page, table = write_comparison(run_a, run_b, rows, out)
+        compared = compare_runs(run_a, run_b, calls_tolerance, out)
     except CompareError as exc:
         _fail(str(exc))
+    rows, page, table = compared.rows, compared.page, compared.table
     for line in format_table(rows, run_a, run_b):
         _say(line, as_json)
     _say(f"overlay: {page}", as_json)

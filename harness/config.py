@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import tomllib
@@ -10,55 +11,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from harness.overrides import Setting, SettingError, apply_settings, parse_setting
 from harness.placeholders import PLACEHOLDERS, unknown_placeholders
-from harness.units import (
+from mocks.config import DEFAULT_ELEVENLABS_API_KEY, DEFAULT_TELEGRAM_TOKEN, MockSettings
+from shared.fields import MAX_BYTES, Bytes, BytesPerRequest, BytesPerSecond, Seconds, with_unit
+from shared.strict import StrictModel
+from shared.units import (
     UnitError,
     parse_amount_per_update,
     parse_duration_s,
     parse_rate_per_hour_s,
     parse_size_bytes,
-    parse_size_per_request_bytes,
-    parse_size_rate_bytes_per_s,
 )
-from mocks.config import CallbackFaults, FaultSpec, LatencySpec, StrictModel
+from vocab.upstreams import Upstream
 
 
 class ConfigError(Exception):
     """A profile that cannot be read or does not validate; the message is one line."""
 
 
-# Beyond these a value is a typo, and it would overflow a sleep or an allocation at run time.
-MAX_SECONDS = 100 * 86400.0
-MAX_BYTES = float(2**50)
 # Intervals and cadences below this measure the harness more than the target.
 MIN_INTERVAL_S = 0.05
-
-
-def _unit(parser: Any, most: float) -> Any:
-    def convert(value: Any) -> Any:
-        try:
-            number = parser(value)
-        except UnitError as exc:
-            raise ValueError(str(exc)) from None
-        if abs(number) > most:
-            raise ValueError(f"{value!r} is out of range (at most {most:g} in base units)")
-        return number
-
-    return BeforeValidator(convert)
-
-
-Seconds = Annotated[float, _unit(parse_duration_s, MAX_SECONDS)]
-Bytes = Annotated[float, _unit(parse_size_bytes, MAX_BYTES)]
-BytesPerSecond = Annotated[float, _unit(parse_size_rate_bytes_per_s, MAX_BYTES)]
-BytesPerRequest = Annotated[float, _unit(parse_size_per_request_bytes, MAX_BYTES)]
 Interval = Annotated[Seconds, Field(ge=MIN_INTERVAL_S)]
 # Limits by metric name are in the metric's own unit (bytes or a count).
-PerUpdate = Annotated[float, _unit(parse_amount_per_update, MAX_BYTES)]
-PerHourAsPerSecond = Annotated[float, _unit(parse_rate_per_hour_s, MAX_BYTES)]
-Amount = Annotated[float, _unit(parse_size_bytes, MAX_BYTES)]
+PerUpdate = Annotated[float, with_unit(parse_amount_per_update, MAX_BYTES)]
+PerHourAsPerSecond = Annotated[float, with_unit(parse_rate_per_hour_s, MAX_BYTES)]
+Amount = Annotated[float, with_unit(parse_size_bytes, MAX_BYTES)]
 _METRIC_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_:-]+)+$")
 
 
@@ -104,7 +84,7 @@ EnvValue = Annotated[str, AfterValidator(_known_placeholders)]
 
 
 class _Strict(StrictModel):
-    """Frozen, no unknown keys, no inf/NaN, no booleans as numbers (see mocks.config.StrictModel)."""
+    """Frozen, no unknown keys, no inf/NaN, no booleans as numbers (see shared.strict.StrictModel)."""
 
 
 class RunSection(_Strict):
@@ -146,7 +126,7 @@ class TargetSection(_Strict):
     stop_timeout_s: Seconds = Field(10.0, alias="stop_timeout", gt=0, description="SIGTERM, then SIGKILL after this")
     # The token is a URL path segment (bot<TOKEN>); the webhook secret has Telegram's own alphabet.
     telegram_token: Annotated[str, _shaped(r"[A-Za-z0-9:_-]{1,256}", "1-256 of A-Z a-z 0-9 : _ -")] = Field(
-        "123456:TEST-soak-token", description="TELEGRAM_BOT_TOKEN; the Telegram mock accepts only this one (masked)"
+        DEFAULT_TELEGRAM_TOKEN, description="TELEGRAM_BOT_TOKEN; the Telegram mock accepts only this one (masked)"
     )
     webhook_secret: Annotated[str, _shaped(r"[A-Za-z0-9_-]{1,256}", "1-256 of A-Z a-z 0-9 _ -")] = Field(
         "soak-webhook-secret", description="TELEGRAM_WEBHOOK_SECRET, sent by Locust with every update (masked)"
@@ -155,59 +135,65 @@ class TargetSection(_Strict):
         "soak-callback-secret", description="WEBHOOK_SECRET, sent by the cursor-runner mock's callbacks (masked)"
     )
     elevenlabs_api_key: HeaderSafe = Field(
-        "soak-test-xi-api-key", description="ELEVENLABS_API_KEY; the ElevenLabs mock accepts only this one (masked)"
+        DEFAULT_ELEVENLABS_API_KEY, description="ELEVENLABS_API_KEY; the ElevenLabs mock accepts only this one (masked)"
     )
 
 
+RedisFaultKind = Literal["down", "pause", "slow", "kill_clients"]
+# Settings that mean something for one kind only; another kind refuses them rather than ignore them.
+_REDIS_KIND_SETTINGS: dict[str, str] = {"stall_s": "slow", "every_s": "kill_clients", "commands": "pause"}
+
+
+class RedisFault(_Strict):
+    """A window in which the run's Redis misbehaves; start and end count from the run's start.
+
+    down: shut down (saving its data), started again at `end` on the same port with that data;
+    pause: CLIENT PAUSE (`commands` all or write); slow: the server stalls `stall` at a time, back to
+    back (DEBUG SLEEP), so a command waits up to that long; kill_clients: the target's connections
+    are closed (CLIENT KILL) at `start` and then every `every` until `end`.
+    """
+
+    kind: RedisFaultKind = Field(description="down, pause, slow or kill_clients")
+    start_s: Seconds = Field(alias="start", ge=0, description='from the start of the run, e.g. "60 min"')
+    end_s: Seconds = Field(alias="end", gt=0, description='e.g. "65 min"; down: Redis is started again then')
+    stall_s: Seconds = Field(0.05, alias="stall", gt=0, le=10, description="slow: each stall of the server")
+    every_s: Seconds = Field(
+        1.0, alias="every", gt=0, description="kill_clients: the target's connections closed this often"
+    )
+    commands: Literal["all", "write"] = Field("all", description="pause: the commands held (CLIENT PAUSE)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RedisFault:
+        if self.end_s <= self.start_s:
+            raise ValueError("end must be after start")
+        defaults = RedisFault.model_construct(kind=self.kind, start_s=0.0, end_s=1.0)
+        for name, kind in _REDIS_KIND_SETTINGS.items():
+            if kind != self.kind and getattr(self, name) != getattr(defaults, name):
+                alias = RedisFault.model_fields[name].alias or name
+                raise ValueError(f"{alias} applies to kind '{kind}' only, not '{self.kind}'")
+        return self
+
+
 class RedisSection(_Strict):
-    """The run's private Redis, on a free loopback port."""
+    """The run's private Redis, on a free loopback port, and the windows in which it misbehaves."""
 
     backend: Literal["auto", "redis-server", "fakeredis"] = Field(
         "auto", description="auto: redis-server when installed, else fakeredis's TCP server (run.json says which)"
     )
+    faults: tuple[RedisFault, ...] = Field((), description="[[redis.faults]] windows; they need redis-server")
 
-
-class CursorRunnerMock(_Strict):
-    """The cursor-runner mock: how it answers the target's jobs, and which callbacks it breaks."""
-
-    mode: Literal["sync", "sync+callback", "ack+callback", "async", "removed"] = Field(
-        "sync+callback", description="sync: the result in the answer; +callback / ack+callback: by callback too"
-    )
-    latency_s: Seconds = Field(0.05, alias="latency", ge=0, description="how long a job takes")
-    latency_distribution: LatencySpec | None = Field(None, description="replaces latency when set")
-    callback_delay_s: Seconds = Field(
-        0.05, alias="callback_delay", ge=0, description="from the job's end to its callback"
-    )
-    max_concurrent: int = Field(5, ge=1, description="jobs at once; more are answered busy")
-    callback_faults: CallbackFaults = Field(default_factory=CallbackFaults, description="callbacks to break")
-    faults: tuple[FaultSpec, ...] = Field((), description="faults on the mock's routes")
-
-
-class TelegramMock(_Strict):
-    """The Telegram Bot API mock."""
-
-    file_size_bytes: Bytes = Field(21_034, alias="file_size", ge=0, le=2**30, description="OGG bytes per download")
-    faults: tuple[FaultSpec, ...] = Field((), description="faults on the mock's routes")
-
-
-class ElevenLabsMock(_Strict):
-    """The ElevenLabs mock: speech to text and text to speech."""
-
-    transcripts: dict[str, str] = Field(default_factory=dict, description="transcript by file id")
-    # The tag ties the cursor-runner job the transcript becomes to its voice update (per-update accounting).
-    default_transcript: str = Field(
-        "list failing tests on main [soak f{file_id}]", description="for a file id not in transcripts"
-    )
-    tts_size_bytes: Bytes = Field(32_000, alias="tts_size", ge=0, le=2**30, description="MP3 bytes per TTS answer")
-    faults: tuple[FaultSpec, ...] = Field((), description="faults on the mock's routes")
-
-
-class MocksSection(_Strict):
-    """Mock settings; faults are mocks.config.FaultSpec tables (windows in start_s/end_s of the run)."""
-
-    telegram: TelegramMock = Field(default_factory=TelegramMock)
-    elevenlabs: ElevenLabsMock = Field(default_factory=ElevenLabsMock)
-    cursor_runner: CursorRunnerMock = Field(default_factory=CursorRunnerMock)
+    @model_validator(mode="after")
+    def _playable(self) -> RedisSection:
+        if self.faults and self.backend == "fakeredis":
+            raise ValueError("redis faults need backend 'redis-server' (fakeredis cannot keep its data over a restart)")
+        windows = sorted(self.faults, key=lambda fault: fault.start_s)
+        for earlier, later in itertools.pairwise(windows):
+            if later.start_s < earlier.end_s:
+                raise ValueError(
+                    f"redis fault windows overlap: {earlier.kind} until {earlier.end_s:g} s, "
+                    f"{later.kind} from {later.start_s:g} s"
+                )
+        return self
 
 
 Weight = Annotated[float, Field(ge=0)]
@@ -537,9 +523,15 @@ class CollectorSection(_Strict):
         return self
 
 
-RedirectedMock = Literal["telegram", "elevenlabs"]
-_REAL_HOSTS: dict[RedirectedMock, str] = {"telegram": "api.telegram.org:443", "elevenlabs": "api.elevenlabs.io:443"}
-_BASE_URL_ENV: dict[RedirectedMock, str] = {"telegram": "TELEGRAM_API_BASE", "elevenlabs": "ELEVENLABS_API_BASE"}
+RedirectedMock = Literal[Upstream.TELEGRAM, Upstream.ELEVENLABS]
+_REAL_HOSTS: dict[RedirectedMock, str] = {
+    Upstream.TELEGRAM: "api.telegram.org:443",
+    Upstream.ELEVENLABS: "api.elevenlabs.io:443",
+}
+_BASE_URL_ENV: dict[RedirectedMock, str] = {
+    Upstream.TELEGRAM: "TELEGRAM_API_BASE",
+    Upstream.ELEVENLABS: "ELEVENLABS_API_BASE",
+}
 
 
 class InterceptionSection(_Strict):
@@ -562,7 +554,7 @@ class RunSpec(_Strict):
     run: RunSection = Field(default_factory=RunSection)
     target: TargetSection
     redis: RedisSection = Field(default_factory=RedisSection)
-    mocks: MocksSection = Field(default_factory=MocksSection)
+    mocks: MockSettings = Field(default_factory=MockSettings)
     load: LoadSection = Field(default_factory=LoadSection)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     collector: CollectorSection = Field(default_factory=CollectorSection)

@@ -15,6 +15,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from harness import config
+from shared import fields
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,11 @@ def _validator_of(alias: Any) -> Any:
 
 # The unit types by the validator object inside them (the same object in every field that uses one).
 UNITS: dict[int, tuple[str, str]] = {
-    id(_validator_of(config.Seconds)): ("duration", "s"),
-    id(_validator_of(config.Bytes)): ("size", "B"),
-    id(_validator_of(config.BytesPerSecond)): ("size per time", "B/s"),
-    id(_validator_of(config.BytesPerRequest)): ("size per update", "B/req"),
+    id(_validator_of(fields.Seconds)): ("duration", "s"),
+    id(_validator_of(fields.Bytes)): ("size", "B"),
+    id(_validator_of(fields.WholeBytes)): ("size", "B"),
+    id(_validator_of(fields.BytesPerSecond)): ("size per time", "B/s"),
+    id(_validator_of(fields.BytesPerRequest)): ("size per update", "B/req"),
     id(_validator_of(config.PerUpdate)): ("amount per update", "/update"),
     id(_validator_of(config.PerHourAsPerSecond)): ("amount per hour", "/h"),
     id(_validator_of(config.Amount)): ("amount (a size or a count)", ""),
@@ -165,7 +167,8 @@ def _with_unit(value: float, symbol: str) -> str:
     texts = {
         "s": lambda: _duration(value),
         "B": lambda: _size(value),
-        "B/s": lambda: _size(value * 3600) + "/h",
+        # Slopes read per hour; a pace of whole bytes per second (a dribble) reads per second.
+        "B/s": lambda: _size(value) + "/s" if value >= 1 and value.is_integer() else _size(value * 3600) + "/h",
         "B/req": lambda: _size(value) + "/req",
     }
     return json.dumps(texts[symbol]()) if symbol in texts else _toml(value)

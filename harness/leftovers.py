@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from harness.analysis.partial import RunState
 from harness.pidfiles import PIDS_DIR, stop_recorded
 from harness.rundir import RUN_JSON
-from harness.runstate import PRIVATE_DIR, RunState, harness_alive, mark_killed, remove_private_dir
+from harness.runstate import PRIVATE_DIR, harness_alive, mark_killed, remove_private_dir
 
 
 def _read_info(run_dir: Path) -> dict[str, Any] | None:

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.documents.verdict import read_verdict
 from harness.report.compare import Row
-from harness.rundir import VERDICT
+from harness.rundir import RunFileError
 
 COMPARISON_SCHEMA_VERSION = 1
 
@@ -20,14 +21,11 @@ class OutputError(Exception):
 
 def verdict_output(run_dir: Path) -> dict[str, Any]:
     """verdict.json as written for this run, plus `run_dir` (absolute)."""
-    path = run_dir / VERDICT
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise OutputError(f"cannot read {path}: {exc}") from None
-    if not isinstance(document, dict):
-        raise OutputError(f"{path}: not a JSON object")
-    return {**document, "run_dir": str(run_dir.resolve())}
+        document = read_verdict(run_dir)
+    except RunFileError as exc:
+        raise OutputError(str(exc)) from None
+    return {**document.document(), "run_dir": str(run_dir.resolve())}
 
 
 def _change(row: Row) -> float | None:

@@ -22,9 +22,20 @@ from typing import Any
 
 from harness import __version__
 from harness.analysis.model import Verdict
+from harness.analysis.partial import RunState
 from harness.collector.plan import Attachment, Collector
 from harness.collector.store import SampleWriter
 from harness.config import RunSpec
+from harness.documents.events import (
+    EventLog,
+    HarnessStopEvent,
+    HelperExitEvent,
+    PhaseEvent,
+    StoppedEvent,
+    TargetExitEvent,
+)
+from harness.documents.run_info import write_run_info
+from harness.evaluate import EvaluateError, judge_run
 from harness.heapsnap.schedule import HeapSnapshots
 from harness.interception import InterceptionPlan, TargetInterception, epoch_of_monotonic
 from harness.leftovers import sweep_previous
@@ -37,12 +48,13 @@ from harness.pidfiles import PIDS_DIR, remove_if_empty
 from harness.prestart import check_before_start
 from harness.procs import Child, HarnessError, describe_exit, free_port, log_tail, recording_pids, signal_name
 from harness.redis_backend import RedisHandle, start_redis
-from harness.report.judge import ReportError, judge_run
-from harness.rundir import EVENTS, RUN_JSON, SAMPLES, EventLog, new_run_dir, write_json
-from harness.runstate import RunState, harness_identity, make_private_dir, remove_private_dir
+from harness.redis_faults import RedisFaultPlayer
+from harness.rundir import EVENTS, SAMPLES, new_run_dir
+from harness.runstate import harness_identity, make_private_dir, remove_private_dir
 from harness.target import TargetHandle, inspector_url, start_target
 from harness.watchdog import Watchdog
-from mocks.config import CursorRunnerConfig, ElevenLabsConfig, MocksConfig, TelegramConfig, TlsFiles
+from mocks.config import MocksConfig
+from vocab.upstreams import Upstream
 
 
 @dataclass(frozen=True)
@@ -60,40 +72,6 @@ class Interrupted(Exception):
 
 def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
     raise Interrupted(signal.Signals(signum).name)
-
-
-def mocks_config(spec: RunSpec, target_port: int, tls: dict[str, TlsFiles] | None = None) -> MocksConfig:
-    cr = spec.mocks.cursor_runner
-    tls = tls or {}
-    tg, el = spec.mocks.telegram, spec.mocks.elevenlabs
-    return MocksConfig(
-        stats_interval_s=spec.run.interval_s,
-        telegram=TelegramConfig(
-            token=spec.target.telegram_token,
-            tls=tls.get("telegram"),
-            file_bytes=int(tg.file_size_bytes),
-            faults=tg.faults,
-        ),
-        elevenlabs=ElevenLabsConfig(
-            api_key=spec.target.elevenlabs_api_key,
-            tls=tls.get("elevenlabs"),
-            transcripts=el.transcripts,
-            default_transcript=el.default_transcript,
-            tts_bytes=int(el.tts_size_bytes),
-            faults=el.faults,
-        ),
-        cursor_runner=CursorRunnerConfig(
-            mode=cr.mode,
-            latency_s=cr.latency_s,
-            latency=cr.latency_distribution,
-            callback_delay_s=cr.callback_delay_s,
-            max_concurrent=cr.max_concurrent,
-            callback_url=f"http://127.0.0.1:{target_port}/cursor-runner/callback",
-            callback_secret=spec.target.callback_secret,
-            callback_faults=cr.callback_faults,
-            faults=cr.faults,
-        ),
-    )
 
 
 class Watched(Enum):
@@ -117,6 +95,7 @@ class Run:
         self.events = EventLog(self.run_dir, self.t0)
         # Processes the run's figures depend on (Redis, mocks, proxy): one dying spoils the run.
         self.helpers: list[Child] = []
+        self.redis_faults: RedisFaultPlayer | None = None
         self.info: dict[str, Any] = {
             "spec": spec.model_dump(by_alias=True, mode="json"),
             "profile": str(profile_path),
@@ -134,10 +113,10 @@ class Run:
         self.view = LiveView(spec, self.run_dir, self.t0, live, sys.stderr) if live is not None else None
 
     def save_info(self) -> None:
-        write_json(self.run_dir / RUN_JSON, self.secrets.data(self.info))
+        write_run_info(self.run_dir, self.secrets.data(self.info))
 
     def phase(self, name: str) -> None:
-        self.events.emit("phase", phase=name)
+        self.events.emit(PhaseEvent(phase=name))
         print(f"soak: {name}", file=sys.stderr, flush=True)
 
     def note_stop(self, exc: BaseException) -> None:
@@ -151,7 +130,7 @@ class Run:
             cause = f"error: {first_line}"
         self.info["stopped_by"] = cause
         self.info["stopped_at_s"] = round(time.monotonic() - self.t0, 3)
-        self.events.emit("harness_stop", cause=cause)
+        self.events.emit(HarnessStopEvent(cause=cause))
 
     def execute(self, stack: contextlib.ExitStack) -> None:
         if self.view is not None:
@@ -169,7 +148,7 @@ class Run:
         redirect = self._activate_interception(stack, interception, mocks)
         upstreams = {
             "REDIS_URL": redis.url,
-            "CURSOR_RUNNER_URL": mocks.urls["cursor_runner"],
+            "CURSOR_RUNNER_URL": mocks.urls[Upstream.CURSOR_RUNNER],
             "REDIS_READY_CHECK": "0" if redis.backend.value == "fakeredis" else "1",
             **redirect.env,
         }
@@ -223,11 +202,23 @@ class Run:
         stack.callback(self._stop, redis.child)
         self.helpers.append(redis.child)
         self.info["redis"] = {"backend": redis.backend.value, "port": redis.port, "pid": redis.child.pid}
+        self.redis_faults = RedisFaultPlayer(redis, self.spec.redis.faults, self.events, self.t0)
+        self.redis_faults.start()
+        stack.callback(self.redis_faults.stop)
         return redis
 
     def _start_mocks(self, stack: contextlib.ExitStack, target_port: int, plan: InterceptionPlan) -> MocksHandle:
         self.phase("mocks")
-        mocks_json = mocks_config(self.spec, target_port, plan.mock_tls).model_dump_json()
+        config = MocksConfig.for_run(
+            self.spec.mocks,
+            telegram_token=self.spec.target.telegram_token,
+            elevenlabs_api_key=self.spec.target.elevenlabs_api_key,
+            callback_url=f"http://127.0.0.1:{target_port}/cursor-runner/callback",
+            callback_secret=self.spec.target.callback_secret,
+            tls=plan.mock_tls,
+            stats_interval_s=self.spec.run.interval_s,
+        )
+        mocks_json = config.model_dump_json()
         mocks = start_mocks(mocks_json, self.run_dir, t0_monotonic=self.t0)
         stack.callback(self._stop, mocks.child)
         self.helpers.append(mocks.child)
@@ -342,11 +333,16 @@ class Run:
             time.sleep(min(0.2, left_s))
 
     def _check_helpers(self) -> None:
-        """Stop the run when Redis, the mocks or the proxy died: what follows would measure a broken setup."""
+        """Stop the run when Redis, the mocks or the proxy died: what follows would measure a broken setup.
+
+        Redis down inside a planned window is the experiment, not a failure."""
+        faults = self.redis_faults
+        if faults is not None and faults.error is not None:
+            raise HarnessError(faults.error)
         for child in self.helpers:
             code = child.exit_code()
-            if code is not None:
-                self.events.emit("helper_exit", process=child.name, code=code)
+            if code is not None and not (faults is not None and faults.excuses(child)):
+                self.events.emit(HelperExitEvent(process=child.name, code=code))
                 raise HarnessError(
                     f"{child.name} exited with code {code} mid-run, so the run stopped; "
                     f"`soak report {self.run_dir}` judges what was recorded until then"
@@ -360,7 +356,7 @@ class Run:
         cause = describe_exit(code)
         t_s = round(time.monotonic() - self.t0, 3)
         tail = log_tail(target.log_path, TARGET_LOG_TAIL_LINES)
-        self.events.emit("target_exit", code=code, signal=signal_name(code), cause=cause, log_tail=tail)
+        self.events.emit(TargetExitEvent(code=code, signal=signal_name(code), cause=cause, log_tail=tail))
         self.info["target"]["exit"] = {"code": code, "signal": signal_name(code), "cause": cause, "t_s": t_s}
         self.save_info()
         print(f"soak: the target exited with {cause} at {t_s:.1f} s; stopping the run", file=sys.stderr, flush=True)
@@ -373,7 +369,7 @@ class Run:
 
     def _stop(self, child: Child, timeout_s: float = 10.0) -> None:
         code = child.stop(timeout_s)
-        self.events.emit("stopped", process=child.name, code=code)
+        self.events.emit(StoppedEvent(process=child.name, code=code))
 
 
 class RunInterrupted(Exception):
@@ -399,7 +395,7 @@ def _judge_what_was_recorded(run_dir: Path) -> Verdict | None:
         return None  # stopped before the first sample
     try:
         return judge_run(run_dir)
-    except ReportError:
+    except EvaluateError:
         return None
 
 

@@ -10,51 +10,15 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from harness.analysis.partial import RunEnd, RunState
 from harness.pidfiles import is_same_process, start_ticks
 from harness.rundir import RUN_JSON, write_json
 
 PRIVATE_DIR = "private"  # the run's temp and CA dirs (0700), removed when the run stops
 KILLED_CAUSE = "SIGKILL or a crash of soak (it stopped without a word)"
-
-
-class RunState(StrEnum):
-    RUNNING = "running"
-    COMPLETED = "completed"
-    INTERRUPTED = "interrupted"
-    ERROR = "error"
-    KILLED = "killed"
-
-
-@dataclass(frozen=True)
-class RunEnd:
-    """state; cause: what stopped it early; stopped_at_s: where judging stops (None: nowhere)."""
-
-    state: RunState
-    cause: str | None = None
-    stopped_at_s: float | None = None
-
-    @property
-    def partial(self) -> bool:
-        return self.state is not RunState.COMPLETED
-
-    @property
-    def note(self) -> str | None:
-        if not self.partial:
-            return None
-        at = "?" if self.stopped_at_s is None else f"{self.stopped_at_s:.0f} s"
-        if self.state is RunState.RUNNING:
-            return f"partial: still running, judged up to {at}"
-        return f"partial: stopped at {at} by {self.cause}; judged on what was recorded until then"
-
-    def document(self) -> dict[str, Any] | None:
-        if not self.partial:
-            return None
-        return {"state": self.state.value, "cause": self.cause, "stopped_at_s": self.stopped_at_s, "note": self.note}
 
 
 def harness_identity() -> dict[str, int | None]:

@@ -21,9 +21,10 @@ import time
 from pathlib import Path
 
 from harness.pidfiles import stop_recorded
+from vocab.events import EventKind
 
 RELEASE = b"done"
-LOST_EVENT = "harness_lost"
+LOST_EVENT = EventKind.HARNESS_LOST
 
 
 def watch(pid_dir: Path, events_file: Path, t0_monotonic: float) -> list[str]:
@@ -34,6 +35,7 @@ def watch(pid_dir: Path, events_file: Path, t0_monotonic: float) -> list[str]:
     stopped = [f"{record.name} (pid {record.pid})" for record in stop_recorded(pid_dir)]
     event = {"event": LOST_EVENT, "t_s": round(time.monotonic() - t0_monotonic, 3), "time": time.time()}
     with contextlib.suppress(OSError), events_file.open("a", encoding="utf-8") as handle:
+        # The shape of documents.events.HarnessLostEvent, by hand: this process imports little.
         handle.write(json.dumps(event | {"stopped": stopped}) + "\n")
     return stopped
 

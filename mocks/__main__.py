@@ -23,14 +23,15 @@ from mocks.cursor_runner.app import create_app as create_cursor_runner
 from mocks.elevenlabs.app import create_app as create_elevenlabs
 from mocks.server.listen import listen
 from mocks.telegram.app import create_app as create_telegram
+from vocab.upstreams import Upstream
 
 
 async def serve(config: MocksConfig, ready_file: Path | None) -> None:
     env = MockEnv.from_config(config)
     apps: dict[str, tuple[MockApp, TlsFiles | None]] = {
-        "telegram": (create_telegram(config.telegram, env), config.telegram.tls),
-        "elevenlabs": (create_elevenlabs(config.elevenlabs, env), config.elevenlabs.tls),
-        "cursor_runner": (create_cursor_runner(config.cursor_runner, env), None),
+        Upstream.TELEGRAM: (create_telegram(config.telegram, env), config.telegram.tls),
+        Upstream.ELEVENLABS: (create_elevenlabs(config.elevenlabs, env), config.elevenlabs.tls),
+        Upstream.CURSOR_RUNNER: (create_cursor_runner(config.cursor_runner, env), None),
     }
     servers: list[asyncio.Server] = []
     urls: dict[str, str] = {}

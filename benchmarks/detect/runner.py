@@ -19,8 +19,8 @@ from benchmarks.detect.cells import Cell
 from benchmarks.detect.outcome import CellOutcome, Judged, checkpoints_s
 from benchmarks.detect.profile import ROOT, Timing, cell_overrides
 from harness.accounting.records import UPDATES, UpdateRecord, read_typed
-from harness.report.judge import judge_run
-from harness.report.prefix import judge_prefixes
+from harness.evaluate import judge_run
+from harness.evaluate.prefix import judge_prefixes
 
 POLL_S = 5.0
 LAG_S = 15.0  # judge a checkpoint this long after it passed: Locust's history and the logs catch up

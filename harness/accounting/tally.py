@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from harness.analysis.flows import KIND_FLOW, LATENCY_BOUNDS_S, Accounting, FlowWindow, latency_bucket
+from harness.analysis.flows import KIND_FLOW, LATENCY_BOUNDS_S, Accounting, FaultWork, FlowWindow, latency_bucket
 from harness.analysis.model import Span
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class Tally:
         self.timeout_s = timeout_s
         self.fault_spans = fault_spans
         self.sums: dict[tuple[str, int, bool], _Sums] = {}
+        self.by_fault = [_Sums() for _ in fault_spans]
         self.unattributed: Counter[str] = Counter()
         self.apart: Counter[str] = Counter()  # calls no update can be named for, with why
         self.refused = 0
@@ -90,6 +91,15 @@ class Tally:
             sums.lost += 1
         for callback_s in update.callbacks_s:
             self._callback(update, callback_s, in_fault)
+        self._by_fault(update)
+
+    def _by_fault(self, update: Pending) -> None:
+        for span, sums in zip(self.fault_spans, self.by_fault, strict=True):
+            if span.start_s <= update.t_s < span.end_s:
+                sums.updates += 1
+                sums.completed += update.done_s is not None
+                sums.forwarded += bool(update.jobs)
+                sums.calls.update(update.calls)
 
     def _callback(self, update: Pending, callback_s: float, in_fault: bool) -> None:
         """The C flow: a cursor-runner callback, completed when the result reply followed it."""
@@ -122,6 +132,10 @@ class Tally:
             )
             for (flow, index, in_fault), s in sorted(self.sums.items(), key=lambda item: (item[0][1], item[0][0]))
         )
+        faults = tuple(
+            FaultWork(span, s.updates, s.completed, s.forwarded, dict(s.calls))
+            for span, s in zip(self.fault_spans, self.by_fault, strict=True)
+        )
         return Accounting(
-            windows, self.timeout_s, self.total, dict(self.unattributed), self.not_judged, dict(self.apart)
+            windows, self.timeout_s, self.total, dict(self.unattributed), self.not_judged, dict(self.apart), faults
         )

@@ -13,8 +13,10 @@ from __future__ import annotations
 from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.windows import rise_over
 from harness.config import Thresholds
+from vocab.metrics import mock_connections, mock_metric
+from vocab.upstreams import Upstream
 
-UPSTREAMS = ("telegram", "elevenlabs", "cursor_runner")
+UPSTREAMS = (Upstream.TELEGRAM, Upstream.ELEVENLABS, Upstream.CURSOR_RUNNER)
 UNIT = "churn/req"
 # Fewer requests than this say nothing: a keep-alive agent per request shows from its third call.
 MIN_REQUESTS = 5
@@ -23,14 +25,10 @@ MIN_REQUESTS = 5
 MIN_CHURNED = 3
 
 
-def _metric(upstream: str, name: str) -> str:
-    return f"mocks.{upstream}.{name}"
-
-
 def _rises(upstream: str, data: RunData, span: Span, names: tuple[str, ...]) -> dict[str, float] | None:
     curves: dict[str, Curve] = {}
     for name in names:
-        curve = data.curves.get(_metric(upstream, name))
+        curve = data.curves.get(mock_metric(upstream, name))
         if curve is None:
             return None
         curves[name] = curve
@@ -53,7 +51,7 @@ def _evidence(handled: float, rises: dict[str, float]) -> str:
 
 def _churn(upstream: str, data: RunData, span: Span, limit: float) -> Check | None:
     name = f"connection_churn.{upstream}"
-    requests = data.curves.get(_metric(upstream, "requests_total"))
+    requests = data.curves.get(mock_metric(upstream, "requests_total"))
     if requests is None:
         return None  # that mock did not run
     handled = rise_over(requests, span)
@@ -84,7 +82,7 @@ def _churn(upstream: str, data: RunData, span: Span, limit: float) -> Check | No
         detail = f"only {churned:.0f} churned connections (at least {MIN_CHURNED} to fail), {share:.1%}: "
     else:
         status = Status.FAIL
-    return Check(name, status, share, limit, UNIT, span, detail + evidence, _metric(upstream, "connections_churned"))
+    return Check(name, status, share, limit, UNIT, span, detail + evidence, mock_connections(upstream, "churned"))
 
 
 def connection_churn(data: RunData, limits: Thresholds) -> list[Check]:

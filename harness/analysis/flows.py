@@ -59,6 +59,25 @@ class FlowWindow:
 
 
 @dataclass(frozen=True)
+class FaultWork:
+    """The updates sent during one fault window (its own span, no grace) and how they ended: what the
+    fault did to the work, beside the flow table's steady and fault parts."""
+
+    span: Span
+    updates: int  # judged updates sent inside the window
+    completed: int  # their flow's final call was seen, as the flow table counts completion
+    forwarded: int  # at least one cursor-runner job
+    calls: Mapping[str, int]  # "telegram.sendMessage" -> calls attributed to them
+
+    @property
+    def not_completed(self) -> int:
+        return self.updates - self.completed
+
+    def calls_of(self, upstream: str) -> int:
+        return sum(n for key, n in self.calls.items() if key.split(".", 1)[0] == upstream)
+
+
+@dataclass(frozen=True)
 class Accounting:
     windows: tuple[FlowWindow, ...]
     timeout_s: float
@@ -66,3 +85,4 @@ class Accounting:
     unattributed: Mapping[str, int] = field(default_factory=dict)  # calls no update could be found for
     not_judged: int = 0  # sent too close to the end of the records to have had their timeout
     apart: Mapping[str, int] = field(default_factory=dict)  # "upstream.route: why no update is named" -> calls
+    faults: tuple[FaultWork, ...] = ()  # one per fault span the join was given, in its order

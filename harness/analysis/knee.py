@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 from harness.analysis.flows import FlowWindow, latency_quantile_s
 from harness.analysis.model import Span
+from harness.config import RunSpec, Thresholds
 
+_KNEE_LIMITS = {"error_ratio_max": None, "latency_p95_max_s": None, "e2e_latency_p95_max_s": None}
+KNEE_NOTE = (
+    "knee run: error_ratio_max, latency_p95_max and e2e_latency_p95_max are the limits each step must hold "
+    "(the knee table), not checks over the run, which crosses them on purpose"
+)
 MIN_COMPLETIONS = 10  # a flow with fewer completed updates in a step says nothing about its p95
 NOT_DONE = float("inf")  # an e2e p95 that falls on updates never completed
 
@@ -119,3 +125,10 @@ def _confirmed_failure(steps: Sequence[KneeStep]) -> int:
         if not step.held and (index + 1 == len(steps) or not steps[index + 1].held):
             return index
     return len(steps)
+
+
+def limits_for(spec: RunSpec) -> Thresholds:
+    """The thresholds the run is judged by: a knee run's error and latency limits judge its steps."""
+    if spec.load.shape != "knee":
+        return spec.thresholds
+    return spec.thresholds.model_copy(update=_KNEE_LIMITS)

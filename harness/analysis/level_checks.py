@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from harness.analysis.guides import flat, line
-from harness.analysis.model import Check, Curve, GuideRole, Span, Status, TargetExit
+from harness.analysis.model import Check, Curve, FaultWindow, GuideRole, Span, Status, TargetExit
 from harness.analysis.trend import slope_upper_bound, trend
 from harness.analysis.windows import trend_window_s, window_floors, window_medians, within
-from harness.units import format_bytes
+from shared.units import format_bytes
+from vocab.metrics import Metric
 
-ALIVE_METRIC = "target.alive"
+ALIVE_METRIC = Metric.ALIVE
 
 
 def _status(figure: float, limit: float) -> Status:
@@ -144,9 +147,26 @@ def residual(
     return Check(name, _status(left, limit), left, limit, unit, tail, detail, guides=tuple(guides))
 
 
-def always_alive(curve: Curve | None, span: Span, death: TargetExit | None = None) -> Check:
+# An exit this soon after a fault window ends is told beside it: the service may die of the fault's
+# aftermath (a reconnect, a backlog of retries), not only inside the window.
+FAULT_AFTERMATH_S = 10.0
+
+
+def _fault_of(death: TargetExit, faults: Sequence[FaultWindow]) -> str:
+    for fault in faults:
+        if fault.span.start_s <= death.t_s <= fault.span.end_s:
+            return f" during fault window {fault.label}"
+        if fault.span.end_s < death.t_s <= fault.span.end_s + FAULT_AFTERMATH_S:
+            return f", {death.t_s - fault.span.end_s:.1f} s after fault window {fault.label}"
+    return ""
+
+
+def always_alive(
+    curve: Curve | None, span: Span, death: TargetExit | None = None, faults: Sequence[FaultWindow] = ()
+) -> Check:
     """The target must run from the start of the load to the end of the cool-down: the first tick
-    without it fails, and so does an exit the runner saw (it may fall between two ticks)."""
+    without it fails, and so does an exit the runner saw (it may fall between two ticks); an exit
+    inside (or just after) an injected fault's window names it."""
     t_s, alive = within(curve, span) if curve is not None else (np.empty(0), np.empty(0))
     gone = t_s[alive < 1]
     ticks_gone = int(gone.size)
@@ -159,7 +179,7 @@ def always_alive(curve: Curve | None, span: Span, death: TargetExit | None = Non
     parts = []
     evidence: tuple[str, ...] = ()
     if death is not None and seen_exit:
-        parts.append(f"target exited with {death.cause} at {death.t_s:.1f} s")
+        parts.append(f"target exited with {death.cause} at {death.t_s:.1f} s{_fault_of(death, faults)}")
         if death.log_tail:
             evidence = (f"last {len(death.log_tail)} lines of target.log:", *death.log_tail)
     if ticks_gone:

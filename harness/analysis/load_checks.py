@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from harness.analysis.model import Check, RunData, Status
 from harness.config import Thresholds
+from vocab.events import EventKind
 
 LISTENER_WARNING = "MaxListenersExceededWarning"
-EGRESS_REFUSED = "egress_refused"
+EGRESS_REFUSED = EventKind.EGRESS_REFUSED
 
 
 def error_ratio(data: RunData, limits: Thresholds) -> Check | None:
@@ -48,7 +49,7 @@ def egress_refused(data: RunData, limits: Thresholds) -> Check | None:
     seen, limit = data.log_counts[EGRESS_REFUSED], limits.egress_refused_max
     status = Status.PASS if seen <= limit else Status.FAIL
     detail = f"{seen} connections off the machine refused by the egress guard (events.jsonl), limit {limit}"
-    return Check("egress_refused", status, float(seen), float(limit), "connections", None, detail)
+    return Check(EventKind.EGRESS_REFUSED, status, float(seen), float(limit), "connections", None, detail)
 
 
 LOAD_CHECKS = (error_ratio, latency_p95, listener_warnings, egress_refused)

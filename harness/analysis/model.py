@@ -8,8 +8,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from harness.analysis.bad_input import BadInputKind
     from harness.analysis.flows import Accounting
     from harness.analysis.heap_growth import HeapGrowth
+    from harness.analysis.knee import Knee
+    from harness.analysis.partial import RunEnd
+    from harness.config import Thresholds
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -76,6 +80,10 @@ class FaultWindow:
     route: str
     kind: str
     span: Span
+    # Redis windows that cut the target's connections: how long after the window's end the target
+    # had one again, or, when it had none by the end of the watch, how long the watch waited.
+    reconnected_after_s: float | None = None
+    not_reconnected_after_s: float | None = None
 
     @property
     def label(self) -> str:
@@ -98,6 +106,16 @@ class TargetExit:
     t_s: float
     cause: str
     log_tail: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordHealth:
+    """How well the run was measured, as the store tells it: each tick's lateness, what could not
+    be measured (metric -> why) and damage met while reading."""
+
+    lateness_s: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
+    unavailable: Mapping[str, str] = field(default_factory=dict)
+    damage: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,14 @@ class RunData:
     heap_growth: HeapGrowth | None = None  # the heap snapshots' diff, when the run took two
     # Cumulative updates accepted, by send time (updates.jsonl): the work ratios' denominator when present.
     accepted: Curve | None = None
+    # What the run directory holds beside the curves (harness/evaluate reads it all):
+    thresholds: Thresholds | None = None  # the limits the run is judged by (a knee run's adjusted)
+    end: RunEnd | None = None  # how the run ended; its note heads every report of a partial run
+    bad_input: Mapping[str, BadInputKind] = field(default_factory=dict)  # Locust's bad:<kind> requests
+    knee: Knee | None = None  # a knee run's steps and the rate held
+    health: RecordHealth = field(default_factory=RecordHealth)
+    notes: tuple[str, ...] = ()  # how traffic reached the mocks (interception), read with the run
+    heap_notes: tuple[str, ...] = ()  # what the heap snapshots could or could not tell
 
 
 class GuideRole(StrEnum):
@@ -167,8 +193,13 @@ class Check:
 
 @dataclass(frozen=True)
 class Verdict:
+    """The checks, and what a reader must know beside them (notes); warmup_s: the warm-up the
+    checks cut, for reports to shade it."""
+
     status: Status
     checks: tuple[Check, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()
+    warmup_s: float = 0.0
 
 
 def overall(checks: tuple[Check, ...]) -> Status:

@@ -4,12 +4,49 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
 from harness.analysis.model import Curve, LoadStats, RunData, Span
 from harness.analysis.rules import FAILURES, UPDATES
+
+
+class RunState(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+    KILLED = "killed"
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """state; cause: what stopped it early; stopped_at_s: where judging stops (None: nowhere)."""
+
+    state: RunState
+    cause: str | None = None
+    stopped_at_s: float | None = None
+
+    @property
+    def partial(self) -> bool:
+        return self.state is not RunState.COMPLETED
+
+    @property
+    def note(self) -> str | None:
+        if not self.partial:
+            return None
+        at = "?" if self.stopped_at_s is None else f"{self.stopped_at_s:.0f} s"
+        if self.state is RunState.RUNNING:
+            return f"partial: still running, judged up to {at}"
+        return f"partial: stopped at {at} by {self.cause}; judged on what was recorded until then"
+
+    def document(self) -> dict[str, Any] | None:
+        if not self.partial:
+            return None
+        return {"state": self.state.value, "cause": self.cause, "stopped_at_s": self.stopped_at_s, "note": self.note}
 
 
 def _cut(curve: Curve, cutoff_s: float) -> Curve:

@@ -12,14 +12,17 @@ from harness.analysis.model import Check, RunData, Span, Status
 from harness.analysis.rules import UPDATES
 from harness.analysis.windows import rise_over
 from harness.config import Thresholds
+from vocab.metrics import MOCKS_PREFIX, mock_requests
+from vocab.upstreams import Upstream
 
 MIN_UPDATES = 20  # fewer updates than this may not have reached every flow
 FORWARDED = frozenset({"text", "edited", "voice", "callback"})  # kinds that reach cursor-runner
 REPLIED_AT_ONCE = frozenset({"voice", "callback", "command", "no_text"})  # a Telegram call in the update
-HINTS = {
-    "cursor_runner": "the service's jobs went elsewhere: is CURSOR_RUNNER_URL the mock's URL?",
-    "telegram": "calls to api.telegram.org went elsewhere: interception not carrying them, or a wrong base URL",
-    "elevenlabs": "calls to api.elevenlabs.io went elsewhere: interception not carrying them, or a wrong base URL",
+_NOT_CARRIED = "interception not carrying them, or a wrong base URL"
+HINTS: dict[str, str] = {
+    Upstream.CURSOR_RUNNER: "the service's jobs went elsewhere: is CURSOR_RUNNER_URL the mock's URL?",
+    Upstream.TELEGRAM: f"calls to api.telegram.org went elsewhere: {_NOT_CARRIED}",
+    Upstream.ELEVENLABS: f"calls to api.elevenlabs.io went elsewhere: {_NOT_CARRIED}",
 }
 
 
@@ -28,24 +31,24 @@ def upstreams_reached(kinds: Iterable[str], *, results_by_callback: bool, debug:
     sent = set(kinds)
     reached: dict[str, str] = {}
     if sent & FORWARDED:
-        reached["cursor_runner"] = f"{', '.join(sorted(sent & FORWARDED))} updates are forwarded"
+        reached[Upstream.CURSOR_RUNNER] = f"{', '.join(sorted(sent & FORWARDED))} updates are forwarded"
     if sent & REPLIED_AT_ONCE:
-        reached["telegram"] = f"{', '.join(sorted(sent & REPLIED_AT_ONCE))} updates call Telegram"
+        reached[Upstream.TELEGRAM] = f"{', '.join(sorted(sent & REPLIED_AT_ONCE))} updates call Telegram"
     elif sent & FORWARDED and (results_by_callback or debug):
-        reached["telegram"] = "forwarded updates get a reply"
+        reached[Upstream.TELEGRAM] = "forwarded updates get a reply"
     if "voice" in sent:
-        reached["elevenlabs"] = "voice updates are transcribed"
+        reached[Upstream.ELEVENLABS] = "voice updates are transcribed"
     return reached
 
 
 def _called(data: RunData, upstream: str, span: Span) -> float | None:
-    curve = data.curves.get(f"mocks.{upstream}.requests_total")
+    curve = data.curves.get(mock_requests(upstream))
     return None if curve is None else rise_over(curve, span)
 
 
 def silent_upstreams(data: RunData, limits: Thresholds) -> list[Check]:
     """upstream_called.<name>: every upstream the flows reach saw calls during the load and cool-down."""
-    if not limits.upstreams_called or not any(name.startswith("mocks.") for name in data.curves):
+    if not limits.upstreams_called or not any(name.startswith(MOCKS_PREFIX) for name in data.curves):
         return []  # no mocks in this run (soak collect)
     expected = dict(data.reached)
     for key in limits.upstream_calls_per_update_max:
@@ -65,5 +68,5 @@ def silent_upstreams(data: RunData, limits: Thresholds) -> list[Check]:
             checks.append(Check(name, Status.PASS, called, 1.0, "calls", span, detail))
             continue
         detail = f"0 calls at the {upstream} mock for {sent:.0f} updates ({why}): {HINTS.get(upstream, '')}"
-        checks.append(Check(name, Status.FAIL, 0.0, 1.0, "calls", span, detail, f"mocks.{upstream}.requests_total"))
+        checks.append(Check(name, Status.FAIL, 0.0, 1.0, "calls", span, detail, mock_requests(upstream)))
     return checks

@@ -15,29 +15,31 @@ from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour, slope_per_request
 from harness.analysis.windows import value_at
 from harness.config import Thresholds
+from vocab import metrics as names
+from vocab.metrics import Metric
 
-RSS = "target.rss_bytes"
-FDS = "target.fds"
-THREADS = "target.threads"
-SOCKETS = "target.fds.socket"
-ALIVE = "target.alive"
-REQUESTS = "mocks.requests_total"
-UPDATES = "load.updates_total"  # built from Locust's history, not sampled by the collector
-FAILURES = "load.failures_total"  # Locust's failed webhook requests, from its history too
-HEAP_AFTER_GC = "node.heap_used_after_gc_bytes"
-HEAP = "node.heap_used_bytes"
-EXTERNAL_AFTER_GC = "node.external_after_gc_bytes"  # Buffers and ArrayBuffers included
-EXTERNAL = "node.external_bytes"
-REDIS_TARGET_CLIENTS = "redis.target_clients"
-HANDLES = "node.active_handles"
-CLOSE_WAIT = "target.tcp.close_wait"
-TMP_FILES = "tmp.files"
-TMP_OLDEST_AGE = "tmp.oldest_age_s"
-LOOP_DELAY_P99 = "node.loop_delay_p99_s"
-PENDING_RECORDS = "redis.keys.cursor_runner_callback"  # the collector's count of cursor_runner_callback:*
-TIMERS = "node.active.Timeout"  # from getActiveResourcesInfo(), which, unlike handles, lists timers
+RSS = Metric.RSS_BYTES
+FDS = Metric.FDS
+THREADS = Metric.THREADS
+SOCKETS = Metric.SOCKETS
+ALIVE = Metric.ALIVE
+REQUESTS = Metric.MOCK_REQUESTS_TOTAL
+UPDATES = Metric.UPDATES_TOTAL  # built from Locust's history, not sampled by the collector
+FAILURES = Metric.FAILURES_TOTAL  # Locust's failed webhook requests, from its history too
+HEAP_AFTER_GC = Metric.HEAP_AFTER_GC_BYTES
+HEAP = Metric.HEAP_USED_BYTES
+EXTERNAL_AFTER_GC = Metric.EXTERNAL_AFTER_GC_BYTES  # Buffers and ArrayBuffers included
+EXTERNAL = Metric.EXTERNAL_BYTES
+REDIS_TARGET_CLIENTS = Metric.REDIS_TARGET_CLIENTS
+HANDLES = Metric.NODE_ACTIVE_HANDLES
+CLOSE_WAIT = Metric.TCP_CLOSE_WAIT
+TMP_FILES = Metric.TMP_FILES
+TMP_OLDEST_AGE = Metric.TMP_OLDEST_AGE_S
+LOOP_DELAY_P99 = Metric.LOOP_DELAY_P99_S
+PENDING_RECORDS = names.PENDING_CALLBACKS  # the collector's count of cursor_runner_callback:*
+TIMERS = names.TIMERS  # from getActiveResourcesInfo(), which, unlike handles, lists timers
 # Memory read right after a forced GC: trends judge each window's floor (see windows.window_floors).
-AFTER_GC = frozenset({HEAP_AFTER_GC, EXTERNAL_AFTER_GC, "node.array_buffers_after_gc_bytes"})
+AFTER_GC = frozenset({HEAP_AFTER_GC, EXTERNAL_AFTER_GC, Metric.ARRAY_BUFFERS_AFTER_GC_BYTES})
 
 
 class Kind(Enum):

@@ -24,6 +24,7 @@ from harness.analysis.rules import judged_span, request_counter
 from harness.analysis.trend import theil_sen, trend
 from harness.analysis.windows import trend_window_s, value_at, window_medians, within
 from harness.config import Thresholds
+from vocab.metrics import TCP_PREFIX, Metric, node_resource
 
 TARGET_SOURCES = frozenset({"process", "tcp", "tmp", "redis", "node"})
 RESOURCE_UNITS = {"bytes": "B", "count": "count"}
@@ -32,19 +33,19 @@ MIN_RISE = {"B": 1024.0**2, "count": 3.0}  # smaller rises are within what a poo
 MIN_RELATIVE_RISE = 0.02  # of the curve's level, for bytes (allocators move by percents)
 # Curves measuring the same resource as another: a named check on the key covers them (a curve
 # also covers its parts: target.fds covers target.fds.socket, tmp.files covers tmp.files.<glob>).
-_HEAP = ("node.heap_used_after_gc_bytes", "node.heap_used_bytes", "node.heap_total_bytes")
+_HEAP = (Metric.HEAP_AFTER_GC_BYTES, Metric.HEAP_USED_BYTES, Metric.HEAP_TOTAL_BYTES)
 _EXTERNAL = (
-    "node.external_after_gc_bytes",
-    "node.external_bytes",
-    "node.array_buffers_after_gc_bytes",
-    "node.array_buffers_bytes",
+    Metric.EXTERNAL_AFTER_GC_BYTES,
+    Metric.EXTERNAL_BYTES,
+    Metric.ARRAY_BUFFERS_AFTER_GC_BYTES,
+    Metric.ARRAY_BUFFERS_BYTES,
 )
 FAMILIES: tuple[tuple[str, ...], ...] = (
-    ("target.rss_bytes", "target.uss_bytes", "target.pss_bytes"),
+    (Metric.RSS_BYTES, Metric.USS_BYTES, Metric.PSS_BYTES),
     _HEAP,
     _EXTERNAL,
-    ("target.fds.socket", "target.tcp_connections", "target.tcp.", "node.active.TCPSocketWrap"),
-    ("redis.target_clients", "redis.connected_clients"),
+    (Metric.SOCKETS, Metric.TCP_CONNECTIONS, TCP_PREFIX, node_resource("TCPSocketWrap")),
+    (Metric.REDIS_TARGET_CLIENTS, Metric.REDIS_CLIENTS),
 )
 
 

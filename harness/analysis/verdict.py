@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from harness.analysis.amplification import calls_per_update_max
+from harness.analysis.bad_input import bad_input_answers
 from harness.analysis.churn_checks import connection_churn
 from harness.analysis.flow_checks import accounting_checks
 from harness.analysis.heap_growth import with_heap_growth
@@ -10,6 +13,7 @@ from harness.analysis.level_checks import always_alive
 from harness.analysis.load_checks import LOAD_CHECKS
 from harness.analysis.metric_limits import evaluate_metric_limits
 from harness.analysis.model import Check, RunData, Span, Status, Verdict, overall
+from harness.analysis.notes import verdict_notes
 from harness.analysis.reach import silent_upstreams
 from harness.analysis.rules import ALIVE, RULES, evaluate_rules
 from harness.analysis.screen import screen
@@ -35,9 +39,10 @@ def no_resource_check(checks: list[Check]) -> Check | None:
 
 
 def judge(data: RunData, limits: Thresholds) -> Verdict:
+    """Every check that applies to the run, its notes and its overall status."""
     checks: list[Check] = []
     if ALIVE in data.curves or data.target_exit is not None:
-        checks.append(always_alive(data.curves.get(ALIVE), alive_span(data), data.target_exit))
+        checks.append(always_alive(data.curves.get(ALIVE), alive_span(data), data.target_exit, data.fault_windows))
     checks.extend(evaluate_rules(data, limits))
     checks.extend(evaluate_metric_limits(data, limits))
     if (missing := no_resource_check(checks)) is not None:
@@ -49,5 +54,8 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
     evaluators = (*WORK_CHECKS, *LOAD_CHECKS)
     checks.extend(check for check in (evaluate(data, limits) for evaluate in evaluators) if check is not None)
     checks.extend(screen(data, limits, judged={check.metric for check in checks if check.metric}))
-    verdict = Verdict(status=overall(tuple(checks)), checks=tuple(checks))
-    return with_heap_growth(verdict, data.heap_growth)
+    verdict = with_heap_growth(Verdict(status=overall(tuple(checks)), checks=tuple(checks)), data.heap_growth)
+    # The answers to bad input come last, after the heap's evidence is attached (as it always was).
+    if (answers := bad_input_answers(data.bad_input, data.load)) is not None:
+        verdict = replace(verdict, status=overall((*verdict.checks, answers)), checks=(*verdict.checks, answers))
+    return replace(verdict, notes=verdict_notes(data), warmup_s=limits.warmup_s)

@@ -12,6 +12,7 @@ from harness.analysis.rules import REQUESTS as CALLS
 from harness.analysis.rules import UPDATES
 from harness.analysis.windows import rise_over
 from harness.config import Thresholds
+from vocab.metrics import mock_violations
 
 MIN_UPDATES = 20  # fewer updates than this say nothing about a ratio
 
@@ -40,7 +41,7 @@ def contract_violations(data: RunData, limits: Thresholds) -> Check | None:
     limit = limits.contract_violations_max
     if limit is None:
         return None
-    curves = {up: data.curves.get(f"mocks.{up}.contract_violations") for up in UPSTREAMS}
+    curves = {up: data.curves.get(mock_violations(up)) for up in UPSTREAMS}
     recorded = {up: curve for up, curve in curves.items() if curve is not None and curve.values.size}
     if not recorded:
         return None  # on by default, so a run without the mocks (soak collect) is not made inconclusive
@@ -59,7 +60,7 @@ def contract_violations(data: RunData, limits: Thresholds) -> Check | None:
         "requests",
         None,
         detail,
-        f"mocks.{metric}.contract_violations",
+        mock_violations(metric),
     )
 
 

@@ -15,16 +15,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import psutil
 
 from harness import __version__
+from harness.analysis.partial import RunState
 from harness.collector.plan import Attachment, Collector
 from harness.collector.procfs import TcpState, environ, fd_census, tcp_table
 from harness.collector.store import SampleWriter
 from harness.config import MIN_INTERVAL_S, CollectorSection, RunSpec
-from harness.rundir import RUN_JSON, SAMPLES, EventLog, write_json
-from harness.runstate import RunState, harness_identity
+from harness.documents.events import EventLog, PhaseEvent
+from harness.documents.run_info import write_run_info
+from harness.rundir import SAMPLES
+from harness.runstate import harness_identity
+from vocab.events import Phase
 
 # Without a profile: growth a healthy long-running service does not show whatever its load,
 # judged like any run (trend significance, plateaus). Nothing counts the service's requests
@@ -90,7 +95,7 @@ def _run_info(request: CollectRequest) -> dict[str, object]:
     except psutil.Error as exc:
         raise CollectError(f"cannot read process {pid}: {exc}") from None
     spec = request.profile or attached_spec(command, inspector=request.inspector_url is not None)
-    info: dict[str, object] = {
+    info: dict[str, Any] = {
         "spec": spec.model_dump(by_alias=True, mode="json"),
         "mode": "collect",
         "versions": {"soak": __version__},
@@ -113,14 +118,14 @@ def collect(request: CollectRequest, settings: CollectorSection | None = None) -
     attachment = attachment_for(request.pid, request.inspector_url)
     info = _run_info(request)
     request.out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(request.out_dir / RUN_JSON, info)
+    write_run_info(request.out_dir, info)
     t0 = time.monotonic()
     events = EventLog(request.out_dir, t0)
     writer = SampleWriter(request.out_dir / SAMPLES)
     collector = Collector(writer, attachment, settings or CollectorSection(), request.interval_s, t0)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, _setter(stop)) for sig in (signal.SIGTERM, signal.SIGINT)}
-    events.emit("phase", phase="load")
+    events.emit(PhaseEvent(phase=Phase.LOAD))
     collector.start()
     try:
         _wait(stop, collector, request.duration_s)
@@ -129,10 +134,10 @@ def collect(request: CollectRequest, settings: CollectorSection | None = None) -
         writer.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        events.emit("phase", phase="cooldown")
+        events.emit(PhaseEvent(phase=Phase.COOLDOWN))
         info["outcome"] = (RunState.COMPLETED if collector.error is None else RunState.ERROR).value
         info["ended_at"] = time.time()
-        write_json(request.out_dir / RUN_JSON, info)
+        write_run_info(request.out_dir, info)
     if collector.error is not None:
         raise CollectError(f"collector failed: {collector.error}")
     return collector.sampler.ticks

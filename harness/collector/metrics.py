@@ -1,149 +1,132 @@
-"""The catalogue of metrics the collector records: name, unit and the probe that yields it.
-
-judge.py and analysis read RSS, FDS, ALIVE and MOCK_REQUESTS by name: keep those names.
-"""
+"""The catalogue of metrics the collector records: name (from the vocabulary), unit and the probe
+that yields it."""
 
 from __future__ import annotations
 
 from harness.collector.store import Metric
+from vocab import metrics as names
+from vocab.metrics import Metric as M
+from vocab.metrics import Unit, unit_of
+from vocab.upstreams import Peer
 
-RSS = Metric("target.rss_bytes", "bytes", "process")
-USS = Metric("target.uss_bytes", "bytes", "process")
-PSS = Metric("target.pss_bytes", "bytes", "process")
-FDS = Metric("target.fds", "count", "process")
-TCP = Metric("target.tcp_connections", "count", "tcp")
-TCP_CLOSE_WAIT = Metric("target.tcp.close_wait", "count", "tcp")
+
+def _fixed(name: M, source: str) -> Metric:
+    return Metric(name, unit_of(name), source)
+
+
+RSS = _fixed(M.RSS_BYTES, "process")
+USS = _fixed(M.USS_BYTES, "process")
+PSS = _fixed(M.PSS_BYTES, "process")
+FDS = _fixed(M.FDS, "process")
+TCP = _fixed(M.TCP_CONNECTIONS, "tcp")
+TCP_CLOSE_WAIT = _fixed(M.TCP_CLOSE_WAIT, "tcp")
 # System-wide (TIME_WAIT sockets belong to no process): not a resource of the target.
-TIME_WAIT_TO_MOCKS = Metric("system.tcp.time_wait_to_mocks", "count", "system")
-THREADS = Metric("target.threads", "count", "process")
-CPU = Metric("target.cpu_percent", "percent", "process")
-PROCESSES = Metric("target.processes", "count", "process")
-ALIVE = Metric("target.alive", "bool", "process")
-TMP_FDS = Metric("target.fds.tmpdir_files", "count", "process")
-MOCK_REQUESTS = Metric("mocks.requests_total", "count", "mocks")
+TIME_WAIT_TO_MOCKS = _fixed(M.TIME_WAIT_TO_MOCKS, "system")
+THREADS = _fixed(M.THREADS, "process")
+CPU = _fixed(M.CPU_PERCENT, "process")
+PROCESSES = _fixed(M.PROCESSES, "process")
+ALIVE = _fixed(M.ALIVE, "process")
+TMP_FDS = _fixed(M.TMPDIR_FDS, "process")
+MOCK_REQUESTS = _fixed(M.MOCK_REQUESTS_TOTAL, "mocks")
 
-TMP_FILES = Metric("tmp.files", "count", "tmp")
-TMP_BYTES = Metric("tmp.bytes", "bytes", "tmp")
-TMP_OLDEST_AGE = Metric("tmp.oldest_age_s", "seconds", "tmp")
+TMP_FILES = _fixed(M.TMP_FILES, "tmp")
+TMP_BYTES = _fixed(M.TMP_BYTES, "tmp")
+TMP_OLDEST_AGE = _fixed(M.TMP_OLDEST_AGE_S, "tmp")
 
-REDIS_UP = Metric("redis.up", "bool", "redis")
-REDIS_CLIENTS = Metric("redis.connected_clients", "count", "redis")
-REDIS_TARGET_CLIENTS = Metric("redis.target_clients", "count", "redis")
-REDIS_USED_MEMORY = Metric("redis.used_memory_bytes", "bytes", "redis")
-REDIS_DBSIZE = Metric("redis.dbsize", "count", "redis")
+REDIS_UP = _fixed(M.REDIS_UP, "redis")
+REDIS_CLIENTS = _fixed(M.REDIS_CLIENTS, "redis")
+REDIS_TARGET_CLIENTS = _fixed(M.REDIS_TARGET_CLIENTS, "redis")
+REDIS_USED_MEMORY = _fixed(M.REDIS_USED_MEMORY_BYTES, "redis")
+REDIS_DBSIZE = _fixed(M.REDIS_DBSIZE, "redis")
 
-NODE_INSPECTOR_UP = Metric("node.inspector_up", "bool", "node")
-NODE_HEAP_USED = Metric("node.heap_used_bytes", "bytes", "node")
-NODE_HEAP_TOTAL = Metric("node.heap_total_bytes", "bytes", "node")
-NODE_EXTERNAL = Metric("node.external_bytes", "bytes", "node")
-NODE_ARRAY_BUFFERS = Metric("node.array_buffers_bytes", "bytes", "node")
-NODE_HEAP_AFTER_GC = Metric("node.heap_used_after_gc_bytes", "bytes", "node")
-NODE_EXTERNAL_AFTER_GC = Metric("node.external_after_gc_bytes", "bytes", "node")
-NODE_ARRAY_BUFFERS_AFTER_GC = Metric("node.array_buffers_after_gc_bytes", "bytes", "node")
+NODE_INSPECTOR_UP = _fixed(M.NODE_INSPECTOR_UP, "node")
+NODE_HEAP_USED = _fixed(M.HEAP_USED_BYTES, "node")
+NODE_HEAP_TOTAL = _fixed(M.HEAP_TOTAL_BYTES, "node")
+NODE_EXTERNAL = _fixed(M.EXTERNAL_BYTES, "node")
+NODE_ARRAY_BUFFERS = _fixed(M.ARRAY_BUFFERS_BYTES, "node")
+NODE_HEAP_AFTER_GC = _fixed(M.HEAP_AFTER_GC_BYTES, "node")
+NODE_EXTERNAL_AFTER_GC = _fixed(M.EXTERNAL_AFTER_GC_BYTES, "node")
+NODE_ARRAY_BUFFERS_AFTER_GC = _fixed(M.ARRAY_BUFFERS_AFTER_GC_BYTES, "node")
 # From the listener census at each forced GC: live EventEmitters, their listeners, and the most
 # listeners on one event of one emitter (what a listener leak grows).
-NODE_EMITTERS = Metric("node.emitters", "count", "node")
-NODE_LISTENERS = Metric("node.listeners", "count", "node")
-NODE_LISTENERS_MOST = Metric("node.listeners_most_on_one_event", "count", "node")
-NODE_ACTIVE_HANDLES = Metric("node.active_handles", "count", "node")
-NODE_ACTIVE_REQUESTS = Metric("node.active_requests", "count", "node")
-NODE_LOOP_DELAY_P50 = Metric("node.loop_delay_p50_s", "seconds", "node")
-NODE_LOOP_DELAY_P99 = Metric("node.loop_delay_p99_s", "seconds", "node")
-NODE_LOOP_DELAY_MAX = Metric("node.loop_delay_max_s", "seconds", "node")
+NODE_EMITTERS = _fixed(M.NODE_EMITTERS, "node")
+NODE_LISTENERS = _fixed(M.NODE_LISTENERS, "node")
+NODE_LISTENERS_MOST = _fixed(M.NODE_LISTENERS_MOST, "node")
+NODE_ACTIVE_HANDLES = _fixed(M.NODE_ACTIVE_HANDLES, "node")
+NODE_ACTIVE_REQUESTS = _fixed(M.NODE_ACTIVE_REQUESTS, "node")
+NODE_LOOP_DELAY_P50 = _fixed(M.LOOP_DELAY_P50_S, "node")
+NODE_LOOP_DELAY_P99 = _fixed(M.LOOP_DELAY_P99_S, "node")
+NODE_LOOP_DELAY_MAX = _fixed(M.LOOP_DELAY_MAX_S, "node")
 
-TICK_COST = Metric("collector.tick_cost_s", "seconds", "collector")
+TICK_COST = _fixed(M.TICK_COST_S, "collector")
 
 
 def mock_requests(upstream: str) -> Metric:
-    return Metric(f"mocks.{upstream}.requests_total", "count", "mocks")
+    return Metric(names.mock_requests(upstream), Unit.COUNT, "mocks")
 
 
 def mock_violations(upstream: str) -> Metric:
-    return Metric(f"mocks.{upstream}.contract_violations", "count", "mocks")
+    return Metric(names.mock_violations(upstream), Unit.COUNT, "mocks")
 
 
-def mock_connections_opened(upstream: str) -> Metric:
-    """TCP connections that carried upstream requests, opened since the mock started."""
-    return Metric(f"mocks.{upstream}.connections_opened", "count", "mocks")
-
-
-def mock_connections_churned(upstream: str) -> Metric:
-    """Connections a pool would not have made: one-shot, or left behind idle (mocks/common/connections.py)."""
-    return Metric(f"mocks.{upstream}.connections_churned", "count", "mocks")
-
-
-def mock_connections_one_shot(upstream: str) -> Metric:
-    return Metric(f"mocks.{upstream}.connections_one_shot", "count", "mocks")
-
-
-def mock_connections_left_behind(upstream: str) -> Metric:
-    return Metric(f"mocks.{upstream}.connections_left_behind", "count", "mocks")
-
-
-def mock_connections_closed_by_client(upstream: str) -> Metric:
-    return Metric(f"mocks.{upstream}.connections_closed_by_client", "count", "mocks")
-
-
-def mock_connections_closed_idle(upstream: str) -> Metric:
-    """Connections the mock closed after they idled KEEPALIVE_IDLE_S (as nginx does)."""
-    return Metric(f"mocks.{upstream}.connections_closed_idle_by_mock", "count", "mocks")
-
-
-def mock_connections_open(upstream: str) -> Metric:
-    return Metric(f"mocks.{upstream}.connections_open", "count", "mocks")
+def mock_connections(upstream: str, counter: str) -> Metric:
+    """opened: connections that carried upstream requests since the mock started; churned: those a
+    pool would not have made (one_shot, or left_behind idle: mocks/common/connections.py);
+    closed_idle_by_mock: closed after idling KEEPALIVE_IDLE_S (as nginx does); open."""
+    return Metric(names.mock_connections(upstream, counter), Unit.COUNT, "mocks")
 
 
 def mock_in_flight(upstream: str) -> Metric:
-    return Metric(f"mocks.{upstream}.in_flight", "count", "mocks")
+    return Metric(names.mock_in_flight(upstream), Unit.COUNT, "mocks")
 
 
 def fds_of_kind(kind: str) -> Metric:
-    return Metric(f"target.fds.{kind}", "count", "process")
+    return Metric(names.fds_of_kind(kind), Unit.COUNT, "process")
 
 
 def tcp_by_state(state: str) -> Metric:
-    return Metric(f"target.tcp.state.{state.lower()}", "count", "tcp")
+    return Metric(names.tcp_by_state(state), Unit.COUNT, "tcp")
 
 
 def tcp_by_peer(peer: str) -> Metric:
     # The inspector's connection is the collector's own session, not a resource of the target.
-    return Metric(f"target.tcp.peer.{peer}", "count", "collector" if peer == "inspector" else "tcp")
+    return Metric(names.tcp_by_peer(peer), Unit.COUNT, "collector" if peer == Peer.INSPECTOR else "tcp")
 
 
 def tmp_files_of(pattern: str) -> Metric:
-    return Metric(f"tmp.files.{_slug(pattern)}", "count", "tmp")
+    return Metric(names.tmp_files_of(_slug(pattern)), Unit.COUNT, "tmp")
 
 
 def tmp_bytes_of(pattern: str) -> Metric:
-    return Metric(f"tmp.bytes.{_slug(pattern)}", "bytes", "tmp")
+    return Metric(names.tmp_bytes_of(_slug(pattern)), Unit.BYTES, "tmp")
 
 
 def redis_keys_of(prefix: str) -> Metric:
-    return Metric(f"redis.keys.{_slug(prefix)}", "count", "redis")
+    return Metric(names.redis_keys_of(_slug(prefix)), Unit.COUNT, "redis")
 
 
 def node_resource(kind: str) -> Metric:
-    return Metric(f"node.active.{kind}", "count", "node")
+    return Metric(names.node_resource(kind), Unit.COUNT, "node")
 
 
 def process_rss(role: str) -> Metric:
-    return Metric(f"{role}.rss_bytes", "bytes", "self")
+    return Metric(names.process_rss(role), Unit.BYTES, "self")
 
 
 def process_cpu(role: str) -> Metric:
-    return Metric(f"{role}.cpu_percent", "percent", "self")
+    return Metric(names.process_cpu(role), Unit.PERCENT, "self")
 
 
 def probe_cost(probe: str) -> Metric:
-    return Metric(f"collector.{probe}.cost_s", "seconds", "collector")
+    return Metric(names.probe_metric(probe, "cost_s"), Unit.SECONDS, "collector")
 
 
 def probe_cpu(probe: str) -> Metric:
-    return Metric(f"collector.{probe}.cpu_s", "seconds", "collector")
+    return Metric(names.probe_metric(probe, "cpu_s"), Unit.SECONDS, "collector")
 
 
 def probe_overruns(probe: str) -> Metric:
-    return Metric(f"collector.{probe}.over_budget_total", "count", "collector")
+    return Metric(names.probe_metric(probe, "over_budget_total"), Unit.COUNT, "collector")
 
 
 def _slug(text: str) -> str:
@@ -151,9 +134,9 @@ def _slug(text: str) -> str:
 
 
 def probe_errors(probe: str) -> Metric:
-    return Metric(f"collector.{probe}.errors_total", "count", "collector")
+    return Metric(names.probe_metric(probe, "errors_total"), Unit.COUNT, "collector")
 
 
 def probe_first_error(probe: str) -> Metric:
     """Never a sample: its `unavailable` reason holds the first exception the probe raised."""
-    return Metric(f"collector.{probe}.first_error", "text", "collector")
+    return Metric(names.probe_metric(probe, "first_error"), Unit.TEXT, "collector")

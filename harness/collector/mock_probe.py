@@ -69,18 +69,18 @@ def _connection_values(upstream: str, stats: dict[str, Any]) -> dict[Metric, Val
     connections = stats.get("connections") or {}
     values: dict[Metric, Value] = {}
     if "opened" in connections:
-        values[metrics.mock_connections_opened(upstream)] = float(connections["opened"])
+        values[metrics.mock_connections(upstream, "opened")] = float(connections["opened"])
     if "open" in connections:
-        values[metrics.mock_connections_open(upstream)] = float(connections["open"])
+        values[metrics.mock_connections(upstream, "open")] = float(connections["open"])
     if "in_flight" in stats:
         values[metrics.mock_in_flight(upstream)] = float(stats["in_flight"])
     churn = connections.get("churn")
     if isinstance(churn, dict):
         closed = connections.get("closed") or {}
         by_client = sum(closed.get(cause, 0) for cause in CLIENT_CLOSES)
-        values[metrics.mock_connections_churned(upstream)] = float(churn["connections"])
-        values[metrics.mock_connections_one_shot(upstream)] = float(churn["one_shot"])
-        values[metrics.mock_connections_left_behind(upstream)] = float(churn["left_behind"])
-        values[metrics.mock_connections_closed_by_client(upstream)] = float(by_client)
-        values[metrics.mock_connections_closed_idle(upstream)] = float(closed.get("server_idle", 0))
+        values[metrics.mock_connections(upstream, "churned")] = float(churn["connections"])
+        values[metrics.mock_connections(upstream, "one_shot")] = float(churn["one_shot"])
+        values[metrics.mock_connections(upstream, "left_behind")] = float(churn["left_behind"])
+        values[metrics.mock_connections(upstream, "closed_by_client")] = float(by_client)
+        values[metrics.mock_connections(upstream, "closed_idle_by_mock")] = float(closed.get("server_idle", 0))
     return values

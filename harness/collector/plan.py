@@ -17,6 +17,7 @@ from harness.collector.store import SampleWriter
 from harness.collector.tcp_probe import TcpProbe
 from harness.collector.tmp_probe import TempFilesProbe
 from harness.config import CollectorSection
+from vocab.upstreams import Peer, peer_of
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,9 @@ def peer_ports(attachment: Attachment) -> dict[int, str]:
     for upstream, url in attachment.mock_urls.items():
         port = _port(url)
         if port is not None:
-            peers[port] = upstream.replace("_", "-")
+            peers[port] = peer_of(upstream)
     if attachment.redis_url is not None and (port := _port(attachment.redis_url)) is not None:
-        peers[port] = "redis"
+        peers[port] = Peer.REDIS
     return peers
 
 
@@ -65,7 +66,7 @@ class Collector:
     def _slow(self, attachment: Attachment, settings: CollectorSection) -> list[Slow]:
         budget_s, share = settings.probe_budget_s, settings.probe_cpu_share
         peers = peer_ports(attachment)
-        mock_ports = frozenset(port for port, name in peers.items() if name != "redis")
+        mock_ports = frozenset(port for port, name in peers.items() if name != Peer.REDIS)
         inspector_port = _port(attachment.inspector_url) if attachment.inspector_url else None
         tcp = TcpProbe(
             attachment.target_pid,

@@ -46,7 +46,11 @@ class RedisProbe:
     name = "redis"
 
     def __init__(self, url: str, prefixes: Sequence[str], target_pid: int | None, budget_s: float = 0.05) -> None:
-        self._client = redis.Redis.from_url(url, socket_timeout=max(0.5, budget_s * 4), socket_connect_timeout=1.0)
+        # Named "soak-*" so a Redis fault that drops the target's connections spares the probe's.
+        timeout_s = max(0.5, budget_s * 4)
+        self._client = redis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=1.0, client_name="soak-collector"
+        )
         parts = urlsplit(url)
         self._port = (parts.port or 6379) if parts.scheme in {"redis", "rediss"} else None
         self._prefixes = tuple(prefixes)

@@ -16,12 +16,11 @@ from harness.collector import metrics
 from harness.collector.procfs import TcpEntry, TcpState, tcp_table
 from harness.collector.sockdiag import ALL_STATES, state_mask, tcp_sockets
 from harness.collector.store import Metric, Value
+from vocab.upstreams import Peer
 
 TIME_WAIT = state_mask(TcpState.TIME_WAIT)
 LIVE_STATES = ALL_STATES & ~TIME_WAIT
-INBOUND = "inbound"
-INSPECTOR = "inspector"
-OTHER = "other"
+INBOUND, INSPECTOR, OTHER = Peer.INBOUND, Peer.INSPECTOR, Peer.OTHER
 
 
 class TcpProbe:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,9 @@ from harness.analysis.heap_growth import HeapGrowth, growth_document, growth_fro
 from harness.analysis.model import Curve, LoadStats, RunData, Span
 from harness.analysis.rules import FAILURES, UPDATES
 from harness.analysis.windows import value_at
+from harness.documents.events import Event, HeapSnapshotEvent, HeapSnapshotFailedEvent
 from harness.heapsnap.diff import heap_growth
-from harness.heapsnap.files import SNAPSHOT_DIR, SNAPSHOT_EVENT, SNAPSHOT_FAILED_EVENT
+from harness.heapsnap.files import SNAPSHOT_DIR
 from harness.heapsnap.snapshot import load_earlier, load_snapshot
 from harness.heapsnap.stream import SnapshotFormatError
 
@@ -29,16 +30,16 @@ CACHE = "growth.json"
 _CACHE_VERSION = 1
 
 
-def _taken(run_dir: Path, events: Sequence[Mapping[str, Any]]) -> list[tuple[Path, float, float]]:
+def _taken(run_dir: Path, events: Sequence[Event]) -> list[tuple[Path, float, float]]:
     """(file, moment in run seconds, pause) of each snapshot written in full."""
     found = []
     for event in events:
-        if event.get("event") != SNAPSHOT_EVENT or not isinstance(event.get("file"), str):
+        if not isinstance(event, HeapSnapshotEvent):
             continue
-        path = run_dir / str(event["file"])
-        pause_s = float(event.get("pause_s", 0.0))
+        path = run_dir / event.file
+        pause_s = float(event.pause_s)
         if path.is_file():
-            found.append((path, float(event.get("t_s", 0.0)) - pause_s, pause_s))
+            found.append((path, float(event.t_s or 0.0) - pause_s, pause_s))
     return found
 
 
@@ -89,17 +90,12 @@ def without_pause_failures(stats: LoadStats | None, failed: int) -> LoadStats | 
 
 
 def run_heap_growth(
-    run_dir: Path, events: Sequence[Mapping[str, Any]], updates: Curve | None, failures: Curve | None = None
+    run_dir: Path, events: Sequence[Event], updates: Curve | None, failures: Curve | None = None
 ) -> HeapEvidence:
     """The growth between the first and last snapshot of the run, and notes on what happened."""
     taken = _taken(run_dir, events)
-    failed = [e for e in events if e.get("event") == SNAPSHOT_FAILED_EVENT]
-    notes = [
-        f"heap snapshot {e['name']} failed: {e.get('error')}"
-        if e.get("name")
-        else f"no heap snapshots: {e.get('error')}"
-        for e in failed
-    ]
+    failed = [e for e in events if isinstance(e, HeapSnapshotFailedEvent)]
+    notes = [f"heap snapshot {e.name} failed: {e.error}" if e.name else f"no heap snapshots: {e.error}" for e in failed]
     in_pauses = _failures_in_pauses(taken, failures)
     if taken:
         pauses = ", ".join(f"{pause:.2f} s" for _, _, pause in taken)
@@ -145,7 +141,7 @@ def _write(path: Path, data: Any) -> None:
         pass  # a read-only run directory: the diff is computed again next time
 
 
-def with_heap_evidence(run_dir: Path, events: Sequence[Mapping[str, Any]], data: RunData) -> tuple[RunData, list[str]]:
+def with_heap_evidence(run_dir: Path, events: Sequence[Event], data: RunData) -> tuple[RunData, list[str]]:
     """The run's data with its heap growth, and the load's failures our pauses caused left out."""
     heap = run_heap_growth(run_dir, events, data.curves.get(UPDATES), data.curves.get(FAILURES))
     load_stats = without_pause_failures(data.load_stats, heap.failures_in_pauses)

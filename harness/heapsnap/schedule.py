@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from harness.config import SnapshotPlan
-from harness.heapsnap.files import SNAPSHOT_DIR, SNAPSHOT_EVENT, SNAPSHOT_FAILED_EVENT, SNAPSHOT_SUFFIX
+from harness.documents.events import EventLog, HeapSnapshotEvent, HeapSnapshotFailedEvent
+from harness.heapsnap.files import SNAPSHOT_DIR, SNAPSHOT_SUFFIX
 from harness.heapsnap.take import InspectorSession, SnapshotError, Taken, take_snapshot
-from harness.rundir import EventLog
 
 END_TIMEOUT_S = 900.0  # a snapshot of a heap of GBs takes minutes; the run waits that long at most
 DRAIN_S = 6.0
@@ -58,7 +58,7 @@ class HeapSnapshots:
             return
         if self._ws_url is None:
             reason = "the target printed no inspector URL (not a Node process?)"
-            self._events.emit(SNAPSHOT_FAILED_EVENT, error=reason)
+            self._events.emit(HeapSnapshotFailedEvent(error=reason))
             return
         self._dir.mkdir(exist_ok=True)
         self._session = InspectorSession(self._ws_url)
@@ -102,10 +102,10 @@ class HeapSnapshots:
         try:
             taken = take_snapshot(self._session, path)
         except (SnapshotError, OSError) as exc:
-            self._events.emit(SNAPSHOT_FAILED_EVENT, name=name, error=str(exc))
+            self._events.emit(HeapSnapshotFailedEvent(name=name, error=str(exc)))
             print(f"soak: heap snapshot {name} failed: {exc}", file=sys.stderr, flush=True)
             return
-        self._events.emit(SNAPSHOT_EVENT, **_fields(taken, self._dir.parent))
+        self._events.emit(_snapshot_event(taken, self._dir.parent))
         print(
             f"soak: heap snapshot {name}: {taken.size_bytes / 2**20:.1f} MiB, "
             f"the target was paused {taken.pause_s:.2f} s (+{taken.gc_s:.2f} s of forced GC)",
@@ -114,10 +114,10 @@ class HeapSnapshots:
         )
 
 
-def _fields(taken: Taken, run_dir: Path) -> dict[str, object]:
-    return {
-        "file": str(taken.path.relative_to(run_dir)),
-        "bytes": taken.size_bytes,
-        "pause_s": round(taken.pause_s, 3),
-        "gc_s": round(taken.gc_s, 3),
-    }
+def _snapshot_event(taken: Taken, run_dir: Path) -> HeapSnapshotEvent:
+    return HeapSnapshotEvent(
+        file=str(taken.path.relative_to(run_dir)),
+        bytes=taken.size_bytes,
+        pause_s=round(taken.pause_s, 3),
+        gc_s=round(taken.gc_s, 3),
+    )

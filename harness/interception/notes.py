@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+
+from harness.documents.events import EgressRefusedEvent, Event
+from harness.documents.run_info import InterceptionRecord
 
 
-def egress_refusals(events: Iterable[Mapping[str, Any]]) -> Counter[str]:
+def egress_refusals(events: Iterable[Event]) -> Counter[str]:
     """Refused connections by "host:port", from the preload's and the proxy's events."""
-    return Counter(f"{e.get('host')}:{e.get('port')}" for e in events if e.get("event") == "egress_refused")
+    return Counter(f"{e.host}:{e.port}" for e in events if isinstance(e, EgressRefusedEvent))
 
 
-def interception_notes(run_info: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> list[str]:
-    """One line per thing a reader of the verdict must know: the mode, its caveat, refused egress."""
-    record = run_info.get("interception") or {}
+def interception_notes(record: InterceptionRecord | None, events: Iterable[Event]) -> list[str]:
+    """One line per thing a reader of the verdict must know: the mode, its caveat, refused egress.
+    record: run.json's `interception` (None in runs from before it was written)."""
+    record = record or InterceptionRecord()
     notes = []
-    if record.get("mode"):
-        notes.append(f"upstream interception: {record['mode']}")
-    if record.get("note"):
-        notes.append(str(record["note"]))
-    if record.get("mode") and record.get("preload_pids") == []:
+    if record.mode:
+        notes.append(f"upstream interception: {record.mode}")
+    if record.note:
+        notes.append(record.note)
+    if record.mode and record.preload_pids == []:
         notes.append(
             f"egress guard: none; the target did not load the Node preload (not a Node process, or its start "
-            f"replaced NODE_OPTIONS), so nothing stopped connections off the machine in {record['mode']} mode"
+            f"replaced NODE_OPTIONS), so nothing stopped connections off the machine in {record.mode} mode"
         )
     refused = egress_refusals(events)
     if refused:

@@ -1,7 +1,7 @@
 """The runner's view of interception: certificates before the mocks start, the target's side after.
 
 plan = InterceptionPlan.prepare(spec.interception, tmp_dir)    # CA + leaves in tmp_dir/tls
-mocks_config(..., tls=plan.mock_tls)                          # each mock serves its leaf
+MocksConfig.for_run(..., tls=plan.mock_tls)                  # each mock serves its leaf
 target_side = plan.activate(mocks.urls, run_dir, events_file, t0_epoch)
 """
 
@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.config import InterceptionSection
+from harness.documents.events import PreloadActiveEvent, read_events
 from harness.interception.ca import RunTls, build_run_tls
 from harness.interception.modes import InterceptionMode, Redirect, TargetInterception, activate, parse_redirects
 from harness.procs import HarnessError
-from harness.rundir import RunFileError, read_events
+from harness.rundir import RunFileError
 from mocks.config import TlsFiles
 
 
@@ -71,7 +72,7 @@ class InterceptionPlan:
             events = read_events(run_dir)
         except RunFileError as exc:
             raise HarnessError(f"interception: {exc}") from None
-        pids = sorted({e["pid"] for e in events if e["event"] == "preload_active" and isinstance(e.get("pid"), int)})
+        pids = sorted({e.pid for e in events if isinstance(e, PreloadActiveEvent) and e.pid is not None})
         if not pids and self.mode is InterceptionMode.NODE_PRELOAD:
             raise HarnessError(
                 "interception: the target never loaded the node-preload (not a Node process, or its start "

@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 import h11
 from pydantic import BaseModel, ConfigDict
 
+from vocab.events import EventKind
+
 _READ_BYTES = 65536
 _HOP_HEADERS = {b"proxy-connection", b"proxy-authorization", b"keep-alive"}
 
@@ -107,7 +109,7 @@ class Proxy:
             return
         now = time.time()
         t_s = None if self.config.events_t0 is None else round(now - self.config.events_t0, 3)
-        record = {"event": "egress_refused", "t_s": t_s, "time": now, "pid": os.getpid(), "host": host}
+        record = {"event": EventKind.EGRESS_REFUSED, "t_s": t_s, "time": now, "pid": os.getpid(), "host": host}
         line = json.dumps({**record, "port": port, "via": f"proxy {how}"}) + "\n"
         # O_APPEND and one write: lines from the target's preload and from here never interleave.
         fd = os.open(self.config.events_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from harness.analysis.level_checks import amount
 from harness.analysis.rules import RULES, Kind
 from harness.config import Thresholds
+from vocab.events import EventKind
 
 
 @dataclass(frozen=True)
@@ -54,4 +55,4 @@ def egress_crossed(refused: int, limits: Thresholds) -> list[LiveFailure]:
     most = limits.egress_refused_max
     if most is None or refused <= most:
         return []
-    return [LiveFailure("egress_refused", f"{refused} connections off the machine refused, limit {most}")]
+    return [LiveFailure(EventKind.EGRESS_REFUSED, f"{refused} connections off the machine refused, limit {most}")]

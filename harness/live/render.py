@@ -7,7 +7,7 @@ from rich.text import Text
 
 from harness.analysis.rules import FDS, HEAP, HEAP_AFTER_GC, REDIS_TARGET_CLIENTS, RSS, SOCKETS
 from harness.live.tracker import Snapshot
-from harness.units import format_bytes
+from shared.units import format_bytes
 
 
 def clock(seconds: float) -> str:

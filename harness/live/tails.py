@@ -10,7 +10,9 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from harness.documents.events import Event, event_of
+from harness.rundir import RunFileError
 
 # Locust writes a history row per request name and one "Aggregated" row each second: the last
 # aggregated row is within the file's last few KiB even with dozens of names.
@@ -24,7 +26,7 @@ class EventsTail:
         self._path = path
         self._offset = 0
 
-    def read_new(self) -> list[dict[str, Any]]:
+    def read_new(self) -> list[Event]:
         try:
             with self._path.open("rb") as handle:
                 handle.seek(self._offset)
@@ -36,11 +38,9 @@ class EventsTail:
         events = []
         for line in complete.splitlines():
             try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict) and isinstance(record.get("event"), str):
-                events.append(record)
+                events.append(event_of(json.loads(line), str(self._path)))
+            except (ValueError, RunFileError):
+                continue  # the live view shows what it can; `soak report` names a bad record
         return events
 
 

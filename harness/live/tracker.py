@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from harness.analysis.load_checks import EGRESS_REFUSED
 from harness.collector.store import Missing
 from harness.config import RunSpec
+from harness.documents.events import EgressRefusedEvent, Event, FaultWindowEvent, PhaseEvent, TargetExitEvent
 from harness.live.checks import LiveFailure, egress_crossed, peak_limits, peaks_crossed
 from harness.live.feed import Tick
 from harness.live.tails import LoadFigures
+from vocab.events import EventKind, Phase
 
-FAULT_START, FAULT_END = "fault_window_start", "fault_window_end"
+FAULT_START = EventKind.FAULT_WINDOW_START
 # Phases in the order the runner goes through them; the judged run is baseline to the end of cooldown.
-PHASES = ("redis", "mocks", "target", "baseline", "load", "cooldown", "stop")
+PHASES = tuple(Phase)
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ class Snapshot:
         return None if reading is None else reading.value
 
 
-def _fault_label(event: Mapping[str, Any]) -> str:
-    return f"{event.get('upstream', '?')} {event.get('route', '*')} {event.get('kind', '?')}"
+def _fault_label(event: FaultWindowEvent) -> str:
+    return f"{event.upstream} {event.route} {event.kind}"
 
 
 @dataclass
@@ -59,20 +59,19 @@ class RunTracker:
     dropped_ticks: int = 0
     _waiting: list[Tick] = field(default_factory=list)
 
-    def on_events(self, events: Iterable[Mapping[str, Any]]) -> None:
+    def on_events(self, events: Iterable[Event]) -> None:
         for event in events:
-            kind, t_s = event.get("event"), event.get("t_s")
-            if kind == "phase" and isinstance(event.get("phase"), str) and isinstance(t_s, int | float):
-                self.phases.setdefault(str(event["phase"]), float(t_s))
-            elif kind == FAULT_START:
+            if isinstance(event, PhaseEvent) and event.t_s is not None:
+                self.phases.setdefault(event.phase, float(event.t_s))
+            elif isinstance(event, FaultWindowEvent) and event.event == FAULT_START:
                 label = _fault_label(event)
                 self.faults[label] = self.faults.get(label, 0) + 1
-            elif kind == FAULT_END and self.faults.get(label := _fault_label(event), 0) > 0:
+            elif isinstance(event, FaultWindowEvent) and self.faults.get(label := _fault_label(event), 0) > 0:
                 self.faults[label] -= 1
-            elif kind == EGRESS_REFUSED:
+            elif isinstance(event, EgressRefusedEvent):
                 self.egress_refused += 1
-            elif kind == "target_exit":
-                self.target_exit = f"target exited with {event.get('cause', 'an unknown cause')}"
+            elif isinstance(event, TargetExitEvent):
+                self.target_exit = f"target exited with {event.cause or 'an unknown cause'}"
 
     def on_ticks(self, ticks: Iterable[Tick], dropped: int = 0) -> None:
         """Latest value of every metric; peaks only over the judged run (baseline to cool-down's end)."""

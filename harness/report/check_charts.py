@@ -7,12 +7,11 @@ from collections.abc import Callable, Mapping, Sequence
 
 from harness.analysis.guides import flat
 from harness.analysis.model import Check, Curve, Guide, GuideRole
-from harness.report import locust_history as locust
-from harness.report import work_series as work
 from harness.report.chartspec import ChartSpec, Role, SeriesSpec
+from vocab.metrics import Metric, mock_requests
 
 # Checks judged on Locust's whole-run statistics: the history curve shown beside them.
-_CURVE_OF = {"error_ratio": work.ERROR_RATIO, "latency_p95": locust.LATENCY_P95}
+_CURVE_OF = {"error_ratio": Metric.ERROR_RATIO, "latency_p95": Metric.LATENCY_P95_S}
 # A check's unit -> the axis unit of a chart without a recorded metric (its lines are in it).
 _AXIS_OF = {"B": "bytes", "s": "seconds", "updates": "count"}
 _ROLE = {GuideRole.JUDGED: Role.JUDGED, GuideRole.FIT: Role.FIT, GuideRole.LIMIT: Role.LIMIT}
@@ -25,7 +24,7 @@ def chart_id(check_name: str) -> str:
 
 def _borrowed(check_name: str) -> str | None:
     if check_name.startswith("upstream_called."):
-        return f"mocks.{check_name.removeprefix('upstream_called.')}.requests_total"
+        return mock_requests(check_name.removeprefix("upstream_called."))
     return _CURVE_OF.get(check_name)
 
 

@@ -3,12 +3,12 @@ aligned terminal table and a Markdown table (the overlay page is compare_page.py
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.report.documents import CheckRecord, read_verdict
-from harness.rundir import RunFileError
-from harness.units import format_figure
+from harness.documents.verdict import CheckDocument
+from shared.units import format_figure
 
 _RANK = {"pass": 0, "inconclusive": 1, "fail": 2}
 # Checks whose figure is work per update: a rise is amplification (a retry storm, duplicate jobs)
@@ -71,15 +71,10 @@ class Row:
         return f"{(self.figure_b - self.figure_a) / abs(self.figure_a):+.0%}"
 
 
-def _checks(run_dir: Path) -> dict[str, CheckRecord]:
-    try:
-        return {check.name: check for check in read_verdict(run_dir).checks}
-    except RunFileError as exc:
-        raise CompareError(str(exc)) from None
-
-
-def compare_runs(run_a: Path, run_b: Path, calls_tolerance: float = DEFAULT_CALLS_TOLERANCE) -> list[Row]:
-    checks_a, checks_b = _checks(run_a), _checks(run_b)
+def compare_checks(
+    checks_a: Mapping[str, CheckDocument], checks_b: Mapping[str, CheckDocument], calls_tolerance: float
+) -> list[Row]:
+    """A row per check of either run, what got worse first."""
     rows = []
     for name in sorted(checks_a.keys() | checks_b.keys()):
         a, b = checks_a.get(name), checks_b.get(name)

@@ -96,26 +96,26 @@ def render_compare(
     )
 
 
-def _record(run_dir: Path) -> tuple[RunData | None, dict[str, str], str | None]:
-    from harness.report.judge import ReportError, read_record
-
-    try:
-        record = read_record(run_dir)
-    except ReportError as exc:
-        return None, {}, f"{run_dir.name}: {exc}"
-    return record.data, record.units, None
+def _units(data: RunData) -> dict[str, str]:
+    return {name: info.unit for name, info in data.catalogue.items()}
 
 
-def write_comparison(run_a: Path, run_b: Path, rows: Sequence[Row], out_dir: Path | None) -> tuple[Path, Path]:
+# A run as the overlay gets it: its data, or why it could not be read.
+Loaded = RunData | str
+
+
+def write_comparison(
+    runs: tuple[Path, Path], rows: Sequence[Row], loaded: tuple[Loaded, Loaded], out_dir: Path | None
+) -> tuple[Path, Path]:
     """The overlay page and the Markdown table, in out_dir (default: B's run directory)."""
-    a, units_a, why_a = _record(run_a)
-    b, units_b, why_b = _record(run_b)
-    if a is not None and b is not None:
-        plan = overlay_plan(rows, a, b, {**units_a, **units_b})
+    run_a, run_b = runs
+    a, b = loaded
+    if isinstance(a, RunData) and isinstance(b, RunData):
+        plan = overlay_plan(rows, a, b, {**_units(a), **_units(b)})
         page = render_compare((run_a.name, run_b.name), rows, a, b, plan)
     else:
         empty = RunData(curves={}, load=Span(0.0, 0.0))
-        why = "; ".join(w for w in (why_a, why_b) if w)
+        why = "; ".join(w for w in (a, b) if isinstance(w, str))
         page = render_compare((run_a.name, run_b.name), rows, empty, empty, ChartPlan((), {}, {}), no_overlay=why)
     folder = out_dir or run_b
     stem = f"compare-{run_a.name}"

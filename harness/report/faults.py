@@ -1,4 +1,5 @@
-"""Fault windows for the reader: a row each (what, when, which checks moved) and a band per chart."""
+"""Fault windows for the reader: a row each (what, when, what it did to the updates sent during it,
+the target's reconnect after a Redis window, which checks moved) and a band per chart."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.analysis.churn_checks import UPSTREAMS
+from harness.analysis.flows import Accounting, FaultWork
 from harness.analysis.model import FaultWindow, Verdict
 from harness.analysis.work_windows import checks_moved
 from harness.report.svg import Band
@@ -17,6 +20,7 @@ FAULT_COLOUR = "#d93025"
 class FaultRow:
     window: FaultWindow
     moved: tuple[str, ...]  # checks whose figure was reached during the window
+    work: FaultWork | None = None  # the updates sent during the window; None without accounting
 
     def document(self) -> dict[str, Any]:
         w = self.window
@@ -27,15 +31,60 @@ class FaultRow:
             "start_s": w.span.start_s,
             "end_s": w.span.end_s,
             "checks_moved": list(self.moved),
+            "updates": _work_document(self.work),
+            "reconnected_after_s": w.reconnected_after_s,
+            "not_reconnected_after_s": w.not_reconnected_after_s,
         }
+
+    @property
+    def work_text(self) -> str:
+        """What the fault did to the updates sent during it, in words ("" without accounting)."""
+        work = self.work
+        if work is None:
+            return ""
+        if work.updates == 0:
+            return "no update judged was sent during it"
+        calls = ", ".join(f"{up} {work.calls_of(up) / work.updates:.2f}" for up in UPSTREAMS if work.calls_of(up))
+        return (
+            f"{work.updates} updates sent during it: {work.completed} completed, {work.not_completed} not "
+            f"completed, {work.forwarded} forwarded; calls per update {calls or 'none'}"
+        )
+
+    @property
+    def reconnect_text(self) -> str:
+        w = self.window
+        if w.reconnected_after_s is not None:
+            return f"the target reconnected {w.reconnected_after_s:.2f} s after it"
+        if w.not_reconnected_after_s is not None:
+            return f"the target had not reconnected {w.not_reconnected_after_s:.0f} s after it"
+        return ""
 
     def line(self) -> str:
         moved = ", ".join(self.moved) if self.moved else "none"
-        return f"{self.window.label}: checks that moved: {moved}"
+        details = [part for part in (self.work_text, self.reconnect_text, f"checks that moved: {moved}") if part]
+        return f"{self.window.label}: {'; '.join(details)}"
 
 
-def fault_rows(windows: Sequence[FaultWindow], verdict: Verdict) -> list[FaultRow]:
-    return [FaultRow(window, tuple(checks_moved(window, verdict.checks))) for window in windows]
+def _work_document(work: FaultWork | None) -> dict[str, Any] | None:
+    if work is None:
+        return None
+    per_update = {up: round(work.calls_of(up) / work.updates, 4) for up in UPSTREAMS if work.updates}
+    return {
+        "sent": work.updates,
+        "completed": work.completed,
+        "not_completed": work.not_completed,
+        "forwarded": work.forwarded,
+        "calls": dict(sorted(work.calls.items())),
+        "calls_per_update": per_update,
+    }
+
+
+def fault_rows(
+    windows: Sequence[FaultWindow], verdict: Verdict, accounting: Accounting | None = None
+) -> list[FaultRow]:
+    # The accounting was given these windows' spans (JoinSettings.fault_spans).
+    work = {work.span: work for work in accounting.faults} if accounting is not None else {}
+    return [FaultRow(window, tuple(checks_moved(window, verdict.checks)), work.get(window.span)) for window in windows]
 
 
 def fault_bands(windows: Sequence[FaultWindow]) -> list[Band]:

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.analysis.flow_table import FlowRow
-from harness.analysis.flows import Accounting
 
 
 def row_document(row: FlowRow) -> dict[str, Any]:
@@ -49,17 +48,3 @@ def markdown_lines(rows: Sequence[FlowRow]) -> list[str]:
         lines.append(f"| {r.flow} | {r.part} | {r.updates} | {r.completed} | {r.lost} | {r.explained} "
                      f"| {calls_text(r)} | {r.jobs} | {latency_text(r)} |")  # fmt: skip
     return lines
-
-
-def accounting_notes(accounting: Accounting | None) -> list[str]:
-    """What a reader needs beside the table: updates not judged, calls no update could be named for."""
-    if accounting is None:
-        return []
-    notes = [f"accounting: {accounting.updates_total} updates accepted, {accounting.not_judged} sent too close "
-             f"to the end of the records to be judged (completion timeout {accounting.timeout_s:.0f} s)"]  # fmt: skip
-    if accounting.unattributed:
-        parts = ", ".join(f"{key} {n}" for key, n in sorted(accounting.unattributed.items()))
-        notes.append(f"accounting: calls whose correlation keys match no update in its timeout: {parts}")
-    for reason, count in sorted(accounting.apart.items()):
-        notes.append(f"accounting: {count} calls counted apart, not failed: {reason}")
-    return notes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.analysis.heap_growth import HeapGrower, HeapGrowth
-from harness.units import format_bytes
+from shared.units import format_bytes
 
 SUMMARY_TOP = 5
 PATH_TAIL = 7  # steps of a retainer path shown nearest the object; the root side is elided

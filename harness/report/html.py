@@ -25,7 +25,7 @@ from harness.report.heap import grower_rows, heading
 from harness.report.page_data import page_document, script_json, time_range
 from harness.report.readable import failing_first, figure_text, lead, limit_text, named_line, span_text
 from harness.report.svg import Band
-from harness.units import format_duration, format_figure
+from shared.units import format_duration, format_figure
 
 TEMPLATE = Path(__file__).parent / "templates" / "report.html.j2"
 PHASE_COLOURS = {"baseline": "#9e9e9e", "warm-up": "#f4b400", "load": "#4285f4", "cool-down": "#0f9d58"}

@@ -13,11 +13,11 @@ import numpy as np
 
 from harness.analysis.model import Curve, RunData, Verdict
 from harness.analysis.rules import FAILURES, UPDATES
-from harness.report import locust_history as locust
 from harness.report import work_series as work
 from harness.report.chartspec import ChartPlan, ChartSpec, Flat, Section, SeriesSpec
 from harness.report.check_charts import check_charts
 from harness.report.sections import REST_ID, REST_TITLE, SECTIONS, Group
+from vocab.metrics import LOAD_CURVES, unit_of
 
 # Curves a chart never shows on their own: the cumulative count the other load curves come from.
 _HIDDEN = frozenset({UPDATES, FAILURES})
@@ -27,7 +27,7 @@ class Units:
     """Unit of each series: the store's catalogue, Locust's history, the work series."""
 
     def __init__(self, catalogue: Mapping[str, str], series: Mapping[str, Curve]) -> None:
-        known = dict(locust.UNITS)
+        known: dict[str, str] = {name: unit_of(name) for name in LOAD_CURVES}
         known.update({work.COMPLETED: "count", work.LOST: "count", work.EXPLAINED: "count"})
         known.update({key: "seconds" for key in work.E2E_QUANTILES})
         known.update({key: "calls/update" for key in series if key.startswith(work.CALLS_PER_UPDATE)})

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.analysis.model import Check, Span, Status, Verdict
-from harness.units import format_figure, format_number
+from shared.units import format_figure, format_number
 
 _ORDER = {Status.FAIL: 0, Status.INCONCLUSIVE: 1, Status.PASS: 2}
 

@@ -1,6 +1,6 @@
 """The report's sections and the curves each chart of them groups, by metric name.
 
-Patterns are shell-style ("target.fds.*"); a curve's label is what the "*" matched, unless named.
+Patterns are shell-style (names.fds_of_kind("*")); a curve's label is what the "*" matched, unless named.
 A curve goes to the first chart that takes it; what no chart takes ends up in the collapsed last
 section, so nothing recorded is left out.
 """
@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from harness.report import locust_history as locust
 from harness.report import work_series as work
 from harness.report.chartspec import ChartSpec, Section
+from vocab import metrics as names
+from vocab.metrics import Metric
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,19 @@ MEMORY = SectionDef(
     "Where a leak grows: the V8 heap after a forced GC, external and array-buffer memory, and the "
     "process's resident memory as support.",
     (
-        Group("rss", "Resident memory (RSS)", ("target.rss_bytes", "target.pss_bytes", "target.uss_bytes"),
-              {"target.rss_bytes": "RSS", "target.pss_bytes": "PSS", "target.uss_bytes": "USS"}),
-        Group("heap", "V8 heap", ("node.heap_used_after_gc_bytes", "node.heap_used_bytes", "node.heap_total_bytes"),
-              {"node.heap_used_after_gc_bytes": "used after GC", "node.heap_used_bytes": "used",
-               "node.heap_total_bytes": "total"}),
+        Group("rss", "Resident memory (RSS)", (Metric.RSS_BYTES, Metric.PSS_BYTES, Metric.USS_BYTES),
+              {Metric.RSS_BYTES: "RSS", Metric.PSS_BYTES: "PSS", Metric.USS_BYTES: "USS"}),
+        Group("heap", "V8 heap", (Metric.HEAP_AFTER_GC_BYTES, Metric.HEAP_USED_BYTES, Metric.HEAP_TOTAL_BYTES),
+              {Metric.HEAP_AFTER_GC_BYTES: "used after GC", Metric.HEAP_USED_BYTES: "used",
+               Metric.HEAP_TOTAL_BYTES: "total"}),
         Group("external", "External and array-buffer memory",
-              ("node.external_after_gc_bytes", "node.external_bytes", "node.array_buffers_after_gc_bytes",
-               "node.array_buffers_bytes"),
-              {"node.external_after_gc_bytes": "external after GC", "node.external_bytes": "external",
-               "node.array_buffers_after_gc_bytes": "array buffers after GC",
-               "node.array_buffers_bytes": "array buffers"}),
-        Group("redis-memory", "Redis memory", ("redis.used_memory_bytes",), {"redis.used_memory_bytes": "used"}),
+              (Metric.EXTERNAL_AFTER_GC_BYTES, Metric.EXTERNAL_BYTES, Metric.ARRAY_BUFFERS_AFTER_GC_BYTES,
+               Metric.ARRAY_BUFFERS_BYTES),
+              {Metric.EXTERNAL_AFTER_GC_BYTES: "external after GC", Metric.EXTERNAL_BYTES: "external",
+               Metric.ARRAY_BUFFERS_AFTER_GC_BYTES: "array buffers after GC",
+               Metric.ARRAY_BUFFERS_BYTES: "array buffers"}),
+        Group("redis-memory", "Redis memory", (Metric.REDIS_USED_MEMORY_BYTES,),
+              {Metric.REDIS_USED_MEMORY_BYTES: "used"}),
     ),
 )  # fmt: skip
 
@@ -78,25 +80,27 @@ HANDLES = SectionDef(
     "What a service opens and must close: file descriptors, sockets, Redis connections and keys, "
     "temp files, timers and listeners.",
     (
-        Group("fds", "File descriptors by kind", ("target.fds", "target.fds.*"), {"target.fds": "all"}),
+        Group("fds", "File descriptors by kind", (Metric.FDS, names.fds_of_kind("*")), {Metric.FDS: "all"}),
         Group("tcp-state", "Sockets by state",
-              ("target.tcp_connections", "target.tcp.state.*", "target.tcp.close_wait"),
-              {"target.tcp_connections": "all TCP", "target.tcp.close_wait": "CLOSE_WAIT"}),
-        Group("tcp-peer", "Sockets by upstream", ("target.tcp.peer.*",)),
-        Group("redis-clients", "Redis clients", ("redis.target_clients", "redis.connected_clients"),
-              {"redis.target_clients": "the target's", "redis.connected_clients": "all"}),
-        Group("redis-keys", "Redis keys", ("redis.keys.*", "redis.dbsize"), {"redis.dbsize": "all keys"}),
-        Group("tmp-files", "Temp files", ("tmp.files", "tmp.files.*"),
-              {"tmp.files": "all"}),
-        Group("tmp-bytes", "Temp file bytes", ("tmp.bytes", "tmp.bytes.*"), {"tmp.bytes": "all"}),
-        Group("tmp-age", "Oldest temp file", ("tmp.oldest_age_s",), {"tmp.oldest_age_s": "age"}),
-        Group("timers", "Timers and active handles", ("node.active_handles", "node.active_requests", "node.active.*"),
-              {"node.active_handles": "handles", "node.active_requests": "requests"}),
-        Group("listeners", "Event listeners", ("node.listeners", "node.listeners_most_on_one_event", "node.emitters"),
-              {"node.listeners": "listeners", "node.listeners_most_on_one_event": "most on one event",
-               "node.emitters": "emitters"}),
-        Group("threads", "Threads and processes", ("target.threads", "target.processes"),
-              {"target.threads": "threads", "target.processes": "processes"}),
+              (Metric.TCP_CONNECTIONS, names.tcp_by_state("*"), Metric.TCP_CLOSE_WAIT),
+              {Metric.TCP_CONNECTIONS: "all TCP", Metric.TCP_CLOSE_WAIT: "CLOSE_WAIT"}),
+        Group("tcp-peer", "Sockets by upstream", (names.tcp_by_peer("*"),)),
+        Group("redis-clients", "Redis clients", (Metric.REDIS_TARGET_CLIENTS, Metric.REDIS_CLIENTS),
+              {Metric.REDIS_TARGET_CLIENTS: "the target's", Metric.REDIS_CLIENTS: "all"}),
+        Group("redis-keys", "Redis keys", (names.redis_keys_of("*"), Metric.REDIS_DBSIZE),
+              {Metric.REDIS_DBSIZE: "all keys"}),
+        Group("tmp-files", "Temp files", (Metric.TMP_FILES, names.tmp_files_of("*")),
+              {Metric.TMP_FILES: "all"}),
+        Group("tmp-bytes", "Temp file bytes", (Metric.TMP_BYTES, names.tmp_bytes_of("*")), {Metric.TMP_BYTES: "all"}),
+        Group("tmp-age", "Oldest temp file", (Metric.TMP_OLDEST_AGE_S,), {Metric.TMP_OLDEST_AGE_S: "age"}),
+        Group("timers", "Timers and active handles",
+              (Metric.NODE_ACTIVE_HANDLES, Metric.NODE_ACTIVE_REQUESTS, names.node_resource("*")),
+              {Metric.NODE_ACTIVE_HANDLES: "handles", Metric.NODE_ACTIVE_REQUESTS: "requests"}),
+        Group("listeners", "Event listeners", (Metric.NODE_LISTENERS, Metric.NODE_LISTENERS_MOST, Metric.NODE_EMITTERS),
+              {Metric.NODE_LISTENERS: "listeners", Metric.NODE_LISTENERS_MOST: "most on one event",
+               Metric.NODE_EMITTERS: "emitters"}),
+        Group("threads", "Threads and processes", (Metric.THREADS, Metric.PROCESSES),
+              {Metric.THREADS: "threads", Metric.PROCESSES: "processes"}),
     ),
 )  # fmt: skip
 
@@ -106,23 +110,23 @@ WORK = SectionDef(
     "Whether the service did its work: the load sent, the webhook's answers, updates completed end to "
     "end (send -> the service's last upstream call for it) and what each update cost upstream.",
     (
-        Group("load-rate", "Updates sent per second", (locust.REQUESTS_PER_S, locust.FAILURES_PER_S),
-              {locust.REQUESTS_PER_S: "sent", locust.FAILURES_PER_S: "failed"}),
+        Group("load-rate", "Updates sent per second", (Metric.REQUESTS_PER_S, Metric.FAILURES_PER_S),
+              {Metric.REQUESTS_PER_S: "sent", Metric.FAILURES_PER_S: "failed"}),
         Group("webhook-latency", "Webhook latency (Locust, last seconds)",
-              (locust.LATENCY_P50, locust.LATENCY_P95, locust.LATENCY_P99),
-              {locust.LATENCY_P50: "p50", locust.LATENCY_P95: "p95", locust.LATENCY_P99: "p99"}),
+              (Metric.LATENCY_P50_S, Metric.LATENCY_P95_S, Metric.LATENCY_P99_S),
+              {Metric.LATENCY_P50_S: "p50", Metric.LATENCY_P95_S: "p95", Metric.LATENCY_P99_S: "p99"}),
         Group("errors", "Webhook errors", (work.ERROR_RATIO,), {work.ERROR_RATIO: "failed share"}),
         Group("completion", "Updates per work window, end to end", (work.COMPLETED, work.LOST, work.EXPLAINED),
               {work.COMPLETED: "completed", work.LOST: "lost",
                work.EXPLAINED: "not completed, explained by a fault"}),
         Group("e2e-latency", "End-to-end latency per work window", tuple(work.E2E_QUANTILES),
-              {key: key.removeprefix("work.e2e_latency_").removesuffix("_s") for key in work.E2E_QUANTILES}),
+              {key: key.removeprefix(names.E2E_LATENCY_PREFIX).removesuffix("_s") for key in work.E2E_QUANTILES}),
         Group("calls-per-update", "Calls per update sent, per upstream", (work.CALLS_PER_UPDATE + "*",)),
-        Group("loop-delay", "Event-loop delay", ("node.loop_delay_p50_s", "node.loop_delay_p99_s",
-                                                 "node.loop_delay_max_s"),
-              {"node.loop_delay_p50_s": "p50", "node.loop_delay_p99_s": "p99", "node.loop_delay_max_s": "max"}),
-        Group("cpu", "Target CPU", ("target.cpu_percent",), {"target.cpu_percent": "CPU"}),
-        Group("users", "Simulated users", (locust.USERS,), {locust.USERS: "users"}),
+        Group("loop-delay", "Event-loop delay", (Metric.LOOP_DELAY_P50_S, Metric.LOOP_DELAY_P99_S,
+                                                 Metric.LOOP_DELAY_MAX_S),
+              {Metric.LOOP_DELAY_P50_S: "p50", Metric.LOOP_DELAY_P99_S: "p99", Metric.LOOP_DELAY_MAX_S: "max"}),
+        Group("cpu", "Target CPU", (Metric.CPU_PERCENT,), {Metric.CPU_PERCENT: "CPU"}),
+        Group("users", "Simulated users", (Metric.USERS,), {Metric.USERS: "users"}),
     ),
 )  # fmt: skip
 
@@ -131,9 +135,9 @@ FAULTS = SectionDef(
     "Upstream faults",
     "The injected fault windows (shaded red in every chart) and what the mocks saw meanwhile.",
     (
-        Group("in-flight", "Requests in flight at the mocks", ("mocks.*.in_flight",)),
-        Group("mock-connections", "Connections open at the mocks", ("mocks.*.connections_open",)),
-        Group("violations", "Requests that broke an upstream's API", ("mocks.*.contract_violations",)),
+        Group("in-flight", "Requests in flight at the mocks", (names.mock_in_flight("*"),)),
+        Group("mock-connections", "Connections open at the mocks", (names.mock_connections("*", "open"),)),
+        Group("violations", "Requests that broke an upstream's API", (names.mock_violations("*"),)),
     ),
 )  # fmt: skip
 

@@ -10,14 +10,14 @@ import numpy as np
 
 from harness.analysis.flows import Accounting, latency_quantile_s
 from harness.analysis.model import Curve
-from harness.report.locust_history import FAILURES_PER_S, REQUESTS_PER_S
+from vocab.metrics import CALLS_PER_UPDATE_PREFIX, Metric, calls_per_update
 
-COMPLETED = "work.updates_completed"
-LOST = "work.updates_lost"
-EXPLAINED = "work.updates_not_completed_in_faults"
-E2E_QUANTILES = {"work.e2e_latency_p50_s": 0.5, "work.e2e_latency_p95_s": 0.95, "work.e2e_latency_p99_s": 0.99}
-CALLS_PER_UPDATE = "work.calls_per_update."  # + upstream
-ERROR_RATIO = "load.error_ratio"
+COMPLETED = Metric.UPDATES_COMPLETED
+LOST = Metric.UPDATES_LOST
+EXPLAINED = Metric.UPDATES_EXPLAINED
+E2E_QUANTILES = {Metric.E2E_LATENCY_P50_S: 0.5, Metric.E2E_LATENCY_P95_S: 0.95, Metric.E2E_LATENCY_P99_S: 0.99}
+ERROR_RATIO = Metric.ERROR_RATIO
+CALLS_PER_UPDATE = CALLS_PER_UPDATE_PREFIX  # + upstream
 
 
 @dataclass
@@ -72,13 +72,13 @@ def accounting_series(accounting: Accounting | None) -> dict[str, Curve]:
     upstreams = sorted({upstream for w in windows.values() for upstream in w.calls})
     for upstream in upstreams:
         ratios = {t: w.calls.get(upstream, 0) / w.updates if w.updates else None for t, w in windows.items()}
-        found[CALLS_PER_UPDATE + upstream] = _curve(ratios)
+        found[calls_per_update(upstream)] = _curve(ratios)
     return {key: curve for key, curve in found.items() if curve is not None}
 
 
 def error_ratio(curves: Mapping[str, Curve]) -> Curve | None:
     """Failed share of the webhook requests of each second of Locust's history."""
-    requests, failures = curves.get(REQUESTS_PER_S), curves.get(FAILURES_PER_S)
+    requests, failures = curves.get(Metric.REQUESTS_PER_S), curves.get(Metric.FAILURES_PER_S)
     if requests is None or failures is None:
         return None
     t_s = np.asarray(requests.t_s, dtype=float)

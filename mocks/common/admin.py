@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,8 +12,9 @@ from mocks.common.connections import ConnectionStats
 from mocks.common.faults import ErrorShape, FaultTable
 from mocks.common.recorder import CorrelationLog, EventWriter
 from mocks.common.stats import RouteStats
-from mocks.config import FaultSpec
+from mocks.config import FaultSpec, check_routes
 from mocks.server.message import Request, Response, json_response
+from vocab.events import EventKind
 
 if TYPE_CHECKING:
     from mocks.common.app import MockApp
@@ -63,21 +64,34 @@ def _get_faults(state: MockState) -> Response:
     return json_response({"profile": dump(table.profile, mode="json"), "runtime": dump(table.runtime, mode="json")})
 
 
-def _set_faults(state: MockState, request: Request) -> Response:
+def _first_error(exc: ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        return f"{where}: {error['msg']}" if where else error["msg"]
+    return str(exc)
+
+
+def _set_faults(state: MockState, routes: Sequence[str], request: Request) -> Response:
     """Replace the run-time faults with the posted list ({"faults": [...]}); profile faults stay."""
     try:
         body = request.json()
-        faults = _FAULTS.validate_python(body.get("faults", []) if isinstance(body, dict) else None)
-    except (ValueError, ValidationError, AttributeError) as exc:
-        return json_response({"ok": False, "error": str(exc).splitlines()[0]}, status=400)
+        if not isinstance(body, dict):
+            raise ValueError('expected {"faults": [...]}')
+        faults = _FAULTS.validate_python(body.get("faults", []))
+        check_routes(state.upstream, routes, faults)
+    except ValueError as exc:  # ValidationError is one
+        return json_response({"ok": False, "error": _first_error(exc)}, status=400)
     state.faults.runtime = faults
-    state.events.emit("mock_faults_set", upstream=state.upstream, faults=_FAULTS.dump_python(faults, mode="json"))
+    state.events.emit(
+        EventKind.MOCK_FAULTS_SET, upstream=state.upstream, faults=_FAULTS.dump_python(faults, mode="json")
+    )
     return json_response({"ok": True, "runtime": len(faults)})
 
 
 def _clear_faults(state: MockState) -> Response:
     state.faults.runtime = ()
-    state.events.emit("mock_faults_cleared", upstream=state.upstream)
+    state.events.emit(EventKind.MOCK_FAULTS_CLEARED, upstream=state.upstream)
     return json_response({"ok": True, "runtime": 0})
 
 
@@ -85,5 +99,6 @@ def add_admin_routes(app: MockApp) -> None:
     state = app.state
     app.admin_route("GET", "/__mock__/stats", lambda request: json_response(state.snapshot()))
     app.admin_route("GET", "/__mock__/faults", lambda request: _get_faults(state))
-    app.admin_route("POST", "/__mock__/faults", lambda request: _set_faults(state, request))
+    # The app's own route names (filled in as it registers them), so a fault can only name one it has.
+    app.admin_route("POST", "/__mock__/faults", lambda request: _set_faults(state, app.route_names, request))
     app.admin_route("DELETE", "/__mock__/faults", lambda request: _clear_faults(state))

@@ -11,10 +11,11 @@ from pathlib import Path
 from mocks.common.admin import MockState, add_admin_routes
 from mocks.common.faults import ErrorShape, FaultTable, apply_faults, in_window
 from mocks.common.recorder import CorrelationLog, EventWriter
-from mocks.config import FaultSpec, MocksConfig
+from mocks.config import ROUTES, FaultSpec, MocksConfig
 from mocks.server.connection import CloseCause, HttpConnection
 from mocks.server.message import Request, Response, json_response
 from mocks.server.routing import Handler, Route, Router
+from vocab.events import EventKind
 
 TICK_S = 0.25
 # Idle keep-alive connections are closed after this long, as nginx (in front of Telegram) does by
@@ -60,6 +61,7 @@ class MockApp:
         )
         self.max_body_bytes = max_body_bytes
         self.router = Router()
+        self.route_names: list[str] = []
         self.on_start: list[Hook] = []
         self.on_close: list[Hook] = []
         self._live: set[HttpConnection] = set()
@@ -73,6 +75,12 @@ class MockApp:
 
         keys reads the request's correlation keys when a fault answers in the handler's place.
         """
+        declared = ROUTES.get(self.state.upstream)
+        if declared is not None and name not in declared:
+            # A profile's faults are checked against ROUTES: a name missing there could never be faulted.
+            raise ValueError(f"route {name!r} is not in mocks.config.ROUTES[{self.state.upstream!r}]")
+        if name not in self.route_names:
+            self.route_names.append(name)
         self.router.add(method, path, Route(name, handler))
         if keys is not None:
             self._key_readers[name] = keys
@@ -171,7 +179,7 @@ class MockApp:
             now_active = in_window(spec, elapsed_s)
             if now_active != self._windows_active.get(index, False):
                 self._windows_active[index] = now_active
-                event = "fault_window_start" if now_active else "fault_window_end"
+                event = EventKind.FAULT_WINDOW_START if now_active else EventKind.FAULT_WINDOW_END
                 state.events.emit(event, upstream=state.upstream, **_describe(spec))
 
 

@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 from mocks.config import FaultSpec, LatencySpec
@@ -96,11 +97,19 @@ async def _answer(request: Request, handler: Handler, spec: FaultSpec, shape: Er
 
 def _error(spec: FaultSpec, shape: ErrorShape) -> Response:
     if spec.kind == "rate_limit":
-        payload = shape(429, f"Too Many Requests: retry after {spec.retry_after_s}", spec.retry_after_s)
-        return json_response(payload, status=429, headers=(("Retry-After", str(spec.retry_after_s)),))
+        retry_after_s = int(spec.retry_after_s)
+        payload = shape(429, f"Too Many Requests: retry after {retry_after_s}", retry_after_s)
+        return json_response(payload, status=429, headers=(("Retry-After", str(retry_after_s)),))
     if spec.body is not None:
         return Response(status=spec.status, body=spec.body.encode())
-    return json_response(shape(spec.status, "Internal Server Error", None), status=spec.status)
+    return json_response(shape(spec.status, _reason(spec.status), None), status=spec.status)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"  # a status HTTP does not name (e.g. 599)
 
 
 def _malformed(real: Response) -> Response:

@@ -20,6 +20,7 @@ from mocks.config import CursorRunnerConfig
 from mocks.cursor_runner import payloads
 from mocks.cursor_runner.jobs import Jobs
 from mocks.server.message import Request, Response, json_response
+from vocab.upstreams import Upstream
 
 MAX_BODY_BYTES = 100 * 1024
 CALLBACK_TIMEOUT_S = 30.0
@@ -129,7 +130,7 @@ def _client_hooks(app: MockApp, jobs: Jobs) -> None:
 
 
 def create_app(config: CursorRunnerConfig, env: MockEnv | None = None) -> MockApp:
-    app = MockApp("cursor_runner", payloads.error_shape, config.faults, env, MAX_BODY_BYTES)
+    app = MockApp(Upstream.CURSOR_RUNNER, payloads.error_shape, config.faults, env, MAX_BODY_BYTES)
     jobs = Jobs(config=config, correlation=app.state.correlation, slots=asyncio.Semaphore(config.max_concurrent))
     app.state.extra = jobs.stats
     app.admin_route("GET", "/__mock__/callbacks", lambda request: json_response(jobs.stats()))

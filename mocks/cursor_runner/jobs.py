@@ -19,6 +19,7 @@ from mocks.common.faults import draw_latency_s
 from mocks.common.recorder import CorrelationLog
 from mocks.config import CursorRunnerConfig, LatencySpec
 from mocks.cursor_runner import payloads
+from vocab.upstreams import Upstream
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Jobs:
     callbacks_dropped: int = 0
 
     def latency_s(self) -> float:
-        spec = self.config.latency or LatencySpec(fixed_s=self.config.latency_s)
+        spec = self.config.latency_distribution or LatencySpec(fixed=self.config.latency_s)
         return draw_latency_s(spec, self.rng)
 
     async def run(self) -> float:
@@ -129,7 +130,7 @@ class Jobs:
         self.correlation.add(
             {
                 "t": round(time.time(), 3),
-                "up": "cursor_runner",
+                "up": Upstream.CURSOR_RUNNER,
                 "route": "callback_out",
                 "status": status,
                 "ms": round((time.monotonic() - started_s) * 1000.0, 2),

@@ -12,6 +12,7 @@ from mocks.common.app import MockApp, MockEnv
 from mocks.config import ElevenLabsConfig
 from mocks.server import multipart
 from mocks.server.message import BodyWriter, Request, Response, json_response
+from vocab.upstreams import Upstream
 
 # The SUT names the upload telegram_<file_id>_<basename>; file ids never hold "_" in practice,
 # but Telegram's do hold "-", so take everything up to the next underscore.
@@ -102,7 +103,7 @@ def _text_to_speech(config: ElevenLabsConfig, streamed: bool) -> Callable[[Reque
             return denied
         if _tts_text(request) is None:
             return _missing(request, "text")
-        audio = mp3_bytes(config.tts_bytes)
+        audio = mp3_bytes(config.tts_size_bytes)
         if not streamed:
             return Response(body=audio, content_type="audio/mpeg")
 
@@ -120,7 +121,7 @@ def not_found(request: Request) -> Response:
 
 
 def create_app(config: ElevenLabsConfig, env: MockEnv | None = None) -> MockApp:
-    app = MockApp("elevenlabs", error_shape, config.faults, env, MAX_UPLOAD_BYTES)
+    app = MockApp(Upstream.ELEVENLABS, error_shape, config.faults, env, MAX_UPLOAD_BYTES)
     app.route("POST", "/v1/speech-to-text", _speech_to_text(config), "speech_to_text", stt_keys)
     app.route("POST", "/v1/text-to-speech/{voice_id}", _text_to_speech(config, streamed=False), "text_to_speech")
     stream = _text_to_speech(config, streamed=True)

@@ -19,6 +19,7 @@ from mocks.server import multipart
 from mocks.server.message import Request, Response, json_response
 from mocks.telegram import payloads
 from mocks.telegram.html_check import html_error
+from vocab.upstreams import Upstream
 
 MAX_TEXT_CHARS = 4096
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -131,7 +132,7 @@ def get_file(request: Request, params: dict[str, Any], state: TelegramState) -> 
     correlate(request, **_file_keys(params))
     if not isinstance(file_id, str) or not file_id.strip():
         return _bad(request, "invalid file_id")
-    size = state.config.file_bytes
+    size = state.config.file_size_bytes
     if state.config.strict and size > MAX_DOWNLOAD_BYTES:
         return payloads.error(400, "Bad Request: file is too big")
     state.issue_link(file_id)
@@ -217,7 +218,7 @@ def _download(state: TelegramState) -> Callable[[Request], Response]:
         # A path getFile never issued, or issued too long ago, is gone, as on Telegram.
         if file_id is None or (state.config.strict and not state.link_valid(file_id)):
             return payloads.error(404, "Not Found")
-        return Response(body=payloads.ogg_bytes(state.config.file_bytes), content_type="audio/ogg")
+        return Response(body=payloads.ogg_bytes(state.config.file_size_bytes), content_type="audio/ogg")
 
     return download
 
@@ -272,7 +273,7 @@ METHODS: dict[str, Method] = {
 
 
 def create_app(config: TelegramConfig, env: MockEnv | None = None) -> MockApp:
-    app = MockApp("telegram", payloads.error_shape, config.faults, env, MAX_UPLOAD_BYTES)
+    app = MockApp(Upstream.TELEGRAM, payloads.error_shape, config.faults, env, MAX_UPLOAD_BYTES)
     state = TelegramState(config=config)
     token = config.token
     for name, handler in METHODS.items():

@@ -35,8 +35,8 @@ def flows_profile(tmp_path: Path, *, fault: bool) -> Path:
 route = "sendMessage"
 kind = "error"
 status = 502
-start_s = {FAULT_START_S}
-end_s = {FAULT_END_S}
+start = {FAULT_START_S}
+end = {FAULT_END_S}
 """
     profile = tmp_path / "flows.toml"
     profile.write_text(f"""
@@ -138,6 +138,10 @@ def test_a_telegram_5xx_window_shows_its_unfinished_updates_and_extra_calls_only
     assert f"steady max {PREDICTED['text']['telegram']:.2f}" in text["detail"], text
     assert "during faults max" in text["detail"] and f"fault window {window}" in text["detail"], text
     assert [w["start_s"] for w in verdict["fault_windows"]] == [pytest.approx(FAULT_START_S, abs=1)]
+    # The window's own line: the updates sent during it, some of them not finished by the fault.
+    (during,) = [w["updates"] for w in verdict["fault_windows"]]
+    assert during["sent"] > 0 and 0 < during["not_completed"] <= during["sent"], during
+    assert during["completed"] + during["not_completed"] == during["sent"], during
     assert not [note for note in verdict["notes"] if "match no update" in note]
 
 

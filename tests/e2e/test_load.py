@@ -166,6 +166,6 @@ def test_knee_run_names_the_highest_rate_held_with_its_step_table(tmp_path: Path
     knee = json.loads((run_dir / "verdict.json").read_text())["knee"]
     assert knee["rate"] == 5 and not knee["steps"][1]["held"], knee
     assert "e2e p95" in " ".join(knee["steps"][1]["crossed"])
-    assert "| 30 |" in (run_dir / "summary.md").read_text() and "<h2>Knee</h2>" in (run_dir / "report.html").read_text()
+    assert "| 30 |" in (run_dir / "summary.md").read_text() and "<h3>Knee</h3>" in (run_dir / "report.html").read_text()
     checks = _checks(run_dir)
     assert "latency_p95" not in checks and "error_ratio" not in checks  # the knee's limits, not the run's

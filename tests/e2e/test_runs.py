@@ -39,10 +39,12 @@ def assert_all_gone(pids: list[int]) -> None:
         assert not alive, f"pid {pid} still running"
 
 
-def smoke_run_under_load(results: Path) -> tuple[subprocess.Popen[str], Path]:
-    """A smoke run started in the background, returned a few seconds into its load phase."""
+def smoke_run_under_load(
+    results: Path, profile: Path = ROOT / "profiles/smoke.toml"
+) -> tuple[subprocess.Popen[str], Path]:
+    """A smoke run (or a profile named "smoke") started in the background, a few seconds into its load."""
     proc = subprocess.Popen(
-        [*SOAK, "run", "profiles/smoke.toml", "--results", str(results)],
+        [*SOAK, "run", str(profile), "--results", str(results)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -64,7 +66,7 @@ def test_healthy_bot_passes_and_leaves_a_complete_run_dir(tmp_path: Path) -> Non
         assert (run_dir / name).is_file(), name
     assert list((run_dir / "locust").glob("*_stats_history.csv"))
     verdict = json.loads((run_dir / "verdict.json").read_text())
-    assert verdict["schema_version"] == 1 and verdict["status"] == "pass"
+    assert verdict["schema_version"] == 2 and verdict["status"] == "pass"
     assert {check["name"] for check in verdict["checks"]} >= {"rss_per_request", "fds_growth", "target_alive"}
     info = json.loads((run_dir / "run.json").read_text())
     assert info["outcome"] == "completed" and info["redis"]["backend"] in {"redis-server", "fakeredis"}

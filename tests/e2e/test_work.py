@@ -40,8 +40,8 @@ callback_delay = "20 ms"
 route = "sendMessage"
 kind = "error"
 status = 502
-start_s = {FAULT_START_S}
-end_s = {FAULT_END_S}
+start = "{FAULT_START_S} s"
+end = "{FAULT_END_S} s"
 
 [load]
 scenario = "text"

@@ -17,13 +17,13 @@ import pytest
 
 from harness.analysis.heap_growth import HeapGrowth
 from harness.config import SnapshotPlan
+from harness.documents.events import EventLog, HeapSnapshotEvent, read_events
 from harness.heapsnap.diff import heap_growth
 from harness.heapsnap.schedule import HeapSnapshots
 from harness.heapsnap.snapshot import load_earlier, load_snapshot
 from harness.heapsnap.take import InspectorSession, take_snapshot
 from harness.mocks_launcher import MocksHandle, start_mocks
 from harness.redis_backend import RedisHandle, start_redis
-from harness.rundir import EventLog, read_events
 from harness.target import INSPECT_OPTION, inspector_url
 from mocks.config import CursorRunnerConfig, MocksConfig
 from tests.integration.test_reference_bot_support import Bot, Poster, start_bot, text_update
@@ -46,7 +46,7 @@ def upstreams(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstreams]:
     work_dir = tmp_path_factory.mktemp("heap")
     redis_handle = start_redis("redis-server", work_dir, work_dir / "redis.log")
     mocks = start_mocks(
-        MocksConfig(cursor_runner=CursorRunnerConfig(mode="sync", latency_s=0.0)).model_dump_json(), work_dir
+        MocksConfig(cursor_runner=CursorRunnerConfig(mode="sync", latency=0.0)).model_dump_json(), work_dir
     )
     yield Upstreams(mocks=mocks, redis=redis_handle, work_dir=work_dir)
     mocks.child.stop()
@@ -163,10 +163,10 @@ def test_a_run_takes_its_snapshots_at_its_phase_points(tmp_path: Path) -> None:
     finally:
         node.kill()
         node.wait()
-    taken = [e for e in read_events(tmp_path) if e["event"] == "heap_snapshot"]
-    files = [Path(e["file"]).name for e in taken]
+    taken = [e for e in read_events(tmp_path) if isinstance(e, HeapSnapshotEvent)]
+    files = [Path(e.file).name for e in taken]
     assert files[0] == "01-warmup-end.heapsnapshot" and files[-1].endswith("-load-end.heapsnapshot"), files
     assert len(files) >= 3 and any("-t" in name for name in files), files  # one every second in between
-    assert all(e["pause_s"] > 0 and e["bytes"] > 0 for e in taken)
-    assert load_snapshot(tmp_path / taken[-1]["file"]).summary.kinds["Object"].count > 0
+    assert all(e.pause_s > 0 and (e.bytes or 0) > 0 for e in taken)
+    assert load_snapshot(tmp_path / taken[-1].file).summary.kinds["Object"].count > 0
     assert not list((tmp_path / "x" / "heap-snapshots").glob("*"))

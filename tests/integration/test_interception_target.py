@@ -9,8 +9,9 @@ import urllib.request
 from pathlib import Path
 
 from harness.config import parse_profile
+from harness.documents.events import EgressRefusedEvent, read_events
 from harness.interception import PRELOAD_JS, InterceptionPlan, epoch_of_monotonic
-from harness.rundir import EVENTS, read_events
+from harness.rundir import EVENTS
 from harness.target import start_target
 
 EGRESS_TARGET_JS = Path(__file__).parent / "node" / "egress_target.js"
@@ -39,9 +40,7 @@ def test_unmapped_host_at_boot_is_refused_and_reported(tmp_path: Path) -> None:
     assert health["outcome"] == "ESOAKEGRESS"
     assert f"--require {PRELOAD_JS}" in health["nodeOptions"] and "--inspect=127.0.0.1:0" in health["nodeOptions"]
     assert plan.confirm_loaded(run_dir) == [target.child.pid]
-    refused = [event for event in read_events(run_dir) if event["event"] == "egress_refused"]
-    assert [(event["host"], event["port"], event["pid"]) for event in refused] == [
-        ("example.com", 443, target.child.pid)
-    ]
-    assert 0 < refused[0]["t_s"] < time.monotonic() - t0
+    refused = [event for event in read_events(run_dir) if isinstance(event, EgressRefusedEvent)]
+    assert [(event.host, event.port, event.pid) for event in refused] == [("example.com", 443, target.child.pid)]
+    assert 0 < (refused[0].t_s or 0) < time.monotonic() - t0
     assert "refused connection to example.com:443" in (run_dir / "target.log").read_text()

@@ -54,7 +54,7 @@ class Upstreams:
 def upstreams(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstreams]:
     work_dir = tmp_path_factory.mktemp("leaks")
     redis_handle = start_redis("redis-server", work_dir, work_dir / "redis.log")
-    config = MocksConfig(cursor_runner=CursorRunnerConfig(mode="sync", latency_s=0.0))
+    config = MocksConfig(cursor_runner=CursorRunnerConfig(mode="sync", latency=0))
     mocks = start_mocks(config.model_dump_json(), work_dir)
     yield Upstreams(mocks=mocks, redis=redis_handle, work_dir=work_dir)
     mocks.child.stop()
@@ -199,7 +199,7 @@ def test_buffer_keeps_each_downloaded_file_in_external_memory(run_bot: Callable[
     before = memory()
     driver.post(100)
     after = memory()
-    expected = 100 * TelegramConfig().file_bytes
+    expected = 100 * TelegramConfig().file_size_bytes
     external, heap = after["external"] - before["external"], after["heapUsed"] - before["heapUsed"]
     assert 0.9 * expected <= external <= expected + 512 * 1024, f"external grew {external} B, expected {expected}"
     assert heap < 0.2 * expected, f"the JS heap grew {heap} B: the leak should be in Buffers"

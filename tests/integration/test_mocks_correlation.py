@@ -89,7 +89,7 @@ def test_faulted_stt_and_cursor_runner_jobs_keep_their_keys(tmp_path: Path) -> N
 
 def test_callback_records_carry_time_and_latency(tmp_path: Path) -> None:
     receiver = Receiver()
-    config = CursorRunnerConfig(mode="ack+callback", latency_s=0.0, callback_url=receiver.url)
+    config = CursorRunnerConfig(mode="ack+callback", latency=0, callback_url=receiver.url)
     handle = start_mocks(MocksConfig(cursor_runner=config).model_dump_json(), tmp_path)
     try:
         before = time.time()

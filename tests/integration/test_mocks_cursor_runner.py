@@ -73,7 +73,7 @@ JOB = {
     [("sync", 0, "output"), ("sync+callback", 1, "output"), ("ack+callback", 1, "message"), ("async", 1, "message")],
 )
 def test_modes(tmp_path: Path, receiver: Receiver, mode: str, callbacks: int, first_key: str) -> None:
-    mocks = start(tmp_path, receiver, mode=mode, latency_s=0.05, callback_delay_s=0.0)
+    mocks = start(tmp_path, receiver, mode=mode, latency="50 ms", callback_delay=0)
     try:
         reply = httpx.post(f"{mocks.urls['cursor_runner']}/cursor/iterate", json=JOB)
         time.sleep(0.3)
@@ -90,7 +90,7 @@ def test_modes(tmp_path: Path, receiver: Receiver, mode: str, callbacks: int, fi
 
 
 def test_removed_mode_and_routes(tmp_path: Path, receiver: Receiver) -> None:
-    mocks = start(tmp_path, receiver, mode="removed", latency_s=0.0)
+    mocks = start(tmp_path, receiver, mode="removed", latency=0)
     base = mocks.urls["cursor_runner"]
     try:
         with httpx.Client(base_url=base) as client:
@@ -114,7 +114,7 @@ def test_removed_mode_and_routes(tmp_path: Path, receiver: Receiver) -> None:
 
 
 def test_slots_queue_fifo_and_report_waiting(tmp_path: Path, receiver: Receiver) -> None:
-    mocks = start(tmp_path, receiver, mode="async", latency_s=0.3, max_concurrent=1)
+    mocks = start(tmp_path, receiver, mode="async", latency="300 ms", max_concurrent=1)
     base = mocks.urls["cursor_runner"]
     try:
         with httpx.Client(base_url=base) as client:
@@ -132,7 +132,7 @@ def test_slots_queue_fifo_and_report_waiting(tmp_path: Path, receiver: Receiver)
 
 def test_callback_faults(tmp_path: Path, receiver: Receiver) -> None:
     faults = CallbackFaults(duplicate=1.0, bad_secret=1.0, unknown_id=1.0)
-    mocks = start(tmp_path, receiver, mode="async", latency_s=0.0, callback_faults=faults)
+    mocks = start(tmp_path, receiver, mode="async", latency=0, callback_faults=faults)
     try:
         httpx.post(f"{mocks.urls['cursor_runner']}/cursor/iterate/async", json=JOB)
         calls = receiver.wait_for(2)
@@ -144,7 +144,7 @@ def test_callback_faults(tmp_path: Path, receiver: Receiver) -> None:
 
 
 def test_failed_callback_is_recorded_not_retried(tmp_path: Path, receiver: Receiver) -> None:
-    mocks = start(tmp_path, receiver, mode="async", latency_s=0.0)
+    mocks = start(tmp_path, receiver, mode="async", latency=0)
     base = mocks.urls["cursor_runner"]
     try:
         dead = {**JOB, "callbackUrl": "http://127.0.0.1:1/cursor-runner/callback"}

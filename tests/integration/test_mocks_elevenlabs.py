@@ -17,7 +17,7 @@ TTS_BYTES = 100_000
 
 @pytest.fixture
 def el(tmp_path: Path) -> Iterator[httpx.Client]:
-    config = ElevenLabsConfig(api_key="k-123", transcripts={"AwACAgIAAxkDAAE-v311": "/status"}, tts_bytes=TTS_BYTES)
+    config = ElevenLabsConfig(api_key="k-123", transcripts={"AwACAgIAAxkDAAE-v311": "/status"}, tts_size=TTS_BYTES)
     handle: MocksHandle = start_mocks(MocksConfig(elevenlabs=config).model_dump_json(), tmp_path)
     with httpx.Client(base_url=handle.urls["elevenlabs"], headers=KEY) as client:
         yield client

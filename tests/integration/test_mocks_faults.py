@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from harness.accounting.faults import fault_windows
+from harness.documents.events import read_events
 from harness.mocks_launcher import MocksHandle, start_mocks
 from mocks.config import FaultSpec, MocksConfig, TelegramConfig
 
@@ -47,7 +48,7 @@ def test_error_rate_limit_and_clear(tg: httpx.Client) -> None:
     set_faults(tg, {"route": "sendMessage", "kind": "error", "status": 503})
     failed = tg.post(SEND, json=MESSAGE)
     other_route = tg.post(f"/bot{TOKEN}/answerCallbackQuery", json={"callback_query_id": "1"})
-    set_faults(tg, {"route": "*", "kind": "rate_limit", "retry_after_s": 3})
+    set_faults(tg, {"route": "*", "kind": "rate_limit", "retry_after": "3 s"})
     limited = tg.post(SEND, json=MESSAGE)
     tg.delete("/__mock__/faults")
     healthy = tg.post(SEND, json=MESSAGE)
@@ -66,7 +67,7 @@ def test_rate_is_a_share_of_requests(tg: httpx.Client) -> None:
 
 
 def test_latency_fault_delays(tg: httpx.Client) -> None:
-    set_faults(tg, {"route": "sendMessage", "kind": "latency", "latency": {"kind": "fixed", "fixed_s": 0.3}})
+    set_faults(tg, {"route": "sendMessage", "kind": "latency", "latency": "300 ms"})
     started = time.monotonic()
     reply = tg.post(SEND, json=MESSAGE)
     assert reply.status_code == 200 and time.monotonic() - started >= 0.3
@@ -80,7 +81,7 @@ def test_malformed_body_and_dribble(tg: httpx.Client) -> None:
     assert malformed.status_code == 200
     with pytest.raises(ValueError):
         json.loads(malformed.content)
-    set_faults(tg, {"route": "sendMessage", "kind": "dribble", "dribble_bytes_per_s": 400})
+    set_faults(tg, {"route": "sendMessage", "kind": "dribble", "dribble_rate": "400 B/s"})
     started = time.monotonic()
     dribbled = tg.post(SEND, json=MESSAGE)
     assert dribbled.json()["ok"] is True and time.monotonic() - started > 0.15
@@ -101,13 +102,28 @@ def test_hang_and_reset(tg: httpx.Client) -> None:
 
 def test_bad_fault_is_rejected_with_400(tg: httpx.Client) -> None:
     reply = tg.post("/__mock__/faults", json={"faults": [{"kind": "explode"}]})
-    assert reply.status_code == 400 and reply.json()["ok"] is False
+    assert reply.status_code == 400 and reply.json()["ok"] is False and "kind" in reply.json()["error"]
+
+
+def test_fault_on_a_route_the_mock_lacks_is_rejected_with_its_routes(tg: httpx.Client) -> None:
+    reply = tg.post("/__mock__/faults", json={"faults": [{"route": "/sendMessage", "kind": "error"}]})
+    error = reply.json()["error"]
+    assert reply.status_code == 400 and "'/sendMessage' is not a route of the telegram mock" in error
+    assert "sendMessage, getFile" in error and tg.get("/__mock__/faults").json()["runtime"] == []
+
+
+def test_listed_faults_read_back_as_posted(tg: httpx.Client) -> None:
+    posted = {"route": "getFile", "kind": "rate_limit", "retry_after": "2 s", "start": "1 min", "end": "2 min"}
+    set_faults(tg, posted)
+    (listed,) = tg.get("/__mock__/faults").json()["runtime"]
+    assert (listed["retry_after"], listed["start"], listed["end"]) == (2, 60, 120)
+    set_faults(tg, listed)  # what GET lists, POST takes back
 
 
 def test_profile_fault_window_opens_and_closes_with_events(tmp_path: Path) -> None:
     # The window opens late enough that a slow start of the mocks on a loaded machine still leaves
     # seconds of healthy answers before it.
-    window = FaultSpec(route="sendMessage", kind="error", status=503, start_s=6.0, end_s=7.0)
+    window = FaultSpec(route="sendMessage", kind="error", status=503, start="6 s", end="7 s")
     config = MocksConfig(telegram=TelegramConfig(faults=(window,)))
     t0 = time.monotonic()
     handle: MocksHandle = start_mocks(config.model_dump_json(), tmp_path, t0_monotonic=t0)
@@ -143,8 +159,7 @@ def test_faults_set_at_run_time_become_fault_windows_for_the_report(tmp_path: Pa
             cleared_at_s = time.monotonic() - t0
     finally:
         handle.child.stop()
-    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
-    windows = fault_windows(events, last_s=cleared_at_s + 10.0)
+    windows = fault_windows(read_events(tmp_path), last_s=cleared_at_s + 10.0)  # the mocks' records are typed
     assert [(w.upstream, w.route, w.kind) for w in windows] == [("telegram", "sendMessage", "error")]
     span = windows[0].span
     assert span.start_s <= set_at_s and 0.4 < span.end_s - span.start_s <= cleared_at_s - span.start_s

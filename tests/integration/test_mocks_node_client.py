@@ -71,9 +71,9 @@ main().catch((err) => { console.error(err.message); process.exit(1); });
 @pytest.fixture
 def node_mocks(tmp_path: Path) -> MocksHandle:
     config = MocksConfig(
-        telegram=TelegramConfig(file_bytes=12_345),
-        elevenlabs=ElevenLabsConfig(api_key="k", transcripts={"AwACAgIAAxkDAAE-v311": "/status"}, tts_bytes=20_000),
-        cursor_runner=CursorRunnerConfig(mode="sync", latency_s=0.0),
+        telegram=TelegramConfig(file_size=12_345),
+        elevenlabs=ElevenLabsConfig(api_key="k", transcripts={"AwACAgIAAxkDAAE-v311": "/status"}, tts_size=20_000),
+        cursor_runner=CursorRunnerConfig(mode="sync", latency=0),
     )
     return start_mocks(config.model_dump_json(), tmp_path)
 

@@ -94,7 +94,7 @@ def test_asyncio_loop_serves_too(tmp_path: Path) -> None:
 
 
 def test_mocks_jsonl_gets_every_mocks_stats_per_interval(tmp_path: Path) -> None:
-    config = MocksConfig(stats_interval_s=0.2)
+    config = MocksConfig(stats_interval="200 ms")
     handle = start_mocks(config.model_dump_json(), tmp_path)
     try:
         httpx.get(f"{handle.urls['cursor_runner']}/health")

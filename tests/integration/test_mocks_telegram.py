@@ -19,7 +19,7 @@ FILE_BYTES = 50_000
 
 @pytest.fixture
 def tg(tmp_path: Path) -> Iterator[tuple[MocksHandle, httpx.Client]]:
-    config = MocksConfig(telegram=TelegramConfig(file_bytes=FILE_BYTES))
+    config = MocksConfig(telegram=TelegramConfig(file_size=FILE_BYTES))
     handle = start_mocks(config.model_dump_json(), tmp_path)
     with httpx.Client(base_url=handle.urls["telegram"]) as client:
         yield handle, client
@@ -136,7 +136,7 @@ def test_correlation_records_tie_calls_to_updates(tg: tuple[MocksHandle, httpx.C
 
 
 def test_strictness_html_entities_big_files_and_expiring_links(tmp_path: Path) -> None:
-    config = MocksConfig(telegram=TelegramConfig(file_bytes=21 * 1024 * 1024, file_link_ttl_s=0.3))
+    config = MocksConfig(telegram=TelegramConfig(file_size="21 MiB", file_link_ttl="300 ms"))
     handle = start_mocks(config.model_dump_json(), tmp_path)
     try:
         with httpx.Client(base_url=handle.urls["telegram"]) as client:
@@ -158,7 +158,7 @@ def test_strictness_html_entities_big_files_and_expiring_links(tmp_path: Path) -
 
 def test_file_links_expire_and_strict_false_lets_anything_through(tmp_path: Path) -> None:
     for strict in (True, False):
-        config = MocksConfig(telegram=TelegramConfig(file_link_ttl_s=0.3, strict=strict))
+        config = MocksConfig(telegram=TelegramConfig(file_link_ttl="300 ms", strict=strict))
         run_dir = tmp_path / str(strict)
         run_dir.mkdir()
         handle = start_mocks(config.model_dump_json(), run_dir)

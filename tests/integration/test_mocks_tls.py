@@ -11,9 +11,16 @@ import pytest
 import trustme
 
 from harness.mocks_launcher import MocksHandle, start_mocks
-from mocks.config import ElevenLabsConfig, MocksConfig, TelegramConfig, TlsFiles
+from mocks.config import (
+    DEFAULT_ELEVENLABS_API_KEY,
+    DEFAULT_TELEGRAM_TOKEN,
+    ElevenLabsConfig,
+    MocksConfig,
+    TelegramConfig,
+    TlsFiles,
+)
 
-TOKEN = "123456:TEST-soak-token"
+TOKEN = DEFAULT_TELEGRAM_TOKEN
 
 
 @pytest.fixture
@@ -45,7 +52,7 @@ def test_tls_listeners_serve_the_same_apps(tls_mocks: MocksHandle, ca: trustme.C
         spoken = client.post(
             f"{urls['elevenlabs_tls']}/v1/text-to-speech/voice1",
             json={"text": "hello"},
-            headers={"xi-api-key": "soak-elevenlabs-key"},
+            headers={"xi-api-key": DEFAULT_ELEVENLABS_API_KEY},
         )
     assert sent.status_code == 200 and sent.json()["result"]["chat"]["id"] == 7
     assert spoken.status_code == 200 and spoken.headers["content-type"] == "audio/mpeg"

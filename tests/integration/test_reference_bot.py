@@ -282,9 +282,7 @@ def test_two_updates_with_one_file_do_not_share_a_temp_file(quiet_stack: Stack) 
     chat = 5500006
     # Dribbled downloads (~0.4 s each) started 0.2 s apart: the first finishes, transcribes and
     # cleans up while the second is still writing.
-    set_faults(
-        quiet_stack.mocks.urls["telegram"], [{"route": "file", "kind": "dribble", "dribble_bytes_per_s": 50_000}]
-    )
+    set_faults(quiet_stack.mocks.urls["telegram"], [{"route": "file", "kind": "dribble", "dribble_rate": "50 kB/s"}])
     audio = {f"{TG}getFile": 2, f"{TG}file": 2, f"{EL}speech_to_text": 2, f"{CR}iterate_async": 2}
     try:
         seen, _ = observe(

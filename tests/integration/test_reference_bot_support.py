@@ -21,12 +21,12 @@ from harness.mocks_launcher import MocksHandle, start_mocks
 from harness.procs import Child, free_port, start_child, wait_until
 from harness.redis_backend import RedisHandle, start_redis
 from harness.target import health_ok
-from mocks.config import CursorRunnerConfig, MocksConfig
+from mocks.config import DEFAULT_ELEVENLABS_API_KEY, DEFAULT_TELEGRAM_TOKEN, CursorRunnerConfig, MocksConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_DIR = ROOT / "examples" / "reference-bot"
-TOKEN = "123456:TEST-soak-token"
-ELEVENLABS_KEY = "soak-elevenlabs-key"
+TOKEN = DEFAULT_TELEGRAM_TOKEN
+ELEVENLABS_KEY = DEFAULT_ELEVENLABS_API_KEY
 CALLBACK_SECRET = "cb-secret"
 LEAKS_SOURCE = BOT_DIR / "src" / "leaks.js"
 
@@ -98,8 +98,8 @@ def cursor_runner_calling_back(port: int, mode: str = "sync+callback", latency_s
     """The cursor-runner mock, its callbacks sent to a bot listening on port."""
     return CursorRunnerConfig(
         mode=mode,  # type: ignore[arg-type]
-        latency_s=latency_s,
-        callback_delay_s=0.01,
+        latency=latency_s,
+        callback_delay="10 ms",
         callback_url=f"http://127.0.0.1:{port}/cursor-runner/callback",
         callback_secret=CALLBACK_SECRET,
     )

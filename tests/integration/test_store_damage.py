@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from harness.collector.store import SampleReader, Series, StoreError
-from harness.report.judge import judge_run
+from harness.evaluate import judge_run
 from tests.unit.legacy_store import write_schema_2
 from tests.unit.test_store import recorded_ticks, write_schema_3
 

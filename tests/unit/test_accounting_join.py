@@ -81,6 +81,29 @@ def test_updates_a_fault_touched_are_judged_apart_from_those_beside_them(tmp_pat
     assert (steady.updates, steady.completed, steady.lost, steady.calls["telegram.sendMessage"]) == (2, 1, 1, 1)
 
 
+def test_each_fault_window_counts_the_updates_sent_during_it_and_how_they_ended(tmp_path: Path) -> None:
+    # Window 10-20 s: msg 12 answered with an apology only (never forwarded: not its work done), msg 15
+    # never answered, msg 17 completed with its reply retried once; msgs 5 and 25 fall outside it.
+    retried = _calls(17, 17.0)
+    retried.insert(1, {**retried[1], "t": WALL0 + 17.2, "status": 502, "fault": "error"})
+    apology = {"t": WALL0 + 12.2, "up": "telegram", "route": "sendMessage", "status": 200, "ms": 1, "chat_id": 7,
+               "mark": "error"}  # fmt: skip
+    updates = [_text(msg, float(msg)) for msg in (5, 12, 15, 17, 25)] + [_text(60, 60.0)]
+    calls = [*_calls(5, 5.0), apology, *retried, *_calls(25, 25.0), *_calls(60, 60.0)]
+    result = _account(tmp_path, updates, calls, faults=(Span(10.0, 20.0), Span(40.0, 45.0)))
+    assert result is not None
+    during, quiet = result.faults
+    assert (during.span, during.updates, during.completed, during.not_completed, during.forwarded) == (
+        Span(10.0, 20.0),
+        3,
+        1,
+        2,
+        1,
+    )
+    assert during.calls == {"telegram.sendMessage": 3, "cursor_runner.iterate": 1}  # callbacks are not calls
+    assert (quiet.span, quiet.updates, quiet.calls) == (Span(40.0, 45.0), 0, {})
+
+
 def test_without_an_updates_log_there_is_no_accounting(tmp_path: Path) -> None:
     assert account(tmp_path, JoinSettings(WALL0, Window(0.0, 10.0), 5.0)) is None
 

@@ -9,6 +9,7 @@ from harness.accounting.calls import UPSTREAM_CALLS, call_curves
 from harness.accounting.faults import fault_windows
 from harness.analysis.model import Span
 from harness.analysis.windows import rise_over
+from harness.documents.events import event_of
 
 WALL0 = 1_767_000_000.0
 
@@ -37,7 +38,7 @@ def test_fault_windows_pair_start_and_end_and_close_at_the_last_tick() -> None:
         {"event": "fault_window_start", "t_s": 30.0, "upstream": "redis", "kind": "down"},
         {"event": "fault_window_end", "t_s": 35.0, "upstream": "telegram", "route": "sendMessage", "kind": "error"},
     ]
-    windows = fault_windows(events, last_s=50.0)
+    windows = fault_windows([event_of(e, "test") for e in events], last_s=50.0)
     assert [(w.upstream, w.route, w.kind, w.span) for w in windows] == [
         ("telegram", "sendMessage", "error", Span(20.0, 35.0)),
         ("redis", "*", "down", Span(30.0, 50.0)),
@@ -59,9 +60,33 @@ def test_faults_set_at_run_time_are_windows_until_replaced_or_cleared() -> None:
         {"event": "mock_faults_cleared", "t_s": 40.0, "upstream": "telegram"},
         {"event": "mock_faults_set", "t_s": 45.0, "upstream": "cursor_runner", "faults": []},
     ]
-    windows = fault_windows(events, last_s=50.0)
+    windows = fault_windows([event_of(e, "test") for e in events], last_s=50.0)
     assert [(w.upstream, w.route, w.kind, w.span) for w in windows] == [
         ("telegram", "sendMessage", "error", Span(10.0, 20.0)),
         ("telegram", "*", "hang", Span(25.0, 28.0)),
         ("elevenlabs", "*", "reset", Span(30.0, 50.0)),  # never cleared: open until the run's last tick
+    ]
+
+
+def test_the_targets_reconnect_goes_onto_the_redis_window_before_it() -> None:
+    def window(t_s: float, kind: str) -> list[dict[str, object]]:
+        edge = {"upstream": "redis", "route": "*", "kind": kind, "start_s": t_s}
+        return [
+            {"event": "fault_window_start", "t_s": t_s, **edge},
+            {"event": "fault_window_end", "t_s": t_s + 5, **edge},
+        ]
+
+    events = [
+        {"event": "redis_target_reconnected", "t_s": 1.0, "upstream": "redis", "after_s": 0.2},  # no window yet
+        *window(10.0, "down"),
+        {"event": "redis_target_reconnected", "t_s": 15.6, "upstream": "redis", "after_s": 0.6, "clients": 1},
+        *window(20.0, "pause"),
+        *window(30.0, "kill_clients"),
+        {"event": "redis_target_reconnected", "t_s": 65.0, "upstream": "redis", "after_s": None, "waited_s": 30.0},
+    ]
+    windows = fault_windows([event_of(e, "test") for e in events], last_s=80.0)
+    assert [(w.kind, w.reconnected_after_s, w.not_reconnected_after_s) for w in windows] == [
+        ("down", 0.6, None),
+        ("pause", None, None),
+        ("kill_clients", None, 30.0),
     ]

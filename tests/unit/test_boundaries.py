@@ -62,19 +62,45 @@ def test_no_harness_or_mocks_module_pulls_in_locust() -> None:
 def test_analysis_is_pure() -> None:
     io = ("os", "pathlib", "io", "sqlite3", "subprocess", "socket", "json", "psutil", "redis", "httpx", "aiohttp")
     assert _offenders("harness/analysis", io) == []
-    allowed = ("harness.analysis", "harness.config", "harness.units")
+    allowed = ("harness.analysis", "harness.config", "shared", "vocab")
     assert _offenders("harness/analysis", ("harness",), allowed) == []
 
 
 def test_report_never_touches_a_live_process() -> None:
     live = ("psutil", "redis", "subprocess", "socket", "httpx", "aiohttp", "harness.runner", "harness.target")
     assert _offenders("harness/report", live) == []
-    assert _offenders("harness/report", ("harness.collector",), ("harness.collector.store",)) == []
+
+
+def test_report_only_renders() -> None:
+    """report/ gets (Verdict, RunData) from evaluate/: it never reads the store, the run's records
+    or the heap snapshots, and never judges."""
+    readers = ("harness.collector", "harness.evaluate", "harness.accounting", "harness.heapsnap", "harness.runstate")
+    assert _offenders("harness/report", readers) == []
+    assert _offenders("harness/report", ("harness.analysis.verdict",)) == []
+
+
+def test_evaluate_reads_and_judges_but_never_runs_anything() -> None:
+    live = ("psutil", "subprocess", "socket", "httpx", "aiohttp", "harness.runner", "harness.target", "harness.load")
+    assert _offenders("harness/evaluate", live) == []
+    assert _offenders("harness/evaluate", ("harness.collector",), ("harness.collector.store",)) == []
+
+
+def test_the_vocabulary_depends_on_nothing() -> None:
+    """vocab/ is imported by the harness, the mocks and Locust's scenarios alike: the standard library only."""
+    imported = {name.split(".")[0] for names in _imports("vocab").values() for name in names}
+    assert imported <= {"__future__", "enum", "vocab"}
 
 
 def test_mocks_stand_alone() -> None:
     # The mocks run as their own process (and `soak mocks serve`); they never reach into the harness.
     assert _offenders("mocks", ("harness", "psutil", "scenarios")) == []
+
+
+def test_shared_code_depends_on_nothing_of_ours() -> None:
+    # harness, mocks and scenarios all import shared/, so it imports none of them (nor any I/O library).
+    ours = ("harness", "mocks", "scenarios", "psutil", "redis", "httpx", "aiohttp", "locust")
+    assert _offenders("shared", ours) == []
+    assert "shared.units" in _imports("shared")["shared/fields.py"]
 
 
 def test_the_scanner_sees_imports_inside_functions() -> None:

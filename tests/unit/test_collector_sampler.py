@@ -97,7 +97,8 @@ def test_an_inline_probe_that_raises_is_counted_once_noted_and_ticks_go_on(tmp_p
         metrics.probe_first_error("process").name: "PermissionError: access denied (pid 1002)"
     }
 
-    from harness.report.judge import collector_notes
+    from harness.analysis.model import RecordHealth
+    from harness.analysis.notes import collector_notes
 
-    notes = collector_notes(reader)
+    notes = collector_notes(RecordHealth(reader.lateness_s(), reader.unavailable(), tuple(reader.damage())))
     assert any("the process probe raised, first: PermissionError: access denied (pid 1002)" in n for n in notes)

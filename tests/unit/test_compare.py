@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from harness.analysis.model import Curve, RunData, Span
-from harness.report.compare import CompareError, Row, compare_runs, format_table, markdown_table
+from harness.evaluate.compare import compare_rows
+from harness.report.compare import CompareError, Row, format_table, markdown_table
 from harness.report.compare_page import overlay_plan
 
 
@@ -28,7 +29,7 @@ def test_worse_status_is_a_regression_and_figures_get_a_change(tmp_path: Path) -
             {"name": "fds_growth", "status": "pass", "figure": 0.0, "unit": "fds"},
         ],
     )
-    rows = {row.name: row for row in compare_runs(a, b)}
+    rows = {row.name: row for row in compare_rows(a, b)}
     assert rows["rss_per_request"].regressed and rows["rss_per_request"].change == "+200%"
     assert not rows["fds_growth"].regressed
     assert any("REGRESSED" in line for line in format_table(list(rows.values()), a, b))
@@ -37,7 +38,7 @@ def test_worse_status_is_a_regression_and_figures_get_a_change(tmp_path: Path) -
 def test_missing_verdict_is_a_clear_error(tmp_path: Path) -> None:
     a = _run(tmp_path, "a", [])
     with pytest.raises(CompareError, match=r"no verdict\.json"):
-        compare_runs(a, tmp_path)
+        compare_rows(a, tmp_path)
 
 
 def test_a_rise_of_calls_per_update_beyond_the_tolerance_is_a_regression(tmp_path: Path) -> None:
@@ -54,13 +55,13 @@ def test_a_rise_of_calls_per_update_beyond_the_tolerance_is_a_regression(tmp_pat
 
     a = _run(tmp_path, "a", checks(2.4, 1000.0))
     b = _run(tmp_path, "b", checks(6.8, 3000.0))
-    rows = {row.name: row for row in compare_runs(a, b)}
+    rows = {row.name: row for row in compare_rows(a, b)}
     assert rows["upstream_calls_per_update.telegram"].regressed  # +183 %, both under their limit
     assert not rows["rss_per_request"].regressed  # not work per update: only its status counts
     assert any("MORE WORK PER UPDATE" in line for line in format_table(list(rows.values()), a, b))
     within = _run(tmp_path, "c", checks(2.6, 1000.0))
-    assert not any(row.regressed for row in compare_runs(a, within))
-    assert any(row.regressed for row in compare_runs(a, within, calls_tolerance=0.05))
+    assert not any(row.regressed for row in compare_rows(a, within))
+    assert any(row.regressed for row in compare_rows(a, within, calls_tolerance=0.05))
 
 
 def test_the_table_is_aligned_in_human_units_worse_first(tmp_path: Path) -> None:
@@ -73,7 +74,7 @@ def test_the_table_is_aligned_in_human_units_worse_first(tmp_path: Path) -> None
         {"name": "rss_per_request", "status": "fail", "figure": 535291.0, "unit": "B/req",
          "metric": "target.rss_bytes"},
     ])  # fmt: skip
-    rows = compare_runs(a, b)
+    rows = compare_rows(a, b)
     assert [row.name for row in rows] == ["rss_per_request", "fds_growth"] and rows[0].metric == "target.rss_bytes"
     lines = format_table(rows, a, b)[2:]
     assert "pass 4.00 KiB/update" in lines[1] and "fail 523 KiB/update" in lines[1]

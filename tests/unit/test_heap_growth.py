@@ -20,8 +20,8 @@ from harness.analysis.model import Check, RunData, Span, Status, Verdict
 from harness.config import ConfigError, parse_profile
 from harness.report.heap import compact_path, growth_text
 from harness.report.html import PageExtras, render_html, report_tables
-from harness.report.judge import describe, verdict_document
 from harness.report.layout import chart_plan
+from harness.report.render import describe, verdict_document
 from harness.report.summary import summary_markdown
 
 TIMEOUT = HeapGrower(
@@ -58,7 +58,7 @@ def test_only_failing_memory_checks_carry_the_growth() -> None:
 
 def test_the_growth_survives_verdict_json() -> None:
     verdict = with_heap_growth(Verdict(Status.FAIL, (check("heap_slope", Status.FAIL, None),)), GROWTH)
-    document = json.loads(json.dumps(verdict_document(Path("run-1"), verdict, [], growth=GROWTH)))
+    document = json.loads(json.dumps(verdict_document(Path("run-1"), verdict, [], growth=GROWTH).document()))
     assert growth_from_document(document["checks"][0]["heap_growth"]) == GROWTH
     assert document["heap_growth"]["growers"][0]["per_1000_updates"] == pytest.approx(1000.0)
     assert growth_from_document(growth_document(GROWTH)) == GROWTH
@@ -111,6 +111,7 @@ def test_a_bad_heap_snapshot_plan_is_a_one_line_error(bad: str) -> None:
 
 def test_failures_our_pauses_caused_are_not_the_services(tmp_path: Path) -> None:
     from harness.analysis.model import Curve, LoadStats
+    from harness.documents.events import event_of
     from harness.heapsnap.evidence import run_heap_growth, without_pause_failures
 
     snapshots = tmp_path / "heap-snapshots"
@@ -121,7 +122,7 @@ def test_failures_our_pauses_caused_are_not_the_services(tmp_path: Path) -> None
     ]
     # 10 failures right after the pause (20-25 s), 3 long after it: only the 10 are ours.
     failures = Curve((0.0, 20.0, 26.0, 50.0, 51.0), (0.0, 0.0, 10.0, 10.0, 13.0))
-    evidence = run_heap_growth(tmp_path, events, None, failures)
+    evidence = run_heap_growth(tmp_path, [event_of(e, "test") for e in events], None, failures)
     assert evidence.growth is None and evidence.failures_in_pauses == 10
     assert any("paused the target (5.00 s)" in note for note in evidence.notes)
     stats = without_pause_failures(LoadStats(requests=500, failures=13, p95_s=0.1), evidence.failures_in_pauses)
@@ -132,9 +133,9 @@ def test_snapshots_asked_of_a_target_without_an_inspector_are_a_note(tmp_path: P
     import time
 
     from harness.config import SnapshotPlan
+    from harness.documents.events import EventLog, read_events
     from harness.heapsnap.evidence import run_heap_growth
     from harness.heapsnap.schedule import HeapSnapshots
-    from harness.rundir import EventLog, read_events
 
     snapshots = HeapSnapshots(
         None,

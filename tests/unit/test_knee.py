@@ -8,7 +8,7 @@ from harness.analysis.bad_input import bad_input_answers
 from harness.analysis.flows import LATENCY_BOUNDS_S, FlowWindow, latency_bucket
 from harness.analysis.knee import NOT_DONE, StepFigures, find_knee, step_e2e
 from harness.analysis.model import Span, Status
-from harness.report.locust_stats import read_bad_input
+from harness.evaluate.locust_stats import read_bad_input
 
 
 def _step(step: int, rate: float, crossed: tuple[str, ...] = ()) -> StepFigures:

@@ -6,14 +6,14 @@ from pathlib import Path
 
 from harness.analysis.level_checks import always_alive
 from harness.analysis.model import Check, Curve, FaultWindow, RunData, Span, Status, TargetExit, Verdict
-from harness.analysis.partial import clip_run_data
+from harness.analysis.partial import RunEnd, RunState, clip_run_data
 from harness.analysis.verdict import judge
 from harness.config import Thresholds
 from harness.procs import describe_exit, log_tail, signal_name
 from harness.report.html import PageExtras, render_html
 from harness.report.layout import chart_plan
 from harness.report.summary import summary_markdown
-from harness.runstate import RunEnd, RunState, read_run_end
+from harness.runstate import read_run_end
 
 ALIVE = Curve((0.0, 1.0, 2.0, 3.0, 4.0, 5.0), (1.0, 1.0, 1.0, 1.0, 0.0, 0.0))
 TAIL = ("listening", "Error: connection lost", "    at Socket.onclose")
@@ -29,6 +29,16 @@ def test_the_first_tick_without_the_target_fails_it_with_the_cause() -> None:
 def test_an_exit_between_two_ticks_fails_too() -> None:
     check = always_alive(Curve((0.0, 1.0), (1.0, 1.0)), Span(0, 1.5), TargetExit(1.2, "code 1"))
     assert check.status is Status.FAIL and "exited with code 1 at 1.2 s" in check.detail
+
+
+def test_an_exit_in_or_just_after_a_fault_window_names_it() -> None:
+    redis = FaultWindow("redis", "*", "down", Span(1.0, 3.0))
+    inside = always_alive(ALIVE, Span(0, 5), TargetExit(2.5, "code 1"), (redis,))
+    assert inside.detail.startswith("target exited with code 1 at 2.5 s during fault window redis * down 1-3 s;")
+    after = always_alive(ALIVE, Span(0, 5), TargetExit(3.6, "code 1"), (redis,))
+    assert "at 3.6 s, 0.6 s after fault window redis * down 1-3 s;" in after.detail
+    far = always_alive(ALIVE, Span(0, 30), TargetExit(20.0, "code 1"), (redis,))
+    assert "fault window" not in far.detail
 
 
 def test_a_target_alive_throughout_passes_and_no_sample_is_inconclusive() -> None:

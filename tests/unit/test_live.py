@@ -12,6 +12,7 @@ from rich.console import Console
 from harness.collector import metrics
 from harness.collector.store import Metric, Missing, SampleReader, Value
 from harness.config import RunSpec, parse_profile
+from harness.documents.events import Event, PhaseEvent, event_of
 from harness.live.feed import FeedingWriter, Tick, TickFeed
 from harness.live.metrics import metric_name, serve_metrics
 from harness.live.render import plain_line, rich_block
@@ -38,8 +39,12 @@ def _tick(t_s: float, **values: Value) -> Tick:
     return Tick(t_s, {catalogue[name]: value for name, value in values.items()})
 
 
-def _phase(name: str, t_s: float) -> dict[str, object]:
-    return {"event": "phase", "phase": name, "t_s": t_s}
+def _phase(name: str, t_s: float) -> Event:
+    return PhaseEvent(phase=name, t_s=t_s)
+
+
+def _event(record: dict[str, object]) -> Event:
+    return event_of(record, "test")
 
 
 def test_a_peak_fails_live_only_inside_the_judged_run() -> None:
@@ -79,12 +84,12 @@ def test_missing_values_and_metric_peaks() -> None:
 def test_fault_windows_egress_and_the_target_exit_from_events() -> None:
     tracker = RunTracker(_spec(), "r")
     window = {"upstream": "telegram", "route": "sendMessage", "kind": "error", "start_s": 5}
-    tracker.on_events([_phase("load", 1.0), {"event": "fault_window_start", "t_s": 5.0, **window}])
+    tracker.on_events([_phase("load", 1.0), _event({"event": "fault_window_start", "t_s": 5.0, **window})])
     assert tracker.snapshot(6.0, None).faults_active == ("telegram sendMessage error",)
-    tracker.on_events([{"event": "fault_window_end", "t_s": 9.0, **window}])
+    tracker.on_events([_event({"event": "fault_window_end", "t_s": 9.0, **window})])
     assert tracker.snapshot(10.0, None).faults_active == ()
-    tracker.on_events([{"event": "egress_refused", "t_s": 11.0, "host": "192.0.2.1"}])
-    tracker.on_events([{"event": "target_exit", "t_s": 12.0, "cause": "SIGKILL"}])
+    tracker.on_events([_event({"event": "egress_refused", "t_s": 11.0, "host": "192.0.2.1"})])
+    tracker.on_events([_event({"event": "target_exit", "t_s": 12.0, "cause": "SIGKILL"})])
     failing = {failure.check: failure.detail for failure in tracker.failing()}
     assert failing["target_alive"] == "target exited with SIGKILL"
     assert failing["egress_refused"].startswith("1 connections off the machine refused, limit 0")
@@ -122,10 +127,10 @@ def test_events_tail_reads_complete_lines_once(tmp_path: Path) -> None:
     tail = EventsTail(path)
     assert tail.read_new() == []
     path.write_text('{"event": "phase", "phase": "redis", "t_s": 0.1}\n{"event": "pha')
-    assert [event["phase"] for event in tail.read_new()] == ["redis"]
+    assert [getattr(event, "phase", None) for event in tail.read_new()] == ["redis"]
     with path.open("a") as handle:
         handle.write('se", "phase": "mocks", "t_s": 0.2}\nnot json\n[1]\n')
-    assert [event["phase"] for event in tail.read_new()] == ["mocks"]
+    assert [getattr(event, "phase", None) for event in tail.read_new()] == ["mocks"]
     assert tail.read_new() == []
 
 

@@ -6,7 +6,8 @@ import csv
 from pathlib import Path
 
 from harness.analysis.rules import UPDATES
-from harness.report.locust_history import HISTORY, LATENCY_P95, history_curves
+from harness.evaluate.locust_history import HISTORY, history_curves
+from vocab.metrics import Metric
 
 HEADER = ["Timestamp", "User Count", "Type", "Name", "Requests/s", "95%", "Total Request Count", "Total Failure Count"]
 
@@ -32,7 +33,7 @@ def test_only_the_aggregated_row_counts_and_times_move_to_the_run_clock(tmp_path
         ],
     )
     curves = history_curves(tmp_path, wall_minus_run_s=990.0)
-    updates, p95 = curves[UPDATES], curves[LATENCY_P95]
+    updates, p95 = curves[UPDATES], curves[Metric.LATENCY_P95_S]
     assert updates.t_s.tolist() == [10.0, 11.0, 12.0] and updates.values.tolist() == [0.0, 20.0, 41.0]
     assert p95.t_s.tolist() == [11.0, 12.0] and p95.values.tolist() == [0.012, 0.0]  # N/A left out, 0 kept
 

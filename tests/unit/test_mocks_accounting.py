@@ -38,7 +38,7 @@ def test_route_stats_memory_does_not_grow_with_requests() -> None:
 def test_fault_table_matches_route_window_and_rate() -> None:
     table = FaultTable(
         profile=(
-            FaultSpec(route="sendMessage", kind="error", start_s=10, end_s=20),
+            FaultSpec(route="sendMessage", kind="error", start=10, end=20),
             FaultSpec(route="*", kind="latency", rate=0.0),
         ),
         t0_monotonic=time.monotonic() - 100.0,
@@ -47,26 +47,26 @@ def test_fault_table_matches_route_window_and_rate() -> None:
     assert table.active("sendMessage") == []  # 100 s into the run: past the window
     table.runtime = (FaultSpec(route="getFile", kind="hang"),)
     assert [f.kind for f in table.active("getFile")] == ["hang"] and table.active("sendMessage") == []
-    spec = FaultSpec(kind="error", start_s=10, end_s=20)
+    spec = FaultSpec(kind="error", start=10, end=20)
     assert [in_window(spec, t) for t in (9.9, 10.0, 19.9, 20.0)] == [False, True, True, False]
 
 
 def test_latency_draws() -> None:
     rng = random.Random(7)
-    assert draw_latency_s(LatencySpec(fixed_s=0.25), rng) == 0.25
-    uniform = [draw_latency_s(LatencySpec(kind="uniform", low_s=1, high_s=2), rng) for _ in range(500)]
+    assert draw_latency_s(LatencySpec(fixed="250 ms"), rng) == 0.25
+    uniform = [draw_latency_s(LatencySpec(kind="uniform", low=1, high=2), rng) for _ in range(500)]
     assert min(uniform) >= 1 and max(uniform) <= 2
-    spec = LatencySpec(kind="lognormal", median_s=40, sigma=1.0, cap_s=900)
+    spec = LatencySpec(kind="lognormal", median="40 s", sigma=1.0, cap="15 min")
     draws = [draw_latency_s(spec, rng) for _ in range(4000)]
     assert 35 < statistics.median(draws) < 45 and max(draws) <= 900
 
 
 def test_bad_settings_are_rejected() -> None:
     with pytest.raises(ValidationError):
-        FaultSpec(kind="error", start_s=20, end_s=10)
+        FaultSpec(kind="error", start=20, end=10)
     with pytest.raises(ValidationError):
         FaultSpec(kind="error", rate=1.5)
     with pytest.raises(ValidationError):
-        LatencySpec(kind="uniform", low_s=2, high_s=1)
+        LatencySpec(kind="uniform", low=2, high=1)
     with pytest.raises(ValidationError):
         MocksConfig.model_validate({"telegram": {"unknown": 1}})

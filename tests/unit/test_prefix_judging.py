@@ -16,9 +16,9 @@ from harness.analysis.rules import UPDATES
 from harness.collector import metrics
 from harness.collector.store import SampleWriter
 from harness.config import load_profile
-from harness.report.judge import judge_run
-from harness.report.locust_history import HISTORY, history_curves
-from harness.report.prefix import judge_prefixes
+from harness.evaluate import judge_run
+from harness.evaluate.locust_history import HISTORY, history_curves
+from harness.evaluate.prefix import judge_prefixes
 
 ROOT = Path(__file__).resolve().parents[2]
 LOAD_START_S, LOAD_END_S, END_S = 5.0, 305.0, 330.0

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
+from harness.analysis.flows import Accounting, FaultWork
 from harness.analysis.model import Check, Curve, FaultWindow, RunData, Span, Status, Verdict
 from harness.report.faults import FAULT_COLOUR, fault_bands, fault_rows
 from harness.report.html import PageExtras, render_html
-from harness.report.judge import verdict_document
 from harness.report.layout import chart_plan
+from harness.report.render import verdict_document
 from harness.report.summary import summary_markdown
 
 FAULT = FaultWindow("telegram", "sendMessage", "error", Span(60.0, 90.0))
@@ -28,14 +30,38 @@ VERDICT = Verdict(
 def test_a_fault_window_lists_the_checks_that_moved_during_it() -> None:
     rows = fault_rows([FAULT], VERDICT)
     assert rows[0].moved == ("upstream_calls_per_update.cursor_runner",)
-    document = verdict_document(Path("run-1"), VERDICT, [], rows)
+    document = verdict_document(Path("run-1"), VERDICT, [], rows).document()
     assert document["fault_windows"] == [
         {"upstream": "telegram", "route": "sendMessage", "kind": "error", "start_s": 60.0, "end_s": 90.0,
-         "checks_moved": ["upstream_calls_per_update.cursor_runner"]},
+         "checks_moved": ["upstream_calls_per_update.cursor_runner"], "updates": None,
+         "reconnected_after_s": None, "not_reconnected_after_s": None},
     ]  # fmt: skip
     summary = summary_markdown("run-1", VERDICT, [], rows)
     assert "## Fault windows" in summary
     assert "- telegram sendMessage error 60-90 s: checks that moved: upstream_calls_per_update.cursor_runner" in summary
+
+
+def test_a_fault_window_says_what_it_did_to_the_updates_sent_during_it() -> None:
+    redis = FaultWindow("redis", "*", "down", Span(100.0, 120.0), reconnected_after_s=0.57)
+    work = FaultWork(Span(100.0, 120.0), 156, 0, 0, {"telegram.sendMessage": 156})
+    steady = FaultWork(Span(60.0, 90.0), 0, 0, 0, {})
+    accounting = Accounting((), 10.0, 400, faults=(steady, work))
+    rows = fault_rows([FAULT, redis], VERDICT, accounting)
+    document = verdict_document(Path("run-1"), VERDICT, [], rows).document()["fault_windows"][1]
+    assert document["updates"] == {
+        "sent": 156, "completed": 0, "not_completed": 156, "forwarded": 0,
+        "calls": {"telegram.sendMessage": 156}, "calls_per_update": {"telegram": 1.0, "elevenlabs": 0.0,
+                                                                      "cursor_runner": 0.0},
+    }  # fmt: skip
+    assert document["reconnected_after_s"] == 0.57
+    summary = summary_markdown("run-1", VERDICT, [], rows)
+    assert (
+        "- redis * down 100-120 s: 156 updates sent during it: 0 completed, 156 not completed, 0 forwarded; "
+        "calls per update telegram 1.00; the target reconnected 0.57 s after it; checks that moved: none"
+    ) in summary
+    assert "- telegram sendMessage error 60-90 s: no update judged was sent during it;" in summary
+    waited = fault_rows([replace(redis, reconnected_after_s=None, not_reconnected_after_s=30.0)], VERDICT)[0]
+    assert waited.reconnect_text == "the target had not reconnected 30 s after it" and waited.work_text == ""
 
 
 def test_every_chart_shades_the_fault_window() -> None:
@@ -56,4 +82,4 @@ def test_every_chart_shades_the_fault_window() -> None:
 
 def test_a_run_without_faults_says_nothing_of_them() -> None:
     assert "Fault windows" not in summary_markdown("run-1", VERDICT)
-    assert verdict_document(Path("run-1"), VERDICT, [])["fault_windows"] == []
+    assert verdict_document(Path("run-1"), VERDICT, []).document()["fault_windows"] == []

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from harness.collector import metrics
 from harness.collector.store import SampleWriter
 from harness.config import load_profile
-from harness.report.compare import CompareError, compare_runs, format_table
-from harness.report.judge import ReportError, judge_run
+from harness.evaluate import EvaluateError, judge_run
+from harness.evaluate.compare import compare_rows
+from harness.report.compare import CompareError, format_table
 
 ROOT = Path(__file__).resolve().parents[2]
 SOAK = str(Path(sys.executable).parent / "soak")
@@ -156,7 +157,7 @@ def test_damaged_run_dirs_give_a_verdict_or_a_one_line_error(good_run: Path, dat
     if name == "verdict.json":
         for a, b in ((good_run, damaged), (damaged, good_run)):
             try:
-                format_table(compare_runs(a, b), a, b)
+                format_table(compare_rows(a, b), a, b)
                 OUTCOMES["compared"] += 1
             except CompareError as exc:
                 _one_line(str(exc))
@@ -165,7 +166,7 @@ def test_damaged_run_dirs_give_a_verdict_or_a_one_line_error(good_run: Path, dat
     try:
         judge_run(damaged)
         OUTCOMES["judged"] += 1
-    except ReportError as exc:
+    except EvaluateError as exc:
         _one_line(str(exc))
         OUTCOMES["report error"] += 1
 

@@ -1,6 +1,6 @@
 import pytest
 
-from harness.units import (
+from shared.units import (
     UnitError,
     format_bytes,
     format_duration,

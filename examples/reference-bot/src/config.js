@@ -20,6 +20,15 @@ function parseSeconds(name, raw, fallback) {
   return value;
 }
 
+// Behaviour defects a real service may have (not leaks): BOT_DEFECTS="crash-on-redis-error".
+const DEFECTS = new Set(['crash-on-redis-error']);
+
+function parseDefects(raw) {
+  const defects = new Set((raw || '').split(',').map((s) => s.trim()).filter(Boolean));
+  for (const name of defects) if (!DEFECTS.has(name)) throw new ConfigError(`unknown defect: ${name}`);
+  return defects;
+}
+
 function trimmedOr(raw, fallback) {
   return raw === undefined ? fallback : raw.trim();
 }
@@ -60,6 +69,7 @@ function loadConfig(env = process.env) {
     tmpDir: os.tmpdir(),
     debugRoutes: env.BOT_DEBUG_ROUTES === '1',
     leaks: env.LEAKS || '',
+    defects: parseDefects(env.BOT_DEFECTS),
   });
 }
 

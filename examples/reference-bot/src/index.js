@@ -23,7 +23,8 @@ function build(config) {
   const telegram = makeTelegram(config, leaks);
   const elevenlabs = makeElevenLabs(config, leaks);
   const cursorRunner = makeCursorRunner(config, leaks);
-  const flows = makeFlows({ telegram, elevenlabs, cursorRunner, store: makeStore(redis), leaks });
+  const store = makeStore(redis, { crashOnRedisError: config.defects.has('crash-on-redis-error') });
+  const flows = makeFlows({ telegram, elevenlabs, cursorRunner, store, leaks });
   return { redis, leaks, telegram, elevenlabs, cursorRunner, flows };
 }
 
@@ -40,7 +41,9 @@ function main() {
   }
   const app = makeApp({ config, flows: parts.flows, telegram: parts.telegram, emitters: [process, parts.redis] });
   const server = app.listen(config.port, config.host, () =>
-    log('info', 'listening', { port: config.port, host: config.host, leaks: parts.leaks.rates, cursor_runner_mode: config.cursorRunnerMode }));
+    log('info', 'listening', {
+      port: config.port, host: config.host, leaks: parts.leaks.rates, defects: [...config.defects], cursor_runner_mode: config.cursorRunnerMode,
+    }));
   server.on('error', (err) => {
     process.stderr.write(`reference-bot: cannot listen on ${config.host}:${config.port}: ${err.message}\n`);
     process.exit(1);

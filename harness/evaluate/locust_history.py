@@ -12,39 +12,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from harness.analysis.model import Curve
-from harness.analysis.rules import FAILURES, UPDATES
+from vocab.metrics import LOAD_CURVES, Metric, unit_of
 
 HISTORY = Path("locust") / "locust_stats_history.csv"
 AGGREGATED = "Aggregated"
 CHUNK_ROWS = 65_536  # rows turned into arrays at a time
-USERS = "load.users"
-REQUESTS_PER_S = "load.requests_per_s"
-FAILURES_PER_S = "load.failures_per_s"
-LATENCY_P50 = "load.latency_p50_s"
-LATENCY_P95 = "load.latency_p95_s"
-LATENCY_P99 = "load.latency_p99_s"
 # curve -> (column of the Aggregated row, factor to the curve's unit). Locust's percentiles are
 # over its last few seconds (a sliding window), in milliseconds.
 _COLUMNS = {
-    UPDATES: ("Total Request Count", 1.0),
-    FAILURES: ("Total Failure Count", 1.0),
-    USERS: ("User Count", 1.0),
-    REQUESTS_PER_S: ("Requests/s", 1.0),
-    FAILURES_PER_S: ("Failures/s", 1.0),
-    LATENCY_P50: ("50%", 0.001),
-    LATENCY_P95: ("95%", 0.001),
-    LATENCY_P99: ("99%", 0.001),
+    Metric.UPDATES_TOTAL: ("Total Request Count", 1.0),
+    Metric.FAILURES_TOTAL: ("Total Failure Count", 1.0),
+    Metric.USERS: ("User Count", 1.0),
+    Metric.REQUESTS_PER_S: ("Requests/s", 1.0),
+    Metric.FAILURES_PER_S: ("Failures/s", 1.0),
+    Metric.LATENCY_P50_S: ("50%", 0.001),
+    Metric.LATENCY_P95_S: ("95%", 0.001),
+    Metric.LATENCY_P99_S: ("99%", 0.001),
 }
-UNITS = {
-    UPDATES: "count",
-    FAILURES: "count",
-    USERS: "count",
-    REQUESTS_PER_S: "per_s",
-    FAILURES_PER_S: "per_s",
-    LATENCY_P50: "seconds",
-    LATENCY_P95: "seconds",
-    LATENCY_P99: "seconds",
-}
+UNITS = {name: str(unit_of(name)) for name in LOAD_CURVES}
 
 
 def _number(text: str | None) -> float | None:
@@ -109,7 +94,7 @@ def history_curves(run_dir: Path, wall_minus_run_s: float | None) -> dict[str, C
         return {}
     if table is None:
         return {}
-    curves = {}
+    curves: dict[str, Curve] = {}
     for index, (name, (_, factor)) in enumerate(_COLUMNS.items(), start=1):
         known = np.isfinite(table[:, 0]) & np.isfinite(table[:, index])
         if np.count_nonzero(known) < 2:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from harness.accounting.calls import accepted_curve, call_curves
 from harness.accounting.faults import fault_windows
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
 from harness.analysis.model import Curve, MetricInfo, RunData, Span, TargetExit
 from harness.collector.store import SampleReader
-from harness.report.locust_history import UNITS as LOAD_UNITS
-from harness.report.locust_history import history_curves
-from harness.report.locust_stats import read_load_stats
+from harness.documents.events import EgressRefusedEvent, Event, PhaseEvent, PreloadActiveEvent, TargetExitEvent
+from harness.evaluate.locust_history import UNITS as LOAD_UNITS
+from harness.evaluate.locust_history import history_curves
+from harness.evaluate.locust_stats import read_load_stats
 
 TARGET_LOG = "target.log"
 
@@ -29,14 +30,14 @@ def read_all_curves(reader: SampleReader) -> dict[str, Curve]:
     return {name: Curve(s.t_s, s.values) for name, s in reader.all_series().items() if s.t_s.size}
 
 
-Events = list[dict[str, Any]]
+Events = Sequence[Event]
 
 
 def _phase_starts(events: Events) -> dict[str, float]:
     starts: dict[str, float] = {}
     for event in events:
-        if event.get("event") == "phase" and isinstance(event.get("t_s"), int | float):
-            starts.setdefault(str(event.get("phase")), float(event["t_s"]))
+        if isinstance(event, PhaseEvent) and event.t_s is not None:
+            starts.setdefault(event.phase, float(event.t_s))
     return starts
 
 
@@ -64,26 +65,25 @@ def count_log_warnings(run_dir: Path) -> dict[str, int]:
 def count_egress_refusals(events: Events) -> dict[str, int]:
     """Refusals by the egress guard; absent when no guard was seen (no preload loaded, no refusal
     from the proxy), so a run without a guard never reads as "nothing refused"."""
-    if not any(event.get("event") in {"preload_active", EGRESS_REFUSED} for event in events):
+    if not any(isinstance(event, PreloadActiveEvent | EgressRefusedEvent) for event in events):
         return {}
-    return {EGRESS_REFUSED: sum(event.get("event") == EGRESS_REFUSED for event in events)}
+    return {EGRESS_REFUSED: sum(isinstance(event, EgressRefusedEvent) for event in events)}
 
 
 def wall_minus_run_s_of(events: Events) -> float | None:
     """Offset between wall-clock time and the run's clock, from any event that carries both."""
     for event in events:
-        if isinstance(event.get("time"), int | float) and isinstance(event.get("t_s"), int | float):
-            return float(event["time"]) - float(event["t_s"])
+        if event.time is not None and event.t_s is not None:
+            return float(event.time) - float(event.t_s)
     return None
 
 
 def target_exit_of(events: Events) -> TargetExit | None:
     """The runner's `target_exit` event (code or signal, time, the tail of target.log)."""
     for event in events:
-        if event.get("event") == "target_exit" and isinstance(event.get("t_s"), int | float):
-            tail = event.get("log_tail")
-            lines = tuple(str(line) for line in tail) if isinstance(tail, list) else ()
-            return TargetExit(float(event["t_s"]), str(event.get("cause") or f"code {event.get('code')}"), lines)
+        if isinstance(event, TargetExitEvent) and event.t_s is not None:
+            cause = event.cause or f"code {event.code}"
+            return TargetExit(float(event.t_s), cause, tuple(event.log_tail))
     return None
 
 

@@ -1,4 +1,4 @@
-"""Parsing of the human units used in profiles: durations, byte sizes, and rates of either."""
+"""Parsing of the human units used in profiles: durations, byte sizes, and rates of either (stdlib only)."""
 
 from __future__ import annotations
 

@@ -8,12 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from harness.accounting.join import account
 from harness.analysis.model import RunData, Verdict
 from harness.analysis.partial import clip_run_data
 from harness.analysis.verdict import judge
-from harness.report.judge import ReportError, accounting_of, join_settings, read_record
-from harness.report.load_results import limits_for
-from harness.rundir import RunFileError, events_until, read_events
+from harness.config import Thresholds
+from harness.documents.events import events_until, read_events
+from harness.documents.run_info import read_run_info
+from harness.evaluate.load import EvaluateError, join_settings, load_run
+from harness.rundir import RunFileError
 
 
 @dataclass(frozen=True)
@@ -27,21 +30,23 @@ class PrefixVerdict:
 def judge_prefixes(run_dir: Path, load_s: Sequence[float]) -> list[PrefixVerdict]:
     """The verdict after each length of load in load_s that the run recorded (longer ones are left
     out: the run stopped before). Writes nothing; the run may still be recording."""
-    record = read_record(run_dir)
+    data = load_run(run_dir)
     try:
+        spec = read_run_info(run_dir)[1].spec
         events = read_events(run_dir)
     except RunFileError as exc:
-        raise ReportError(str(exc)) from None
-    if record.end.stopped_at_s is not None:
-        events = events_until(events, record.end.stopped_at_s)
-    data, limits = record.data, limits_for(record.spec)
+        raise EvaluateError(str(exc)) from None
+    if data.end is not None and data.end.stopped_at_s is not None:
+        events = events_until(events, data.end.stopped_at_s)
+    limits = data.thresholds or Thresholds()
     verdicts = []
     for seconds in sorted(load_s):
         if not recorded_through(data, seconds):
             break
         clipped = clip_run_data(data, data.load.start_s + seconds)
         # Work is accounted for the prefix alone: updates still within their timeout are not judged.
-        clipped = replace(clipped, accounting=accounting_of(run_dir, join_settings(record.spec, clipped, events)))
+        settings = join_settings(spec, clipped, events)
+        clipped = replace(clipped, accounting=None if settings is None else account(run_dir, settings))
         verdicts.append(PrefixVerdict(seconds, judge(clipped, limits)))
     return verdicts
 

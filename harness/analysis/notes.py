@@ -1,0 +1,51 @@
+"""The notes beside a verdict: how well the run was measured (the collector's lateness, what it
+could not measure, damage to the store), how its updates were accounted, and what the load adds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from harness.analysis.flows import Accounting
+from harness.analysis.knee import KNEE_NOTE
+from harness.analysis.model import RecordHealth, RunData
+from vocab.metrics import probe_metric, probe_of_error
+
+
+def collector_notes(health: RecordHealth) -> list[str]:
+    """Damage to the store first, then tick lateness (p99), then the metrics that could not be measured."""
+    notes = []
+    lateness_s = health.lateness_s
+    if lateness_s.size:
+        p99_s = float(np.sort(lateness_s)[min(lateness_s.size - 1, int(0.99 * lateness_s.size))])
+        notes.append(f"collector: {lateness_s.size} ticks, lateness p99 {p99_s * 1000:.1f} ms")
+    for name, reason in sorted(health.unavailable.items()):
+        if (probe := probe_of_error(name)) is not None:
+            notes.append(
+                f"collector: the {probe} probe raised, first: {reason}; its values are missing on those ticks "
+                f"(count: {probe_metric(probe, 'errors_total')})"
+            )
+            continue
+        notes.append(f"not measured: {name} ({reason})")
+    return [*health.damage, *notes]
+
+
+def accounting_notes(accounting: Accounting | None) -> list[str]:
+    """What a reader needs beside the table: updates not judged, calls no update could be named for."""
+    if accounting is None:
+        return []
+    notes = [f"accounting: {accounting.updates_total} updates accepted, {accounting.not_judged} sent too close "
+             f"to the end of the records to be judged (completion timeout {accounting.timeout_s:.0f} s)"]  # fmt: skip
+    if accounting.unattributed:
+        parts = ", ".join(f"{key} {n}" for key, n in sorted(accounting.unattributed.items()))
+        notes.append(f"accounting: calls whose correlation keys match no update in its timeout: {parts}")
+    for reason, count in sorted(accounting.apart.items()):
+        notes.append(f"accounting: {count} calls counted apart, not failed: {reason}")
+    return notes
+
+
+def verdict_notes(data: RunData) -> tuple[str, ...]:
+    """Every note of a verdict, in the order a reader needs them."""
+    notes = [*data.notes, *collector_notes(data.health), *accounting_notes(data.accounting), *data.heap_notes]
+    if data.knee is not None:
+        notes += [KNEE_NOTE, f"knee: {data.knee.verdict}"]
+    return tuple(notes)
