@@ -18,7 +18,7 @@ from benchmarks.detect.profile import FULL, ROOT
 from benchmarks.detect.results import RESULTS_FILE, ResultsFile
 from benchmarks.detect.runner import judge_record, run_cell
 from benchmarks.detect.table import render, replace_section
-from harness.units import UnitError, parse_duration_s
+from shared.units import UnitError, parse_duration_s
 
 README = ROOT / "benchmarks" / "README.md"
 RUNS_DIR = ROOT / "results" / "detect"
