@@ -9,6 +9,7 @@ from benchmarks import (
     load_locust,
     mocks_memory,
     mocks_throughput,
+    mocks_tls_bursts,
     node_gc_pause,
     report_render,
     report_scale,
@@ -21,6 +22,7 @@ if __name__ == "__main__":
     node_gc_pause.main()
     mocks_throughput.main()
     mocks_memory.main()
+    mocks_tls_bursts.main()
     interception_modes.main()
     report_render.main()
     load_locust.main()

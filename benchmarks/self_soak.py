@@ -24,12 +24,17 @@ from pathlib import Path
 import psutil
 from scipy.stats import theilslopes
 
+from harness.analysis.model import Curve, Span
+from harness.analysis.trend_checks import TrendSettings, slope_per_hour
+
 ROOT = Path(__file__).resolve().parents[1]
 SOAK = str(Path(sys.executable).parent / "soak")
 NIGHT_UPDATES = 20 * 0.5 * 4 * 3600  # the shipped soak profile's updates
 SAMPLE_EVERY_S = 5.0
 TARGET_MIB_PER_H = 1.0
 MIB = 2**20
+# As soak judges a target's RSS: 1-minute window medians, a plateau shown by its later half.
+JUDGE = TrendSettings(window_s=60.0, min_windows=5, alpha=0.05)
 
 
 def profile_text(duration_s: float, users: int, rate_per_user: float) -> str:
@@ -100,7 +105,7 @@ def _wait_for(path: Path, keys: tuple[str, ...], timeout_s: float) -> dict[str, 
     raise RuntimeError(f"{path} never had {keys}")
 
 
-def _run_dir(results: Path, timeout_s: float = 60) -> Path:
+def _run_dir(results: Path, timeout_s: float = 180) -> Path:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         found = sorted(results.glob("self-soak-*"))
@@ -121,8 +126,13 @@ def measure(duration_s: float, users: int, rate_per_user: float, work: Path) -> 
     profile.write_text(profile_text(duration_s, users, rate_per_user))
     run = subprocess.Popen([SOAK, "run", str(profile), "--results", str(work / "results")], cwd=ROOT,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    run_dir = _run_dir(work / "results")
-    info = _wait_for(run_dir / "run.json", ("mocks", "target", "locust"), 120)
+    try:
+        run_dir = _run_dir(work / "results")
+        info = _wait_for(run_dir / "run.json", ("mocks", "target", "locust"), 180)
+    except RuntimeError:
+        run.send_signal(signal.SIGINT)  # soak stops every process it started
+        run.communicate(timeout=120)
+        raise
     collect = subprocess.Popen([SOAK, "collect", "--pid", str(_pid(info, "target")), "--out", str(work / "collect")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     parts = [
@@ -165,6 +175,22 @@ def updates_sent(run_dir: Path) -> int:
     return 0
 
 
+def save_samples(parts: list[Part], path: Path) -> None:
+    """Every RSS sample, one row per part and time: the curve behind each slope."""
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("part,t_s,rss_bytes\n")
+        for part in parts:
+            handle.writelines(f"{part.label},{t_s:.1f},{rss:.0f}\n" for t_s, rss in part.samples)
+
+
+def judged(part: Part, from_s: float, to_s: float) -> str:
+    """The verdict soak would give this RSS curve with rss_slope_max = the target, and why."""
+    t_s, rss = zip(*part.samples, strict=True)
+    limit_per_s = TARGET_MIB_PER_H * MIB / 3600
+    check = slope_per_hour("rss_slope", Curve(t_s, rss), Span(from_s, to_s), limit_per_s, JUDGE)
+    return f"{check.status.value.upper()}: {check.detail}"
+
+
 def report(parts: list[Part], run_dir: Path, duration_s: float) -> None:
     warmup_s = duration_s / 3
     sent = updates_sent(run_dir)
@@ -179,6 +205,7 @@ def report(parts: list[Part], run_dir: Path, duration_s: float) -> None:
         mark = "" if "reference" in part.label else ("  ok" if slope[0] < TARGET_MIB_PER_H else "  OVER TARGET")
         print(f"  {part.label:44} RSS {part.samples[0][1] / MIB:7.1f} -> {part.samples[-1][1] / MIB:7.1f} MiB, "
               f"slope {slope[0]:+6.2f} MiB/h [{slope[1]:+.2f}, {slope[2]:+.2f}]{mark}")  # fmt: skip
+        print(f"  {'':44} soak's verdict: {judged(part, warmup_s, duration_s)}")
     print(f"  run directory: {run_dir}")
 
 
@@ -194,6 +221,7 @@ def main(duration_s: float | None = None, users: int = 40, rate_per_user: float 
         work = Path(keep) if keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         parts, run_dir = measure(duration_s, users, rate_per_user, work)
+        save_samples(parts, run_dir / "self-soak-rss.csv")
         report(parts, run_dir, duration_s)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from mocks.common.allocator import trim_every_s, trim_forever
 from mocks.common.app import MockApp, MockEnv
 from mocks.common.stats_log import log_stats, write_line
 from mocks.config import MocksConfig, TlsFiles
@@ -63,7 +64,9 @@ async def _serve_until_signal(config: MocksConfig, apps: dict[str, MockApp], env
     logger = None
     if stats_path is not None:
         logger = loop.create_task(log_stats(stats_path, apps, env.t0_monotonic, config.stats_interval_s))
+    trimmer = loop.create_task(trim_forever(trim_every_s()))
     await stop.wait()
+    trimmer.cancel()
     if logger is not None and stats_path is not None:
         logger.cancel()
         write_line(stats_path, apps, env.t0_monotonic)

@@ -42,7 +42,8 @@ class TickFeed:
         """The ticks pushed since the last drain, and how many of those were dropped (too many)."""
         with self._lock:
             new = self._pushed - self._drained
-            ticks = list(self._ticks)[-new:] if new else []
+            ticks = list(self._ticks)  # drained ticks are not kept: minutes of values per metric
+            self._ticks.clear()
             self._drained = self._pushed
         return ticks, new - len(ticks)
 

@@ -68,7 +68,12 @@ class HeadTooLarge(Exception):
 class HttpConnection(asyncio.Protocol):
     def __init__(self, app: Application) -> None:
         self._app = app
-        self._parser = httptools.HttpRequestParser(self)
+        # The parser holds bound methods of this connection: a reference cycle, dropped at
+        # connection_lost so the connection and its transport are freed at once. Left to the
+        # cyclic GC, closed TLS connections pile up between full collections, each holding some
+        # 300 KiB outside Python's heap (OpenSSL state, uvloop's 256 KiB read buffer) that the
+        # collector's object counts do not see: the mocks' RSS grew ~150 MiB/h under bursts.
+        self._parser: httptools.HttpRequestParser | None = httptools.HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
         self._url = b""
         self._headers: dict[str, str] = {}
@@ -107,9 +112,12 @@ class HttpConnection(asyncio.Protocol):
         if self._writable is not None:
             self._writable.set()
         self._queue.clear()
+        self._parser = None
         self._app.connection_lost(self)
 
     def data_received(self, data: bytes) -> None:
+        if self._parser is None:
+            return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -175,14 +183,16 @@ class HttpConnection(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
+        parser = self._parser
+        assert parser is not None  # called from inside feed_data
         raw_path, _, query = self._url.decode("latin-1").partition("?")
         request = Request(
-            method=self._parser.get_method().decode("latin-1"),
+            method=parser.get_method().decode("latin-1"),
             path=unquote(raw_path) if "%" in raw_path else raw_path,
             query_string=query,
             headers=self._headers,
             body=b"".join(self._body) if len(self._body) != 1 else self._body[0],
-            keep_alive=self._parser.should_keep_alive(),
+            keep_alive=parser.should_keep_alive(),
             connection=self,
         )
         self._body = []

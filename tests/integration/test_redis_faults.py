@@ -17,10 +17,10 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from harness.config import RedisFault
+from harness.documents.events import EventLog
 from harness.procs import HarnessError
 from harness.redis_backend import RedisHandle, start_redis
 from harness.redis_faults import RedisFaultPlayer
-from harness.rundir import EventLog
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server on PATH")
 

@@ -13,9 +13,9 @@ import pytest
 import redis
 
 from harness.config import RedisFault
+from harness.documents.events import EventLog
 from harness.procs import free_port
 from harness.redis_faults import RedisFaultPlayer
-from harness.rundir import EventLog
 from mocks.config import MocksConfig
 from tests.integration.test_reference_bot_support import (
     Poster,
