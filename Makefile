@@ -9,7 +9,7 @@ REPORT_JS := harness/report/js
 REPORT_JS_STAMP := $(REPORT_JS)/node_modules/.package-lock.json
 PYTHON ?= python3
 
-.PHONY: setup demo test lint format bench docs clean
+.PHONY: setup demo test lint format bench docs clean bench-detect
 
 setup: $(SETUP_STAMP) $(BOT_STAMP) $(REPORT_JS_STAMP)
 	@scripts/ensure-redis.sh
@@ -54,6 +54,10 @@ format: setup
 bench: setup
 	@scripts/ensure-wrk.sh
 	$(PY) -m benchmarks
+
+# The detection matrix (hours; resumable): make bench-detect DETECT_ARGS="--cells 'heap-*,clean-0[12]'"
+bench-detect: setup
+	$(PY) -m benchmarks.detect $(DETECT_ARGS)
 
 # docs/profile.md is generated from the profile's models; tests/unit/test_docs.py fails when it is stale.
 docs: setup

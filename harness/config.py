@@ -337,7 +337,9 @@ class Thresholds(_Strict):
     rss_slope_max: BytesPerSecond | None = Field(None, description=f"RSS: {_SLOPE}")
     rss_per_request_max: BytesPerRequest | None = Field(None, description=f"RSS: {_PER_UPDATE}")
     rss_max: Bytes | None = Field(None, description="RSS: highest sample over the run")
-    fds_growth_max: float | None = Field(None, description=f"open file descriptors: {_GROWTH}")
+    fds_growth_max: float | None = Field(
+        None, description=f"open file descriptors other than sockets (sockets_growth judges those): {_GROWTH}"
+    )
     heap_slope_max: BytesPerSecond | None = Field(None, description=f"JS heap after GC (else heap used): {_SLOPE}")
     heap_per_request_max: BytesPerRequest | None = Field(None, description=f"JS heap after GC: {_PER_UPDATE}")
     external_slope_max: BytesPerSecond | None = Field(
@@ -354,7 +356,8 @@ class Thresholds(_Strict):
     timers_growth_max: float | None = Field(None, description=f"Node's active timers: {_GROWTH}")
     threads_growth_max: float | None = Field(None, description=f"threads of the process tree: {_GROWTH}")
     tcp_close_wait_max: float | None = Field(
-        None, description="sockets in CLOSE_WAIT (peer closed, target did not): highest sample"
+        None,
+        description="sockets in CLOSE_WAIT (peer closed, target did not): highest count held through a whole window",
     )
     temp_file_age_max_s: Seconds | None = Field(
         None, alias="temp_file_age_max", gt=0, description="age of the oldest matching temp file: highest sample"
@@ -405,7 +408,10 @@ class Thresholds(_Strict):
     upstreams_called: bool = Field(True, description="every upstream the flows reach must see calls")
     redis_keys_growth_max: float | None = Field(None, description="pending records (cursor_runner_callback:*)")
     latency_p95_max_s: Seconds | None = Field(
-        None, alias="latency_p95_max", gt=0, description="webhook response time p95 over the load (Locust)"
+        None,
+        alias="latency_p95_max",
+        gt=0,
+        description="webhook response time p95 over the load after warmup (whole load, Locust, without updates.jsonl)",
     )
     significance: float = Field(
         0.05, gt=0, lt=1, description="of the trend tests: a rise must be this unlikely by chance"

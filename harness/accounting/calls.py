@@ -12,7 +12,7 @@ from pathlib import Path
 from harness.accounting.records import UPDATES, UPSTREAM_CALLS, CallRecord, UpdateRecord, read_typed
 from harness.analysis.model import Curve
 
-__all__ = ["UPDATES", "UPSTREAM_CALLS", "accepted_curve", "call_curves"]
+__all__ = ["UPDATES", "UPSTREAM_CALLS", "accepted_curve", "answer_latency_points", "call_curves"]
 # Calls the mocks make themselves (cursor-runner's callbacks to the service), not calls to an upstream.
 OUTBOUND_ROUTES = frozenset({"callback_out"})
 
@@ -38,6 +38,21 @@ def accepted_curve(run_dir: Path, wall_minus_run_s: float | None) -> Curve | Non
         if record.accepted and not record.bad_input:
             per_second[int(record.t - wall_minus_run_s)] += 1
     return _cumulative(per_second) if per_second else None
+
+
+def answer_latency_points(run_dir: Path, wall_minus_run_s: float | None) -> Curve | None:
+    """The webhook's answer latency (s) of every update the scenario recorded, at the time it was
+    due (its send time, or its scheduled time in the open model) on the run's clock; None without
+    the scenario's log. What Locust aggregates over the whole load, here with times to judge a span."""
+    if wall_minus_run_s is None:
+        return None
+    t_s: list[float] = []
+    latency_s: list[float] = []
+    for record in read_typed(run_dir / UPDATES, UpdateRecord):
+        if record.ms is not None:
+            t_s.append((record.t if record.sched is None else record.sched) - wall_minus_run_s)
+            latency_s.append(record.ms / 1000.0)
+    return Curve(t_s, latency_s) if t_s else None
 
 
 def _cumulative(counts: Counter[int]) -> Curve:

@@ -70,6 +70,8 @@ class UpdateRecord(msgspec.Struct, frozen=True):
     msg: Key = None
     file: str | None = None
     cq: Key = None
+    ms: float | None = None  # the webhook's answer latency, in the open model from "sched"
+    sched: float | None = None  # open model: when it was due (Unix s)
 
     @property
     def accepted(self) -> bool:

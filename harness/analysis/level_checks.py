@@ -8,7 +8,8 @@ import numpy as np
 
 from harness.analysis.guides import flat, line
 from harness.analysis.model import Check, Curve, FaultWindow, GuideRole, Span, Status, TargetExit
-from harness.analysis.windows import window_medians, within
+from harness.analysis.trend import slope_upper_bound, trend
+from harness.analysis.windows import trend_window_s, window_floors, window_medians, within
 from shared.units import format_bytes
 from vocab.metrics import Metric
 
@@ -29,26 +30,85 @@ def peak(name: str, curve: Curve, span: Span, limit: float, unit: str) -> Check:
     return Check(name, _status(top, limit), top, limit, unit, span, detail, guides=guides)
 
 
+def sustained(name: str, curve: Curve, span: Span, limit: float, *, window_s: float, unit: str) -> Check:
+    """The highest level held through a whole window (its lowest sample): a state a healthy service
+    passes through for a moment (a socket its peer closed, until the next turn of a stalled event
+    loop closes it too) is not judged, one that stays is."""
+    t_s, floors = window_floors(curve, span, window_s)
+    if t_s.size == 0:
+        return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, "no samples in the span")
+    held = float(floors.max())
+    _, values = within(curve, span)
+    detail = (
+        f"{amount(held, unit)} held through a window of {window_s:g} s at most (momentary peak "
+        f"{amount(float(values.max()), unit)}), limit {amount(limit, unit)}"
+    )
+    guides = (line(GuideRole.JUDGED, "window floors", t_s, floors), flat(GuideRole.LIMIT, "limit", span, limit))
+    return Check(name, _status(held, limit), held, limit, unit, span, detail, guides=guides)
+
+
 def amount(value: float, unit: str) -> str:
     """A figure in its unit: bytes in binary units, anything else as a number and its unit."""
     return format_bytes(value) if unit == "B" else f"{value:.4g} {unit}"
 
 
-def growth(name: str, curve: Curve, span: Span, limit: float, *, window_s: float, unit: str) -> Check:
-    """Last window's median minus the first's, over the judged part of the load."""
+def growth(
+    name: str,
+    curve: Curve,
+    span: Span,
+    limit: float,
+    *,
+    window_s: float,
+    unit: str,
+    alpha: float = 0.05,
+    min_windows: int = 2,
+) -> Check:
+    """How far the level rose over the judged part of the load, from the window medians at its ends.
+
+    A busy service's counts (sockets, handles, listeners of the work in flight) wander with its
+    concurrency, and the ends alone move by more than a small limit on a healthy run. So ends
+    apart by more than the limit fail only when the rise is a trend too: significant at alpha
+    (both tests of trend.py) and, across the span, above the limit. Ends apart with a trend shown
+    under the limit pass (the level wanders); anything between is inconclusive. A trend needs
+    min_windows windows: over fewer, a burst of work in flight at the end of the span (a stalled
+    event loop catching up) reads as a significant rise.
+    """
     t_s, medians = window_medians(curve, span, window_s)
     if t_s.size < 2:
         detail = f"{t_s.size} windows in the judged span, 2 needed"
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, detail)
     change = float(medians[-1] - medians[0])
-    detail = f"{amount(medians[0], unit)} -> {amount(medians[-1], unit)} (window medians), limit +{amount(limit, unit)}"
-    ends = t_s[[0, -1]]
+    ends = f"{amount(medians[0], unit)} -> {amount(medians[-1], unit)} (window medians), limit +{amount(limit, unit)}"
+    edges = t_s[[0, -1]]
     guides = (
         line(GuideRole.JUDGED, "window medians", t_s, medians),
-        line(GuideRole.FIT, "first -> last window", ends, medians[[0, -1]]),
-        line(GuideRole.LIMIT, "limit", ends, [medians[0] + limit] * 2),
+        line(GuideRole.FIT, "first -> last window", edges, medians[[0, -1]]),
+        line(GuideRole.LIMIT, "limit", edges, [medians[0] + limit] * 2),
     )
-    return Check(name, _status(change, limit), change, limit, unit, span, detail, guides=guides)
+    if change <= limit:
+        return Check(name, Status.PASS, change, limit, unit, span, ends, guides=guides)
+    if t_s.size < min_windows:
+        why = f"a trend needs {min_windows} windows, the span has {t_s.size}"
+        return Check(name, Status.INCONCLUSIVE, change, limit, unit, span, f"{ends}; {why}", guides=guides)
+    status, why = _rise_as_trend(curve, span, limit, window_s=window_s, unit=unit, alpha=alpha)
+    return Check(name, status, change, limit, unit, span, f"{ends}; {why}", guides=guides)
+
+
+def _rise_as_trend(
+    curve: Curve, span: Span, limit: float, *, window_s: float, unit: str, alpha: float
+) -> tuple[Status, str]:
+    """Whether ends apart by more than the limit are a trend rising above it across the span."""
+    t_s, medians = window_medians(curve, span, trend_window_s(span, window_s))  # n^2 tests: few windows
+    duration_s = float(t_s[-1] - t_s[0])
+    found = trend(t_s, medians)
+    rise = found.slope * duration_s
+    across = f"the trend across its {t_s.size} windows rises {amount(rise, unit)} (p={found.p_value:.2g})"
+    if found.increasing and found.p_value < alpha and rise > limit:
+        return Status.FAIL, across
+    most = slope_upper_bound(t_s, medians, alpha) * duration_s
+    if most <= limit:
+        return Status.PASS, f"the level wanders: {across}, at most {amount(most, unit)} at {1 - alpha:.0%} confidence"
+    return Status.INCONCLUSIVE, f"not shown to be a trend above the limit: {across}, at most {amount(most, unit)}"
 
 
 def residual(

@@ -52,6 +52,6 @@ def evaluate_metric_limits(data: RunData, limits: Thresholds) -> list[Check]:
             if curve is None:
                 checks.append(_unrecorded(data, entry, rule, limit))
                 continue
-            check = evaluate_rule(rule, curve, data, limits, limit)
+            check = evaluate_rule(rule, curve, data, limits, limit, metric=entry.name)
             checks.append(replace(check, metric=entry.name))
     return checks

@@ -154,6 +154,8 @@ class RunData:
     health: RecordHealth = field(default_factory=RecordHealth)
     notes: tuple[str, ...] = ()  # how traffic reached the mocks (interception), read with the run
     heap_notes: tuple[str, ...] = ()  # what the heap snapshots could or could not tell
+    # The webhook's answer latency (s) of each update, at its send (or scheduled) time (updates.jsonl).
+    answer_latency: Curve | None = None
     # Why the profile raises the load on purpose (a knee's steps, a ramp), None when it does not:
     # growth checks then judge what is left after the cool-down, not work in flight (rising_load.py).
     load_rise: str | None = None

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from harness.analysis.model import Curve, RunData, Span
+from harness.analysis.model import Curve, LoadStats, RunData, Span
+from harness.analysis.rules import FAILURES, UPDATES
 
 
 class RunState(StrEnum):
@@ -63,6 +64,17 @@ def _clamp(span: Span | None, cutoff_s: float) -> Span | None:
     return Span(span.start_s, min(span.end_s, cutoff_s))
 
 
+def _load_stats_until(data: RunData, curves: Mapping[str, Curve]) -> LoadStats | None:
+    """Requests and failures counted by the cutoff, from Locust's history (its totals include
+    what came after: a run stopped there, or the requests Locust lost as it was stopped). The p95
+    has no history: the whole run's is kept."""
+    sent, failed = curves.get(UPDATES), curves.get(FAILURES)
+    if sent is None or failed is None:
+        return data.load_stats
+    p95_s = data.load_stats.p95_s if data.load_stats is not None else None
+    return LoadStats(int(sent.values[-1]), int(failed.values[-1]), p95_s)
+
+
 def clip_run_data(data: RunData, cutoff_s: float) -> RunData:
     """data as it stood at cutoff_s: curves cut there, phases and fault windows ended there."""
     faults = tuple(
@@ -71,9 +83,11 @@ def clip_run_data(data: RunData, cutoff_s: float) -> RunData:
         if (clamped := _clamp(window.span, cutoff_s)) is not None
     )
     death = data.target_exit if data.target_exit is not None and data.target_exit.t_s <= cutoff_s else None
+    curves = _cut_all(data.curves, cutoff_s)
     return replace(
         data,
-        curves=_cut_all(data.curves, cutoff_s),
+        curves=curves,
+        load_stats=_load_stats_until(data, curves),
         calls=_cut_all(data.calls, cutoff_s),
         fault_windows=faults,
         load=Span(min(data.load.start_s, cutoff_s), min(data.load.end_s, cutoff_s)),

@@ -127,13 +127,20 @@ def slope_upper_bound(x: NDArray[np.float64], y: NDArray[np.float64], alpha: flo
     Gilbert 1987 §16.5), from the autocorrelation-corrected variance of S, so a wandering
     series gets a wide bound rather than a falsely tight one. Few points give the largest
     pairwise slope: no evidence of flatness."""
+    return slope_bounds(x, y, alpha)[1]
+
+
+def slope_bounds(x: NDArray[np.float64], y: NDArray[np.float64], alpha: float) -> tuple[float, float]:
+    """One-sided (1 - alpha) lower and upper confidence bounds of the Theil-Sen slope (see
+    slope_upper_bound); few points give the smallest and largest pairwise slopes."""
     i, j = np.triu_indices(x.size, k=1)
     dx = x[j] - x[i]
     keep = dx != 0
     slopes = np.sort((y[j] - y[i])[keep] / dx[keep])
     if slopes.size == 0:
-        return math.inf
+        return -math.inf, math.inf
     _, _, var_s = mann_kendall(y)
     spread = float(norm.ppf(1 - alpha)) * math.sqrt(max(var_s, 0.0))
-    rank = min(slopes.size, math.ceil((slopes.size + spread) / 2))  # 1-based rank of the bound
-    return float(slopes[rank - 1])
+    upper = min(slopes.size, math.ceil((slopes.size + spread) / 2))  # 1-based ranks of the bounds
+    lower = max(1, math.floor((slopes.size - spread) / 2) + 1)
+    return float(slopes[lower - 1]), float(slopes[upper - 1])

@@ -37,6 +37,18 @@ def _segment_medians(sorted_values: FloatArray, starts: NDArray[np.intp], counts
 
 def window_medians(curve: Curve, span: Span, window_s: float) -> tuple[FloatArray, FloatArray]:
     """Per window of window_s: the window's centre time and the median of its samples."""
+    return _per_window(curve, span, window_s, floor=False)
+
+
+def window_floors(curve: Curve, span: Span, window_s: float) -> tuple[FloatArray, FloatArray]:
+    """Per window of window_s: the window's centre time and its lowest sample. For memory read
+    after a forced GC: what the process keeps plus whatever work was in flight at that moment
+    (a burst after a probe's pause, a slow request), which only ever adds, so the floor is the
+    kept part."""
+    return _per_window(curve, span, window_s, floor=True)
+
+
+def _per_window(curve: Curve, span: Span, window_s: float, *, floor: bool) -> tuple[FloatArray, FloatArray]:
     t_s, values = within(curve, span)
     if t_s.size == 0:
         return np.empty(0), np.empty(0)
@@ -45,7 +57,8 @@ def window_medians(curve: Curve, span: Span, window_s: float) -> tuple[FloatArra
     counts = np.diff(np.r_[starts, index.size])
     # Sorting by (window, value) orders each window's values in place of its samples.
     by_value = values[np.lexsort((values, index))]
-    return _segment_medians(t_s, starts, counts), _segment_medians(by_value, starts, counts)
+    levels = by_value[starts] if floor else _segment_medians(by_value, starts, counts)
+    return _segment_medians(t_s, starts, counts), levels
 
 
 def trend_window_s(span: Span, window_s: float) -> float:

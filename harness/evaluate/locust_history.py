@@ -67,8 +67,10 @@ def _aggregated(handle: TextIO, columns: list[str]) -> NDArray[np.float64] | Non
     at = [header.index("Timestamp"), *(header.index(c) if c in header else -1 for c in columns)]
     needed = max(name_at, *at) + 1
     chunks, cells = [], []
-    # A week of history is 1.2 million lines: only those naming the Aggregated row are split.
-    for row in _fields((line for line in handle if AGGREGATED in line), needed):
+    # A week of history is 1.2 million lines: only those naming the Aggregated row are split. Only
+    # whole lines: the last one may be cut short (Locust still writing it, or killed mid-line),
+    # and a cut number reads as a smaller one.
+    for row in _fields((line for line in handle if AGGREGATED in line and line.endswith("\n")), needed):
         if len(row) > name_at and row[name_at] == AGGREGATED:
             cells.append([row[i] if 0 <= i < len(row) else "" for i in at])
         if len(cells) == CHUNK_ROWS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.accounting.calls import accepted_curve, call_curves
+from harness.accounting.calls import accepted_curve, answer_latency_points, call_curves
 from harness.accounting.faults import fault_windows
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
 from harness.analysis.model import Curve, MetricInfo, RunData, Span, TargetExit
@@ -106,4 +106,5 @@ def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunDat
         calls=call_curves(run_dir, wall_minus_run_s),
         catalogue=read_catalogue(reader),
         accepted=accepted_curve(run_dir, wall_minus_run_s),
+        answer_latency=answer_latency_points(run_dir, wall_minus_run_s),
     )

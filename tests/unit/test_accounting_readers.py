@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.accounting.calls import UPSTREAM_CALLS, call_curves
+from harness.accounting.calls import UPDATES, UPSTREAM_CALLS, answer_latency_points, call_curves
 from harness.accounting.faults import fault_windows
 from harness.analysis.model import Span
 from harness.analysis.windows import rise_over
@@ -66,6 +66,22 @@ def test_faults_set_at_run_time_are_windows_until_replaced_or_cleared() -> None:
         ("telegram", "*", "hang", Span(25.0, 28.0)),
         ("elevenlabs", "*", "reset", Span(30.0, 50.0)),  # never cleared: open until the run's last tick
     ]
+
+
+def test_answer_latencies_are_placed_at_the_due_time_on_the_run_clock(tmp_path: Path) -> None:
+    records = [
+        {"t": WALL0 + 5.0, "kind": "text", "status": 200, "ms": 40.0},
+        {"t": WALL0 + 9.5, "sched": WALL0 + 8.0, "kind": "text", "status": 200, "ms": 1600.0},  # open model
+        {"t": WALL0 + 7.0, "kind": "text", "status": 0},  # no answer time recorded: left out
+    ]
+    lines = [json.dumps(r) for r in records] + ['{"t": 1767000013, "ms": 4']
+    (tmp_path / UPDATES).write_text("\n".join(lines))
+    points = answer_latency_points(tmp_path, WALL0)
+    assert points is not None
+    assert points.t_s.tolist() == [5.0, 8.0]
+    assert points.values.tolist() == [0.04, 1.6]
+    assert answer_latency_points(tmp_path, None) is None
+    assert answer_latency_points(tmp_path / "none", WALL0) is None
 
 
 def test_the_targets_reconnect_goes_onto_the_redis_window_before_it() -> None:

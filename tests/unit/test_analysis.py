@@ -113,3 +113,34 @@ def test_load_errors_and_latency_are_judged() -> None:
     assert _check(judge(good, limits), "error_ratio").status is Status.PASS
     assert _check(judge(good, limits), "latency_p95").status is Status.PASS
     assert _check(judge(base, limits), "error_ratio").status is Status.INCONCLUSIVE
+
+
+def _with_latencies(latencies_s: np.ndarray, locust_p95_s: float | None) -> RunData:
+    """A minute of load at 20 updates/s whose answer latencies are given per update, in send order."""
+    base = _data(np.full(61, 80.0 * MIB))
+    points = Curve(np.arange(latencies_s.size) / 20.0, latencies_s)
+    stats = LoadStats(int(latencies_s.size), 0, locust_p95_s)
+    return RunData(curves=base.curves, load=base.load, load_stats=stats, answer_latency=points)
+
+
+def test_latency_p95_leaves_the_warm_up_out_like_every_trend() -> None:
+    limits = Thresholds.model_validate({"warmup": "15 s", "latency_p95_max": "250 ms"})
+    latencies_s = np.full(1200, 0.03)
+    latencies_s[:180] = 0.4  # the first 9 s: a cold start, 15 % of the updates
+    check = _check(judge(_with_latencies(latencies_s, 0.4), limits), "latency_p95")
+    assert check.status is Status.PASS and check.figure == 0.03
+    assert check.span == Span(15.0, 60.0) and "whole load, warm-up included: 400 ms" in check.detail
+
+
+def test_latency_p95_fails_a_slow_service_after_the_warm_up() -> None:
+    limits = Thresholds.model_validate({"warmup": "15 s", "latency_p95_max": "250 ms"})
+    latencies_s = np.full(1200, 0.03)
+    latencies_s[600::10] = 0.5  # one update in ten slow over the second half: 20 % after the warm-up
+    check = _check(judge(_with_latencies(latencies_s, 0.04), limits), "latency_p95")
+    assert check.status is Status.FAIL and check.figure == 0.5
+
+
+def test_latency_p95_uses_locust_figure_without_enough_updates_after_the_warm_up() -> None:
+    limits = Thresholds.model_validate({"warmup": "15 s", "latency_p95_max": "250 ms"})
+    check = _check(judge(_with_latencies(np.full(100, 0.03), 0.3), limits), "latency_p95")  # 5 s of load
+    assert check.status is Status.FAIL and check.figure == 0.3 and "whole load (Locust)" in check.detail

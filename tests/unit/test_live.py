@@ -56,10 +56,8 @@ def test_a_peak_fails_live_only_inside_the_judged_run() -> None:
     assert tracker.failing() == []
     tracker.on_ticks([_tick(9.0, rss=150 * MiB, close_wait=2.0), _tick(10.0, rss=60 * MiB, close_wait=0.0)])
     failing = {failure.check: failure.detail for failure in tracker.failing()}
-    assert failing == {
-        "rss_max": "peak 150.00 MiB, limit 100.00 MiB",
-        "tcp_close_wait": "peak 2 sockets, limit 0 sockets",
-    }
+    # CLOSE_WAIT for a moment is no failure: the verdict judges the count held through a window.
+    assert failing == {"rss_max": "peak 150.00 MiB, limit 100.00 MiB"}
     assert tracker.latest[metrics.RSS.name].value == 60 * MiB  # the latest value, not the peak
 
 

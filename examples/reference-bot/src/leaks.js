@@ -1,4 +1,4 @@
-// Switchable leaks with known rates, to prove soak's detectors: LEAKS="heap:4096,fd:0.5".
+// Switchable leaks with known rates, to prove soak's detectors: LEAKS="heap:512,fd:0.01".
 // Probabilities fire deterministically (exactly p of the events, spread evenly), so the expected
 // growth is rate × events. Unknown switches or bad rates stop the process so a typo is loud.
 'use strict';
@@ -10,11 +10,14 @@ const { ConfigError } = require('./config');
 
 // name → what the rate means; see README.md for the resource each one grows.
 const SWITCHES = {
-  heap: 'bytes', fd: 'probability', socket: 'probability', churn: 'probability', redis: 'probability', tempfile: 'probability',
+  heap: 'bytes', external: 'bytes', fd: 'probability', socket: 'probability', churn: 'probability', redis: 'probability', tempfile: 'probability',
   listener: 'probability', timer: 'probability', buffer: 'probability', cache: 'bytes', lru: 'bytes', 'pool-warmup': 'bytes',
   'gc-lazy': 'bytes', 'retry-storm': 'times', 'per-chat': 'bytes',
 };
 const POOL_STEPS = 8;
+// What V8 (64-bit, no pointer compression: Node's own builds) adds to a kept string of n one-byte
+// characters: its header (map, hash, length: 16 B) and its slot in the array holding it (8 B).
+const STRING_OVERHEAD_BYTES = 24;
 
 function parseLeaks(spec) {
   const leaks = {};
@@ -48,14 +51,16 @@ function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }
   const rates = parseLeaks(spec);
   const fire = Object.fromEntries(Object.keys(SWITCHES).map((name) => [name, everyFraction(rates[name] || 0)]));
   const retained = {
-    heap: [], fds: [], agents: [], redis: [], timers: [], buffers: [], cache: new Map(), lru: new Map(), pool: [], chats: new Map(),
+    heap: [], external: [], fds: [], agents: [], redis: [], timers: [], buffers: [], cache: new Map(), lru: new Map(), pool: [], chats: new Map(),
   };
   const lruCap = positiveNumber(env.LEAK_LRU_ENTRIES, 256);
   const poolStepMs = positiveNumber(env.LEAK_POOL_STEP_S, 20) * 1000;
   let lastPoolStep = -Infinity;
+  let stringsKept = 0;
 
   function onUpdate(updateId, chatId) {
-    if (rates.heap) retained.heap.push(Buffer.alloc(rates.heap, 1));
+    if (rates.heap) retained.heap.push(heapString(rates.heap));
+    if (rates.external) retained.external.push(Buffer.alloc(rates.external, 1));
     if (fire.fd()) retained.fds.push(fs.openSync(__filename, 'r'));
     if (fire.listener()) emitter.on('error', () => {});
     if (fire.timer()) retained.timers.push(setInterval(() => {}, 60000));
@@ -68,6 +73,16 @@ function makeLeaks(spec, { emitter, connectRedis, makeStore, env = process.env }
     if (rates['pool-warmup']) growPool();
     // Dropped at once: the GC frees it whenever it next runs, hence the sawtooth.
     if (rates['gc-lazy']) Buffer.allocUnsafe(rates['gc-lazy']).fill(1);
+  }
+
+  // A flat string kept in the JS heap (a Buffer's bytes live outside it, in external memory): about
+  // n bytes with its header and slot. Read from a Buffer so V8 makes it flat at once (a '+' or
+  // repeat() would make a rope of parts), distinct per update so nothing is shared.
+  function heapString(bytes) {
+    const length = Math.max(4, Math.round(bytes) - STRING_OVERHEAD_BYTES);
+    const text = Buffer.alloc(length, 97);
+    text.writeUInt32LE((stringsKept += 1) >>> 0, 0);
+    return text.toString('latin1');
   }
 
   function addToLru(updateId) {
