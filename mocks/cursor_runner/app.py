@@ -24,6 +24,7 @@ from vocab.upstreams import Upstream
 
 MAX_BODY_BYTES = 100 * 1024
 CALLBACK_TIMEOUT_S = 30.0
+CALLBACK_IDLE_S = 2.0
 # Enough of a prompt to hold the tag a scenario puts in it ("... [soak m123]").
 PROMPT_KEY_CHARS = 96
 
@@ -117,7 +118,13 @@ def not_found(request: Request) -> Response:
 
 def _client_hooks(app: MockApp, jobs: Jobs) -> None:
     async def open_client() -> None:
-        jobs.client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT_S))
+        # Idle sockets are dropped well before Node's 5 s server keep-alive timeout (aiohttp keeps
+        # them 15 s): a callback sent on one the target had just closed was lost to the race, not
+        # to the service, and showed as a lost update on a healthy target.
+        connector = aiohttp.TCPConnector(keepalive_timeout=CALLBACK_IDLE_S)
+        jobs.client = aiohttp.ClientSession(
+            connector=connector, timeout=aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT_S)
+        )
 
     async def close_client() -> None:
         for task in list(jobs.tasks):

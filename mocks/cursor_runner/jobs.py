@@ -115,12 +115,20 @@ class Jobs:
         assert self.client is not None
         status = 0
         started_s = time.monotonic()
-        try:
-            async with self.client.post(url, json=body, headers=headers) as response:
-                await response.read()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError, OSError):
-            status = 0
+        for attempt in range(2):
+            try:
+                async with self.client.post(url, json=body, headers=headers) as response:
+                    await response.read()
+                    status = response.status
+                break
+            except aiohttp.ServerDisconnectedError:
+                # The target closed a kept-alive socket it held idle as the callback went out: it
+                # never read the request, so sending it again on a new connection duplicates nothing.
+                if attempt == 1:
+                    status = 0
+            except (aiohttp.ClientError, TimeoutError, OSError):
+                status = 0
+                break
         if 200 <= status < 300:
             self.callbacks_sent += 1
         else:
