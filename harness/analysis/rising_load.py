@@ -5,7 +5,7 @@ cool-down, once that work drained, is judged against the level before the load i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -94,3 +94,23 @@ def growth_after_rise(curve: Curve, data: RunData, how: Judging, rose: LoadRise)
     )
     status = Status.PASS if level - base <= limit else Status.FAIL
     return Check(name, status, level - base, limit, unit, tail, detail, guides=guides)
+
+
+def rate_after_rise(
+    curve: Curve, data: RunData, how: Judging, rose: LoadRise, *, over: float, per: str, unit: str
+) -> Check:
+    """A slope or per-update limit on a load that rose: what the cool-down kept, spread over the
+    load's `over` (its seconds or its updates; `unit` the check's, e.g. bytes/s). A fit across the
+    run would measure the work in flight growing with the rate, not what the service keeps."""
+    rate_unit = unit
+    if over <= 0:
+        why = f"{rose.words()}; no {per} in the load to spread what the cool-down kept over"
+        return Check(how.name, Status.INCONCLUSIVE, None, how.limit, rate_unit, data.load, why)
+    total = Judging(how.name, how.limit * over, how.unit, how.recovery_s, how.calls)
+    kept = growth_after_rise(curve, data, total, rose)
+    if kept.figure is None:
+        return replace(kept, limit=how.limit, unit=rate_unit)
+    figure = kept.figure / over
+    detail = (f"{kept.detail}: {amount(kept.figure, how.unit)} kept over {over:.0f} {per}s of load "
+              f"= {amount(figure, how.unit)} per {per}, limit {amount(how.limit, how.unit)} per {per}")  # fmt: skip
+    return replace(kept, figure=figure, limit=how.limit, unit=rate_unit, detail=detail)

@@ -12,9 +12,9 @@ from enum import Enum, auto
 
 from harness.analysis.level_checks import growth, peak, residual, sustained
 from harness.analysis.model import Check, Curve, RunData, Span, Status
-from harness.analysis.rising_load import Judging, growth_after_rise, load_rise
+from harness.analysis.rising_load import Judging, growth_after_rise, load_rise, rate_after_rise
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour, slope_per_request
-from harness.analysis.windows import value_at
+from harness.analysis.windows import rise_over, value_at
 from harness.config import Thresholds
 from vocab import metrics as names
 from vocab.metrics import Metric
@@ -130,12 +130,36 @@ def _growth(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: 
     )
 
 
+def _rate_after_rise(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float) -> Check | None:
+    """On a load that rose, a slope or per-update limit judges what the cool-down kept (None: it did not rise)."""
+    counter, label = request_counter(data)
+    rose = load_rise(data.load_rise, counter, judged_span(data, limits), limits.window_s)
+    if rose is None:
+        return None
+    how = Judging(rule.check, limit, rule.unit, limits.recovery_window_s, data.curves.get(REQUESTS))
+    if rule.kind is Kind.SLOPE:
+        over_s = data.load.end_s - data.load.start_s
+        return rate_after_rise(curve, data, how, rose, over=over_s, per="s", unit=judged_unit(rule))
+    updates = rise_over(counter, data.load) if counter is not None else 0.0
+    return rate_after_rise(curve, data, how, rose, over=updates, per=label, unit=judged_unit(rule))
+
+
 def evaluate_rule(
     rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float, *, metric: str | None = None
+) -> Check:
+    if rule.kind in (Kind.SLOPE, Kind.PER_REQUEST) and (kept := _rate_after_rise(rule, curve, data, limits, limit)):
+        return kept
+    return _evaluate_kind(rule, curve, data, limits, limit, metric=metric)
+
+
+def _evaluate_kind(  # noqa: PLR0911 (one return per kind of rule)
+    rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float, *, metric: str | None
 ) -> Check:
     judged = judged_span(data, limits)
     settings = TrendSettings(limits.window_s, limits.min_windows, limits.significance, floors=metric in AFTER_GC)
     match rule.kind:
+        case Kind.SLOPE | Kind.PER_REQUEST if kept := _rate_after_rise(rule, curve, data, limits, limit):
+            return kept
         case Kind.SLOPE:
             return slope_per_hour(rule.check, curve, judged, limit, settings, unit=rule.unit)
         case Kind.PER_REQUEST:

@@ -91,3 +91,40 @@ def test_the_profile_says_which_loads_rise_on_purpose() -> None:
     assert load(shape="arrival_rate", rate=5, peak_rate=20, rate_curve="ramp", ramp="30 s") is not None
     assert load(shape="steady") is None and load(shape="arrival_rate", rate=5) is None
     assert load(shape="spike", users=2, peak_users=10, spike_at="10 s", spike_duration="5 s") is None
+
+
+def _heap_run(*, kept_per_update_bytes: float) -> RunData:
+    """Heap after GC holding 2 KiB per update/s in flight (a knee's backlog), given back in the
+    cool-down except what a leak kept per update."""
+    t = np.arange(130, dtype=float)
+    rate = _rate(t, rising=True)
+    updates = np.cumsum(rate)
+    heap = 20 * 2**20 + 2048 * rate * 10 + kept_per_update_bytes * updates
+    curves = {
+        "node.heap_used_after_gc_bytes": Curve(tuple(t.tolist()), tuple(heap.tolist())),
+        "load.updates_total": Curve(tuple(t.tolist()), tuple(updates.tolist())),
+        "mocks.requests_total": Curve(tuple(t.tolist()), tuple(np.cumsum(2 * rate).tolist())),
+    }
+    catalogue = {name: MetricInfo("count", "process") for name in curves}
+    catalogue["node.heap_used_after_gc_bytes"] = MetricInfo("bytes", "process")
+    run = RunData(curves=curves, load=LOAD, baseline=Span(0, 20), cooldown=Span(100, 129), catalogue=catalogue)
+    return replace(run, load_rise="a knee run raises its rate step by step")
+
+
+def _memory(data: RunData) -> dict[str, Check]:
+    limits = Thresholds.model_validate(
+        {"warmup": "10 s", "window": "5 s", "min_windows": 5, "recovery_window": "10 s",
+         "heap_per_request_max": "512 B/req", "heap_slope_max": "32 MiB/h"}
+    )  # fmt: skip
+    return {check.name: check for check in evaluate_rules(data, limits)}
+
+
+def test_memory_in_flight_on_a_rising_load_is_not_a_per_update_leak_but_what_the_cool_down_keeps_is() -> None:
+    clean = _memory(_heap_run(kept_per_update_bytes=0.0))
+    assert clean["heap_per_request"].status is Status.PASS, clean["heap_per_request"]
+    assert "kept over 1425 updates of load = 0 B per update" in clean["heap_per_request"].detail
+    assert clean["heap_slope"].status is Status.PASS, clean["heap_slope"]
+    leaking = _memory(_heap_run(kept_per_update_bytes=4096.0))
+    assert leaking["heap_per_request"].status is Status.FAIL, leaking["heap_per_request"]
+    figure = leaking["heap_per_request"].figure
+    assert figure is not None and 3000 < figure < 5000
