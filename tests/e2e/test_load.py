@@ -148,11 +148,15 @@ def test_state_kept_per_chat_is_a_leak_with_new_chats_and_a_plateau_with_a_fixed
     assert leaking.returncode == 1, leaking.stdout + leaking.stderr
     grows = _checks(run_dir_of(leaking))["rss_per_request"]
     assert grows["status"] == "fail" and 100_000 < float(str(grows["figure"])) < 170_000  # 128 KiB per update
-    # One after the other: the pool's plateau is told apart on RSS, which a second run beside it
-    # made too noisy on a loaded machine (p=0.22, inconclusive).
+    # The pool keeps the same state per chat, in Buffers, but stops growing once every chat of the
+    # pool was seen: external memory after GC shows the plateau. RSS, which the allocator keeps,
+    # may only say it cannot tell on a loaded machine (p=0.25 once); it must never fail.
     pooled = soak("run", "profiles/leak-benign-per-chat-pool.toml", "--results", str(tmp_path))
-    plateau = _checks(run_dir_of(pooled))["rss_per_request"]
+    assert pooled.returncode in (0, 3), pooled.stdout + pooled.stderr
+    checks = _checks(run_dir_of(pooled))
+    plateau = checks["external_per_request"]
     assert plateau["status"] == "pass" and "plateau" in str(plateau["detail"]), pooled.stdout
+    assert checks["rss_per_request"]["status"] != "fail", pooled.stdout
 
 
 def test_knee_run_names_the_highest_rate_held_with_its_step_table(tmp_path: Path) -> None:

@@ -51,6 +51,11 @@ def wait_until(at_s: float, t0: float) -> None:
     time.sleep(max(0.0, t0 + at_s - time.monotonic()))
 
 
+def _opened(tmp_path: Path) -> bool:
+    path = tmp_path / "events.jsonl"
+    return path.exists() and any(e["event"] == "fault_window_start" for e in events(tmp_path))
+
+
 def timed(call: Callable[[], object]) -> float:
     started = time.monotonic()
     call()
@@ -109,12 +114,16 @@ def test_pause_holds_commands_until_the_window_ends(server: RedisHandle, tmp_pat
 
 def test_slow_delays_every_command_by_up_to_the_stall(server: RedisHandle, tmp_path: Path) -> None:
     client = target_client(server)
-    player, t0 = player_for(server, tmp_path, fault(kind="slow", stall="200 ms", start="1 s", end="4 s"))
+    player, t0 = player_for(server, tmp_path, fault(kind="slow", stall="200 ms", start="1 s", end="6 s"))
     try:
         quick = [timed(lambda: client.get("k")) for _ in range(10)]
         wait_until(1.3, t0)
+        # On a loaded machine the player's thread may open the window late: measure once it has.
+        started = time.monotonic()
+        while not _opened(tmp_path) and time.monotonic() - started < 4.0:
+            time.sleep(0.05)
         slow = [timed(lambda: client.get("k")) for _ in range(10)]
-        wait_until(4.5, t0)
+        wait_until(6.5, t0)
         after = [timed(lambda: client.get("k")) for _ in range(10)]
     finally:
         player.stop()
