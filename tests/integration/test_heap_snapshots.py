@@ -10,7 +10,6 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,11 +21,9 @@ from harness.heapsnap.diff import heap_growth
 from harness.heapsnap.schedule import HeapSnapshots
 from harness.heapsnap.snapshot import load_earlier, load_snapshot
 from harness.heapsnap.take import InspectorSession, take_snapshot
-from harness.mocks_launcher import MocksHandle, start_mocks
-from harness.redis_backend import RedisHandle, start_redis
 from harness.target import INSPECT_OPTION, inspector_url
-from mocks.config import CursorRunnerConfig, MocksConfig
 from tests.integration.test_reference_bot_support import Bot, Poster, start_bot, text_update
+from tests.integration.upstreams import Upstreams, started_upstreams
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
 
@@ -34,23 +31,9 @@ WARMUP_UPDATES = 60
 POSTERS = 4
 
 
-@dataclass
-class Upstreams:
-    mocks: MocksHandle
-    redis: RedisHandle
-    work_dir: Path
-
-
 @pytest.fixture(scope="module")
 def upstreams(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstreams]:
-    work_dir = tmp_path_factory.mktemp("heap")
-    redis_handle = start_redis("redis-server", work_dir, work_dir / "redis.log")
-    mocks = start_mocks(
-        MocksConfig(cursor_runner=CursorRunnerConfig(mode="sync", latency=0.0)).model_dump_json(), work_dir
-    )
-    yield Upstreams(mocks=mocks, redis=redis_handle, work_dir=work_dir)
-    mocks.child.stop()
-    redis_handle.child.stop()
+    yield from started_upstreams(tmp_path_factory.mktemp("heap"))
 
 
 def post(bot: Bot, first_id: int, count: int) -> None:

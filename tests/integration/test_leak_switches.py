@@ -8,13 +8,10 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
-from harness.mocks_launcher import MocksHandle, start_mocks
-from harness.redis_backend import RedisHandle, start_redis
-from mocks.config import CursorRunnerConfig, MocksConfig, TelegramConfig
+from mocks.config import TelegramConfig
 from tests.integration.test_reference_bot_support import (
     LEAKS_SOURCE,
     Bot,
@@ -35,6 +32,7 @@ from tests.integration.test_reference_bot_support import (
     voice_update,
     wait_for,
 )
+from tests.integration.upstreams import Upstreams, started_upstreams
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
 
@@ -43,22 +41,9 @@ WARMUP_UPDATES = 30
 UPDATES = 60
 
 
-@dataclass
-class Upstreams:
-    mocks: MocksHandle
-    redis: RedisHandle
-    work_dir: Path
-
-
 @pytest.fixture(scope="module")
 def upstreams(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstreams]:
-    work_dir = tmp_path_factory.mktemp("leaks")
-    redis_handle = start_redis("redis-server", work_dir, work_dir / "redis.log")
-    config = MocksConfig(cursor_runner=CursorRunnerConfig(mode="sync", latency=0))
-    mocks = start_mocks(config.model_dump_json(), work_dir)
-    yield Upstreams(mocks=mocks, redis=redis_handle, work_dir=work_dir)
-    mocks.child.stop()
-    redis_handle.child.stop()
+    yield from started_upstreams(tmp_path_factory.mktemp("leaks"))
 
 
 @dataclass

@@ -7,10 +7,14 @@ from dataclasses import dataclass, field
 from mocks.common.connections import ConnectionStats
 from mocks.server.connection import CloseCause
 
+# Listener ports as the accounting keys connections by: labels only, no socket is opened here.
+MOCK_LISTENER = 1
+OTHER_LISTENER = 2
+
 
 @dataclass(eq=False)
 class Conn:
-    local_port: int = 8443
+    local_port: int = MOCK_LISTENER
     idle_since_s: float | None = None
     close_cause: CloseCause | None = None
     last_idle_s: float = 0.0
@@ -140,8 +144,8 @@ def test_other_clients_and_listeners_are_other_pools() -> None:
     for n in range(3):
         sim.at(n * 10).call(agent="node")
     sim.at(30).call(agent="axios/1.13.2")
-    sim.at(31).call(Conn(local_port=9443), agent="node")
-    assert sim.churn()["connections"] == 2  # only the first two "node" calls on port 8443
+    sim.at(31).call(Conn(local_port=OTHER_LISTENER), agent="node")
+    assert sim.churn()["connections"] == 2  # only the first two "node" calls on the mock's listener
 
 
 def test_a_connection_used_again_is_withdrawn() -> None:
