@@ -32,7 +32,7 @@ PROFILE = """
 [run]
 name = "{name}"
 duration = "{duration}"
-cooldown = "8 s"
+cooldown = "{cooldown}"
 interval = "1 s"
 
 [target]
@@ -65,10 +65,10 @@ completion_timeout = "6 s"
 
 
 def _profile(tmp_path: Path, name: str, load: str, *, duration: str = "30 s", thresholds: str = "",
-             cr_latency: str = "20 ms", cr_slots: int = 5) -> Path:  # fmt: skip
+             cr_latency: str = "20 ms", cr_slots: int = 5, cooldown: str = "8 s") -> Path:  # fmt: skip
     path = tmp_path / f"{name}.toml"
     text = PROFILE.format(bot_dir=ROOT / "examples/reference-bot", name=name, duration=duration, load=load,
-                          thresholds=thresholds, cr_latency=cr_latency, cr_slots=cr_slots)  # fmt: skip
+                          thresholds=thresholds, cr_latency=cr_latency, cr_slots=cr_slots, cooldown=cooldown)  # fmt: skip
     path.write_text(text)
     return path
 
@@ -165,7 +165,9 @@ def test_knee_run_names_the_highest_rate_held_with_its_step_table(tmp_path: Path
     a run that holds every step is judged in tests/unit/test_knee.py."""
     load = 'scenario = "text"\nshape = "knee"\nrate = 10\nstep_rate = 20\npeak_rate = 30\nstep = "8 s"\nusers = 20'
     limits = 'latency_p95_max = "1 s"\ne2e_latency_p95_max = "1 s"\nerror_ratio_max = 0.01'
-    profile = _profile(tmp_path, "knee", load, duration="60 s", cr_latency="100 ms", cr_slots=2, thresholds=limits)
+    # The crossed step's backlog drains in the cool-down; 20 s leaves room on a busy machine.
+    profile = _profile(tmp_path, "knee", load, duration="60 s", cr_latency="100 ms", cr_slots=2, thresholds=limits,
+                       cooldown="20 s")  # fmt: skip
     crossed = soak("run", str(profile), "--results", str(tmp_path))
     run_dir = run_dir_of(crossed)
     knee = json.loads((run_dir / "verdict.json").read_text())["knee"]

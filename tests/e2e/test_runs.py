@@ -49,8 +49,10 @@ def smoke_run_under_load(
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        dirs = list(results.glob("smoke-*"))
-        if dirs and "locust" in json.loads((dirs[0] / "run.json").read_text()):
+        # The run dir is made before its run.json is first written (atomically, so never half).
+        infos = [path for path in results.glob("smoke-*/run.json") if path.is_file()]
+        if infos and "locust" in json.loads(infos[0].read_text()):
+            dirs = [infos[0].parent]
             time.sleep(3)
             return proc, dirs[0]
         time.sleep(0.2)
