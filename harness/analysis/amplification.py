@@ -12,6 +12,7 @@ from harness.analysis.model import Check, Curve, Guide, GuideRole, RunData, Span
 from harness.analysis.rules import UPDATES
 from harness.analysis.work_windows import WindowRatio, where, window_ratios, work_windows, worst
 from harness.config import Thresholds
+from shared import human
 
 MIN_UPDATES_PER_WINDOW = 20  # fewer updates than this in a window say nothing about a ratio
 UNIT = "calls/update"
@@ -25,8 +26,8 @@ def _curves_of(key: str, calls: dict[str, Curve]) -> list[Curve]:
 
 
 def _part(label: str, found: WindowRatio, limit: float) -> str:
-    counts = f"{found.count:.0f} calls, {found.updates:.0f} updates"
-    return f"{label} max {found.ratio:.2f} at {where(found)} ({counts}), limit {limit:.3g}"
+    counts = f"{human.count(found.count)} calls, {human.count(found.updates)} updates"
+    return f"{label} max {human.number(found.ratio)} at {where(found)} ({counts}), limit {human.number(limit)}"
 
 
 def _judge_key(key: str, limit: float, ratios: list[WindowRatio], factor: float, span: Span) -> Check:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.windows import rise_over
 from harness.config import Thresholds
+from shared import human
 from vocab.metrics import mock_connections, mock_metric
 from vocab.upstreams import Upstream
 
@@ -38,14 +39,16 @@ def _rises(upstream: str, data: RunData, span: Span, names: tuple[str, ...]) -> 
 def _evidence(handled: float, rises: dict[str, float]) -> str:
     opened = rises["connections_opened"]
     reuse = (
-        f"{handled / opened:.1f} requests per new connection" if opened >= 1 else "all on connections opened earlier"
+        f"{human.number(handled / opened)} requests per new connection"
+        if opened >= 1
+        else "all on connections opened earlier"
     )
     return (
-        f"{rises['connections_one_shot']:.0f} one-shot (one request, closed by the client at once), "
-        f"{rises['connections_left_behind']:.0f} left behind idle while the client opened new ones; "
-        f"{handled:.0f} requests over {opened:.0f} new connections ({reuse}), "
-        f"{rises['connections_closed_by_client']:.0f} closed by the client, "
-        f"{rises['connections_closed_idle_by_mock']:.0f} by the mock's idle sweep"
+        f"{human.count(rises['connections_one_shot'])} one-shot (one request, closed by the client at once), "
+        f"{human.count(rises['connections_left_behind'])} left behind idle while the client opened new ones; "
+        f"{human.count(handled)} requests over {human.count(opened)} new connections ({reuse}), "
+        f"{human.count(rises['connections_closed_by_client'])} closed by the client, "
+        f"{human.count(rises['connections_closed_idle_by_mock'])} by the mock's idle sweep"
     )
 
 
@@ -69,17 +72,20 @@ def _churn(upstream: str, data: RunData, span: Span, limit: float) -> Check | No
     if rises is None:
         return Check(name, Status.INCONCLUSIVE, None, limit, UNIT, span, "connection churn not recorded")
     if handled < MIN_REQUESTS:
-        why = f"only {handled:.0f} requests, at least {MIN_REQUESTS} needed to tell a pool from a client per request"
+        why = (f"only {human.count(handled)} requests, at least {MIN_REQUESTS} needed to tell a pool from a client "
+               "per request")  # fmt: skip
         return Check(name, Status.INCONCLUSIVE, None, limit, UNIT, span, why)
     churned = max(rises["connections_churned"], 0.0)
     share = churned / handled
     evidence = _evidence(handled, rises)
-    detail = f"{churned:.0f} churned connections for {handled:.0f} requests = {share:.1%}, at most {limit:.1%}: "
+    detail = (f"{human.count(churned)} churned connections for {human.count(handled)} requests = "
+              f"{human.percent(share)}, at most {human.percent(limit)}: ")  # fmt: skip
     if share <= limit:
         status = Status.PASS
     elif churned < MIN_CHURNED:
         status = Status.INCONCLUSIVE
-        detail = f"only {churned:.0f} churned connections (at least {MIN_CHURNED} to fail), {share:.1%}: "
+        detail = (f"only {human.count(churned)} churned connections (at least {MIN_CHURNED} to fail), "
+                  f"{human.percent(share)}: ")  # fmt: skip
     else:
         status = Status.FAIL
     return Check(name, status, share, limit, UNIT, span, detail + evidence, mock_connections(upstream, "churned"))

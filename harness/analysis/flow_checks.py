@@ -13,6 +13,7 @@ from harness.analysis.guides import flat, line, steps, window_centres
 from harness.analysis.model import Check, FaultWindow, Guide, GuideRole, RunData, Span, Status
 from harness.analysis.work_windows import touching
 from harness.config import Thresholds
+from shared import human
 
 Ratio = Callable[[FlowWindow], tuple[float, float]]  # (numerator, denominator) of one window
 
@@ -30,7 +31,7 @@ def _fault_near(window: FlowWindow, faults: Sequence[FaultWindow]) -> FaultWindo
 
 
 def _where(window: FlowWindow, faults: Sequence[FaultWindow]) -> str:
-    span = f"{window.span.start_s:.0f}-{window.span.end_s:.0f} s"
+    span = f"{human.span(window.span.start_s, window.span.end_s)}"
     if not window.in_fault:
         return span
     fault = _fault_near(window, faults)
@@ -41,18 +42,17 @@ def lost_updates(data: RunData, limits: Thresholds, accounting: Accounting) -> l
     limit = limits.lost_updates_max
     if limit is None:
         return []
-    late = (
-        f"{accounting.not_judged} sent too late to be judged (their {accounting.timeout_s:.0f} s ran past the records)"
-    )
+    late = (f"{accounting.not_judged} sent too late to be judged (their {human.duration(accounting.timeout_s)} "
+            "ran past the records)")  # fmt: skip
     if not any(w.updates for w in accounting.windows):
-        why = f"no update sent after the {limits.warmup_s:.0f} s warm-up to judge; {late}"
+        why = f"no update sent after the {human.duration(limits.warmup_s)} warm-up to judge; {late}"
         return [Check("lost_updates", Status.INCONCLUSIVE, None, float(limit), "updates", _span(accounting), why)]
     lost = sum(w.lost for w in accounting.windows)
     explained = sum(w.explained for w in accounting.windows)
     by_flow = {flow: sum(w.lost for w in accounting.windows if w.flow == flow) for flow in FLOWS}
     parts = ", ".join(f"{flow} {n}" for flow, n in by_flow.items() if n)
     worst = max(accounting.windows, key=lambda w: w.lost, default=None)
-    detail = (f"{lost} accepted updates never completed within {accounting.timeout_s:.0f} s"
+    detail = (f"{lost} accepted updates never completed within {human.duration(accounting.timeout_s)}"
               f"{f' ({parts}; most at {_where(worst, data.fault_windows)})' if lost and worst else ''}, limit {limit}; "
               f"{explained} more not completed during injected faults; {late}")  # fmt: skip
     status = Status.PASS if lost <= limit else Status.FAIL
@@ -83,7 +83,7 @@ def _ratio_check(name: str, windows: list[FlowWindow], ratio: Ratio, limit: floa
     faulted = max(((w, r) for w, r in rated if w.in_fault), key=lambda i: i[1], default=None)
     parts = [(label, found, bound) for label, found, bound in (("steady", steady, limit),
              ("during faults", faulted, limit * factor)) if found is not None]  # fmt: skip
-    detail = "; ".join(f"{label} max {r:.2f} at {_where(w, data.fault_windows)}, limit {bound:.3g}"
+    detail = "; ".join(f"{label} max {human.number(r)} at {_where(w, data.fault_windows)}, limit {human.number(bound)}"
                        for label, (w, r), bound in parts)  # fmt: skip
     _, (window, figure), shown_limit = max(parts, key=lambda part: part[1][1] / part[2])
     status = Status.FAIL if any(r > bound for _, (_, r), bound in parts) else Status.PASS
@@ -174,9 +174,9 @@ def pooled(windows: Sequence[FlowWindow], min_completed: int) -> list[tuple[Span
 def _latency_detail(where: str, counts: tuple[int, ...], p95_s: float, limit_s: float) -> str:
     p50_s = latency_quantile_s(counts, 0.5) or 0.0
     p99_s = latency_quantile_s(counts, 0.99)
-    p99_text = f"{p99_s * 1000:.0f} ms" if p99_s is not None else "beyond the last bucket"
-    return (f"send -> final call, worst steady window {where} ({sum(counts)} completed): p50 {p50_s * 1000:.0f} ms, "
-            f"p95 {p95_s * 1000:.0f} ms, p99 {p99_text}; limit p95 {limit_s * 1000:.0f} ms")  # fmt: skip
+    p99_text = human.duration(p99_s) if p99_s is not None else "beyond the last bucket"
+    return (f"send -> final call, worst steady window {where} ({sum(counts)} completed): p50 {human.duration(p50_s)}, "
+            f"p95 {human.duration(p95_s)}, p99 {p99_text}; limit p95 {human.duration(limit_s)}")  # fmt: skip
 
 
 def _flow_latency(data: RunData, flow: str, windows: list[FlowWindow], limit_s: float) -> Check:
@@ -192,7 +192,7 @@ def _flow_latency(data: RunData, flow: str, windows: list[FlowWindow], limit_s: 
         why = f"fewer than {MIN_COMPLETED_FOR_P95} completed outside fault windows"
         return Check(name, Status.INCONCLUSIVE, None, limit_s, "s", span, why)
     group, p95_s, counts = max(rated, key=lambda item: item[1])
-    where = f"{group.start_s:.0f}-{group.end_s:.0f} s"
+    where = f"{human.span(group.start_s, group.end_s)}"
     status = Status.PASS if p95_s <= limit_s else Status.FAIL
     guides = (line(GuideRole.JUDGED, "p95 per window", window_centres([g for g, _, _ in rated]),
                    [p for _, p, _ in rated]), flat(GuideRole.LIMIT, "limit", span, limit_s))  # fmt: skip

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from harness.analysis.flows import FlowWindow, latency_quantile_s
 from harness.analysis.model import Span
 from harness.config import RunSpec, Thresholds
+from shared import human
 
 _KNEE_LIMITS = {"error_ratio_max": None, "latency_p95_max_s": None, "e2e_latency_p95_max_s": None}
 KNEE_NOTE = (
@@ -86,7 +87,7 @@ def step_e2e(windows: Sequence[FlowWindow]) -> tuple[float | None, str | None]:
 
 
 def _e2e_text(p95_s: float) -> str:
-    return "beyond the completion timeout" if p95_s == NOT_DONE else f"{p95_s * 1000:.0f} ms"
+    return "beyond the completion timeout" if p95_s == NOT_DONE else human.duration(p95_s)
 
 
 def find_knee(
@@ -98,7 +99,7 @@ def find_knee(
         p95_s, flow = e2e.get(figures.step, (None, None))
         crossed = list(figures.crossed)
         if e2e_limit_s is not None and p95_s is not None and p95_s > e2e_limit_s:
-            crossed.append(f"e2e p95 ({flow}) {_e2e_text(p95_s)} > {e2e_limit_s * 1000:.0f} ms")
+            crossed.append(f"e2e p95 ({flow}) {_e2e_text(p95_s)} > {human.duration(e2e_limit_s)}")
         judged.append(KneeStep(figures, p95_s, flow, not crossed, tuple(crossed)))
     limit = _confirmed_failure(judged)
     held = [step for step in judged[:limit] if step.held]

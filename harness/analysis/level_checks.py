@@ -10,7 +10,7 @@ from harness.analysis.guides import flat, line
 from harness.analysis.model import Check, Curve, FaultWindow, GuideRole, Span, Status, TargetExit
 from harness.analysis.trend import slope_upper_bound, trend
 from harness.analysis.windows import trend_window_s, window_floors, window_medians, within
-from shared.units import format_bytes
+from shared import human
 from vocab.metrics import Metric
 
 ALIVE_METRIC = Metric.ALIVE
@@ -25,7 +25,7 @@ def peak(name: str, curve: Curve, span: Span, limit: float, unit: str) -> Check:
     if values.size == 0:
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, "no samples in the span")
     top = float(values.max())
-    detail = f"peak {amount(top, unit)}, limit {amount(limit, unit)}"
+    detail = f"peak {human.amount(top, unit)}, limit {human.amount(limit, unit)}"
     guides = (flat(GuideRole.LIMIT, "limit", span, limit),)
     return Check(name, _status(top, limit), top, limit, unit, span, detail, guides=guides)
 
@@ -40,16 +40,11 @@ def sustained(name: str, curve: Curve, span: Span, limit: float, *, window_s: fl
     held = float(floors.max())
     _, values = within(curve, span)
     detail = (
-        f"{amount(held, unit)} held through a window of {window_s:g} s at most (momentary peak "
-        f"{amount(float(values.max()), unit)}), limit {amount(limit, unit)}"
+        f"{human.amount(held, unit)} held through a window of {human.duration(window_s)} at most (momentary peak "
+        f"{human.amount(float(values.max()), unit)}), limit {human.amount(limit, unit)}"
     )
     guides = (line(GuideRole.JUDGED, "window floors", t_s, floors), flat(GuideRole.LIMIT, "limit", span, limit))
     return Check(name, _status(held, limit), held, limit, unit, span, detail, guides=guides)
-
-
-def amount(value: float, unit: str) -> str:
-    """A figure in its unit: bytes in binary units, anything else as a number and its unit."""
-    return format_bytes(value) if unit == "B" else f"{value:.4g} {unit}"
 
 
 def growth(
@@ -78,7 +73,8 @@ def growth(
         detail = f"{t_s.size} windows in the judged span, 2 needed"
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, detail)
     change = float(medians[-1] - medians[0])
-    ends = f"{amount(medians[0], unit)} -> {amount(medians[-1], unit)} (window medians), limit +{amount(limit, unit)}"
+    ends = (f"{human.amount(medians[0], unit)} -> {human.amount(medians[-1], unit)} (window medians), "
+            f"limit +{human.amount(limit, unit)}")  # fmt: skip
     edges = t_s[[0, -1]]
     guides = (
         line(GuideRole.JUDGED, "window medians", t_s, medians),
@@ -102,13 +98,18 @@ def _rise_as_trend(
     duration_s = float(t_s[-1] - t_s[0])
     found = trend(t_s, medians)
     rise = found.slope * duration_s
-    across = f"the trend across its {t_s.size} windows rises {amount(rise, unit)} (p={found.p_value:.2g})"
+    across = (
+        f"the trend across its {t_s.size} windows rises {human.amount(rise, unit)} ({human.p_value(found.p_value)})"
+    )
     if found.increasing and found.p_value < alpha and rise > limit:
         return Status.FAIL, across
     most = slope_upper_bound(t_s, medians, alpha) * duration_s
     if most <= limit:
-        return Status.PASS, f"the level wanders: {across}, at most {amount(most, unit)} at {1 - alpha:.0%} confidence"
-    return Status.INCONCLUSIVE, f"not shown to be a trend above the limit: {across}, at most {amount(most, unit)}"
+        return (
+            Status.PASS,
+            f"the level wanders: {across}, at most {human.amount(most, unit)} at {1 - alpha:.0%} confidence",
+        )
+    return Status.INCONCLUSIVE, f"not shown to be a trend above the limit: {across}, at most {human.amount(most, unit)}"
 
 
 def residual(
@@ -139,7 +140,8 @@ def residual(
             return Check(name, Status.INCONCLUSIVE, None, limit, unit, tail, "no samples before the load")
         base = float(np.median(base_values))
     left = level - base
-    detail = f"{amount(level, unit)} after cool-down vs {amount(base, unit)} before load, limit +{amount(limit, unit)}"
+    detail = (f"{human.amount(level, unit)} after cool-down vs {human.amount(base, unit)} before load, "
+              f"limit +{human.amount(limit, unit)}")  # fmt: skip
     guides = [flat(GuideRole.FIT, "level after cool-down", tail, level)]
     if baseline is not None:
         guides.append(flat(GuideRole.FIT, "level before load", baseline, base))
@@ -157,7 +159,7 @@ def _fault_of(death: TargetExit, faults: Sequence[FaultWindow]) -> str:
         if fault.span.start_s <= death.t_s <= fault.span.end_s:
             return f" during fault window {fault.label}"
         if fault.span.end_s < death.t_s <= fault.span.end_s + FAULT_AFTERMATH_S:
-            return f", {death.t_s - fault.span.end_s:.1f} s after fault window {fault.label}"
+            return f", {human.duration(death.t_s - fault.span.end_s)} after fault window {fault.label}"
     return ""
 
 
@@ -174,15 +176,15 @@ def always_alive(
     if ticks_gone == 0 and not seen_exit:
         if t_s.size == 0:
             return Check("target_alive", Status.INCONCLUSIVE, None, 0.0, "ticks", span, "no samples of the target")
-        detail = f"target alive through the run ({t_s.size} ticks, {span.start_s:.0f}-{span.end_s:.0f} s)"
+        detail = f"target alive through the run ({t_s.size} ticks, {human.span(span.start_s, span.end_s)})"
         return Check("target_alive", Status.PASS, 0.0, 0.0, "ticks", span, detail, ALIVE_METRIC)
     parts = []
     evidence: tuple[str, ...] = ()
     if death is not None and seen_exit:
-        parts.append(f"target exited with {death.cause} at {death.t_s:.1f} s{_fault_of(death, faults)}")
+        parts.append(f"target exited with {death.cause} at {human.duration(death.t_s)}{_fault_of(death, faults)}")
         if death.log_tail:
             evidence = (f"last {len(death.log_tail)} lines of target.log:", *death.log_tail)
     if ticks_gone:
-        parts.append(f"first tick without it at {gone[0]:.1f} s ({ticks_gone} ticks without it)")
+        parts.append(f"first tick without it at {human.duration(gone[0])} ({ticks_gone} ticks without it)")
     figure = float(max(ticks_gone, 1))
     return Check("target_alive", Status.FAIL, figure, 0.0, "ticks", span, "; ".join(parts), ALIVE_METRIC, evidence)

@@ -7,6 +7,7 @@ from numpy.typing import NDArray
 
 from harness.analysis.model import Check, RunData, Span, Status
 from harness.config import Thresholds
+from shared import human
 from vocab.events import EventKind
 
 LISTENER_WARNING = "MaxListenersExceededWarning"
@@ -23,7 +24,8 @@ def error_ratio(data: RunData, limits: Thresholds) -> Check | None:
         return Check("error_ratio", Status.INCONCLUSIVE, None, limit, "ratio", data.load, "no load statistics")
     ratio = stats.failures / stats.requests
     status = Status.PASS if ratio <= limit else Status.FAIL
-    detail = f"{stats.failures} of {stats.requests} webhook requests failed ({ratio:.2%}), limit {limit:.2%}"
+    detail = (f"{human.count(stats.failures)} of {human.count(stats.requests)} webhook requests failed "
+              f"({human.percent(ratio)}), limit {human.percent(limit)}")  # fmt: skip
     return Check("error_ratio", status, ratio, limit, "ratio", data.load, detail)
 
 
@@ -47,16 +49,16 @@ def latency_p95(data: RunData, limits: Thresholds) -> Check | None:
     latencies_s = _judged_latencies_s(data, judged)
     if latencies_s is not None:
         p95_s = float(np.quantile(latencies_s, 0.95, method="inverted_cdf"))
-        detail = (f"webhook p95 {p95_s * 1000:.0f} ms over {latencies_s.size} updates due after the "
-                  f"{limits.warmup_s:g} s warm-up, limit {limit * 1000:.0f} ms")  # fmt: skip
+        detail = (f"webhook p95 {human.duration(p95_s)} over {latencies_s.size} updates due after the "
+                  f"{human.duration(limits.warmup_s)} warm-up, limit {human.duration(limit)}")  # fmt: skip
         if stats is not None and stats.p95_s is not None:
-            detail += f"; whole load, warm-up included: {stats.p95_s * 1000:.0f} ms (Locust)"
+            detail += f"; whole load, warm-up included: {human.duration(stats.p95_s)} (Locust)"
         status = Status.PASS if p95_s <= limit else Status.FAIL
         return Check("latency_p95", status, p95_s, limit, "s", judged, detail)
     if stats is None or stats.p95_s is None:
         return Check("latency_p95", Status.INCONCLUSIVE, None, limit, "s", data.load, "no latency statistics")
     status = Status.PASS if stats.p95_s <= limit else Status.FAIL
-    detail = f"webhook p95 {stats.p95_s * 1000:.0f} ms over the whole load (Locust), limit {limit * 1000:.0f} ms"
+    detail = f"webhook p95 {human.duration(stats.p95_s)} over the whole load (Locust), limit {human.duration(limit)}"
     return Check("latency_p95", status, stats.p95_s, limit, "s", data.load, detail)
 
 

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from shared import human
+
 
 class Status(StrEnum):
     PASS = "pass"
@@ -87,7 +89,7 @@ class FaultWindow:
 
     @property
     def label(self) -> str:
-        return f"{self.upstream} {self.route} {self.kind} {self.span.start_s:.0f}-{self.span.end_s:.0f} s"
+        return f"{self.upstream} {self.route} {self.kind} {human.span(self.span.start_s, self.span.end_s)}"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import numpy as np
 from harness.analysis.flows import Accounting
 from harness.analysis.knee import KNEE_NOTE
 from harness.analysis.model import RecordHealth, RunData
+from shared import human
 from vocab.metrics import probe_metric, probe_of_error
 
 
@@ -17,7 +18,7 @@ def collector_notes(health: RecordHealth) -> list[str]:
     lateness_s = health.lateness_s
     if lateness_s.size:
         p99_s = float(np.sort(lateness_s)[min(lateness_s.size - 1, int(0.99 * lateness_s.size))])
-        notes.append(f"collector: {lateness_s.size} ticks, lateness p99 {p99_s * 1000:.1f} ms")
+        notes.append(f"collector: {lateness_s.size} ticks, lateness p99 {human.duration(p99_s)}")
     for name, reason in sorted(health.unavailable.items()):
         if (probe := probe_of_error(name)) is not None:
             notes.append(
@@ -34,7 +35,8 @@ def accounting_notes(accounting: Accounting | None) -> list[str]:
     if accounting is None:
         return []
     notes = [f"accounting: {accounting.updates_total} updates accepted, {accounting.not_judged} sent too close "
-             f"to the end of the records to be judged (completion timeout {accounting.timeout_s:.0f} s)"]  # fmt: skip
+             "to the end of the records to be judged "
+             f"(completion timeout {human.duration(accounting.timeout_s)})"]  # fmt: skip
     if accounting.unattributed:
         parts = ", ".join(f"{key} {n}" for key, n in sorted(accounting.unattributed.items()))
         notes.append(f"accounting: calls whose correlation keys match no update in its timeout: {parts}")

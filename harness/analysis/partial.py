@@ -12,6 +12,7 @@ import numpy as np
 
 from harness.analysis.model import Curve, LoadStats, RunData, Span
 from harness.analysis.rules import FAILURES, UPDATES
+from shared import human
 
 
 class RunState(StrEnum):
@@ -38,7 +39,7 @@ class RunEnd:
     def note(self) -> str | None:
         if not self.partial:
             return None
-        at = "?" if self.stopped_at_s is None else f"{self.stopped_at_s:.0f} s"
+        at = "?" if self.stopped_at_s is None else human.duration(self.stopped_at_s)
         if self.state is RunState.RUNNING:
             return f"partial: still running, judged up to {at}"
         return f"partial: stopped at {at} by {self.cause}; judged on what was recorded until then"

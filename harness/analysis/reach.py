@@ -12,6 +12,7 @@ from harness.analysis.model import Check, RunData, Span, Status
 from harness.analysis.rules import UPDATES
 from harness.analysis.windows import rise_over
 from harness.config import Thresholds
+from shared import human
 from vocab.metrics import MOCKS_PREFIX, mock_requests
 from vocab.upstreams import Upstream
 
@@ -60,13 +61,17 @@ def silent_upstreams(data: RunData, limits: Thresholds) -> list[Check]:
     for upstream, why in sorted(expected.items()):
         name, called = f"upstream_called.{upstream}", _called(data, upstream, span)
         if called is None or sent < MIN_UPDATES:
-            reason = f"only {sent:.0f} updates sent" if called is not None else "the mock's counts were not recorded"
+            reason = (
+                f"only {human.count(sent)} updates sent"
+                if called is not None
+                else "the mock's counts were not recorded"
+            )
             checks.append(Check(name, Status.INCONCLUSIVE, None, 1.0, "calls", span, reason))
             continue
         if called >= 1:
-            detail = f"{called:.0f} calls at the {upstream} mock ({why})"
+            detail = f"{human.count(called)} calls at the {upstream} mock ({why})"
             checks.append(Check(name, Status.PASS, called, 1.0, "calls", span, detail))
             continue
-        detail = f"0 calls at the {upstream} mock for {sent:.0f} updates ({why}): {HINTS.get(upstream, '')}"
+        detail = f"0 calls at the {upstream} mock for {human.count(sent)} updates ({why}): {HINTS.get(upstream, '')}"
         checks.append(Check(name, Status.FAIL, 0.0, 1.0, "calls", span, detail, mock_requests(upstream)))
     return checks

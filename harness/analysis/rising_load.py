@@ -10,9 +10,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from harness.analysis.guides import flat
-from harness.analysis.level_checks import amount
 from harness.analysis.model import Check, Curve, GuideRole, RunData, Span, Status
 from harness.analysis.windows import rise_over, within
+from shared import human
 
 RISE_FACTOR = 1.5  # the last window's rate over the first's; a steady load moves by less
 MIN_RISE_PER_S = 1.0  # updates/s: below it, a few more requests in flight cannot show in counts
@@ -41,7 +41,9 @@ def load_rise(declared: str | None, counter: Curve | None, span: Span, window_s:
     first = rise_over(counter, Span(span.start_s, span.start_s + window_s)) / window_s
     last = rise_over(counter, Span(last_start_s, span.end_s)) / (span.end_s - last_start_s)
     if last > RISE_FACTOR * first and last - first >= MIN_RISE_PER_S:
-        return LoadRise(f"the load rose from {first:.3g} to {last:.3g} updates/s over the judged span")
+        return LoadRise(
+            f"the load rose from {human.number(first)} to {human.number(last)} updates/s over the judged span"
+        )
     return None
 
 
@@ -80,13 +82,14 @@ def growth_after_rise(curve: Curve, data: RunData, how: Judging, rose: LoadRise)
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, tail, why)
     draining = _calls_per_s(how.calls, tail) - _calls_per_s(how.calls, data.baseline)
     if draining > DRAINING_PER_S:
-        why = (f"{rose.words()}, and work was still in flight at the end of the cool-down ({draining:.3g} calls/s "
+        why = (f"{rose.words()}, and work was still in flight at the end of the cool-down "
+               f"({human.number(draining)} calls/s "
                "at the mocks above the baseline): lengthen the cool-down to judge what is kept")  # fmt: skip
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, tail, why)
     level, base = float(end_values.min()), float(np.median(base_values))
     detail = (f"{rose.words()}, so its first and last windows differ in work in flight: judged after the "
-              f"cool-down instead, {amount(level, unit)} vs {amount(base, unit)} before load, "
-              f"limit +{amount(limit, unit)}")  # fmt: skip
+              f"cool-down instead, {human.amount(level, unit)} vs {human.amount(base, unit)} before load, "
+              f"limit +{human.amount(limit, unit)}")  # fmt: skip
     guides = (
         flat(GuideRole.FIT, "lowest after cool-down", tail, level),
         flat(GuideRole.FIT, "level before load", data.baseline, base),
@@ -111,6 +114,11 @@ def rate_after_rise(
     if kept.figure is None:
         return replace(kept, limit=how.limit, unit=rate_unit)
     figure = kept.figure / over
-    detail = (f"{kept.detail}: {amount(kept.figure, how.unit)} kept over {over:.0f} {per}s of load "
-              f"= {amount(figure, how.unit)} per {per}, limit {amount(how.limit, how.unit)} per {per}")  # fmt: skip
+
+    def rate(value: float) -> str:
+        return human.per_hour(value, how.unit) if per == "s" else human.rate(value, how.unit, per)
+
+    spread = human.duration(over) if per == "s" else f"{human.count(over)} {per}s"
+    detail = (f"{kept.detail}: {human.amount(kept.figure, how.unit)} kept over {spread} of load "
+              f"= {rate(figure)}, limit {rate(how.limit)}")  # fmt: skip
     return replace(kept, figure=figure, limit=how.limit, unit=rate_unit, detail=detail)

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.analysis.level_checks import amount
 from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.rules import judged_span, request_counter
 from harness.analysis.trend import theil_sen, trend
 from harness.analysis.windows import trend_window_s, value_at, window_medians, within
 from harness.config import Thresholds
+from shared import human
 from vocab.metrics import TCP_PREFIX, Metric, node_resource
 
 TARGET_SOURCES = frozenset({"process", "tcp", "tmp", "redis", "node"})
@@ -151,12 +151,12 @@ def growth_of(curve: Curve, unit: str, data: RunData, limits: Thresholds) -> Gro
 
 
 def _finding(name: str, unit: str, found: Growth, span: Span) -> Check:
-    per_hour = f"{amount(found.per_s * 3600, unit)} per hour"
-    per_update = f"{amount(found.per_update, unit)} per update, " if found.per_update is not None else ""
+    per_hour = human.per_hour(found.per_s, unit)
+    per_update = f"{human.per_update(found.per_update, unit)}, " if found.per_update is not None else ""
     left = (
         "no cool-down to see it come back"
         if found.left is None
-        else f"{amount(found.left, unit)} of it still there after the cool-down"
+        else f"{human.amount(found.left, unit)} of it still there after the cool-down"
     )
     before_gc = (
         " It is measured before GC, where garbage grows with the load: with [collector] forced_gc_every"
@@ -165,8 +165,8 @@ def _finding(name: str, unit: str, found: Growth, span: Span) -> Check:
         else ""
     )
     detail = (
-        f"grew {amount(found.rise, unit)} over the judged span ({per_update}{per_hour}, trend "
-        f"p={found.p_value:.2g}) and was still rising at its end; {left}. No threshold judges {name}: "
+        f"grew {human.amount(found.rise, unit)} over the judged span ({per_update}{per_hour}, trend "
+        f"{human.p_value(found.p_value)}) and was still rising at its end; {left}. No threshold judges {name}: "
         f'set one with [[thresholds.metric]] name = "{name}".{before_gc}'
     )
     if found.per_update is None:

@@ -13,10 +13,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from harness.analysis.guides import line
-from harness.analysis.level_checks import amount
 from harness.analysis.model import Check, Curve, GuideRole, Span, Status
 from harness.analysis.trend import Trend, slope_bounds, theil_sen, theil_sen_intercept, trend
 from harness.analysis.windows import MAX_TREND_WINDOWS, trend_window_s, value_at, window_floors, window_medians
+from shared import human
 
 PLATEAU_MIN_WINDOWS = 6
 BYTES = "B"
@@ -71,7 +71,7 @@ def trend_check(question: TrendInput, alpha: float) -> Check:
     """
     q = question
     found = trend(q.x, q.y)
-    detail = f"{q.rate(found.slope)} (limit {q.rate(q.limit)}) {q.over}, trend p={found.p_value:.3g}"
+    detail = f"{q.rate(found.slope)} (limit {q.rate(q.limit)}) {q.over}, trend {human.p_value(found.p_value)}"
     if found.slope <= q.limit:
         return Check(q.name, Status.PASS, found.slope, q.limit, q.unit, q.span, detail)
     status, why = _judge_rise(q, found, later_half(q.x, q.y, alpha), alpha)
@@ -84,7 +84,7 @@ def _judge_rise(q: TrendInput, found: Trend, later: Plateau, alpha: float) -> tu
     at_most = f"later half {q.rate(later.slope)}, at most {q.rate(later.upper_bound)} {confidence}"
     at_least = f"later half {q.rate(later.slope)}, at least {q.rate(later.lower_bound)} {confidence}"
     if later.shown(q.limit):
-        return Status.PASS, f"plateau: {at_most}, level {q.y[-1]:.4g}"
+        return Status.PASS, f"plateau: {at_most}, level {human.amount(q.y[-1], q.unit.partition('/')[0])}"
     if not (found.increasing and found.p_value < alpha):
         return Status.INCONCLUSIVE, f"the rise is not significant at {alpha:g}"
     if later.lower_bound > q.limit:
@@ -105,7 +105,8 @@ def _widened(window_s: float, asked_s: float) -> str:
     return (
         ""
         if window_s == asked_s
-        else f" (windows of {window_s:g} s, not {asked_s:g} s: a trend test takes at most {MAX_TREND_WINDOWS})"
+        else f" (windows of {human.duration(window_s)}, not {human.duration(asked_s)}: "
+        f"a trend test takes at most {MAX_TREND_WINDOWS})"
     )
 
 
@@ -145,12 +146,6 @@ class TrendSettings:
         return "window floors" if self.floors else "window medians"
 
 
-def _per_hour(slope_per_s: float, unit: str) -> str:
-    if unit == BYTES:
-        return f"{slope_per_s * 3600 / 2**20:.2f} MiB/h"
-    return f"{slope_per_s * 3600:.3g} {unit}/h"
-
-
 def slope_per_hour(
     name: str, curve: Curve, span: Span, limit_per_s: float, settings: TrendSettings, *, unit: str = BYTES
 ) -> Check:
@@ -161,7 +156,7 @@ def slope_per_hour(
         return too_little(name, limit_per_s, f"{unit}/s", span, have=t_s.size, need=settings.min_windows)
 
     def rate(slope: float) -> str:
-        return _per_hour(slope, unit)
+        return human.per_hour(slope, unit)
 
     over = f"over {t_s.size} {settings.label}{_widened(window_s, settings.window_s)}"
     question = TrendInput(name, t_s, medians, limit_per_s, f"{unit}/s", span, rate, over)
@@ -192,7 +187,7 @@ def slope_per_request(
         return Check(name, Status.INCONCLUSIVE, None, limit, check_unit, span, "no requests handled")
 
     def rate(slope: float) -> str:
-        return f"{amount(slope, unit)} per {per}"
+        return human.rate(slope, unit, per)
 
     over = f"over {int(np.ptp(handled))} of them in {t_s.size} {settings.label}{_widened(window_s, settings.window_s)}"
     check = trend_check(TrendInput(name, handled, medians, limit, check_unit, span, rate, over), settings.alpha)

@@ -12,6 +12,7 @@ from harness.analysis.rules import REQUESTS as CALLS
 from harness.analysis.rules import UPDATES
 from harness.analysis.windows import rise_over
 from harness.config import Thresholds
+from shared import human
 from vocab.metrics import mock_violations
 
 MIN_UPDATES = 20  # fewer updates than this say nothing about a ratio
@@ -29,10 +30,11 @@ def upstream_calls_per_update(data: RunData, limits: Thresholds) -> Check | None
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, why)
     sent, made = rise_over(updates, span), rise_over(calls, span)
     if sent < MIN_UPDATES:
-        return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, f"only {sent:.0f} updates sent")
+        return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, f"only {human.count(sent)} updates sent")
     ratio = made / sent
     status = Status.PASS if ratio >= limit else Status.FAIL
-    detail = f"{made:.0f} upstream calls for {sent:.0f} updates = {ratio:.2f} per update, at least {limit:g} expected"
+    detail = (f"{human.count(made)} upstream calls for {human.count(sent)} updates = {human.number(ratio)} per update, "
+              f"at least {human.number(limit)} expected")  # fmt: skip
     return Check(name, status, ratio, limit, unit, span, detail, CALLS)
 
 
@@ -48,9 +50,9 @@ def contract_violations(data: RunData, limits: Thresholds) -> Check | None:
     by_upstream = {up: float(curve.values[-1] - curve.values[0]) for up, curve in recorded.items()}
     seen = sum(by_upstream.values())
     status = Status.PASS if seen <= limit else Status.FAIL
-    parts = ", ".join(f"{up} {count:.0f}" for up, count in by_upstream.items() if count)
+    parts = ", ".join(f"{up} {human.count(count)}" for up, count in by_upstream.items() if count)
     where = f" ({parts}; the mocks' upstream-calls.jsonl marks each)" if parts else ""
-    detail = f"{seen:.0f} requests broke an upstream's API{where}, limit {limit}"
+    detail = f"{human.count(seen)} requests broke an upstream's API{where}, limit {limit}"
     metric = max(by_upstream, key=lambda up: by_upstream[up])
     return Check(
         "contract_violations",

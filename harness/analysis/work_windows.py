@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from harness.analysis.model import Check, Curve, FaultWindow, Span
 from harness.analysis.windows import rise_over
+from shared import human
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def worst(ratios: Sequence[WindowRatio]) -> WindowRatio | None:
 
 def where(ratio: WindowRatio) -> str:
     """The window in words, with the fault it falls in."""
-    span = f"{ratio.span.start_s:.0f}-{ratio.span.end_s:.0f} s"
+    span = f"{human.span(ratio.span.start_s, ratio.span.end_s)}"
     return f"{span} (fault window {ratio.fault.label})" if ratio.fault else span
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from harness.analysis.level_checks import amount
 from harness.analysis.rules import RULES, Kind
 from harness.config import Thresholds
+from shared import human
 from vocab.events import EventKind
 
 
@@ -46,8 +46,8 @@ def peaks_crossed(peaks: Mapping[str, float], limits: list[PeakLimit]) -> list[L
     for limit in limits:
         name = next((metric for metric in limit.metrics if metric in peaks), None)
         if name is not None and peaks[name] > limit.limit:
-            top = amount(peaks[name], limit.unit)
-            failures.append(LiveFailure(limit.check, f"peak {top}, limit {amount(limit.limit, limit.unit)}"))
+            top = human.amount(peaks[name], limit.unit)
+            failures.append(LiveFailure(limit.check, f"peak {top}, limit {human.amount(limit.limit, limit.unit)}"))
     return failures
 
 

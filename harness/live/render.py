@@ -7,7 +7,7 @@ from rich.text import Text
 
 from harness.analysis.rules import FDS, HEAP, HEAP_AFTER_GC, REDIS_TARGET_CLIENTS, RSS, SOCKETS
 from harness.live.tracker import Snapshot
-from shared.units import format_bytes
+from shared import human
 
 
 def clock(seconds: float) -> str:
@@ -20,12 +20,12 @@ def clock(seconds: float) -> str:
 
 def _bytes(snapshot: Snapshot, name: str) -> str:
     value = snapshot.value(name)
-    return "-" if value is None else format_bytes(value)
+    return "-" if value is None else human.size(value)
 
 
 def _count(snapshot: Snapshot, name: str) -> str:
     value = snapshot.value(name)
-    return "-" if value is None else f"{value:.0f}"
+    return "-" if value is None else human.count(value)
 
 
 def _time_line(snapshot: Snapshot) -> str:
@@ -36,25 +36,25 @@ def _time_line(snapshot: Snapshot) -> str:
 def _heap(snapshot: Snapshot) -> str:
     heap = _bytes(snapshot, HEAP)
     after_gc = snapshot.value(HEAP_AFTER_GC)
-    return heap if after_gc is None else f"{heap} ({format_bytes(after_gc)} after GC)"
+    return heap if after_gc is None else f"{heap} ({human.size(after_gc)} after GC)"
 
 
 def _load_cells(snapshot: Snapshot) -> dict[str, str]:
     load = snapshot.load
     if load is None:
         return {"updates/s": "-", "errors": "-", "webhook p95": "-"}
-    p95 = "-" if load.p95_s is None else f"{load.p95_s * 1000:.0f} ms"
-    ratio = f" ({load.failures_total / load.updates_total:.2%})" if load.updates_total else ""
+    p95 = "-" if load.p95_s is None else human.duration(load.p95_s)
+    ratio = f" ({human.percent(load.failures_total / load.updates_total)})" if load.updates_total else ""
     # Locust's last row stays in its file after it stopped: its rate is not the present one.
     stopped = snapshot.phase in {"cooldown", "stop"}
     rate = (
-        f"0 (load stopped, {load.updates_total} sent)"
+        f"0 (load stopped, {human.count(load.updates_total)} sent)"
         if stopped
-        else (f"{load.updates_per_s:.1f} ({load.users} users, {load.updates_total} sent)")
+        else f"{human.number(load.updates_per_s)} ({load.users} users, {human.count(load.updates_total)} sent)"
     )
     return {
         "updates/s": rate,
-        "errors": f"{load.failures_total}{ratio}",
+        "errors": f"{human.count(load.failures_total)}{ratio}",
         "webhook p95": p95,
     }
 

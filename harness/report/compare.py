@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.documents.verdict import CheckDocument
-from shared.units import format_figure
+from shared import human
 
 _RANK = {"pass": 0, "inconclusive": 1, "fail": 2}
 # Checks whose figure is work per update: a rise is amplification (a retry storm, duplicate jobs)
@@ -59,7 +59,7 @@ class Row:
 
     def cell(self, run: str) -> str:
         status, figure = (self.status_a, self.figure_a) if run == "a" else (self.status_b, self.figure_b)
-        shown = "-" if figure is None else format_figure(figure, self.unit)
+        shown = "-" if figure is None else human.figure(figure, self.unit)
         return "-" if status is None else f"{status} {shown}"
 
     @property

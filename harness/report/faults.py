@@ -12,6 +12,7 @@ from harness.analysis.flows import Accounting, FaultWork
 from harness.analysis.model import FaultWindow, Verdict
 from harness.analysis.work_windows import checks_moved
 from harness.report.svg import Band
+from shared import human
 
 FAULT_COLOUR = "#d93025"
 
@@ -44,7 +45,9 @@ class FaultRow:
             return ""
         if work.updates == 0:
             return "no update judged was sent during it"
-        calls = ", ".join(f"{up} {work.calls_of(up) / work.updates:.2f}" for up in UPSTREAMS if work.calls_of(up))
+        calls = ", ".join(
+            f"{up} {human.number(work.calls_of(up) / work.updates)}" for up in UPSTREAMS if work.calls_of(up)
+        )
         return (
             f"{work.updates} updates sent during it: {work.completed} completed, {work.not_completed} not "
             f"completed, {work.forwarded} forwarded; calls per update {calls or 'none'}"
@@ -54,9 +57,9 @@ class FaultRow:
     def reconnect_text(self) -> str:
         w = self.window
         if w.reconnected_after_s is not None:
-            return f"the target reconnected {w.reconnected_after_s:.2f} s after it"
+            return f"the target reconnected {human.duration(w.reconnected_after_s)} after it"
         if w.not_reconnected_after_s is not None:
-            return f"the target had not reconnected {w.not_reconnected_after_s:.0f} s after it"
+            return f"the target had not reconnected {human.duration(w.not_reconnected_after_s)} after it"
         return ""
 
     def line(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.analysis.flow_table import FlowRow
+from shared import human
 
 
 def row_document(row: FlowRow) -> dict[str, Any]:
@@ -27,11 +28,11 @@ def row_document(row: FlowRow) -> dict[str, Any]:
 
 
 def _ms(value_s: float | None) -> str:
-    return "-" if value_s is None else f"{value_s * 1000:.0f} ms"
+    return "-" if value_s is None else human.duration(value_s)
 
 
 def calls_text(row: FlowRow) -> str:
-    return ", ".join(f"{up} {n:g}" for up, n in row.per_update().items()) or "-"
+    return ", ".join(f"{up} {human.number(n)}" for up, n in row.per_update().items()) or "-"
 
 
 def latency_text(row: FlowRow) -> str:

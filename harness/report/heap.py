@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.analysis.heap_growth import HeapGrower, HeapGrowth
-from shared.units import format_bytes
+from shared import human
 
 SUMMARY_TOP = 5
 PATH_TAIL = 7  # steps of a retainer path shown nearest the object; the root side is elided
@@ -26,7 +26,7 @@ def compact_path(kinds: tuple[str, ...], tail: int = PATH_TAIL) -> str:
 
 def _rate(growth: HeapGrowth, grower: HeapGrower) -> str:
     per = growth.per_thousand_updates(grower)
-    return "-" if per is None else f"{per:.0f}"
+    return "-" if per is None else human.number(per)
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def grower_rows(growth: HeapGrowth, top: int | None = None) -> list[GrowerRow]:
             kind=g.kind,
             new_roots=g.new_roots,
             per_1000=_rate(growth, g),
-            retained=format_bytes(g.retained_bytes),
+            retained=human.size(g.retained_bytes),
             objects=f"{g.objects_before} → {g.objects_after}",
             carries=", ".join(g.carries) or "-",
             paths=tuple((compact_path(p.kinds), p.samples) for p in g.paths),
@@ -56,7 +56,7 @@ def grower_rows(growth: HeapGrowth, top: int | None = None) -> list[GrowerRow]:
 
 
 def heading(growth: HeapGrowth) -> str:
-    updates = f", {growth.updates:.0f} updates handled between them" if growth.updates else ""
+    updates = f", {human.count(growth.updates)} updates handled between them" if growth.updates else ""
     return f"Heap growth between snapshots `{growth.before}` and `{growth.after}`{updates}"
 
 

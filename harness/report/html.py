@@ -25,7 +25,7 @@ from harness.report.heap import grower_rows, heading
 from harness.report.page_data import page_document, script_json, time_range
 from harness.report.readable import failing_first, figure_text, lead, limit_text, named_line, span_text
 from harness.report.svg import Band
-from shared.units import format_duration, format_figure
+from shared import human
 
 TEMPLATE = Path(__file__).parent / "templates" / "report.html.j2"
 PHASE_COLOURS = {"baseline": "#9e9e9e", "warm-up": "#f4b400", "load": "#4285f4", "cool-down": "#0f9d58"}
@@ -98,7 +98,7 @@ def _work_summary(data: RunData) -> list[str]:
     """The load and the end-to-end accounting in one or two lines."""
     lines = []
     if (stats := data.load_stats) is not None:
-        p95 = f", webhook p95 {format_duration(stats.p95_s)}" if stats.p95_s is not None else ""
+        p95 = f", webhook p95 {human.duration(stats.p95_s)}" if stats.p95_s is not None else ""
         lines.append(f"{stats.requests} updates sent, {stats.failures} failed at the webhook{p95}.")
     if (accounting := data.accounting) is not None and accounting.windows:
         completed = sum(w.completed for w in accounting.windows)
@@ -106,7 +106,7 @@ def _work_summary(data: RunData) -> list[str]:
         explained = sum(w.explained for w in accounting.windows)
         lines.append(
             f"End to end: {completed} of {accounting.updates_total} updates completed within "
-            f"{format_duration(accounting.timeout_s)}, {lost} lost, {explained} not completed during injected faults"
+            f"{human.duration(accounting.timeout_s)}, {lost} lost, {explained} not completed during injected faults"
             f"{f', {accounting.not_judged} sent too late to tell' if accounting.not_judged else ''}."
         )
     return lines
@@ -139,7 +139,7 @@ def render_html(
         work_summary=_work_summary(data),
         faults=extras.faults,
         notes=notes,
-        flat=[(f.name, format_figure(f.value, _figure_unit(f.unit)), f.samples) for f in plan.flat],
+        flat=[(f.name, human.figure(f.value, _figure_unit(f.unit)), f.samples) for f in plan.flat],
         bands=[*extras.phases, *extras.fault_bands],
         data_json=script_json(document),
         script=code.script,
@@ -150,5 +150,5 @@ def render_html(
 
 
 def _figure_unit(unit: str) -> str:
-    """A catalogue unit as format_figure spells it."""
+    """A catalogue unit as human.figure spells it."""
     return {"bytes": "B", "seconds": "s", "count": "", "percent": "%", "bool": ""}.get(unit, unit)

@@ -6,6 +6,7 @@ from typing import Any
 
 from harness.analysis.knee import NOT_DONE, Knee
 from harness.report.chartspec import Table
+from shared import human
 
 
 def knee_document(knee: Knee) -> dict[str, Any]:
@@ -40,8 +41,8 @@ def knee_table(knee: Knee) -> Table:
     """The step table for summary.md and report.html."""
     rows = []
     for s in knee.steps:
-        p95 = "-" if s.figures.p95_s is None else f"{s.figures.p95_s * 1000:.0f} ms"
-        e2e = "-" if s.e2e_p95_s is None else "not done" if s.e2e_p95_s == NOT_DONE else f"{s.e2e_p95_s * 1000:.0f} ms"
+        p95 = "-" if s.figures.p95_s is None else human.duration(s.figures.p95_s)
+        e2e = "-" if s.e2e_p95_s is None else "not done" if s.e2e_p95_s == NOT_DONE else human.duration(s.e2e_p95_s)
         held = "yes" if s.held else "no: " + "; ".join(s.crossed)
         load = "-" if s.figures.load_average is None else f"{s.figures.load_average:.1f}"
         cells = (str(s.figures.step), f"{s.figures.rate:g}", f"{s.achieved_rate:.1f}", str(s.figures.sent),

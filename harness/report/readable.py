@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.analysis.model import Check, Span, Status, Verdict
-from shared.units import format_figure, format_number
+from shared import human
 
 _ORDER = {Status.FAIL: 0, Status.INCONCLUSIVE: 1, Status.PASS: 2}
 
@@ -18,20 +18,16 @@ def failing_first(checks: Sequence[Check]) -> list[Check]:
 
 
 def figure_text(check: Check) -> str:
-    return "-" if check.figure is None else format_figure(check.figure, check.unit)
+    return "-" if check.figure is None else human.figure(check.figure, check.unit)
 
 
 def limit_text(check: Check) -> str:
-    return format_figure(check.limit, check.unit)
+    return human.figure(check.limit, check.unit)
 
 
 def span_text(span: Span | None) -> str:
     """'21-69 s', '5.0-240 min', '0.50-24.0 h': both ends in the unit the end needs."""
-    if span is None:
-        return "-"
-    end = abs(span.end_s)
-    unit, size = ("s", 1.0) if end < 120 else ("min", 60.0) if end < 7200 else ("h", 3600.0)
-    return f"{format_number(round(span.start_s / size, 2))}-{format_number(round(span.end_s / size, 2))} {unit}"
+    return "-" if span is None else human.span(span.start_s, span.end_s)
 
 
 @dataclass(frozen=True)

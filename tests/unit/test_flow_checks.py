@@ -63,7 +63,7 @@ def test_calls_per_update_names_steady_and_fault_maxima_and_fails_past_either_li
     check = _judge(windows, calls_per_update_max={"text.telegram": 2})["calls_per_update.text.telegram"]
     assert check.status is Status.PASS, check
     assert check.detail == (
-        "steady max 2.00 at 0-10 s, limit 2; during faults max 3.50 at 40-50 s "
+        "steady max 2 at 0-10 s, limit 2; during faults max 3.5 at 40-50 s "
         "(fault window telegram sendMessage error 40-50 s), limit 4"
     )
     storm = [_window(0, [0.1] * 10), _window(40, [0.1] * 10, telegram=60, in_fault=True), _window(70, [0.1] * 10)]

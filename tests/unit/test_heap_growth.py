@@ -74,7 +74,7 @@ def _page(verdict: Verdict, growth: HeapGrowth) -> str:
 def test_people_see_the_top_growers_with_their_paths() -> None:
     verdict = with_heap_growth(Verdict(Status.FAIL, (check("heap_slope", Status.FAIL, None),)), GROWTH)
     summary = summary_markdown("run-1", verdict, growth=GROWTH)
-    assert "| `Timeout` | 1200 | 1000 | 281.25 KiB | 40 → 1240 |" in summary
+    assert "| `Timeout` | 1200 | 1,000 | 281 KiB | 40 → 1240 |" in summary
     page = _page(verdict, GROWTH)
     assert "Timeout ×30" in page and "&lt;b&gt;" in page and "<b>" not in page
     assert any("heap growth: Timeout: +1200" in line for line in describe(verdict))

@@ -47,7 +47,7 @@ def test_end_to_end_latency_crossing_ends_the_held_run_earlier() -> None:
     steps = [_step(0, 100), _step(1, 200), _step(2, 300, ("error ratio 3.00% > 1.00%",))]
     e2e = {0: (0.4, "text"), 1: (2.5, "voice_forwarded"), 2: (9.0, "text")}  # 200 fails, and 300 after it
     knee = find_knee(steps, e2e, e2e_limit_s=1.0)
-    assert knee.rate == 100 and "e2e p95 (voice_forwarded) 2500 ms > 1000 ms" in knee.steps[1].crossed
+    assert knee.rate == 100 and "e2e p95 (voice_forwarded) 2.50 s > 1 s" in knee.steps[1].crossed
 
 
 def test_no_step_held_and_every_step_held_are_said_apart() -> None:

@@ -22,21 +22,21 @@ TAIL = ("listening", "Error: connection lost", "    at Socket.onclose")
 def test_the_first_tick_without_the_target_fails_it_with_the_cause() -> None:
     check = always_alive(ALIVE, Span(0, 5), TargetExit(3.6, "SIGKILL", TAIL))
     assert check.status is Status.FAIL and check.figure == 2.0
-    assert check.detail == "target exited with SIGKILL at 3.6 s; first tick without it at 4.0 s (2 ticks without it)"
+    assert check.detail == "target exited with SIGKILL at 3.60 s; first tick without it at 4 s (2 ticks without it)"
     assert check.evidence == ("last 3 lines of target.log:", *TAIL)
 
 
 def test_an_exit_between_two_ticks_fails_too() -> None:
     check = always_alive(Curve((0.0, 1.0), (1.0, 1.0)), Span(0, 1.5), TargetExit(1.2, "code 1"))
-    assert check.status is Status.FAIL and "exited with code 1 at 1.2 s" in check.detail
+    assert check.status is Status.FAIL and "exited with code 1 at 1.20 s" in check.detail
 
 
 def test_an_exit_in_or_just_after_a_fault_window_names_it() -> None:
     redis = FaultWindow("redis", "*", "down", Span(1.0, 3.0))
     inside = always_alive(ALIVE, Span(0, 5), TargetExit(2.5, "code 1"), (redis,))
-    assert inside.detail.startswith("target exited with code 1 at 2.5 s during fault window redis * down 1-3 s;")
+    assert inside.detail.startswith("target exited with code 1 at 2.50 s during fault window redis * down 1-3 s;")
     after = always_alive(ALIVE, Span(0, 5), TargetExit(3.6, "code 1"), (redis,))
-    assert "at 3.6 s, 0.6 s after fault window redis * down 1-3 s;" in after.detail
+    assert "at 3.60 s, 600 ms after fault window redis * down 1-3 s;" in after.detail
     far = always_alive(ALIVE, Span(0, 30), TargetExit(20.0, "code 1"), (redis,))
     assert "fault window" not in far.detail
 
@@ -83,7 +83,7 @@ def test_how_a_run_ended_is_read_from_run_json(tmp_path: Path) -> None:
     interrupted = {"outcome": "interrupted", "stopped_by": "SIGTERM", "stopped_at_s": 41.7}
     end = read_run_end(tmp_path, interrupted, 44.0)
     assert end == RunEnd(RunState.INTERRUPTED, "SIGTERM", 41.7)
-    assert end.note == "partial: stopped at 42 s by SIGTERM; judged on what was recorded until then"
+    assert end.note == "partial: stopped at 41.7 s by SIGTERM; judged on what was recorded until then"
     assert read_run_end(tmp_path, {"outcome": "completed"}, 60.0).note is None
     killed = read_run_end(tmp_path, {"outcome": "running", "harness": {"pid": 1, "start_ticks": -1}}, 12.0)
     assert killed.state is RunState.KILLED and killed.stopped_at_s == 12.0

@@ -57,7 +57,7 @@ def test_a_peak_fails_live_only_inside_the_judged_run() -> None:
     tracker.on_ticks([_tick(9.0, rss=150 * MiB, close_wait=2.0), _tick(10.0, rss=60 * MiB, close_wait=0.0)])
     failing = {failure.check: failure.detail for failure in tracker.failing()}
     # CLOSE_WAIT for a moment is no failure: the verdict judges the count held through a window.
-    assert failing == {"rss_max": "peak 150.00 MiB, limit 100.00 MiB"}
+    assert failing == {"rss_max": "peak 150 MiB, limit 100 MiB"}
     assert tracker.latest[metrics.RSS.name].value == 60 * MiB  # the latest value, not the peak
 
 
@@ -167,15 +167,15 @@ def test_the_plain_line_and_the_block_show_the_figures() -> None:
     snapshot = _failing_snapshot()
     line = plain_line(snapshot)  # type: ignore[arg-type]
     assert line.startswith("soak: load 1:00 elapsed, 0:14 left | updates/s - |")
-    assert "RSS 150.00 MiB" in line and "fds 42" in line and "sockets -" in line
-    assert line.endswith("failing: rss_max (peak 150.00 MiB, limit 100.00 MiB)")
+    assert "RSS 150 MiB" in line and "fds 42" in line and "sockets -" in line
+    assert line.endswith("failing: rss_max (peak 150 MiB, limit 100 MiB)")
     console = Console(record=True, width=120, force_terminal=True)
     console.print(rich_block(snapshot))  # type: ignore[arg-type]
     text = console.export_text()
     assert "soak nightly-1  load 1:00 elapsed, 0:14 left" in text
     for label in ("updates/s", "webhook p95", "RSS", "heap", "sockets", "Redis clients", "fault window", "failing"):
         assert label in text
-    assert "rss_max (peak 150.00 MiB, limit 100.00 MiB)" in text
+    assert "rss_max (peak 150 MiB, limit 100 MiB)" in text
 
 
 def test_the_metrics_endpoint_serves_the_latest_snapshot_as_openmetrics() -> None:
@@ -208,7 +208,7 @@ def test_after_the_load_the_rate_is_not_locusts_last_one() -> None:
     )
     tracker = RunTracker(_spec(), "r")
     tracker.on_events([_phase("load", 1.0)])
-    assert "updates/s 8.0 (4 users, 400 sent) | errors 2 (0.50%) | webhook p95 50 ms" in plain_line(
+    assert "updates/s 8 (4 users, 400 sent) | errors 2 (0.5 %) | webhook p95 50 ms" in plain_line(
         tracker.snapshot(30.0, figures)
     )
     tracker.on_events([_phase("cooldown", 61.0)])

@@ -126,7 +126,7 @@ def test_an_unforeseen_leak_is_reported_with_its_slopes_and_what_came_back_is_no
     pipes = checks["screen.target.fds.pipe"]
     assert pipes.status is Status.INCONCLUSIVE and pipes.metric == "target.fds.pipe"
     assert pipes.figure is not None and abs(pipes.figure - 0.01) < 0.003  # per update
-    assert "per update" in pipes.detail and "per hour" in pipes.detail and "still there" in pipes.detail
+    assert "/update" in pipes.detail and "/h" in pipes.detail and "still there" in pipes.detail
     assert "screen.target.tcp.peer.other" not in checks  # it came back in the cool-down
     assert judge(leaks, no_fd_limit).status is Status.INCONCLUSIVE
 

@@ -57,7 +57,7 @@ def test_a_fault_window_says_what_it_did_to_the_updates_sent_during_it() -> None
     summary = summary_markdown("run-1", VERDICT, [], rows)
     assert (
         "- redis * down 100-120 s: 156 updates sent during it: 0 completed, 156 not completed, 0 forwarded; "
-        "calls per update telegram 1.00; the target reconnected 0.57 s after it; checks that moved: none"
+        "calls per update telegram 1; the target reconnected 570 ms after it; checks that moved: none"
     ) in summary
     assert "- telegram sendMessage error 60-90 s: no update judged was sent during it;" in summary
     waited = fault_rows([replace(redis, reconnected_after_s=None, not_reconnected_after_s=30.0)], VERDICT)[0]

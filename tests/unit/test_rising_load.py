@@ -122,7 +122,7 @@ def _memory(data: RunData) -> dict[str, Check]:
 def test_memory_in_flight_on_a_rising_load_is_not_a_per_update_leak_but_what_the_cool_down_keeps_is() -> None:
     clean = _memory(_heap_run(kept_per_update_bytes=0.0))
     assert clean["heap_per_request"].status is Status.PASS, clean["heap_per_request"]
-    assert "kept over 1425 updates of load = 0 B per update" in clean["heap_per_request"].detail
+    assert "kept over 1,425 updates of load = 0 B/update" in clean["heap_per_request"].detail
     assert clean["heap_slope"].status is Status.PASS, clean["heap_slope"]
     leaking = _memory(_heap_run(kept_per_update_bytes=4096.0))
     assert leaking["heap_per_request"].status is Status.FAIL, leaking["heap_per_request"]

@@ -93,7 +93,7 @@ def test_connection_churn_passes_a_pool_at_any_call_rate_and_fails_a_client_per_
     slow_pool = _churn_checks(_churn_run(0.15, 0.0, opened_per_s=0.15), limits)["connection_churn.telegram"]
     fast_pool = _churn_checks(_churn_run(20, 0.0, opened_per_s=0.0), limits)["connection_churn.telegram"]
     per_request = _churn_checks(_churn_run(20, 20), limits)["connection_churn.telegram"]
-    assert slow_pool.status is Status.PASS and "1.0 requests per new connection" in slow_pool.detail
+    assert slow_pool.status is Status.PASS and "1 requests per new connection" in slow_pool.detail
     assert fast_pool.status is Status.PASS and "all on connections opened earlier" in fast_pool.detail
     assert per_request.status is Status.FAIL and per_request.figure == 1.0
     assert "980 one-shot" in per_request.detail and per_request.metric == "mocks.telegram.connections_churned"

@@ -2,11 +2,6 @@ import pytest
 
 from shared.units import (
     UnitError,
-    format_bytes,
-    format_duration,
-    format_figure,
-    format_number,
-    format_size,
     parse_duration_s,
     parse_size_bytes,
     parse_size_per_request_bytes,
@@ -42,42 +37,3 @@ def test_bad_rates_are_refused(bad: str) -> None:
 def test_bad_duration_names_the_value() -> None:
     with pytest.raises(UnitError, match="fortnight"):
         parse_duration_s("3 fortnight")
-
-
-def test_format_bytes() -> None:
-    assert format_bytes(3 * 2**20) == "3.00 MiB"
-    assert format_bytes(100) == "100 B"
-
-
-@pytest.mark.parametrize(
-    ("value", "unit", "text"),
-    [
-        (44.2 * 1024, "B/req", "44.2 KiB/update"),
-        (2**30, "B", "1.00 GiB"),
-        (114.15 * 2**20, "B", "114 MiB"),
-        (512, "B", "512 B"),
-        (2 * 2**20 / 3600, "B/s", "2.00 MiB/h"),
-        (0.041, "s", "41 ms"),
-        (0.25, "s", "250 ms"),
-        (1.5, "s", "1.50 s"),
-        (900.0, "s", "15 min"),
-        (0.0052, "ratio", "0.52 %"),
-        (0.1, "churn/req", "10 %"),
-        (2.0571, "calls/update", "2.06 calls/update"),
-        (16.0, "fds", "16 fds"),
-        (-3.0, "timers", "-3 timers"),
-        (2 / 3600, "count/s", "2 count/h"),
-    ],
-)
-def test_figures_read_as_a_person_reads_them(value: float, unit: str, text: str) -> None:
-    assert format_figure(value, unit) == text
-
-
-def test_sizes_and_numbers_keep_three_digits() -> None:
-    assert format_size(1023) == "1023 B"
-    assert format_size(1536) == "1.50 KiB"
-    assert format_size(-3 * 2**20) == "-3.00 MiB"
-    assert format_number(1210.0) == "1210"
-    assert format_number(0.000123) == "0.000123"
-    assert format_number(float("nan")) == "nan"
-    assert format_duration(3 * 3600) == "3 h"
