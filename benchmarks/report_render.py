@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.machine import load_line
 from harness.analysis.model import Curve, FaultWindow, RunData, Span
 from harness.analysis.rules import UPDATES
 from harness.analysis.verdict import judge
@@ -161,7 +162,9 @@ def main() -> None:
         if chromium() is None:
             print("  Chromium: not installed (make setup installs it as root): not drawn")
             return
+        print(f"  before drawing: {load_line()}")
         (first_ms, shown_ms, every_ms), charts, errors = browse(page, args.runs)
+        print(f"  after drawing: {load_line()}")
         print(f"  Chromium (medians of {args.runs}, ms after navigation): first screen drawn {first_ms:.0f} "
               f"(target < 3 s), every chart not collapsed {shown_ms:.0f}, all {charts} charts with every collapsed "
               f"part opened {every_ms:.0f}; console errors: {len(errors)}")  # fmt: skip

@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.machine import load_line
 from benchmarks.synthetic_run import CATALOGUE, Timeline, build_run, catalogue_of, recorded
 from harness.collector.store import SampleWriter
 from harness.rundir import SAMPLES
@@ -52,6 +53,7 @@ def _median_of(argv: list[str], runs: int) -> tuple[float, float, float, int]:
 
 
 def measure(run_dir: Path, days: float, runs: int) -> None:
+    print(f"  before: {load_line()}")
     floor_s, floor_cpu_s, floor_mib, _ = _median_of(IMPORTS_ONLY, runs)
     wall_s, cpu_s, peak_mib, code = _median_of([SOAK, "report", str(run_dir)], runs)
     html_mib = (run_dir / "report.html").stat().st_size / 2**20
@@ -65,6 +67,7 @@ def measure(run_dir: Path, days: float, runs: int) -> None:
           f"{peak_mib / floor_mib:.1f}x its RSS")  # fmt: skip
     print(f"  verdict {verdict} (exit {code}; random synthetic values, the verdict says nothing); "
           f"report.html {html_mib:.2f} MiB")  # fmt: skip
+    print(f"  after: {load_line()}")
 
 
 def bench(days: float, dense: bool, runs: int, keep: Path | None) -> None:

@@ -9,7 +9,10 @@
   var doc = JSON.parse(document.getElementById("soak-data").textContent);
   window.soakCharts = {};
   var KIB = 1024;
-  var BINARY = [["GiB", KIB * KIB * KIB], ["MiB", KIB * KIB], ["KiB", KIB]];
+  // [unit, its size in bytes or seconds, where the next unit takes over]
+  var SIZES = [["B", 1, KIB], ["KiB", KIB, KIB], ["MiB", KIB * KIB, KIB], ["GiB", KIB * KIB * KIB, KIB],
+    ["TiB", KIB * KIB * KIB * KIB, Infinity]];
+  var DURATIONS = [["ms", 0.001, 1000], ["s", 1, 120], ["min", 60, 120], ["h", 3600, Infinity]];
   var PALETTE = ["#1f4e9c", "#e8710a", "#188038", "#a142f4", "#d01884", "#12b5cb", "#795548", "#5f6368"];
   var TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 14400, 21600,
     43200, 86400, 172800, 604800];
@@ -35,20 +38,16 @@
     if (a === 0) return "0";
     return String(Number(v.toPrecision(3)));
   }
-  function bytes(v) {
-    for (var i = 0; i < BINARY.length; i++) {
-      if (Math.abs(v) >= BINARY[i][1]) return num(v / BINARY[i][1]) + " " + BINARY[i][0];
+  function scaled(v, steps) {
+    // the unit is chosen after rounding, as shared/human.py does: 1023.9 KiB reads 1.00 MiB
+    for (var i = 0; i < steps.length - 1; i++) {
+      var text = num(v / steps[i][1]);
+      if (Math.abs(Number(text)) < steps[i][2]) return text + " " + steps[i][0];
     }
-    return num(v) + " B";
+    return num(v / steps[i][1]) + " " + steps[i][0];
   }
-  function duration(s) {
-    var a = Math.abs(s);
-    if (a === 0) return "0 s";
-    if (a < 1) return num(s * 1000) + " ms";
-    if (a < 120) return num(s) + " s";
-    if (a < 7200) return num(s / 60) + " min";
-    return num(s / 3600) + " h";
-  }
+  function bytes(v) { return scaled(v, SIZES); }
+  function duration(s) { return s === 0 ? "0 s" : scaled(s, DURATIONS); }
   function clock(s) {
     // x ticks fall on whole increments: "45 s", "12 min", "3 h 30 min"
     var a = Math.abs(s);
