@@ -11,6 +11,8 @@ from harness.analysis.model import Span
 
 # The contract's flows (§1.1) as accounted: what the scenario sent, and for voice, how it ended
 # (its transcript forwarded, answered locally as a command, or failed).
+# The C flow: a cursor-runner callback of an update already counted in its own flow, not an update sent.
+CALLBACK_FLOW = "callback"
 FLOWS = ("text", "edited", "local", "voice_forwarded", "voice_local", "voice_failed", "callback_query", "callback")
 KIND_FLOW = {"text": "text", "edited": "edited", "command": "local", "no_text": "local", "callback": "callback_query"}
 # Bucket upper bounds of end-to-end latency (s): memory per window is fixed whatever the count.

@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, Template, select_autoescape
 
 from harness.analysis.flow_table import FlowRow
+from harness.analysis.flows import CALLBACK_FLOW
 from harness.analysis.heap_growth import HeapGrowth
 from harness.analysis.model import RunData, Status, Verdict
 from harness.report.assets import assets
@@ -99,15 +100,18 @@ def _work_summary(data: RunData) -> list[str]:
     lines = []
     if (stats := data.load_stats) is not None:
         p95 = f", webhook p95 {human.duration(stats.p95_s)}" if stats.p95_s is not None else ""
-        lines.append(f"{stats.requests} updates sent, {stats.failures} failed at the webhook{p95}.")
-    if (accounting := data.accounting) is not None and accounting.windows:
-        completed = sum(w.completed for w in accounting.windows)
-        lost = sum(w.lost for w in accounting.windows)
-        explained = sum(w.explained for w in accounting.windows)
         lines.append(
-            f"End to end: {completed} of {accounting.updates_total} updates completed within "
-            f"{human.duration(accounting.timeout_s)}, {lost} lost, {explained} not completed during injected faults"
-            f"{f', {accounting.not_judged} sent too late to tell' if accounting.not_judged else ''}."
+            f"{human.count(stats.requests)} updates sent, {human.count(stats.failures)} failed at the webhook{p95}."
+        )
+    if (accounting := data.accounting) is not None and accounting.windows:
+        updates = [w for w in accounting.windows if w.flow != CALLBACK_FLOW]  # callbacks are counted in their update
+        completed, lost = sum(w.completed for w in updates), sum(w.lost for w in updates)
+        explained = sum(w.explained for w in updates)
+        late = f", {human.count(accounting.not_judged)} sent too late to tell" if accounting.not_judged else ""
+        lines.append(
+            f"End to end: {human.count(completed)} of {human.count(accounting.updates_total)} updates completed "
+            f"within {human.duration(accounting.timeout_s)}, {human.count(lost)} lost, {human.count(explained)} "
+            f"not completed during injected faults{late}."
         )
     return lines
 

@@ -76,7 +76,10 @@
   }
   function tickFormatter(unit) {
     if (unit === "count") return shortCount;
-    return formatter(unit);
+    // ticks of one axis read alike ("0.5 ms", "1 ms", "1.5 ms", not "1.50 ms"), and a unit of
+    // several words ("calls/update") is in the chart's title, not squeezed beside every tick
+    var format = ["bytes", "seconds", "ratio", "percent", "per_s", "bool", ""].indexOf(unit) < 0 ? num : formatter(unit);
+    return function (v) { return format(v).replace(/(\.\d*?)0+(?=\D|$)/, "$1").replace(/\.(?=\D|$)/, ""); };
   }
   function incrsOf(unit) {
     if (unit === "bytes") return BYTE_INCRS;
