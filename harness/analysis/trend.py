@@ -4,14 +4,14 @@ tests that must agree (Mann-Kendall with the Hamed-Rao correction, and an AR(1) 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import pymannkendall
 from numpy.typing import NDArray
 from scipy.stats import norm
 from scipy.stats import t as student_t
+
+from harness.analysis.mann_kendall import hamed_rao_test, original_test
 
 RHO_MAX = 0.9  # beyond this a short series cannot tell noise from trend; the bound keeps a floor
 
@@ -91,50 +91,19 @@ def ar1_slope_p(x: NDArray[np.float64], y: NDArray[np.float64], slope: float | N
     return float(2 * student_t.sf(abs(slope) / stderr, max(2.0, effective_n - 2)))
 
 
-@dataclass(frozen=True)
-class _Plain:
-    """Mann-Kendall's test without a correction for autocorrelation."""
-
-    s: float
-    var_s: float
-    p: float
-
-
-_SCORE_ROWS = 256  # pairs scored a block of rows at a time: 256 x 2000 differences, 4 MB
-
-
-def original_test(y: NDArray[np.float64]) -> _Plain:
-    """pymannkendall.original_test's S, tie-corrected var(S) and two-sided p (its formulas), in
-    blocks of numpy rows: it spent a Python step per row and a Sen slope we do not use, two thirds
-    of the judging of a day-long run (`python -m benchmarks.report_scale`)."""
-    n = y.size
-    s = 0.0
-    for start in range(0, n - 1, _SCORE_ROWS):
-        rows = y[start : start + _SCORE_ROWS, None]
-        signs = np.sign(y[None, :] - rows)
-        later = np.arange(n)[None, :] > np.arange(start, start + rows.shape[0])[:, None]
-        s += float(signs[later].sum())
-    _, ties = np.unique(y, return_counts=True)
-    var_s = float(n * (n - 1) * (2 * n + 5) - np.sum(ties * (ties - 1) * (2 * ties + 5))) / 18
-    z = 0.0 if s == 0 or var_s <= 0 else (s - math.copysign(1.0, s)) / math.sqrt(var_s)
-    return _Plain(s, var_s, math.erfc(abs(z) / math.sqrt(2)))
-
-
 def mann_kendall(y: NDArray[np.float64]) -> tuple[float, bool, float]:
     """Hamed-Rao p of a monotonic trend, whether it rises, and var(S) for confidence bounds (the
     larger of Hamed-Rao's and the AR(1) inflation of the tie-corrected variance)."""
     if y.size < 3 or np.ptp(y) == 0:
         return 1.0, False, 0.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tiny samples make the correction warn; p stays valid
-        result = pymannkendall.hamed_rao_modification_test(y)
     plain = original_test(y)
+    result = hamed_rao_test(y, plain, theil_sen(np.arange(1.0, y.size + 1), y))
     var_s = plain.var_s * ar1_variance_factor(y)
     if np.isnan(result.p) or not np.isfinite(result.var_s):
         # A noise-free ramp leaves no residual autocorrelation to correct for (the
         # correction divides by zero); the uncorrected test is exact there.
-        return plain.p, plain.s > 0, max(var_s, plain.var_s)
-    return float(result.p), bool(result.s > 0), max(var_s, float(result.var_s))
+        result = plain
+    return result.p, result.s > 0, max(var_s, result.var_s)
 
 
 def trend(x: NDArray[np.float64], y: NDArray[np.float64]) -> Trend:
