@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import norm
-from scipy.stats import t as student_t
+from scipy.special import ndtri, stdtr  # what scipy.stats' norm.ppf and t.sf call, without its 1 s import
 
 from harness.analysis.mann_kendall import hamed_rao_test, original_test
 
@@ -88,7 +87,7 @@ def ar1_slope_p(x: NDArray[np.float64], y: NDArray[np.float64], slope: float | N
     rho = _lag1(residual)
     stderr = scale / math.sqrt(sxx) * math.sqrt((1 + rho) / (1 - rho))
     effective_n = y.size * (1 - rho) / (1 + rho)
-    return float(2 * student_t.sf(abs(slope) / stderr, max(2.0, effective_n - 2)))
+    return float(2 * stdtr(max(2.0, effective_n - 2), -abs(slope) / stderr))  # t's survival function
 
 
 def mann_kendall(y: NDArray[np.float64]) -> tuple[float, bool, float]:
@@ -138,7 +137,7 @@ def slope_bounds(x: NDArray[np.float64], y: NDArray[np.float64], alpha: float) -
     if slopes.size == 0:
         return -math.inf, math.inf
     _, _, var_s = mann_kendall(y)
-    spread = float(norm.ppf(1 - alpha)) * math.sqrt(max(var_s, 0.0))
+    spread = float(ndtri(1 - alpha)) * math.sqrt(max(var_s, 0.0))
     upper = min(slopes.size, math.ceil((slopes.size + spread) / 2))  # 1-based ranks of the bounds
     lower = max(1, math.floor((slopes.size - spread) / 2) + 1)
     return float(slopes[lower - 1]), float(slopes[upper - 1])

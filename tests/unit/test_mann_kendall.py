@@ -6,8 +6,9 @@ import warnings
 import numpy as np
 import pymannkendall
 import pytest
+import scipy.stats
 
-from harness.analysis.mann_kendall import hamed_rao_test, original_test
+from harness.analysis.mann_kendall import hamed_rao_test, original_test, rankdata
 from harness.analysis.trend import mann_kendall, theil_sen
 
 
@@ -46,3 +47,10 @@ def test_both_tests_are_pymannkendalls(n: int, kind: str) -> None:
 def test_a_noise_free_ramp_falls_back_to_the_plain_test() -> None:
     p, increasing, var_s = mann_kendall(np.arange(50, dtype=np.float64))
     assert p < 1e-10 and increasing and var_s > 0
+
+
+@pytest.mark.parametrize("kind", ["walk", "ties", "ramp"])
+def test_ranks_are_scipys(kind: str) -> None:
+    y = _series(300, kind)
+    assert np.array_equal(rankdata(y), scipy.stats.rankdata(y))
+    assert np.array_equal(rankdata(y[::-1]), scipy.stats.rankdata(y[::-1]))
