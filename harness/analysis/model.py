@@ -89,7 +89,9 @@ class FaultWindow:
 
     @property
     def label(self) -> str:
-        return f"{self.upstream} {self.route} {self.kind} {human.span(self.span.start_s, self.span.end_s)}"
+        # whole seconds: a name for the window as it was set, whatever the events' exact times
+        span = human.span(round(self.span.start_s), round(self.span.end_s))
+        return f"{self.upstream} {self.route} {self.kind} {span}"
 
 
 @dataclass(frozen=True)

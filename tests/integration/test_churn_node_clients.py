@@ -194,6 +194,6 @@ def test_pools_pass_and_clients_per_request_fail_at_0_1_1_and_50_calls_per_s() -
     # Below its 5 s idle timeout Node's global agent opens a connection per call: the old
     # requests-per-connection check failed it, churn does not.
     global_slow = checks[Client("global", 0.1, 6)]
-    assert "6 requests over 6 new connections (1.0 requests per new connection)" in global_slow.detail
+    assert "6 requests over 6 new connections (1 requests per new connection)" in global_slow.detail
     assert "6 one-shot" in checks[Client("no-agent", 0.1, 6)].detail
     assert "5 left behind" in checks[Client("agent-per-call", 0.1, 6)].detail
