@@ -39,7 +39,7 @@ class RunEnd:
     def note(self) -> str | None:
         if not self.partial:
             return None
-        at = "?" if self.stopped_at_s is None else human.duration(self.stopped_at_s)
+        at = "?" if self.stopped_at_s is None else human.duration(round(self.stopped_at_s))
         if self.state is RunState.RUNNING:
             return f"partial: still running, judged up to {at}"
         return f"partial: stopped at {at} by {self.cause}; judged on what was recorded until then"

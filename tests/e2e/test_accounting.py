@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from shared import human
 from tests.conftest import BOT_DIR
 from tests.e2e.test_runs import run_dir_of, soak
 
@@ -135,7 +136,7 @@ def test_a_telegram_5xx_window_shows_its_unfinished_updates_and_extra_calls_only
     window = f"telegram sendMessage error {FAULT_START_S}-{FAULT_END_S} s"
     text = checks["calls_per_update.text.telegram"]
     assert text["status"] == "pass", text  # within the budget x fault factor (a failed reply and its apology)
-    assert f"steady max {PREDICTED['text']['telegram']:.2f}" in text["detail"], text
+    assert f"steady max {human.number(PREDICTED['text']['telegram'])} at" in text["detail"], text
     assert "during faults max" in text["detail"] and f"fault window {window}" in text["detail"], text
     assert [w["start_s"] for w in verdict["fault_windows"]] == [pytest.approx(FAULT_START_S, abs=1)]
     # The window's own line: the updates sent during it, some of them not finished by the fault.

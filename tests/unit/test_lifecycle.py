@@ -83,7 +83,7 @@ def test_how_a_run_ended_is_read_from_run_json(tmp_path: Path) -> None:
     interrupted = {"outcome": "interrupted", "stopped_by": "SIGTERM", "stopped_at_s": 41.7}
     end = read_run_end(tmp_path, interrupted, 44.0)
     assert end == RunEnd(RunState.INTERRUPTED, "SIGTERM", 41.7)
-    assert end.note == "partial: stopped at 41.7 s by SIGTERM; judged on what was recorded until then"
+    assert end.note == "partial: stopped at 42 s by SIGTERM; judged on what was recorded until then"
     assert read_run_end(tmp_path, {"outcome": "completed"}, 60.0).note is None
     killed = read_run_end(tmp_path, {"outcome": "running", "harness": {"pid": 1, "start_ticks": -1}}, 12.0)
     assert killed.state is RunState.KILLED and killed.stopped_at_s == 12.0
