@@ -86,3 +86,6 @@ class Accounting:
     not_judged: int = 0  # sent too close to the end of the records to have had their timeout
     apart: Mapping[str, int] = field(default_factory=dict)  # "upstream.route: why no update is named" -> calls
     faults: tuple[FaultWork, ...] = ()  # one per fault span the join was given, in its order
+    # Updates sent without a webhook answer that never completed, by why (e.g. "load stopped"): the
+    # service never accepted them, so they are not lost; those that completed count as any other.
+    unanswered: Mapping[str, int] = field(default_factory=dict)
