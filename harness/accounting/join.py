@@ -6,7 +6,11 @@ the prompt's "[soak m<message id>]" tag (or a transcript's "[soak f<file id>]"),
 callbacks, and the file id (as files repeat, in the order of each update's steps); replies without
 reply_to and TTS calls as harness/accounting/replies.py says. An update completes with its flow's
 final call answered 2xx: the reply carrying its result (or, for local replies, any reply). It is
-judged when its timeout has passed; a call for it after that is counted apart, as late.
+judged when its timeout has passed; a call for it after that is counted apart, as late. An update
+sent without a webhook answer (the load stopped while it waited, a connection error) is joined like
+any other, so the service's calls for it are never charged to another update; never completed, it
+is not lost but counted by why (Accounting.unanswered). updates.jsonl is read in send order
+(harness/accounting/sent_order.py).
 """
 
 from __future__ import annotations
