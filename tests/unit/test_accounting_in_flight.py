@@ -100,7 +100,8 @@ def test_without_the_unanswered_update_its_repeat_is_set_apart_not_charged_twice
     updates += [_update("command", 9, 40.0)]
     calls = [*_voice(1, 1.0, "fR", job=False), *_voice(4, 1.5, "fR", job=False)]
     calls += [_call(3.2, "getFile", file_id="fR"), _call(3.3, "file", file_id="fR"),
-              _call(3.4, "speech_to_text", file_id="fR"), _call(40.1, "sendMessage", reply_to=9, chat_id=CHAT)]  # fmt: skip
+              _call(3.4, "speech_to_text", file_id="fR"),
+              _call(40.1, "sendMessage", reply_to=9, chat_id=CHAT)]  # fmt: skip
     result = _account(tmp_path, updates, calls)
     voice = {flow: _sums(result, flow) for flow in ("voice_failed", "voice_local", "voice_forwarded")}
     per_update = [(s.get("telegram.getFile", 0), s.get("elevenlabs.speech_to_text", 0)) for s in voice.values() if s]
