@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _NONE = 0xFFFFFFFF
 _NO_TYPE = -1
+_SLICE = 1 << 17  # edges at a time
 
 
 class PrototypeEdges:
@@ -38,12 +39,20 @@ class PrototypeEdges:
         self.function_parts: list[NDArray[np.uint32]] = []
 
     def add(self, first_edge: int, rows: NDArray[np.int64], targets: NDArray[np.uint32]) -> None:
-        """rows: the edges first_edge.. as read; targets: their target nodes."""
+        """rows: the edges first_edge.. as read; targets: their target nodes. In slices, which
+        bound the temporary arrays (a chunk can hold millions of edges)."""
+        for start in range(0, len(rows), _SLICE):
+            self._add(first_edge + start, rows[start : start + _SLICE], targets[start : start + _SLICE])
+
+    def _add(self, first_edge: int, rows: NDArray[np.int64], targets: NDArray[np.uint32]) -> None:
         graph = self.graph
-        chosen = np.flatnonzero((rows[:, self.type_col] == self.property) & (rows[:, self.name_col] >= 0) & (rows[:, self.name_col] < _NONE))
+        names = rows[:, self.name_col]
+        chosen = np.flatnonzero((rows[:, self.type_col] == self.property) & (names >= 0) & (names < _NONE))
         if chosen.size == 0:
             return
-        sources = np.searchsorted(graph.edge_end, chosen + first_edge, side="right")
+        # Both uint32: a query of another type would copy the whole edge_end array to match it.
+        edges = (chosen + first_edge).astype(np.uint32)
+        sources = np.searchsorted(graph.edge_end, edges, side="right").astype(np.uint32)
         source_types = graph.node_type[sources]
         objects = source_types == self.object
         # Reversed, np.unique's first index of a source is its last property edge.
@@ -51,8 +60,7 @@ class PrototypeEdges:
         graph.last_property[last_first] = targets[chosen[objects]][::-1][at]
         functions = source_types == self.closure
         if functions.any():
-            names = rows[chosen[functions], self.name_col]
-            part = np.stack((sources[functions], names, targets[chosen[functions]]), axis=1)
+            part = np.stack((sources[functions], names[chosen[functions]], targets[chosen[functions]]), axis=1)
             self.function_parts.append(part.astype(np.uint32))
 
     def finish(self) -> None:
@@ -86,12 +94,11 @@ def name_by_class(graph: HeapGraph) -> None:
     graph.function_edges = np.empty((0, 3), np.uint32)
     if prototypes.size == 0 or last.size != graph.node_count:
         return
-    is_prototype = np.zeros(graph.node_count, bool)
-    is_prototype[prototypes] = True
-    step = 1 << 20
+    step = 1 << 18
     for start in range(0, graph.node_count, step):
         part = last[start : start + step]
         slot = np.minimum(np.searchsorted(prototypes, part), prototypes.size - 1)
-        found = (prototypes[slot] == part) & ~is_prototype[start : start + part.size]
+        found = prototypes[slot] == part
         nodes = np.flatnonzero(found) + start
-        graph.node_name[nodes] = class_names[slot[found]]
+        is_prototype = prototypes[np.minimum(np.searchsorted(prototypes, nodes), prototypes.size - 1)] == nodes
+        graph.node_name[nodes[~is_prototype]] = class_names[slot[found][~is_prototype]]
