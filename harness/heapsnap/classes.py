@@ -23,10 +23,10 @@ _SLICE = 1 << 17  # edges at a time
 
 
 class PrototypeEdges:
-    """Collects, as the edges stream past, each object's last property edge (V8 writes the
-    `__proto__` edge after the object's own properties, and only internal edges after it) and
-    the functions' property edges (one of them is `prototype`; its name is known only once the
-    string table, written last, is read)."""
+    """Collects, as the edges stream past, which edges are an object's property edges (one bit
+    each: V8 writes the `__proto__` edge after the object's own properties, and only internal
+    edges after it) and the functions' property edges (one of them is `prototype`; its name is
+    known only once the string table, written last, is read)."""
 
     def __init__(self, graph: HeapGraph, type_col: int, name_col: int) -> None:
         meta = graph.meta
@@ -35,7 +35,8 @@ class PrototypeEdges:
         self.property = meta.edge_types.index("property") if "property" in meta.edge_types else _NO_TYPE
         self.object = meta.node_types.index("object") if "object" in meta.node_types else _NO_TYPE
         self.closure = meta.node_types.index("closure") if "closure" in meta.node_types else _NO_TYPE
-        graph.last_property = np.full(graph.node_count, _NONE, np.uint32)
+        self.packed: list[NDArray[np.uint8]] = []
+        self.carry = np.empty(0, bool)  # bits not yet a whole byte
         self.function_parts: list[NDArray[np.uint32]] = []
 
     def add(self, first_edge: int, rows: NDArray[np.int64], targets: NDArray[np.uint32]) -> None:
@@ -45,28 +46,28 @@ class PrototypeEdges:
             self._add(first_edge + start, rows[start : start + _SLICE], targets[start : start + _SLICE])
 
     def _add(self, first_edge: int, rows: NDArray[np.int64], targets: NDArray[np.uint32]) -> None:
-        graph = self.graph
         names = rows[:, self.name_col]
         chosen = np.flatnonzero((rows[:, self.type_col] == self.property) & (names >= 0) & (names < _NONE))
-        if chosen.size == 0:
-            return
         # Both uint32: a query of another type would copy the whole edge_end array to match it.
         edges = (chosen + first_edge).astype(np.uint32)
-        sources = np.searchsorted(graph.edge_end, edges, side="right").astype(np.uint32)
-        source_types = graph.node_type[sources]
-        objects = source_types == self.object
-        # Reversed, np.unique's first index of a source is its last property edge.
-        last_first, at = np.unique(sources[objects][::-1], return_index=True)
-        graph.last_property[last_first] = targets[chosen[objects]][::-1][at]
+        sources = np.searchsorted(self.graph.edge_end, edges, side="right").astype(np.uint32)
+        source_types = self.graph.node_type[sources]
+        bits = np.zeros(len(rows), bool)
+        bits[chosen[source_types == self.object]] = True
+        bits = np.concatenate((self.carry, bits))
+        whole = bits.size - bits.size % 8
+        self.packed.append(np.packbits(bits[:whole]))
+        self.carry = bits[whole:]
         functions = source_types == self.closure
         if functions.any():
             part = np.stack((sources[functions], names[chosen[functions]], targets[chosen[functions]]), axis=1)
             self.function_parts.append(part.astype(np.uint32))
 
     def finish(self) -> None:
+        self.graph.object_properties = np.concatenate([*self.packed, np.packbits(self.carry)])
         if self.function_parts:
             self.graph.function_edges = np.concatenate(self.function_parts)
-        self.function_parts = []
+        self.packed, self.function_parts = [], []
 
 
 def _prototype_owners(graph: HeapGraph) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
@@ -85,20 +86,36 @@ def _prototype_owners(graph: HeapGraph) -> tuple[NDArray[np.uint32], NDArray[np.
     return pairs[single, 0], pairs[single, 1]
 
 
+def _prototypes_of(graph: HeapGraph, bits: NDArray[np.uint8], first: int, stop: int) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
+    """The objects among nodes first..stop-1 with property edges, and each one's last property
+    edge's target: its prototype."""
+    e0 = int(graph.edge_end[first - 1]) if first else 0
+    e1 = int(graph.edge_end[stop - 1])
+    if e1 <= e0:
+        return np.empty(0, np.uint32), np.empty(0, np.uint32)
+    unpacked = np.unpackbits(bits[e0 // 8 : (e1 + 7) // 8])[e0 % 8 : e0 % 8 + e1 - e0]
+    edges = (np.flatnonzero(unpacked) + e0).astype(np.uint32)
+    sources = np.searchsorted(graph.edge_end, edges, side="right").astype(np.uint32)
+    # Reversed, np.unique's first index of a source is its last property edge.
+    objects, at = np.unique(sources[::-1], return_index=True)
+    return objects, graph.edge_to[edges[::-1][at]]
+
+
 def name_by_class(graph: HeapGraph) -> None:
     """Rename each object whose class (see the module) has a name other than V8's; prototype
     objects keep V8's name. Frees what PrototypeEdges collected."""
     prototypes, class_names = _prototype_owners(graph)
-    last = graph.last_property
-    graph.last_property = np.empty(0, np.uint32)
+    bits = graph.object_properties
+    graph.object_properties = np.empty(0, np.uint8)
     graph.function_edges = np.empty((0, 3), np.uint32)
-    if prototypes.size == 0 or last.size != graph.node_count:
+    if prototypes.size == 0 or bits.size * 8 < int(graph.edge_end[-1]):
         return
-    step = 1 << 18
-    for start in range(0, graph.node_count, step):
-        part = last[start : start + step]
-        slot = np.minimum(np.searchsorted(prototypes, part), prototypes.size - 1)
-        found = prototypes[slot] == part
-        nodes = np.flatnonzero(found) + start
-        is_prototype = prototypes[np.minimum(np.searchsorted(prototypes, nodes), prototypes.size - 1)] == nodes
-        graph.node_name[nodes[~is_prototype]] = class_names[slot[found][~is_prototype]]
+    step = 1 << 17
+    for first in range(0, graph.node_count, step):
+        objects, targets = _prototypes_of(graph, bits, first, min(first + step, graph.node_count))
+        slot = np.minimum(np.searchsorted(prototypes, targets), prototypes.size - 1)
+        found = prototypes[slot] == targets
+        slot[~found] = 0
+        mine = np.minimum(np.searchsorted(prototypes, objects), prototypes.size - 1)
+        found &= prototypes[mine] != objects
+        graph.node_name[objects[found]] = class_names[slot[found]]

@@ -56,9 +56,9 @@ class HeapGraph:
     big_sizes: dict[int, int] = field(default_factory=dict)  # self sizes over 4 GiB, by node
     locations: dict[str, NDArray[np.uint32]] = field(default_factory=dict)  # node, script, line, column
     names: dict[int, str] = field(default_factory=dict)
-    # While reading: each object's last property edge (its __proto__, see classes.py), and the
-    # functions' property edges (source, name index, target), to find whose prototype it is.
-    last_property: NDArray[np.uint32] = field(default_factory=lambda: np.empty(0, np.uint32))
+    # While reading (classes.py): a bit per edge, set for an object's property edges (the last
+    # is its __proto__), and the functions' property edges (source, name index, target).
+    object_properties: NDArray[np.uint8] = field(default_factory=lambda: np.empty(0, np.uint8))
     function_edges: NDArray[np.uint32] = field(default_factory=lambda: np.empty((0, 3), np.uint32))
 
     @property
