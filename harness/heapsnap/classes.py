@@ -86,7 +86,9 @@ def _prototype_owners(graph: HeapGraph) -> tuple[NDArray[np.uint32], NDArray[np.
     return pairs[single, 0], pairs[single, 1]
 
 
-def _prototypes_of(graph: HeapGraph, bits: NDArray[np.uint8], first: int, stop: int) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
+def _prototypes_of(
+    graph: HeapGraph, bits: NDArray[np.uint8], first: int, stop: int
+) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
     """The objects among nodes first..stop-1 with property edges, and each one's last property
     edge's target: its prototype."""
     e0 = int(graph.edge_end[first - 1]) if first else 0

@@ -178,7 +178,13 @@ class _Walk:
 
 
 def _grower(
-    walk: _Walk, root: _RootKind, roots: NDArray[np.int64], earlier: Earlier, later: LoadedSnapshot, named: Named | None
+    walk: _Walk,
+    root: _RootKind,
+    roots: NDArray[np.int64],
+    earlier: Earlier,
+    later: LoadedSnapshot,
+    *,
+    named: Named | None,
 ) -> HeapGrower:
     kind, samples = root.kind, roots[walk.graph.node_kind[roots] == root.kind]
     if named is not None:  # a plain container: named by what it holds (owners.py)
@@ -270,7 +276,7 @@ def heap_growth(
         after=later.name,
         span=span,
         updates=updates,
-        growers=tuple(_grower(walk, root, roots, earlier, later, named.get(root.kind)) for root in listed),
+        growers=tuple(_grower(walk, root, roots, earlier, later, named=named.get(root.kind)) for root in listed),
         noise=noise.describe(updates),
         pauses_s=pauses_s,
     )

@@ -141,5 +141,7 @@ def test_a_holder_of_only_plain_data_keeps_its_own_kind(tmp_path: Path) -> None:
             heap.snap.edge(holder, heap.node("string", f"text {i}", 2003 + 4 * i if i < OLD else None, 4000), "text")
         return heap.snap
 
-    growth = diff_files(strings(OLD).write(tmp_path / "a.heapsnapshot"), strings(OLD + 150).write(tmp_path / "b.heapsnapshot"))
+    growth = diff_files(
+        strings(OLD).write(tmp_path / "a.heapsnapshot"), strings(OLD + 150).write(tmp_path / "b.heapsnapshot")
+    )
     assert [(g.kind, g.holder) for g in growth.growers] == [("Object", "")], growth.growers
