@@ -35,7 +35,7 @@ class HeapGrower:
     snapshot and held by older objects (`new_roots`), with the new objects they hold in turn
     (`retained_bytes`, their own included; `carries`: the kinds most of those bytes are).
     When the roots are plain containers (`holder`: "Object", "Array", "Map"...), `kind` is what
-    they hold: the kind owning most of the new bytes under them (a Socket under an Object).
+    they hold: the kind owning most of the new bytes under each (a Socket under an Object).
     objects_* and bytes_* are `kind`'s whole count and self size in each snapshot."""
 
     kind: str

@@ -12,7 +12,7 @@ the new objects they hold, so one leaked client with its socket, parser and buff
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -189,6 +189,7 @@ def _grower(
     kind, samples = root.kind, roots[walk.graph.node_kind[roots] == root.kind]
     if named is not None:  # a plain container: named by what it holds (owners.py)
         kind, samples = named.kind, named.samples
+        named = named if named.kind != root.kind else None
     name = walk.graph.kinds[kind]
     before = earlier.summary.kinds.get(name, _NONE)
     after = later.summary.kinds.get(name, _NONE)
@@ -204,6 +205,30 @@ def _grower(
         paths=_paths(walk.graph, walk.tree, samples),
         holder="" if named is None else walk.graph.kinds[root.kind],
     )
+
+
+def _split(
+    root: _RootKind, groups: list[Named] | None, count_floor: float, bytes_floor: float
+) -> list[tuple[_RootKind, Named | None]]:
+    """A container kind's roots as one entry per name (owners.py), each with its share of the
+    kind's growth; those beyond noise, or the largest when none is on its own."""
+    if not groups:
+        return [(root, None)]
+    roots = sum(g.roots for g in groups) or 1
+    held = sum(g.held_bytes for g in groups) or 1
+    parts = [
+        (
+            replace(
+                root,
+                grown=round(root.grown * g.roots / roots),
+                retained_bytes=root.retained_bytes * g.held_bytes // held,
+            ),
+            g,
+        )
+        for g in groups
+    ]
+    kept = [(r, g) for r, g in parts if r.grown > 0 and (r.grown >= count_floor or r.retained_bytes >= bytes_floor)]
+    return kept or [(root, groups[0])]
 
 
 def ids_were_reset(earlier: Earlier, later: LoadedSnapshot) -> bool:
@@ -266,17 +291,18 @@ def heap_growth(
     )
     found = root_kinds(graph, walk.anchor, graph.node_new, net)
     listed = [r for r in found if r.grown > 0 and (r.grown >= count_floor or r.retained_bytes >= bytes_floor)]
-    # Many roots are the surest sign; bytes alone can be new connections a pool swapped in.
-    listed.sort(key=lambda r: r.grown < count_floor)
-    listed = listed[:TOP_GROWERS]
     roots = root_nodes(walk.anchor) if listed else np.empty(0, np.int64)
-    named = name_containers(graph, tree, walk.anchor, {r.kind: r.grown for r in listed})
+    named = name_containers(graph, tree, walk.anchor, roots, [r.kind for r in listed])
+    entries = [entry for r in listed for entry in _split(r, named.get(r.kind), count_floor, bytes_floor)]
+    entries.sort(key=lambda e: (-e[0].retained_bytes, graph.kinds[e[0].kind]))
+    # Many roots are the surest sign; bytes alone can be new connections a pool swapped in.
+    entries.sort(key=lambda e: e[0].grown < count_floor)
     return HeapGrowth(
         before=earlier.name,
         after=later.name,
         span=span,
         updates=updates,
-        growers=tuple(_grower(walk, root, roots, earlier, later, named=named.get(root.kind)) for root in listed),
+        growers=tuple(_grower(walk, root, roots, earlier, later, named=n) for root, n in entries[:TOP_GROWERS]),
         noise=noise.describe(updates),
         pauses_s=pauses_s,
     )
