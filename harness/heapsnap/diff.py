@@ -216,17 +216,12 @@ def _split(
         return [(root, None)]
     roots = sum(g.roots for g in groups) or 1
     held = sum(g.held_bytes for g in groups) or 1
-    parts = [
-        (
-            replace(
-                root,
-                grown=round(root.grown * g.roots / roots),
-                retained_bytes=root.retained_bytes * g.held_bytes // held,
-            ),
-            g,
+    parts: list[tuple[_RootKind, Named | None]] = []
+    for g in groups:
+        share = replace(
+            root, grown=round(root.grown * g.roots / roots), retained_bytes=root.retained_bytes * g.held_bytes // held
         )
-        for g in groups
-    ]
+        parts.append((share, g))
     kept = [(r, g) for r, g in parts if r.grown > 0 and (r.grown >= count_floor or r.retained_bytes >= bytes_floor)]
     return kept or [(root, groups[0])]
 

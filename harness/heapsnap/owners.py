@@ -62,7 +62,7 @@ def _sums(
             nodes = np.flatnonzero(link != NO_NODE) + start
             slot = np.minimum(np.searchsorted(keys, link[nodes - start]), keys.size - 1)
             mine = keys[slot] == link[nodes - start]
-            sums += np.bincount(slot[mine], weights=graph.node_size[nodes[mine]], minlength=keys.size)
+            np.add(sums, np.bincount(slot[mine], weights=graph.node_size[nodes[mine]], minlength=keys.size), out=sums)
     return by_root, by_owner
 
 
@@ -98,7 +98,7 @@ def name_containers(
     """For each container kind among kinds, its roots (among `roots`, the leak roots) grouped
     by the kind naming each (see the module), the most bytes first."""
     kinds = [k for k in kinds if graph.container[k]]
-    if not kinds:
+    if not kinds or roots.size == 0:
         return {}
     wanted = np.zeros(len(graph.kinds), bool)
     wanted[kinds] = True
