@@ -28,8 +28,9 @@ import aiohttp
 from harness.collector import metrics
 from harness.collector.cdp import CdpSession, InspectorError
 from harness.collector.node_census import listener_census
-from harness.collector.pause import INSPECTOR_PAUSE
+from harness.collector.pause import INSPECTOR_PAUSE, PauseLog, timed
 from harness.collector.store import Metric, Value
+from vocab.events import PauseCause
 
 # The histogram records each timer period, resolution included; we subtract it to get the delay.
 SNAPSHOT_JS = """(() => {
@@ -82,8 +83,15 @@ class NodeInspectorProbe:
     name = "node"
 
     def __init__(
-        self, ws_url: str, gc_every_s: float = 0.0, timeout_s: float = 1.0, *, census_every_s: float = 0.0
+        self,
+        ws_url: str,
+        gc_every_s: float = 0.0,
+        timeout_s: float = 1.0,
+        *,
+        census_every_s: float = 0.0,
+        pauses: PauseLog | None = None,
     ) -> None:
+        self._pauses = pauses  # the census and long forced GCs stall the target: recorded as events
         self._gc_every_s = gc_every_s
         self._timeout_s = timeout_s
         self._census_every_s = census_every_s
@@ -124,8 +132,10 @@ class NodeInspectorProbe:
         values: dict[Metric, Value] = {}
         if self._census_every_s > 0 and time.monotonic() >= self._next_census:
             self._next_census = time.monotonic() + self._census_every_s
-            values.update(await listener_census(self.command))
-        heap, external, array_buffers = await self.evaluate(AFTER_GC_JS)
+            with timed(self._pauses, PauseCause.LISTENER_CENSUS):
+                values.update(await listener_census(self.command))
+        with timed(self._pauses, PauseCause.FORCED_GC):
+            heap, external, array_buffers = await self.evaluate(AFTER_GC_JS)
         values[metrics.NODE_HEAP_AFTER_GC] = float(heap)
         values[metrics.NODE_EXTERNAL_AFTER_GC] = float(external)
         values[metrics.NODE_ARRAY_BUFFERS_AFTER_GC] = float(array_buffers)
