@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum, auto
 
-from harness.analysis.level_checks import growth, peak, residual, sustained
+from harness.analysis.level_checks import amount, growth, peak, residual, sustained
 from harness.analysis.model import Check, Curve, RunData, Span, Status
+from harness.analysis.pauses import named, outside_pauses
 from harness.analysis.rising_load import Judging, growth_after_rise, load_rise, rate_after_rise
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour, slope_per_request
 from harness.analysis.windows import rise_over, value_at
@@ -89,6 +90,24 @@ RULES = (
 )
 
 
+# Figures a stalled event loop moves directly: its own delay, sockets the peer closed that it
+# cannot close yet, temp files it cannot delete yet. Samples inside soak's own pauses (and the
+# backlog after) are judged apart (analysis/pauses.py).
+PAUSE_BOUND = frozenset({"loop_delay_p99", "temp_file_age", "tcp_close_wait"})
+
+
+def _apart_from_pauses(rule: Rule, curve: Curve, data: RunData, limits: Thresholds) -> tuple[Curve, str]:
+    """The curve without the samples soak's own pauses touched, and what was left apart, in words."""
+    if rule.check not in PAUSE_BOUND or not data.pauses:
+        return curve, ""
+    kept, apart = outside_pauses(curve, data.pauses, limits.window_s)
+    if not apart.values.size:
+        return curve, ""
+    top = amount(float(apart.values.max()), rule.unit)
+    return kept, (f"; {apart.values.size} samples during soak's own pauses of the target or their backlog "
+                  f"judged apart (peak {top}; {named(data.pauses)})")  # fmt: skip
+
+
 def _whole_run(data: RunData) -> Span:
     start_s = data.baseline.start_s if data.baseline else data.load.start_s
     end_s = data.cooldown.end_s if data.cooldown else data.load.end_s
@@ -152,7 +171,7 @@ def evaluate_rule(
     return _evaluate_kind(rule, curve, data, limits, limit, metric=metric)
 
 
-def _evaluate_kind(  # noqa: PLR0911 (one return per kind of rule)
+def _evaluate_kind(
     rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float, *, metric: str | None
 ) -> Check:
     judged = judged_span(data, limits)
@@ -167,10 +186,15 @@ def _evaluate_kind(  # noqa: PLR0911 (one return per kind of rule)
             return slope_per_request(
                 rule.check, curve, per, judged, limit=limit, settings=settings, per=label, unit=rule.unit
             )
-        case Kind.PEAK:
-            return peak(rule.check, curve, _whole_run(data), limit, rule.unit)
-        case Kind.SUSTAINED:
-            return sustained(rule.check, curve, _whole_run(data), limit, window_s=limits.window_s, unit=rule.unit)
+        case Kind.PEAK | Kind.SUSTAINED:
+            outside, apart = _apart_from_pauses(rule, curve, data, limits)
+            if rule.kind is Kind.PEAK:
+                check = peak(rule.check, outside, _whole_run(data), limit, rule.unit)
+            else:
+                check = sustained(
+                    rule.check, outside, _whole_run(data), limit, window_s=limits.window_s, unit=rule.unit
+                )
+            return replace(check, detail=check.detail + apart) if apart else check
         case Kind.GROWTH:
             return _growth(rule, curve, data, limits, limit)
         case Kind.RESIDUAL | Kind.RESIDUAL_ZERO:
