@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from harness.analysis.guides import steps
 from harness.analysis.model import Check, Curve, Guide, GuideRole, Pause, RunData, Span, Status
-from harness.analysis.pauses import named, pause_near, pause_within
+from harness.analysis.pauses import WINDOW_SHARE, material, named, pause_near, pause_within
 from harness.analysis.rules import UPDATES
 from harness.analysis.work_windows import WindowRatio, where, window_ratios, work_windows, worst
 from harness.config import Thresholds
@@ -90,6 +90,7 @@ def calls_per_update_max(data: RunData, limits: Thresholds) -> list[Check]:
         ratios = window_ratios(
             _curves_of(key, dict(data.calls)), updates, windows, data.fault_windows, min_updates=MIN_UPDATES_PER_WINDOW
         )
-        check = _judge_key(key, limit, ratios, limits.fault_calls_factor, span, pauses=data.pauses)
+        pauses = material(data.pauses, limits.work_window_s * WINDOW_SHARE)
+        check = _judge_key(key, limit, ratios, limits.fault_calls_factor, span, pauses=pauses)
         checks.append(check)
     return checks

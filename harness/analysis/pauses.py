@@ -12,6 +12,11 @@ piled up for d seconds drains in d * u / (1 - u): within 2 d up to u = 2/3. So t
 with a pause is BACKLOG_FACTOR times its duration, and at least one judging window (the window it
 ends in may hold its last stalled answers). A service slow outside that span still fails there; a
 run where every window touched a pause is inconclusive, with the pauses named.
+
+A pause counts for a check only when it could explain a failure of it (material): a pause adds at
+most its length to what it holds up, so against a latency limit L only pauses of L / 2 or more
+count (a service answering within L / 2 otherwise stays under L); against a count per window, a
+pause of a tenth of the window or more. A forced GC of 150 ms then sets no 2 s latency window apart.
 """
 
 from __future__ import annotations
@@ -23,6 +28,21 @@ import numpy as np
 from harness.analysis.model import Curve, Pause, Span
 
 BACKLOG_FACTOR = 2.0
+LATENCY_SHARE = 0.5  # of a latency limit: shorter pauses cannot explain crossing it
+WINDOW_SHARE = 0.1  # of a counting window: shorter pauses move its count by less
+
+
+def material(pauses: Sequence[Pause], min_s: float) -> tuple[Pause, ...]:
+    """The pauses long enough to explain a failure of a check (see above)."""
+    return tuple(pause for pause in pauses if pause.duration_s >= min_s)
+
+
+def pause_at(t_s: float, pauses: Sequence[Pause], window_s: float) -> Pause | None:
+    """The pause whose stall or backlog holds this moment."""
+    for pause in pauses:
+        if pause.span.start_s <= t_s < pause.span.end_s + backlog_s(pause, window_s):
+            return pause
+    return None
 
 
 def backlog_s(pause: Pause, window_s: float) -> float:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum, auto
 
+import numpy as np
+
 from harness.analysis.level_checks import amount, growth, peak, residual, sustained
 from harness.analysis.model import Check, Curve, RunData, Span, Status
-from harness.analysis.pauses import named, outside_pauses
+from harness.analysis.pauses import LATENCY_SHARE, WINDOW_SHARE, material, outside_pauses, pause_at
 from harness.analysis.rising_load import Judging, growth_after_rise, load_rise, rate_after_rise
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour, slope_per_request
 from harness.analysis.windows import rise_over, value_at
@@ -90,22 +92,26 @@ RULES = (
 )
 
 
-# Figures a stalled event loop moves directly: its own delay, sockets the peer closed that it
-# cannot close yet, temp files it cannot delete yet. Samples inside soak's own pauses (and the
-# backlog after) are judged apart (analysis/pauses.py).
-PAUSE_BOUND = frozenset({"loop_delay_p99", "temp_file_age", "tcp_close_wait"})
+# Figures a stalled event loop moves directly: its own delay and temp files it cannot delete yet
+# (a pause of half the limit counts), sockets the peer closed that it cannot close yet (a pause of
+# a tenth of the window counts). Samples inside such pauses and their backlog are judged apart.
+PAUSE_BOUND = {"loop_delay_p99": True, "temp_file_age": True, "tcp_close_wait": False}  # check -> against the limit
 
 
-def _apart_from_pauses(rule: Rule, curve: Curve, data: RunData, limits: Thresholds) -> tuple[Curve, str]:
+def _apart_from_pauses(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float) -> tuple[Curve, str]:
     """The curve without the samples soak's own pauses touched, and what was left apart, in words."""
     if rule.check not in PAUSE_BOUND or not data.pauses:
         return curve, ""
-    kept, apart = outside_pauses(curve, data.pauses, limits.window_s)
+    min_s = limit * LATENCY_SHARE if PAUSE_BOUND[rule.check] else limits.window_s * WINDOW_SHARE
+    pauses = material(data.pauses, min_s)
+    kept, apart = outside_pauses(curve, pauses, limits.window_s)
     if not apart.values.size:
         return curve, ""
-    top = amount(float(apart.values.max()), rule.unit)
+    top = int(np.argmax(apart.values))
+    pause = pause_at(float(apart.t_s[top]), pauses, limits.window_s)
+    during = f", during {pause.label}" if pause is not None else ""
     return kept, (f"; {apart.values.size} samples during soak's own pauses of the target or their backlog "
-                  f"judged apart (peak {top}; {named(data.pauses)})")  # fmt: skip
+                  f"judged apart (peak {amount(float(apart.values[top]), rule.unit)}{during})")  # fmt: skip
 
 
 def _whole_run(data: RunData) -> Span:
@@ -187,7 +193,7 @@ def _evaluate_kind(
                 rule.check, curve, per, judged, limit=limit, settings=settings, per=label, unit=rule.unit
             )
         case Kind.PEAK | Kind.SUSTAINED:
-            outside, apart = _apart_from_pauses(rule, curve, data, limits)
+            outside, apart = _apart_from_pauses(rule, curve, data, limits, limit)
             if rule.kind is Kind.PEAK:
                 check = peak(rule.check, outside, _whole_run(data), limit, rule.unit)
             else:

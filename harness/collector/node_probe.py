@@ -27,7 +27,7 @@ import aiohttp
 
 from harness.collector import metrics
 from harness.collector.cdp import CdpSession, InspectorError
-from harness.collector.node_census import listener_census
+from harness.collector.node_census import ListenerCensus
 from harness.collector.pause import INSPECTOR_PAUSE, PauseLog, timed
 from harness.collector.store import Metric, Value
 from vocab.events import PauseCause
@@ -91,6 +91,7 @@ class NodeInspectorProbe:
         census_every_s: float = 0.0,
         pauses: PauseLog | None = None,
     ) -> None:
+        self._census = ListenerCensus()
         self._pauses = pauses  # the census and long forced GCs stall the target: recorded as events
         self._gc_every_s = gc_every_s
         self._timeout_s = timeout_s
@@ -133,7 +134,7 @@ class NodeInspectorProbe:
         if self._census_every_s > 0 and time.monotonic() >= self._next_census:
             self._next_census = time.monotonic() + self._census_every_s
             with timed(self._pauses, PauseCause.LISTENER_CENSUS):
-                values.update(await listener_census(self.command))
+                values.update(await self._census.count(self.command))
         with timed(self._pauses, PauseCause.FORCED_GC):
             heap, external, array_buffers = await self.evaluate(AFTER_GC_JS)
         values[metrics.NODE_HEAP_AFTER_GC] = float(heap)

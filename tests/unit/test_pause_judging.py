@@ -67,6 +67,15 @@ def test_a_spike_outside_the_pauses_still_fails() -> None:
     assert "listener_census at 133 s" in check.detail  # the pause's window is still shown, apart
 
 
+def test_a_pause_too_short_to_explain_the_spike_sets_nothing_apart() -> None:
+    # A 150 ms forced GC cannot make a 2 s p95 out of 50 ms answers: the window stays judged.
+    windows = [_window(100.0 + 10 * i, 0.1) for i in range(10)]
+    windows[3] = _window(130.0, 3.85)
+    check = _e2e(windows, (Pause(PauseCause.FORCED_GC, Span(133.0, 133.15)),))
+    assert check.status is Status.FAIL and check.peak_span == Span(130.0, 140.0)
+    assert "judged apart" not in check.detail
+
+
 def test_every_window_in_a_pause_is_inconclusive_naming_the_pauses() -> None:
     pauses = (Pause(PauseCause.HEAP_SNAPSHOT, Span(100.0, 104.0)), Pause(PauseCause.LISTENER_CENSUS, Span(110.0, 116.0)))
     check = _e2e([_window(100.0, 3.0), _window(110.0, 0.1), _window(120.0, 0.1)], pauses)
