@@ -7,10 +7,10 @@ EventEmitter.prototype are found in one walk; classes that mix its methods in in
 Redis and Cluster) are found among the exports of loaded CommonJS modules, one more walk each.
 
 Each walk stops the target: measured on the reference bot under load here, 0.3-1.8 s per walk (a
-forced gc() of the same heap: 20-115 ms), three walks per census (EventEmitter, ioredis's Redis
-and Cluster). So a census walks EventEmitter.prototype and one mixed-in class in turn, and counts
-the others as last walked: two walks whatever the number of such classes. Their instances (Redis
-clients) are also counted by the Redis probe each few seconds; here they lag by a census or two.
+forced gc() of the same heap: 20-115 ms), and the bot has three classes to walk (EventEmitter,
+ioredis's Redis and Cluster): a census in one go stopped it for 1-5 s. So a census walks one class
+per call, on the probe's consecutive samples (a few seconds of service in between), and publishes
+its counts once every class found at its start has been walked (`python -m benchmarks.census_pause`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from harness.collector.store import Metric, Value
 
 Command = Callable[[str, dict[str, Any] | None], Awaitable[dict[str, Any]]]
 OBJECT_GROUP = "soak-census"
+PROTOTYPES_GROUP = "soak-census-prototypes"
 
 # EventEmitter.prototype first, then the prototypes of exported classes that copy its methods
 # without inheriting it. Only data properties of the exports are read: no getter runs.
@@ -71,12 +72,13 @@ def _value(result: dict[str, Any]) -> Any:
     return result["result"].get("value")
 
 
-async def _prototypes(command: Command) -> list[tuple[str, str]]:
-    """(object id, description) of EventEmitter.prototype, then of each mixed-in class's prototype."""
-    found = await command("Runtime.evaluate", {"expression": PROTOTYPES_JS, "objectGroup": OBJECT_GROUP})
+async def _prototypes(command: Command) -> list[str]:
+    """Object ids of EventEmitter.prototype, then of each mixed-in class's prototype (kept in their
+    own object group until the census is done: prototypes live as long as their class anyway)."""
+    found = await command("Runtime.evaluate", {"expression": PROTOTYPES_JS, "objectGroup": PROTOTYPES_GROUP})
     listing = await command("Runtime.getProperties", {"objectId": found["result"]["objectId"], "ownProperties": True})
     return [
-        (prop["value"]["objectId"], f"{prop['name']}:{prop['value'].get('description', '')}")
+        prop["value"]["objectId"]
         for prop in listing["result"]
         if prop["name"].isdigit() and "objectId" in prop.get("value", {})
     ]
@@ -93,28 +95,45 @@ async def _count(command: Command, prototype_id: str) -> tuple[int, int, int]:
 
 
 class ListenerCensus:
-    """Counts on each call: EventEmitter's instances walked every time, one mixed-in class in turn."""
+    """One heap walk per step(): a census takes as many steps as it found classes."""
 
     def __init__(self) -> None:
-        self._turn = 0
-        self._mixins: dict[str, tuple[int, int, int]] = {}  # description -> counts when last walked
+        self._pending: list[str] = []  # prototypes not walked yet in this census
+        self._counts: list[tuple[int, int, int]] = []
 
-    async def count(self, command: Command) -> dict[Metric, Value]:
-        """Live emitters, their listeners, and the most listeners on one event of one emitter."""
+    @property
+    def in_progress(self) -> bool:
+        return bool(self._pending)
+
+    def reset(self) -> None:
+        """Forget a census under way (its object ids die with the inspector connection)."""
+        self._pending, self._counts = [], []
+
+    async def step(self, command: Command) -> dict[Metric, Value] | None:
+        """Walk the next class; the census's figures once the last one is walked, else None."""
         try:
-            prototypes = await _prototypes(command)
-            counts = [await _count(command, prototypes[0][0])] if prototypes else []
-            mixins = prototypes[1:]
-            if mixins:
-                walked_id, walked = mixins[self._turn % len(mixins)]
-                self._turn += 1
-                self._mixins[walked] = await _count(command, walked_id)
-            # A class no longer loaded is no longer counted.
-            counts += [self._mixins[key] for _, key in mixins if key in self._mixins]
+            if not self._pending:
+                self.reset()
+                self._pending = await _prototypes(command)
+            if self._pending:
+                self._counts.append(await _count(command, self._pending.pop(0)))
+        except BaseException:
+            self.reset()
+            raise
         finally:
             await command("Runtime.releaseObjectGroup", {"objectGroup": OBJECT_GROUP})
+        if self._pending:
+            return None
+        await command("Runtime.releaseObjectGroup", {"objectGroup": PROTOTYPES_GROUP})
+        counts, self._counts = self._counts, []
         return {
             metrics.NODE_EMITTERS: float(sum(c[0] for c in counts)),
             metrics.NODE_LISTENERS: float(sum(c[1] for c in counts)),
             metrics.NODE_LISTENERS_MOST: float(max((c[2] for c in counts), default=0)),
         }
+
+    async def count(self, command: Command) -> dict[Metric, Value]:
+        """A whole census in one go (every class walked back to back: one long pause)."""
+        while (values := await self.step(command)) is None:
+            pass
+        return values

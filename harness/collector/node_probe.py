@@ -101,12 +101,14 @@ class NodeInspectorProbe:
         self._session = CdpSession(ws_url)
 
     def sample(self) -> dict[Metric, Value]:
-        # A full GC on a big heap takes longer than a plain sample: it gets a longer leash.
-        timeout_s = max(self._timeout_s, GC_TIMEOUT_S) if self._gc_due() else self._timeout_s
+        # A full GC or a heap walk on a big heap takes longer than a plain sample: a longer leash.
+        long = self._gc_due() or self._census.in_progress
+        timeout_s = max(self._timeout_s, GC_TIMEOUT_S) if long else self._timeout_s
         try:
             with INSPECTOR_PAUSE:  # not while a heap snapshot pauses the target (see pause.py)
                 return self._session.run(self._sample(), timeout_s)
         except (aiohttp.ClientError, OSError, TimeoutError, InspectorError):
+            self._census.reset()
             with contextlib.suppress(Exception):
                 self._session.run(self._session.disconnect(), self._timeout_s)
             return {metrics.NODE_INSPECTOR_UP: 0.0}
@@ -126,15 +128,23 @@ class NodeInspectorProbe:
             while self._next_gc <= time.monotonic():
                 self._next_gc += self._gc_every_s
             values.update(await self._after_gc())
+        elif self._census.in_progress:
+            values.update(await self._census_step())
         return values
 
+    async def _census_step(self) -> dict[Metric, Value]:
+        """One heap walk of the listener census (see node_census.py): its figures after the last."""
+        with timed(self._pauses, PauseCause.LISTENER_CENSUS):
+            return await self._census.step(self.command) or {}
+
     async def _after_gc(self) -> dict[Metric, Value]:
-        """Memory kept after a full GC, and the listener census when it is due (itself a full GC)."""
+        """Memory kept after a full GC, and a step of the listener census when one is due or under way."""
         values: dict[Metric, Value] = {}
-        if self._census_every_s > 0 and time.monotonic() >= self._next_census:
+        if self._census.in_progress:
+            values.update(await self._census_step())
+        elif self._census_every_s > 0 and time.monotonic() >= self._next_census:
             self._next_census = time.monotonic() + self._census_every_s
-            with timed(self._pauses, PauseCause.LISTENER_CENSUS):
-                values.update(await self._census.count(self.command))
+            values.update(await self._census_step())
         with timed(self._pauses, PauseCause.FORCED_GC):
             heap, external, array_buffers = await self.evaluate(AFTER_GC_JS)
         values[metrics.NODE_HEAP_AFTER_GC] = float(heap)
