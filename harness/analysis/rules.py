@@ -140,7 +140,8 @@ def judged_span(data: RunData, limits: Thresholds) -> Span:
 def _growth(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float) -> Check:
     """Last window against the first; on a load that rose, what is left after the cool-down."""
     judged = judged_span(data, limits)
-    if (rose := load_rise(data.load_rise, request_counter(data)[0], judged, limits.window_s)) is not None:
+    rose = load_rise(data.load_rise, request_counter(data)[0], judged, limits.window_s, data.pauses)
+    if rose is not None:
         how = Judging(rule.check, limit, rule.unit, limits.recovery_window_s, data.curves.get(REQUESTS))
         return growth_after_rise(curve, data, how, rose)
     return growth(
@@ -158,7 +159,7 @@ def _growth(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: 
 def _rate_after_rise(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float) -> Check | None:
     """On a load that rose, a slope or per-update limit judges what the cool-down kept (None: it did not rise)."""
     counter, label = request_counter(data)
-    rose = load_rise(data.load_rise, counter, judged_span(data, limits), limits.window_s)
+    rose = load_rise(data.load_rise, counter, judged_span(data, limits), limits.window_s, data.pauses)
     if rose is None:
         return None
     how = Judging(rule.check, limit, rule.unit, limits.recovery_window_s, data.curves.get(REQUESTS))

@@ -12,6 +12,7 @@ from harness.analysis.load_checks import latency_p95
 from harness.analysis.model import Check, Curve, Pause, RunData, Span, Status
 from harness.analysis.notes import pause_notes
 from harness.analysis.pauses import backlog_s, pause_near
+from harness.analysis.rising_load import load_rise
 from harness.analysis.rules import evaluate_rules
 from harness.config import Thresholds
 from vocab.events import PauseCause
@@ -77,7 +78,10 @@ def test_a_pause_too_short_to_explain_the_spike_sets_nothing_apart() -> None:
 
 
 def test_every_window_in_a_pause_is_inconclusive_naming_the_pauses() -> None:
-    pauses = (Pause(PauseCause.HEAP_SNAPSHOT, Span(100.0, 104.0)), Pause(PauseCause.LISTENER_CENSUS, Span(110.0, 116.0)))
+    pauses = (
+        Pause(PauseCause.HEAP_SNAPSHOT, Span(100.0, 104.0)),
+        Pause(PauseCause.LISTENER_CENSUS, Span(110.0, 116.0)),
+    )
     check = _e2e([_window(100.0, 3.0), _window(110.0, 0.1), _window(120.0, 0.1)], pauses)
     assert check.status is Status.INCONCLUSIVE
     assert "every judged window touched one" in check.detail
@@ -156,3 +160,14 @@ def test_calls_per_update_windows_caught_up_after_a_pause_are_judged_apart() -> 
     # A burst well after the pause is the service's own.
     late = _cumulative({(60, 66): 0.0, (66, 72): 20.0, (120, 126): 40.0})
     assert check((pause,), late).status is Status.FAIL
+
+
+def test_a_closed_load_held_up_by_a_pause_at_the_start_is_no_rise() -> None:
+    # Nothing sent while a snapshot stopped the target 60-70 s, then the usual 20/s: the judged span
+    # opens in the stall, which read as a load rising from 0 and sent growth checks to the cool-down.
+    updates = _cumulative({(60, 72): 0.0})
+    judged = Span(65.0, 145.0)
+    assert load_rise(None, updates, judged, 10.0) is not None
+    assert load_rise(None, updates, judged, 10.0, (Pause(PauseCause.HEAP_SNAPSHOT, Span(60.0, 70.0)),)) is None
+    rising = _cumulative({(60, 72): 0.0, (72, 110): 10.0})  # and a real rise after it stays one
+    assert load_rise(None, rising, judged, 10.0, (Pause(PauseCause.HEAP_SNAPSHOT, Span(60.0, 70.0)),)) is not None
