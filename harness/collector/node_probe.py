@@ -11,9 +11,10 @@ default 5 s cadence it is lost in the noise of the 1 Hz collector's ~0.6 % of a 
 GC (one full collection, see AFTER_GC_JS) blocks the target's event loop in proportion to its
 live heap: ~15-30 ms for a few MiB, 55-90 ms for 30 MiB here (`python -m benchmarks.node_gc_pause`:
 two collections 115-175 ms, CDP's collectGarbage 120-245 ms and not exact). The
-listener census (Runtime.queryObjects: V8 collects all it can, then walks the heap) runs before
-it on its own, slower cadence. Keep both slow (defaults 60 s and 5 min); `forced_gc_every = 0`
-turns both off.
+listener census (Runtime.queryObjects: V8 collects all it can, then walks the heap) starts before
+it on its own, slower cadence and walks one class per sample (node_census.py). Keep both slow
+(defaults 60 s and 5 min); `forced_gc_every = 0` turns both off. The census and forced GCs of
+100 ms or more are target_pause events (pause.py), which the judge sets apart.
 """
 
 from __future__ import annotations
