@@ -55,7 +55,8 @@ def lost_updates(data: RunData, limits: Thresholds, accounting: Accounting) -> l
     worst = max(accounting.windows, key=lambda w: w.lost, default=None)
     detail = (f"{lost} accepted updates never completed within {accounting.timeout_s:.0f} s"
               f"{f' ({parts}; most at {_where(worst, data.fault_windows)})' if lost and worst else ''}, limit {limit}; "
-              f"{explained} more not completed during injected faults; {late}")  # fmt: skip
+              f"{explained} more not completed during injected faults; {late}"
+              f"{f'; {accounting.unanswered_text()} not lost' if accounting.unanswered else ''}")  # fmt: skip
     status = Status.PASS if lost <= limit else Status.FAIL
     peak = worst.span if lost and worst else None
     span = _span(accounting)

@@ -43,6 +43,9 @@ def accounting_notes(accounting: Accounting | None) -> list[str]:
         notes.append(f"accounting: calls whose correlation keys match no update in its timeout: {parts}")
     for reason, count in sorted(accounting.apart.items()):
         notes.append(f"accounting: {count} calls counted apart, not failed: {reason}")
+    if accounting.unanswered:
+        notes.append(f"accounting: {accounting.unanswered_text()} not lost (never accepted) and left out of the "
+                     "flows' sums; the calls the service made for them are theirs, never another update's")  # fmt: skip
     return notes
 
 

@@ -14,7 +14,7 @@ from harness.analysis.guides import flat
 from harness.analysis.level_checks import amount
 from harness.analysis.model import Check, Curve, GuideRole, Pause, RunData, Span, Status
 from harness.analysis.pauses import WINDOW_SHARE, material, pause_near
-from harness.analysis.windows import rise_over, within
+from harness.analysis.windows import FloatArray, rise_over, within
 
 RISE_FACTOR = 1.5  # the last window's rate over the first's; a steady load moves by less
 MIN_RISE_PER_S = 1.0  # updates/s: below it, a few more requests in flight cannot show in counts
@@ -84,6 +84,19 @@ class Judging:
     calls: Curve | None  # cumulative calls at the mocks: still rising at the end means work in flight
 
 
+def _readings(curve: Curve, span: Span, earliest_s: float) -> FloatArray:
+    """The span's samples, or the last one before its end (not before earliest_s): a curve read
+    less often than the span is long (memory after a forced GC every 30 s, a 20 s baseline) keeps
+    its last reading until the next."""
+    _, values = within(curve, span)
+    if values.size > 0:
+        return values
+    last = int(np.searchsorted(curve.t_s, span.end_s, side="right")) - 1
+    if last >= 0 and curve.t_s[last] >= earliest_s:
+        return curve.values[last : last + 1]
+    return values
+
+
 def growth_after_rise(curve: Curve, data: RunData, how: Judging, rose: LoadRise) -> Check:
     """Lowest level in the cool-down's last recovery window minus the median before the load: idle
     connections that time out within that window have come back, a leak has not."""
@@ -93,8 +106,8 @@ def growth_after_rise(curve: Curve, data: RunData, how: Judging, rose: LoadRise)
         why = f"{rose.words()}; with no {missing} to compare, growth cannot be told from work in flight"
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, data.load, why)
     tail = Span(max(data.cooldown.start_s, data.cooldown.end_s - how.recovery_s), data.cooldown.end_s)
-    _, end_values = within(curve, tail)
-    _, base_values = within(curve, data.baseline)
+    end_values = _readings(curve, tail, earliest_s=data.cooldown.start_s)
+    base_values = _readings(curve, data.baseline, earliest_s=float("-inf"))
     if end_values.size == 0 or base_values.size == 0:
         why = (
             f"{rose.words()}; no samples {'at the end of the cool-down' if end_values.size == 0 else 'before the load'}"

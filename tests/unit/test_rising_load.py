@@ -128,3 +128,20 @@ def test_memory_in_flight_on_a_rising_load_is_not_a_per_update_leak_but_what_the
     assert leaking["heap_per_request"].status is Status.FAIL, leaking["heap_per_request"]
     figure = leaking["heap_per_request"].figure
     assert figure is not None and 3000 < figure < 5000
+
+
+def test_a_curve_read_less_often_than_the_baseline_lasts_keeps_its_last_reading() -> None:
+    # Memory after a forced GC every 30 s with a 20 s baseline: no reading falls inside it (peak
+    # called every memory check "no samples before the load"). The last reading before the load is
+    # the level before it; a reading every 30 s at the end judges the cool-down.
+    run = _run(rising=True)
+    t = np.asarray(run.curves["target.fds"].t_s)
+    values = np.asarray(run.curves["target.fds"].values)
+    sparse_t = np.asarray([5.0, 35.0, 65.0, 95.0, 125.0])  # none in the 0-20 s baseline after 5 s
+    sparse = Curve(tuple(sparse_t.tolist()), tuple(np.interp(sparse_t, t, values).tolist()))
+    data = replace(run, baseline=Span(10, 20), curves={**run.curves, "target.fds": sparse})
+    check = _fds(data)
+    assert check.status is Status.PASS and "after the cool-down" in check.detail, check
+    leaking = np.interp(sparse_t, t, values) + np.asarray([0, 0, 10, 20, 30])  # kept and never given back
+    check = _fds(replace(data, curves={**run.curves, "target.fds": Curve(tuple(sparse_t.tolist()), tuple(leaking))}))
+    assert check.status is Status.FAIL and check.figure == 30, check
