@@ -10,7 +10,8 @@ import numpy as np
 
 from harness.analysis.flows import FLOWS, Accounting, FlowWindow, latency_quantile_s
 from harness.analysis.guides import flat, line, steps, window_centres
-from harness.analysis.model import Check, FaultWindow, Guide, GuideRole, RunData, Span, Status
+from harness.analysis.model import Check, FaultWindow, Guide, GuideRole, Pause, RunData, Span, Status
+from harness.analysis.pauses import LATENCY_SHARE, material, named, pause_near, pause_within
 from harness.analysis.work_windows import touching
 from harness.config import Thresholds
 
@@ -180,25 +181,46 @@ def _latency_detail(where: str, counts: tuple[int, ...], p95_s: float, limit_s: 
             f"p95 {p95_s * 1000:.0f} ms, p99 {p99_text}; limit p95 {limit_s * 1000:.0f} ms")  # fmt: skip
 
 
+def _paused_part(pauses: Sequence[Pause], paused: list[FlowWindow]) -> tuple[str, list[Pause]]:
+    """The worst p95 among windows soak's own pauses touched, in words, and the pauses it names."""
+    groups = [(group, latency_quantile_s(counts, 0.95)) for group, counts in pooled(paused, MIN_COMPLETED_FOR_P95)]
+    rated = [(group, p95) for group, p95 in groups if p95 is not None]
+    if not rated:
+        return "", []
+    group, p95_s = max(rated, key=lambda item: item[1])
+    window_s = paused[0].span.end_s - paused[0].span.start_s
+    near = pause_within(group, pauses, window_s)
+    text = (f"windows touching a pause soak imposed on the target, judged apart: worst p95 {p95_s * 1000:.0f} ms "
+            f"at {group.start_s:.0f}-{group.end_s:.0f} s ({named(near)}, and the backlog it left)")  # fmt: skip
+    return text, near
+
+
 def _flow_latency(data: RunData, flow: str, windows: list[FlowWindow], limit_s: float) -> Check:
     name = f"e2e_latency_p95.{flow}"
     span = Span(windows[0].span.start_s, windows[-1].span.end_s)
-    # Latency from clean windows only: those near a fault also carry the updates it slowed.
-    steady = [w for w in windows if not w.in_fault and _fault_near(w, data.fault_windows) is None]
+    # Latency from clean windows only: those near a fault also carry the updates it slowed, those
+    # near one of soak's own pauses the updates it held up (analysis/pauses.py).
+    clean = [w for w in windows if not w.in_fault and _fault_near(w, data.fault_windows) is None]
+    pauses = material(data.pauses, limit_s * LATENCY_SHARE)
+    near_pause = [pause_near(w.span, pauses, w.span.end_s - w.span.start_s) is not None for w in clean]
+    steady = [w for w, paused in zip(clean, near_pause, strict=True) if not paused]
+    apart, named_pauses = _paused_part(pauses, [w for w, paused in zip(clean, near_pause, strict=True) if paused])
     groups = [
         (group, latency_quantile_s(counts, 0.95), counts) for group, counts in pooled(steady, MIN_COMPLETED_FOR_P95)
     ]
     rated = [(group, p95, counts) for group, p95, counts in groups if p95 is not None]
     if not rated:
         why = f"fewer than {MIN_COMPLETED_FOR_P95} completed outside fault windows"
+        if named_pauses:
+            why += f" and soak's own pauses: every judged window touched one ({named(pauses)}); {apart}"
         return Check(name, Status.INCONCLUSIVE, None, limit_s, "s", span, why)
     group, p95_s, counts = max(rated, key=lambda item: item[1])
     where = f"{group.start_s:.0f}-{group.end_s:.0f} s"
     status = Status.PASS if p95_s <= limit_s else Status.FAIL
     guides = (line(GuideRole.JUDGED, "p95 per window", window_centres([g for g, _, _ in rated]),
                    [p for _, p, _ in rated]), flat(GuideRole.LIMIT, "limit", span, limit_s))  # fmt: skip
-    return Check(name, status, p95_s, limit_s, "s", span, _latency_detail(where, counts, p95_s, limit_s),
-                 peak_span=group, guides=guides)  # fmt: skip
+    detail = _latency_detail(where, counts, p95_s, limit_s) + (f"; {apart}" if apart else "")
+    return Check(name, status, p95_s, limit_s, "s", span, detail, peak_span=group, guides=guides)
 
 
 def e2e_latency(data: RunData, limits: Thresholds, accounting: Accounting) -> list[Check]:

@@ -5,13 +5,15 @@ cool-down, once that work drained, is judged against the level before the load i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from harness.analysis.guides import flat
 from harness.analysis.level_checks import amount
-from harness.analysis.model import Check, Curve, GuideRole, RunData, Span, Status
+from harness.analysis.model import Check, Curve, GuideRole, Pause, RunData, Span, Status
+from harness.analysis.pauses import WINDOW_SHARE, material, pause_near
 from harness.analysis.windows import FloatArray, rise_over, within
 
 RISE_FACTOR = 1.5  # the last window's rate over the first's; a steady load moves by less
@@ -28,9 +30,24 @@ class LoadRise:
         return self.why
 
 
-def load_rise(declared: str | None, counter: Curve | None, span: Span, window_s: float) -> LoadRise | None:
+def _unpaused(window: Span, within: Span, pauses: Sequence[Pause], *, step_s: float) -> Span:
+    """This window, or the first one further on (step_s > 0) or back (step_s < 0) inside `within`
+    that none of soak's own pauses held up: a stalled target receives little from a closed-model
+    load, which is no rise. The window itself when every one met a pause."""
+    found, length_s = window, window.end_s - window.start_s
+    while pause_near(found, pauses, length_s) is not None:
+        found = Span(found.start_s + step_s, found.end_s + step_s)
+        if found.start_s < within.start_s - 1e-9 or found.end_s > within.end_s + 1e-9:
+            return window
+    return found
+
+
+def load_rise(
+    declared: str | None, counter: Curve | None, span: Span, window_s: float, pauses: Sequence[Pause] = ()
+) -> LoadRise | None:
     """The profile's word that it raises the load, or the judged span's first and last windows'
-    rates when the load rose between them (a locustfile of the user's own)."""
+    rates when the load rose between them (a locustfile of the user's own); windows that soak's own
+    pauses held up are passed over."""
     if declared is not None:
         # A knee or a ramp may rise in the warm-up and overload the service after it, where the
         # rates of the judged windows no longer differ but the work queued does.
@@ -38,8 +55,13 @@ def load_rise(declared: str | None, counter: Curve | None, span: Span, window_s:
     if counter is None or counter.t_s.size < 2 or span.end_s - span.start_s < 2 * window_s:
         return None
     last_start_s = span.start_s + np.floor((span.end_s - span.start_s) / window_s - 1e-9) * window_s
-    first = rise_over(counter, Span(span.start_s, span.start_s + window_s)) / window_s
-    last = rise_over(counter, Span(last_start_s, span.end_s)) / (span.end_s - last_start_s)
+    pauses = material(pauses, window_s * WINDOW_SHARE)
+    first_window = _unpaused(Span(span.start_s, span.start_s + window_s), span, pauses, step_s=window_s)
+    last_window = _unpaused(Span(last_start_s, span.end_s), span, pauses, step_s=-window_s)
+    if first_window.start_s >= last_window.start_s:
+        return None  # no two windows apart from soak's pauses: no rise can be told
+    first = rise_over(counter, first_window) / (first_window.end_s - first_window.start_s)
+    last = rise_over(counter, last_window) / (last_window.end_s - last_window.start_s)
     if last > RISE_FACTOR * first and last - first >= MIN_RISE_PER_S:
         return LoadRise(f"the load rose from {first:.3g} to {last:.3g} updates/s over the judged span")
     return None
