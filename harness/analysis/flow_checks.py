@@ -48,14 +48,19 @@ def lost_updates(data: RunData, limits: Thresholds, accounting: Accounting) -> l
     if not any(w.updates for w in accounting.windows):
         why = f"no update sent after the {limits.warmup_s:.0f} s warm-up to judge; {late}"
         return [Check("lost_updates", Status.INCONCLUSIVE, None, float(limit), "updates", _span(accounting), why)]
-    lost = sum(w.lost for w in accounting.windows)
+    overload_s = _overload_from_s(data)
+    held = [w for w in accounting.windows if overload_s is None or _mid_s(w.span) < overload_s]
+    past_knee = sum(w.lost for w in accounting.windows) - sum(w.lost for w in held)
+    lost = sum(w.lost for w in held)
     explained = sum(w.explained for w in accounting.windows)
-    by_flow = {flow: sum(w.lost for w in accounting.windows if w.flow == flow) for flow in FLOWS}
+    by_flow = {flow: sum(w.lost for w in held if w.flow == flow) for flow in FLOWS}
     parts = ", ".join(f"{flow} {n}" for flow, n in by_flow.items() if n)
-    worst = max(accounting.windows, key=lambda w: w.lost, default=None)
+    worst = max(held, key=lambda w: w.lost, default=None)
+    beyond = (f"; {past_knee} more not completed in the steps past the knee (from {overload_s:.0f} s: "
+              "overload on purpose, judged by the knee table)" if overload_s is not None else "")  # fmt: skip
     detail = (f"{lost} accepted updates never completed within {accounting.timeout_s:.0f} s"
               f"{f' ({parts}; most at {_where(worst, data.fault_windows)})' if lost and worst else ''}, limit {limit}; "
-              f"{explained} more not completed during injected faults; {late}"
+              f"{explained} more not completed during injected faults; {late}{beyond}"
               f"{f'; {accounting.unanswered_text()} not lost' if accounting.unanswered else ''}")  # fmt: skip
     status = Status.PASS if lost <= limit else Status.FAIL
     peak = worst.span if lost and worst else None
@@ -63,6 +68,22 @@ def lost_updates(data: RunData, limits: Thresholds, accounting: Accounting) -> l
     guides = (_lost_so_far(accounting),) + ((flat(GuideRole.LIMIT, "limit", span, limit),) if span else ())
     return [Check("lost_updates", status, float(lost), float(limit), "updates", span, detail,
                   peak_span=peak, guides=guides)]  # fmt: skip
+
+
+def _overload_from_s(data: RunData) -> float | None:
+    """Where a knee run's first step that did not hold began: past it the run overloads the
+    service on purpose, so work not finished there is the knee's figure, not lost work."""
+    if data.knee is None:
+        return None
+    # A lone failed step below the knee (a stall, the next step held) is judged like any other.
+    rate = data.knee.rate
+    failed = [step.figures.span.start_s for step in data.knee.steps
+              if not step.held and (rate is None or step.figures.rate > rate)]  # fmt: skip
+    return min(failed) if failed else None
+
+
+def _mid_s(span: Span) -> float:
+    return (span.start_s + span.end_s) / 2
 
 
 def _lost_so_far(accounting: Accounting) -> Guide:

@@ -82,6 +82,10 @@ class Judging:
     unit: str
     recovery_s: float
     calls: Curve | None  # cumulative calls at the mocks: still rising at the end means work in flight
+    # Where the kept part is measured from, when not the idle baseline: memory after GC keeps what
+    # the first requests build once (compiled code, pools, caches of fixed size), so its level at
+    # the end of the warm-up (its floor: work in flight only adds) is the reference.
+    before: Span | None = None
 
 
 def _readings(curve: Curve, span: Span, earliest_s: float) -> FloatArray:
@@ -107,7 +111,7 @@ def growth_after_rise(curve: Curve, data: RunData, how: Judging, rose: LoadRise)
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, data.load, why)
     tail = Span(max(data.cooldown.start_s, data.cooldown.end_s - how.recovery_s), data.cooldown.end_s)
     end_values = _readings(curve, tail, earliest_s=data.cooldown.start_s)
-    base_values = _readings(curve, data.baseline, earliest_s=float("-inf"))
+    base_values = _readings(curve, how.before or data.baseline, earliest_s=float("-inf"))
     if end_values.size == 0 or base_values.size == 0:
         why = (
             f"{rose.words()}; no samples {'at the end of the cool-down' if end_values.size == 0 else 'before the load'}"
@@ -118,13 +122,15 @@ def growth_after_rise(curve: Curve, data: RunData, how: Judging, rose: LoadRise)
         why = (f"{rose.words()}, and work was still in flight at the end of the cool-down ({draining:.3g} calls/s "
                "at the mocks above the baseline): lengthen the cool-down to judge what is kept")  # fmt: skip
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, tail, why)
-    level, base = float(end_values.min()), float(np.median(base_values))
+    level = float(end_values.min())
+    base = float(np.median(base_values)) if how.before is None else float(base_values.min())
+    reference = "before load" if how.before is None else "at the end of the warm-up"
     detail = (f"{rose.words()}, so its first and last windows differ in work in flight: judged after the "
-              f"cool-down instead, {amount(level, unit)} vs {amount(base, unit)} before load, "
+              f"cool-down instead, {amount(level, unit)} vs {amount(base, unit)} {reference}, "
               f"limit +{amount(limit, unit)}")  # fmt: skip
     guides = (
         flat(GuideRole.FIT, "lowest after cool-down", tail, level),
-        flat(GuideRole.FIT, "level before load", data.baseline, base),
+        flat(GuideRole.FIT, f"level {reference}", how.before or data.baseline, base),
         flat(GuideRole.LIMIT, "limit", tail, base + limit),
     )
     status = Status.PASS if level - base <= limit else Status.FAIL
@@ -141,11 +147,12 @@ def rate_after_rise(
     if over <= 0:
         why = f"{rose.words()}; no {per} in the load to spread what the cool-down kept over"
         return Check(how.name, Status.INCONCLUSIVE, None, how.limit, rate_unit, data.load, why)
-    total = Judging(how.name, how.limit * over, how.unit, how.recovery_s, how.calls)
+    total = replace(how, limit=how.limit * over)
     kept = growth_after_rise(curve, data, total, rose)
     if kept.figure is None:
         return replace(kept, limit=how.limit, unit=rate_unit)
     figure = kept.figure / over
-    detail = (f"{kept.detail}: {amount(kept.figure, how.unit)} kept over {over:.0f} {per}s of load "
+    counted = " s of load" if per == "s" else f" {per}s"
+    detail = (f"{kept.detail}: {amount(kept.figure, how.unit)} kept over {over:.0f}{counted} "
               f"= {amount(figure, how.unit)} per {per}, limit {amount(how.limit, how.unit)} per {per}")  # fmt: skip
     return replace(kept, figure=figure, limit=how.limit, unit=rate_unit, detail=detail)

@@ -162,11 +162,17 @@ def _rate_after_rise(rule: Rule, curve: Curve, data: RunData, limits: Thresholds
     rose = load_rise(data.load_rise, counter, judged_span(data, limits), limits.window_s, data.pauses)
     if rose is None:
         return None
-    how = Judging(rule.check, limit, rule.unit, limits.recovery_window_s, data.curves.get(REQUESTS))
+    # Kept from the end of the warm-up on (what the first requests build once is not growth), spread
+    # over the load after it; without a warm-up, from the idle baseline over the whole load.
+    judged = judged_span(data, limits)
+    before = Span(max(data.load.start_s, judged.start_s - limits.recovery_window_s), judged.start_s)
+    measured = judged if before.end_s > before.start_s else data.load
+    how = Judging(rule.check, limit, rule.unit, limits.recovery_window_s, data.curves.get(REQUESTS),
+                  before if measured is judged else None)  # fmt: skip
+    over_s = data.load.end_s - measured.start_s
     if rule.kind is Kind.SLOPE:
-        over_s = data.load.end_s - data.load.start_s
         return rate_after_rise(curve, data, how, rose, over=over_s, per="s", unit=judged_unit(rule))
-    updates = rise_over(counter, data.load) if counter is not None else 0.0
+    updates = rise_over(counter, Span(measured.start_s, data.load.end_s)) if counter is not None else 0.0
     return rate_after_rise(curve, data, how, rose, over=updates, per=label, unit=judged_unit(rule))
 
 
