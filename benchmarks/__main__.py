@@ -2,6 +2,7 @@
 
 from benchmarks import (
     accounting_join,
+    census_pause,
     collector_tick,
     heap_snapshot,
     interception_modes,
@@ -20,6 +21,7 @@ if __name__ == "__main__":
     collector_tick.main()
     live_view.main()
     node_gc_pause.main()
+    census_pause.main()
     mocks_throughput.main()
     mocks_memory.main()
     mocks_tls_bursts.main()

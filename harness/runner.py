@@ -268,7 +268,8 @@ class Run:
         writer = SampleWriter(path) if self.view is None else FeedingWriter(path, self.view.feed)
         stack.callback(writer.close)
         self.info["collector"] = {"inspector_url": attachment.inspector_url}
-        sampler = Collector(writer, attachment, self.spec.collector, self.spec.run.interval_s, self.t0)
+        spec = self.spec
+        sampler = Collector(writer, attachment, spec.collector, spec.run.interval_s, self.t0, events=self.events)
         sampler.start()
         stack.callback(sampler.stop)
         return sampler

@@ -12,6 +12,9 @@ SCENARIO_KINDS = {"text": ("text",)}
 # so the per-update accounting leaves it out (never a lost update).
 BAD_INPUT = "bad_input"
 BAD_INPUT_KINDS = ("malformed_json", "oversize", "unknown_kind")
+# "why" of an update whose Locust user was stopped before its answer came (scenarios/update_log.py):
+# not the service's failure, and the service may still do its work.
+LOAD_STOPPED = "load stopped"
 
 
 def kinds_of(scenario: str, mix: dict[str, float]) -> tuple[str, ...] | None:

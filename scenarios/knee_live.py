@@ -16,7 +16,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from scenarios.kinds import BAD_INPUT
+from scenarios.kinds import BAD_INPUT, LOAD_STOPPED
 from scenarios.settings import KneeLimits
 from scenarios.shape_math import ShapeSpec, knee_rate, knee_step, knee_steps
 
@@ -71,8 +71,8 @@ class KneeTracker:
         self.failed_in_a_row = 0
 
     def observe(self, record: dict[str, Any]) -> None:
-        if record.get("kind") == BAD_INPUT:
-            return
+        if record.get("kind") == BAD_INPUT or record.get("why") == LOAD_STOPPED:
+            return  # bad input is judged apart; an update the stop cut short says nothing of the rate
         due = record.get("sched", record.get("t"))
         if not isinstance(due, int | float) or due < self.start_s:
             return

@@ -9,8 +9,11 @@ remote ones included, records exactly what one process would.
 A record: "t" when it was sent (Unix s), "u" its update id, "kind", "fwd" (its flow forwards to
 cursor-runner), "status" (the webhook's answer, 0 without one), its correlation keys ("chat",
 "msg", "file", "cq"), "ms" the answer's latency, and in the open model "sched", when it was due
-(the latency counts from there). Bad input has kind "bad_input", "bad" (which) and "ok" (whether
-the answer kept to the contract); the accounting leaves it out.
+(the latency counts from there). An update without an answer (status 0) is recorded too, with
+"why": the connection error, or "load stopped" when Locust stopped its user while it waited (the
+service may still do its work, which the accounting then credits to it). Bad input has kind
+"bad_input", "bad" (which) and "ok" (whether the answer kept to the contract); the accounting
+leaves it out.
 """
 
 from __future__ import annotations
@@ -105,10 +108,13 @@ def log_update(
     forwarded: bool,
     scheduled_at: float | None = None,
     answer_ms: float | None = None,
+    why: str | None = None,
 ) -> None:
     """One update: when it was sent (Unix s), its kind, whether its flow forwards to cursor-runner,
-    the webhook's answer and its correlation keys."""
+    the webhook's answer (why none, when status is 0) and its correlation keys."""
     record = {"t": round(sent_at, 3), "u": update.get("update_id"), "kind": kind, "fwd": forwarded, "status": status}
+    if why is not None and not status:
+        record["why"] = why
     LOG.add(_timing(record | _keys(update), scheduled_at, answer_ms))
 
 
@@ -120,10 +126,13 @@ def log_bad_input(
     kept_contract: bool,
     scheduled_at: float | None = None,
     answer_ms: float | None = None,
+    why: str | None = None,
 ) -> None:
     """One request of bad input, and whether its answer kept to the contract's error envelopes."""
     record = {"t": round(sent_at, 3), "kind": BAD_INPUT, "bad": bad, "fwd": False, "status": status}
     record["ok"] = kept_contract
+    if why is not None and not status:
+        record["why"] = why
     LOG.add(_timing(record, scheduled_at, answer_ms))
 
 

@@ -32,7 +32,7 @@ from locust import FastHttpUser
 from locust.env import Environment
 
 # hooks registers soak's Locust events (options, worker relay, test start) wherever a user is defined.
-from scenarios import bad_input, hooks, payloads, runtime, update_log  # noqa: F401
+from scenarios import bad_input, hooks, kinds, payloads, runtime, update_log  # noqa: F401
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -103,17 +103,25 @@ class WebhookUser(FastHttpUser):
             self._send_bad_input(self.rng.choices(self._bad_kinds, self._bad_weights)[0])
         due = self._due()
         sent_at = time.time()
-        with self.client.post(WEBHOOK_PATH, json=update, headers=self._headers, name=kind, catch_response=True) as res:
-            status = res.status_code or 0
-            answer_ms = self._answer_ms(res.request_meta, due, sent_at)
-            if 200 <= status < 300:
-                res.success()
-            else:
-                res.failure(f"HTTP {status}" if status else f"no answer: {res.error!r}")
+        status, answer_ms = 0, None
+        why: str | None = kinds.LOAD_STOPPED  # until an answer or an error comes
         if forwarded is None:
             forwarded = payloads.forwards(kind, update)
-        update_log.log_update(update, kind, sent_at, status, forwarded=forwarded, scheduled_at=due,
-                              answer_ms=answer_ms)  # fmt: skip
+        try:
+            with self.client.post(WEBHOOK_PATH, json=update, headers=self._headers, name=kind,
+                                  catch_response=True) as res:  # fmt: skip
+                status = res.status_code or 0
+                answer_ms = self._answer_ms(res.request_meta, due, sent_at)
+                why = None if status else f"{res.error!r}"
+                if 200 <= status < 300:
+                    res.success()
+                else:
+                    res.failure(f"HTTP {status}" if status else f"no answer: {res.error!r}")
+        finally:
+            # Also when the user is killed waiting for the answer (Locust's stop): the service may be
+            # working on it, and its calls must be accounted to it, not to another update.
+            update_log.log_update(update, kind, sent_at, status, forwarded=forwarded, scheduled_at=due,
+                                  answer_ms=answer_ms, why=why)  # fmt: skip
         return status
 
     @staticmethod
@@ -135,14 +143,19 @@ class WebhookUser(FastHttpUser):
         due = self._due()
         sent_at = time.time()
         body = self._bad_body(bad)
-        with self.client.post(WEBHOOK_PATH, data=body, headers=self._headers, name=f"bad:{bad}",
-                              catch_response=True) as res:  # fmt: skip
-            status = res.status_code or 0
-            answer_ms = self._answer_ms(res.request_meta, due, sent_at)
-            problem = bad_input.answer_problem(bad, status, res.content or b"")
-            if problem is None:
-                res.success()
-            else:
-                res.failure(f"{bad}: {problem}")
-        update_log.log_bad_input(bad, sent_at, status, kept_contract=problem is None, scheduled_at=due,
-                                 answer_ms=answer_ms)  # fmt: skip
+        status, answer_ms, problem = 0, None, None
+        why: str | None = kinds.LOAD_STOPPED
+        try:
+            with self.client.post(WEBHOOK_PATH, data=body, headers=self._headers, name=f"bad:{bad}",
+                                  catch_response=True) as res:  # fmt: skip
+                status = res.status_code or 0
+                answer_ms = self._answer_ms(res.request_meta, due, sent_at)
+                problem = bad_input.answer_problem(bad, status, res.content or b"")
+                why = None if status else f"{res.error!r}"
+                if problem is None:
+                    res.success()
+                else:
+                    res.failure(f"{bad}: {problem}")
+        finally:
+            update_log.log_bad_input(bad, sent_at, status, kept_contract=problem is None and why is None,
+                                     scheduled_at=due, answer_ms=answer_ms, why=why)  # fmt: skip

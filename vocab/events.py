@@ -18,6 +18,8 @@ class EventKind(StrEnum):
     # The heap snapshotter (harness/heapsnap/schedule.py)
     HEAP_SNAPSHOT = "heap_snapshot"
     HEAP_SNAPSHOT_FAILED = "heap_snapshot_failed"
+    # The collector's Node probe and the heap snapshotter: soak itself stopped the target's JavaScript
+    TARGET_PAUSE = "target_pause"
     # The mocks (mocks/common/app.py, admin.py)
     FAULT_WINDOW_START = "fault_window_start"
     FAULT_WINDOW_END = "fault_window_end"
@@ -40,3 +42,11 @@ class Phase(StrEnum):
     LOAD = "load"
     COOLDOWN = "cooldown"
     STOP = "stop"
+
+
+class PauseCause(StrEnum):
+    """What soak paused the target for (the `cause` of a target_pause event)."""
+
+    LISTENER_CENSUS = "listener_census"  # Runtime.queryObjects: full GCs and a heap walk per prototype
+    FORCED_GC = "forced_gc"  # the Node probe's forced GC, recorded when it took long enough to matter
+    HEAP_SNAPSHOT = "heap_snapshot"  # the forced GC before it and the snapshot itself

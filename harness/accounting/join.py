@@ -6,7 +6,11 @@ the prompt's "[soak m<message id>]" tag (or a transcript's "[soak f<file id>]"),
 callbacks, and the file id (as files repeat, in the order of each update's steps); replies without
 reply_to and TTS calls as harness/accounting/replies.py says. An update completes with its flow's
 final call answered 2xx: the reply carrying its result (or, for local replies, any reply). It is
-judged when its timeout has passed; a call for it after that is counted apart, as late.
+judged when its timeout has passed; a call for it after that is counted apart, as late. An update
+sent without a webhook answer (the load stopped while it waited, a connection error) is joined like
+any other, so the service's calls for it are never charged to another update; never completed, it
+is not lost but counted by why (Accounting.unanswered). updates.jsonl is read in send order
+(harness/accounting/sent_order.py).
 """
 
 from __future__ import annotations
@@ -22,18 +26,27 @@ from typing import Any
 from harness.accounting.pending import Pending
 from harness.accounting.records import UPDATES, UPSTREAM_CALLS, CallRecord, Record, UpdateRecord, as_id, read_typed
 from harness.accounting.replies import CLOCK_SLACK_S, NO_SPOKEN_REPLY, NO_UPDATE, TTS_ROUTES, Chats, Speech
+from harness.accounting.sent_order import SentOrder
 from harness.accounting.tally import Tally, Window
 from harness.analysis.flows import Accounting
 from harness.analysis.model import Span
 
 SLACK_S = 5.0  # how far out of time order the two files' lines may be
 LATE = "after its update's completion timeout (its update judged without it)"
+AMBIGUOUS = "repeats a call of a file id several updates share, each of which made it already"
+NO_ANSWER = "no answer"  # an unanswered update's why, when its record gives none
 _TAG = re.compile(r"\[soak ([mf])([^\]\s]+)\]")
 _JOB_ROUTES = frozenset({"iterate", "iterate_async", "execute", "execute_async"})
 _FILE_ROUTES = frozenset({"getFile", "file", "speech_to_text"})
 # A voice update's file calls come in this order: each step is made by an update that made the one before.
 _FILE_STEP_BEFORE = {"telegram.file": "telegram.getFile", "elevenlabs.speech_to_text": "telegram.file"}
 _REPLY_ROUTES = frozenset({"sendMessage", "sendVoice"})
+
+
+class _Shared(Enum):
+    """A call whose key several updates share, and that none of them can be named for."""
+
+    AMBIGUOUS = "ambiguous"
 
 
 class _Kind(Enum):
@@ -88,11 +101,13 @@ class Join:
     def add_update(self, record: UpdateRecord) -> None:
         if record.bad_input:
             return  # no work the service owes: its answer is judged apart (bad_input_answers)
-        if not record.accepted:
-            self.tally.refused += 1  # not accepted: not the service's work to do
+        if record.answered and not record.accepted:
+            self.tally.refused += 1  # refused: not the service's work to do
             return
         update = Pending(record.t - self.settings.wall_minus_run_s, record.kind, record.fwd, as_id(record.chat),
                          as_id(record.msg), record.file, as_id(record.cq))  # fmt: skip
+        if not record.answered:
+            update.no_answer = record.why or NO_ANSWER
         self.pending.append(update)
         self.by_msg[update.msg] = update
         self.chats.add(update)
@@ -112,6 +127,9 @@ class Join:
             return
         bare = route in _REPLY_ROUTES and record.reply_to is None
         update = self._owner(record, route, t_s)
+        if update is _Shared.AMBIGUOUS:
+            self.tally.apart[f"{key}: {AMBIGUOUS}"] += 1
+            return
         if update is None:
             if bare:
                 self.tally.apart[f"{key}: {NO_UPDATE}"] += 1
@@ -159,7 +177,7 @@ class Join:
             return not self.settings.results_by_callback
         return record.route in _REPLY_ROUTES and _final_reply(update, record, bare=bare)
 
-    def _owner(self, record: CallRecord, route: str, t_s: float) -> Pending | None:
+    def _owner(self, record: CallRecord, route: str, t_s: float) -> Pending | _Shared | None:
         kind = _ROUTE_KIND.get(route)
         if kind is _Kind.REPLY:
             return self._reply_owner(record)
@@ -187,23 +205,36 @@ class Join:
             return self.by_msg.get(as_id(tag.group(2)))
         return self._voice_job(tag.group(2))
 
-    def _by_file(self, file_id: Any, key: str, start_s: float) -> Pending | None:
-        """Of the updates with this file sent before the call started that have not made it: the
-        oldest that made the step before (a download follows its getFile, speech-to-text its
-        download; getFile follows a status reply), as the service works through them in order, also
-        when it falls behind; else the latest still going (one whose flow stopped early never makes
-        the call, and must not take a later update's). Two updates with one file may swap calls,
-        which changes no flow's sums: the same file takes the same path."""
+    def _by_file(self, file_id: Any, key: str, start_s: float) -> Pending | _Shared | None:
+        """The update a call naming only a file id is for, among those with that file sent before the
+        call started (a file id is shared when a file is sent again).
+
+        First the ones that have not made this call: the oldest that made the step before (a
+        download follows its getFile, speech-to-text its download; getFile follows a status reply),
+        as the service works through them in order, also when it falls behind; else the latest still
+        going (one whose flow stopped early never makes the call, and must not take a later
+        update's). Two updates with one file may swap calls, which changes no flow's sums: the same
+        file takes the same path. When all have made it, the call repeats one: the file's only
+        update's, or the oldest still retrying a step that failed; otherwise which update repeated
+        it cannot be told, and the call is counted apart (AMBIGUOUS) rather than doubling the cost
+        of an update that made it once.
+        """
         waiting = self.by_file.get(file_id)
-        if not waiting:
+        sent = [u for u in waiting or () if not u.purged and u.t_s <= start_s + CLOCK_SLACK_S]
+        if not sent:
             return None
-        candidates = [u for u in waiting if not u.purged and key not in u.calls and u.t_s <= start_s + CLOCK_SLACK_S]
+        fresh = [u for u in sent if key not in u.calls]
         before = _FILE_STEP_BEFORE.get(key)
-        for update in candidates:
+        for update in fresh:
             if (before in update.ok_calls if before else update.ok_calls) and not update.stopped:
                 return update
-        going = [u for u in candidates if not u.stopped]
-        return going[-1] if going else candidates[-1] if candidates else waiting[-1]
+        going = [u for u in fresh if not u.stopped]
+        if going or fresh:
+            return going[-1] if going else fresh[-1]
+        if len(sent) == 1:
+            return sent[0]
+        retrying = [u for u in sent if key not in u.ok_calls and not u.stopped]
+        return retrying[0] if retrying else _Shared.AMBIGUOUS
 
     def _voice_job(self, file_id: str | None) -> Pending | None:
         """A voice update's job: the oldest transcribed one (with this file, when the transcript names
@@ -283,24 +314,21 @@ def account(run_dir: Path, settings: JoinSettings) -> Accounting | None:
     if not (run_dir / UPDATES).is_file():
         return None
     join = Join(settings)
-    updates = _timed(run_dir / UPDATES, UpdateRecord, settings.wall_minus_run_s)
-    next_update = next(updates, None)
+    updates = SentOrder(_timed(run_dir / UPDATES, UpdateRecord, settings.wall_minus_run_s))
     watermark_s = next_expire_s = float("-inf")
     for t_s, record in _timed(run_dir / UPSTREAM_CALLS, CallRecord, settings.wall_minus_run_s):
         if t_s > settings.records_end_s:
             continue
-        while next_update is not None and next_update[0] <= t_s + SLACK_S:
-            join.add_update(next_update[1])
-            next_update = next(updates, None)
+        for _, sent in updates.until(t_s + SLACK_S):
+            join.add_update(sent)
         join.add_call(record, t_s)
         if t_s > watermark_s:
             watermark_s = t_s
             if watermark_s >= next_expire_s:
                 join.expire(watermark_s - SLACK_S)
                 next_expire_s = watermark_s + EXPIRE_EVERY_S
-    while next_update is not None and next_update[0] <= settings.records_end_s:
-        join.add_update(next_update[1])
-        next_update = next(updates, None)
+    for _, sent in updates.until(settings.records_end_s):
+        join.add_update(sent)
     join.give_up_speech(float("inf"))
     end_s = settings.records_end_s if settings.records_end_s < float("inf") else watermark_s
     while join.pending:

@@ -32,6 +32,9 @@ class Pending:
     bare_replies: int = 0  # replies to its chat without reply_to credited to it
     transcribed: bool = False  # speech-to-text answered 2xx
     error_reply: bool = False  # a ❌ reply was sent for it
+    # Sent without a webhook answer (why; None: accepted): the service may have it or not, so it is
+    # not lost when it never completes, and its calls are its own, never another update's.
+    no_answer: str | None = None
     # Updates with the same file that could as well have made its job (a file sent twice at once):
     # the job's callback may be theirs, and its result their reply.
     twins: tuple[Pending, ...] = ()

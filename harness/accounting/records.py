@@ -72,10 +72,16 @@ class UpdateRecord(msgspec.Struct, frozen=True):
     cq: Key = None
     ms: float | None = None  # the webhook's answer latency, in the open model from "sched"
     sched: float | None = None  # open model: when it was due (Unix s)
+    why: str | None = None  # without an answer: why (a connection error, or the load stopping)
 
     @property
     def accepted(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def answered(self) -> bool:
+        """The webhook answered it (any status); without an answer the service may have it or not."""
+        return bool(self.status)
 
     @property
     def bad_input(self) -> bool:

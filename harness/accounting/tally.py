@@ -52,6 +52,7 @@ class Tally:
         self.unattributed: Counter[str] = Counter()
         self.apart: Counter[str] = Counter()  # calls no update can be named for, with why
         self.refused = 0
+        self.unanswered: Counter[str] = Counter()  # why -> updates without an answer never completed
         self.not_judged = 0
         self.total = 0
 
@@ -74,6 +75,11 @@ class Tally:
         self.total += 1
         if not judged:
             self.not_judged += 1
+            return
+        if update.no_answer is not None and update.done_s is None:
+            # Never accepted, so nothing owed: neither lost nor a flow's cost (its calls, if any,
+            # are the part the service did before it stopped; kept off every other update).
+            self.unanswered[update.no_answer] += 1
             return
         in_fault = self._in_fault(update)
         sums = self._sums(update.flow(KIND_FLOW), update, in_fault)
@@ -137,5 +143,12 @@ class Tally:
             for span, s in zip(self.fault_spans, self.by_fault, strict=True)
         )
         return Accounting(
-            windows, self.timeout_s, self.total, dict(self.unattributed), self.not_judged, dict(self.apart), faults
+            windows,
+            self.timeout_s,
+            self.total,
+            dict(self.unattributed),
+            self.not_judged,
+            dict(self.apart),
+            faults,
+            dict(self.unanswered),
         )

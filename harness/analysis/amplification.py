@@ -7,8 +7,11 @@ A retry storm or duplicate processing raises the ratio above the contract's budg
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from harness.analysis.guides import steps
-from harness.analysis.model import Check, Curve, Guide, GuideRole, RunData, Span, Status
+from harness.analysis.model import Check, Curve, Guide, GuideRole, Pause, RunData, Span, Status
+from harness.analysis.pauses import WINDOW_SHARE, material, named, pause_near, pause_within
 from harness.analysis.rules import UPDATES
 from harness.analysis.work_windows import WindowRatio, where, window_ratios, work_windows, worst
 from harness.config import Thresholds
@@ -30,16 +33,27 @@ def _part(label: str, found: WindowRatio, limit: float) -> str:
     return f"{label} max {human.number(found.ratio)} at {where(found)} ({counts}), limit {human.number(limit)}"
 
 
-def _judge_key(key: str, limit: float, ratios: list[WindowRatio], factor: float, span: Span) -> Check:
+def _judge_key(key: str, limit: float, ratios: list[WindowRatio], factor: float, span: Span, *,
+               pauses: Sequence[Pause] = ()) -> Check:  # fmt: skip
     name = f"upstream_calls_per_update.{key}"
-    steady = worst([r for r in ratios if r.fault is None])
+    # A pause of soak's own holds calls back and its backlog lands them in a later window than
+    # their updates: those windows are shown, not judged (analysis/pauses.py).
+    held = [r for r in ratios if r.fault is None and pause_near(r.span, pauses, r.span.end_s - r.span.start_s)]
+    steady = worst([r for r in ratios if r.fault is None and r not in held])
     faulted = worst([r for r in ratios if r.fault is not None])
     candidates = (("steady", steady, limit), ("during faults", faulted, limit * factor))
     parts = [(label, r, lim) for label, r, lim in candidates if r is not None]
+    apart = ""
+    if (paused := worst(held)) is not None:
+        near = pause_within(paused.span, pauses, paused.span.end_s - paused.span.start_s)
+        apart = (f"; windows touching soak's own pauses of the target, judged apart: max {paused.ratio:.2f} at "
+                 f"{where(paused)} ({named(near)})")  # fmt: skip
     if not parts:
-        why = f"no work window with {MIN_UPDATES_PER_WINDOW} updates sent"
+        why = f"no work window with {MIN_UPDATES_PER_WINDOW} updates sent" + (
+            f" outside soak's own pauses{apart}" if apart else ""
+        )
         return Check(name, Status.INCONCLUSIVE, None, limit, UNIT, span, why)
-    detail = "; ".join(_part(label, r, lim) for label, r, lim in parts)
+    detail = "; ".join(_part(label, r, lim) for label, r, lim in parts) + apart
     # The evidence shown is the part furthest over (or nearest to) its limit.
     _, shown, shown_limit = max(parts, key=lambda part: part[1].ratio / part[2])
     status = Status.FAIL if shown.ratio > shown_limit else Status.PASS
@@ -77,6 +91,7 @@ def calls_per_update_max(data: RunData, limits: Thresholds) -> list[Check]:
         ratios = window_ratios(
             _curves_of(key, dict(data.calls)), updates, windows, data.fault_windows, min_updates=MIN_UPDATES_PER_WINDOW
         )
-        check = _judge_key(key, limit, ratios, limits.fault_calls_factor, span)
+        pauses = material(data.pauses, limits.work_window_s * WINDOW_SHARE)
+        check = _judge_key(key, limit, ratios, limits.fault_calls_factor, span, pauses=pauses)
         checks.append(check)
     return checks

@@ -10,7 +10,8 @@ import numpy as np
 
 from harness.analysis.flows import FLOWS, Accounting, FlowWindow, latency_quantile_s
 from harness.analysis.guides import flat, line, steps, window_centres
-from harness.analysis.model import Check, FaultWindow, Guide, GuideRole, RunData, Span, Status
+from harness.analysis.model import Check, FaultWindow, Guide, GuideRole, Pause, RunData, Span, Status
+from harness.analysis.pauses import LATENCY_SHARE, material, named, pause_near, pause_within
 from harness.analysis.work_windows import touching
 from harness.config import Thresholds
 from shared import human
@@ -47,20 +48,42 @@ def lost_updates(data: RunData, limits: Thresholds, accounting: Accounting) -> l
     if not any(w.updates for w in accounting.windows):
         why = f"no update sent after the {human.duration(limits.warmup_s)} warm-up to judge; {late}"
         return [Check("lost_updates", Status.INCONCLUSIVE, None, float(limit), "updates", _span(accounting), why)]
-    lost = sum(w.lost for w in accounting.windows)
+    overload_s = _overload_from_s(data)
+    held = [w for w in accounting.windows if overload_s is None or _mid_s(w.span) < overload_s]
+    past_knee = sum(w.lost for w in accounting.windows) - sum(w.lost for w in held)
+    lost = sum(w.lost for w in held)
     explained = sum(w.explained for w in accounting.windows)
-    by_flow = {flow: sum(w.lost for w in accounting.windows if w.flow == flow) for flow in FLOWS}
+    by_flow = {flow: sum(w.lost for w in held if w.flow == flow) for flow in FLOWS}
     parts = ", ".join(f"{flow} {n}" for flow, n in by_flow.items() if n)
-    worst = max(accounting.windows, key=lambda w: w.lost, default=None)
+    worst = max(held, key=lambda w: w.lost, default=None)
+    beyond = (f"; {past_knee} more not completed in the steps past the knee (from {human.duration(overload_s)}: "
+              "overload on purpose, judged by the knee table)" if overload_s is not None else "")  # fmt: skip
     detail = (f"{lost} accepted updates never completed within {human.duration(accounting.timeout_s)}"
               f"{f' ({parts}; most at {_where(worst, data.fault_windows)})' if lost and worst else ''}, limit {limit}; "
-              f"{explained} more not completed during injected faults; {late}")  # fmt: skip
+              f"{explained} more not completed during injected faults; {late}{beyond}"
+              f"{f'; {accounting.unanswered_text()} not lost' if accounting.unanswered else ''}")  # fmt: skip
     status = Status.PASS if lost <= limit else Status.FAIL
     peak = worst.span if lost and worst else None
     span = _span(accounting)
     guides = (_lost_so_far(accounting),) + ((flat(GuideRole.LIMIT, "limit", span, limit),) if span else ())
     return [Check("lost_updates", status, float(lost), float(limit), "updates", span, detail,
                   peak_span=peak, guides=guides)]  # fmt: skip
+
+
+def _overload_from_s(data: RunData) -> float | None:
+    """Where a knee run's first step that did not hold began: past it the run overloads the
+    service on purpose, so work not finished there is the knee's figure, not lost work."""
+    if data.knee is None:
+        return None
+    # A lone failed step below the knee (a stall, the next step held) is judged like any other.
+    rate = data.knee.rate
+    failed = [step.figures.span.start_s for step in data.knee.steps
+              if not step.held and (rate is None or step.figures.rate > rate)]  # fmt: skip
+    return min(failed) if failed else None
+
+
+def _mid_s(span: Span) -> float:
+    return (span.start_s + span.end_s) / 2
 
 
 def _lost_so_far(accounting: Accounting) -> Guide:
@@ -179,25 +202,46 @@ def _latency_detail(where: str, counts: tuple[int, ...], p95_s: float, limit_s: 
             f"p95 {human.duration(p95_s)}, p99 {p99_text}; limit p95 {human.duration(limit_s)}")  # fmt: skip
 
 
+def _paused_part(pauses: Sequence[Pause], paused: list[FlowWindow]) -> tuple[str, list[Pause]]:
+    """The worst p95 among windows soak's own pauses touched, in words, and the pauses it names."""
+    groups = [(group, latency_quantile_s(counts, 0.95)) for group, counts in pooled(paused, MIN_COMPLETED_FOR_P95)]
+    rated = [(group, p95) for group, p95 in groups if p95 is not None]
+    if not rated:
+        return "", []
+    group, p95_s = max(rated, key=lambda item: item[1])
+    window_s = paused[0].span.end_s - paused[0].span.start_s
+    near = pause_within(group, pauses, window_s)
+    text = (f"windows touching a pause soak imposed on the target, judged apart: worst p95 {p95_s * 1000:.0f} ms "
+            f"at {group.start_s:.0f}-{group.end_s:.0f} s ({named(near)}, and the backlog it left)")  # fmt: skip
+    return text, near
+
+
 def _flow_latency(data: RunData, flow: str, windows: list[FlowWindow], limit_s: float) -> Check:
     name = f"e2e_latency_p95.{flow}"
     span = Span(windows[0].span.start_s, windows[-1].span.end_s)
-    # Latency from clean windows only: those near a fault also carry the updates it slowed.
-    steady = [w for w in windows if not w.in_fault and _fault_near(w, data.fault_windows) is None]
+    # Latency from clean windows only: those near a fault also carry the updates it slowed, those
+    # near one of soak's own pauses the updates it held up (analysis/pauses.py).
+    clean = [w for w in windows if not w.in_fault and _fault_near(w, data.fault_windows) is None]
+    pauses = material(data.pauses, limit_s * LATENCY_SHARE)
+    near_pause = [pause_near(w.span, pauses, w.span.end_s - w.span.start_s) is not None for w in clean]
+    steady = [w for w, paused in zip(clean, near_pause, strict=True) if not paused]
+    apart, named_pauses = _paused_part(pauses, [w for w, paused in zip(clean, near_pause, strict=True) if paused])
     groups = [
         (group, latency_quantile_s(counts, 0.95), counts) for group, counts in pooled(steady, MIN_COMPLETED_FOR_P95)
     ]
     rated = [(group, p95, counts) for group, p95, counts in groups if p95 is not None]
     if not rated:
         why = f"fewer than {MIN_COMPLETED_FOR_P95} completed outside fault windows"
+        if named_pauses:
+            why += f" and soak's own pauses: every judged window touched one ({named(pauses)}); {apart}"
         return Check(name, Status.INCONCLUSIVE, None, limit_s, "s", span, why)
     group, p95_s, counts = max(rated, key=lambda item: item[1])
     where = f"{human.span(group.start_s, group.end_s)}"
     status = Status.PASS if p95_s <= limit_s else Status.FAIL
     guides = (line(GuideRole.JUDGED, "p95 per window", window_centres([g for g, _, _ in rated]),
                    [p for _, p, _ in rated]), flat(GuideRole.LIMIT, "limit", span, limit_s))  # fmt: skip
-    return Check(name, status, p95_s, limit_s, "s", span, _latency_detail(where, counts, p95_s, limit_s),
-                 peak_span=group, guides=guides)  # fmt: skip
+    detail = _latency_detail(where, counts, p95_s, limit_s) + (f"; {apart}" if apart else "")
+    return Check(name, status, p95_s, limit_s, "s", span, detail, peak_span=group, guides=guides)
 
 
 def e2e_latency(data: RunData, limits: Thresholds, accounting: Accounting) -> list[Check]:

@@ -88,3 +88,11 @@ class Accounting:
     not_judged: int = 0  # sent too close to the end of the records to have had their timeout
     apart: Mapping[str, int] = field(default_factory=dict)  # "upstream.route: why no update is named" -> calls
     faults: tuple[FaultWork, ...] = ()  # one per fault span the join was given, in its order
+    # Updates sent without a webhook answer that never completed, by why (e.g. "load stopped"): the
+    # service never accepted them, so they are not lost; those that completed count as any other.
+    unanswered: Mapping[str, int] = field(default_factory=dict)
+
+    def unanswered_text(self) -> str:
+        """'12 updates sent without a webhook answer and never completed (load stopped 12):'."""
+        whys = ", ".join(f"{why} {n}" for why, n in sorted(self.unanswered.items()))
+        return f"{sum(self.unanswered.values())} updates sent without a webhook answer and never completed ({whys}):"

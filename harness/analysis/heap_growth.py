@@ -34,7 +34,9 @@ class HeapGrower:
     """A kind of object at the root of the heap's growth: objects of it made since the first
     snapshot and held by older objects (`new_roots`), with the new objects they hold in turn
     (`retained_bytes`, their own included; `carries`: the kinds most of those bytes are).
-    objects_* and bytes_* are the kind's whole count and self size in each snapshot."""
+    When the roots are plain containers (`holder`: "Object", "Array", "Map"...), `kind` is what
+    they hold: the kind owning most of the new bytes under each (a Socket under an Object).
+    objects_* and bytes_* are `kind`'s whole count and self size in each snapshot."""
 
     kind: str
     new_roots: int
@@ -45,6 +47,7 @@ class HeapGrower:
     bytes_after: int
     carries: tuple[str, ...] = ()
     paths: tuple[RetainerPath, ...] = ()
+    holder: str = ""
 
     @property
     def objects_added(self) -> int:
@@ -109,6 +112,7 @@ def growth_document(growth: HeapGrowth) -> dict[str, Any]:
                 "bytes_after": g.bytes_after,
                 "carries": list(g.carries),
                 "paths": [{"kinds": list(p.kinds), "samples": p.samples} for p in g.paths],
+                "holder": g.holder,
             }
             for g in growth.growers
         ],
@@ -129,6 +133,7 @@ def growth_from_document(doc: Mapping[str, Any]) -> HeapGrowth:
             bytes_after=int(g["bytes_after"]),
             carries=tuple(str(k) for k in g["carries"]),
             paths=tuple(RetainerPath(tuple(str(k) for k in p["kinds"]), int(p["samples"])) for p in g["paths"]),
+            holder=str(g.get("holder", "")),
         )
         for g in doc["growers"]
     )

@@ -9,7 +9,7 @@ import numpy as np
 from harness.analysis.guides import flat, line
 from harness.analysis.model import Check, Curve, FaultWindow, GuideRole, Span, Status, TargetExit
 from harness.analysis.trend import slope_upper_bound, trend
-from harness.analysis.windows import trend_window_s, window_floors, window_medians, within
+from harness.analysis.windows import held_through, trend_window_s, window_medians, within
 from shared import human
 from vocab.metrics import Metric
 
@@ -34,16 +34,17 @@ def sustained(name: str, curve: Curve, span: Span, limit: float, *, window_s: fl
     """The highest level held through a whole window (its lowest sample): a state a healthy service
     passes through for a moment (a socket its peer closed, until the next turn of a stalled event
     loop closes it too) is not judged, one that stays is."""
-    t_s, floors = window_floors(curve, span, window_s)
+    t_s, floors = held_through(curve, span, window_s)
     if t_s.size == 0:
-        return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, "no samples in the span")
+        why = "no samples in the span" if within(curve, span)[0].size == 0 else f"no readings {window_s:g} s apart"
+        return Check(name, Status.INCONCLUSIVE, None, limit, unit, span, why)
     held = float(floors.max())
     _, values = within(curve, span)
     detail = (
         f"{human.amount(held, unit)} held through a window of {human.duration(window_s)} at most (momentary peak "
         f"{human.amount(float(values.max()), unit)}), limit {human.amount(limit, unit)}"
     )
-    guides = (line(GuideRole.JUDGED, "window floors", t_s, floors), flat(GuideRole.LIMIT, "limit", span, limit))
+    guides = (line(GuideRole.JUDGED, f"held {window_s:g} s", t_s, floors), flat(GuideRole.LIMIT, "limit", span, limit))
     return Check(name, _status(held, limit), held, limit, unit, span, detail, guides=guides)
 
 

@@ -95,6 +95,23 @@ class FaultWindow:
 
 
 @dataclass(frozen=True)
+class Pause:
+    """A pause soak itself imposed on the target (events.jsonl target_pause): a listener census, a
+    heap snapshot, a long forced GC. Its span is the wall time of the inspector call(s)."""
+
+    cause: str
+    span: Span
+
+    @property
+    def duration_s(self) -> float:
+        return self.span.end_s - self.span.start_s
+
+    @property
+    def label(self) -> str:
+        return f"{self.cause} at {self.span.start_s:.0f} s, {self.duration_s:.1f} s"
+
+
+@dataclass(frozen=True)
 class LoadStats:
     """What the load generator saw over the whole run."""
 
@@ -130,7 +147,8 @@ class RunData:
     load (None when the run had none). cooldown: from load end to the last sample, or None.
     log_counts: occurrences of known warning lines in the target's output.
     target_exit: the target's death during the run, when the runner saw one.
-    fault_windows: the injected faults' windows. calls: cumulative calls at the mocks by
+    fault_windows: the injected faults' windows. pauses: those soak's own inspector calls imposed.
+    calls: cumulative calls at the mocks by
     "upstream.route", on the run's clock (from upstream-calls.jsonl). reached: the upstreams the
     scenario's flows must call, with why. catalogue: unit and source of each curve, where known.
     """
@@ -143,6 +161,7 @@ class RunData:
     log_counts: Mapping[str, int] = field(default_factory=dict)
     target_exit: TargetExit | None = None
     fault_windows: tuple[FaultWindow, ...] = ()
+    pauses: tuple[Pause, ...] = ()  # soak's own pauses of the target, judged apart like fault windows
     calls: Mapping[str, Curve] = field(default_factory=dict)
     reached: Mapping[str, str] = field(default_factory=dict)  # upstream -> why the flows must call it
     accounting: Accounting | None = None  # per-update accounting, when the scenario logged its updates

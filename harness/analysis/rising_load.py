@@ -5,13 +5,15 @@ cool-down, once that work drained, is judged against the level before the load i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from harness.analysis.guides import flat
-from harness.analysis.model import Check, Curve, GuideRole, RunData, Span, Status
-from harness.analysis.windows import rise_over, within
+from harness.analysis.model import Check, Curve, GuideRole, Pause, RunData, Span, Status
+from harness.analysis.pauses import WINDOW_SHARE, material, pause_near
+from harness.analysis.windows import FloatArray, rise_over, within
 from shared import human
 
 RISE_FACTOR = 1.5  # the last window's rate over the first's; a steady load moves by less
@@ -28,9 +30,24 @@ class LoadRise:
         return self.why
 
 
-def load_rise(declared: str | None, counter: Curve | None, span: Span, window_s: float) -> LoadRise | None:
+def _unpaused(window: Span, within: Span, pauses: Sequence[Pause], *, step_s: float) -> Span:
+    """This window, or the first one further on (step_s > 0) or back (step_s < 0) inside `within`
+    that none of soak's own pauses held up: a stalled target receives little from a closed-model
+    load, which is no rise. The window itself when every one met a pause."""
+    found, length_s = window, window.end_s - window.start_s
+    while pause_near(found, pauses, length_s) is not None:
+        found = Span(found.start_s + step_s, found.end_s + step_s)
+        if found.start_s < within.start_s - 1e-9 or found.end_s > within.end_s + 1e-9:
+            return window
+    return found
+
+
+def load_rise(
+    declared: str | None, counter: Curve | None, span: Span, window_s: float, pauses: Sequence[Pause] = ()
+) -> LoadRise | None:
     """The profile's word that it raises the load, or the judged span's first and last windows'
-    rates when the load rose between them (a locustfile of the user's own)."""
+    rates when the load rose between them (a locustfile of the user's own); windows that soak's own
+    pauses held up are passed over."""
     if declared is not None:
         # A knee or a ramp may rise in the warm-up and overload the service after it, where the
         # rates of the judged windows no longer differ but the work queued does.
@@ -38,8 +55,13 @@ def load_rise(declared: str | None, counter: Curve | None, span: Span, window_s:
     if counter is None or counter.t_s.size < 2 or span.end_s - span.start_s < 2 * window_s:
         return None
     last_start_s = span.start_s + np.floor((span.end_s - span.start_s) / window_s - 1e-9) * window_s
-    first = rise_over(counter, Span(span.start_s, span.start_s + window_s)) / window_s
-    last = rise_over(counter, Span(last_start_s, span.end_s)) / (span.end_s - last_start_s)
+    pauses = material(pauses, window_s * WINDOW_SHARE)
+    first_window = _unpaused(Span(span.start_s, span.start_s + window_s), span, pauses, step_s=window_s)
+    last_window = _unpaused(Span(last_start_s, span.end_s), span, pauses, step_s=-window_s)
+    if first_window.start_s >= last_window.start_s:
+        return None  # no two windows apart from soak's pauses: no rise can be told
+    first = rise_over(counter, first_window) / (first_window.end_s - first_window.start_s)
+    last = rise_over(counter, last_window) / (last_window.end_s - last_window.start_s)
     if last > RISE_FACTOR * first and last - first >= MIN_RISE_PER_S:
         return LoadRise(
             f"the load rose from {human.number(first)} to {human.number(last)} updates/s over the judged span"
@@ -62,6 +84,23 @@ class Judging:
     unit: str
     recovery_s: float
     calls: Curve | None  # cumulative calls at the mocks: still rising at the end means work in flight
+    # Where the kept part is measured from, when not the idle baseline: memory after GC keeps what
+    # the first requests build once (compiled code, pools, caches of fixed size), so its level at
+    # the end of the warm-up (its floor: work in flight only adds) is the reference.
+    before: Span | None = None
+
+
+def _readings(curve: Curve, span: Span, earliest_s: float) -> FloatArray:
+    """The span's samples, or the last one before its end (not before earliest_s): a curve read
+    less often than the span is long (memory after a forced GC every 30 s, a 20 s baseline) keeps
+    its last reading until the next."""
+    _, values = within(curve, span)
+    if values.size > 0:
+        return values
+    last = int(np.searchsorted(curve.t_s, span.end_s, side="right")) - 1
+    if last >= 0 and curve.t_s[last] >= earliest_s:
+        return curve.values[last : last + 1]
+    return values
 
 
 def growth_after_rise(curve: Curve, data: RunData, how: Judging, rose: LoadRise) -> Check:
@@ -73,8 +112,8 @@ def growth_after_rise(curve: Curve, data: RunData, how: Judging, rose: LoadRise)
         why = f"{rose.words()}; with no {missing} to compare, growth cannot be told from work in flight"
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, data.load, why)
     tail = Span(max(data.cooldown.start_s, data.cooldown.end_s - how.recovery_s), data.cooldown.end_s)
-    _, end_values = within(curve, tail)
-    _, base_values = within(curve, data.baseline)
+    end_values = _readings(curve, tail, earliest_s=data.cooldown.start_s)
+    base_values = _readings(curve, how.before or data.baseline, earliest_s=float("-inf"))
     if end_values.size == 0 or base_values.size == 0:
         why = (
             f"{rose.words()}; no samples {'at the end of the cool-down' if end_values.size == 0 else 'before the load'}"
@@ -86,13 +125,15 @@ def growth_after_rise(curve: Curve, data: RunData, how: Judging, rose: LoadRise)
                f"({human.number(draining)} calls/s "
                "at the mocks above the baseline): lengthen the cool-down to judge what is kept")  # fmt: skip
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, tail, why)
-    level, base = float(end_values.min()), float(np.median(base_values))
+    level = float(end_values.min())
+    base = float(np.median(base_values)) if how.before is None else float(base_values.min())
+    reference = "before load" if how.before is None else "at the end of the warm-up"
     detail = (f"{rose.words()}, so its first and last windows differ in work in flight: judged after the "
-              f"cool-down instead, {human.amount(level, unit)} vs {human.amount(base, unit)} before load, "
+              f"cool-down instead, {human.amount(level, unit)} vs {human.amount(base, unit)} {reference}, "
               f"limit +{human.amount(limit, unit)}")  # fmt: skip
     guides = (
         flat(GuideRole.FIT, "lowest after cool-down", tail, level),
-        flat(GuideRole.FIT, "level before load", data.baseline, base),
+        flat(GuideRole.FIT, f"level {reference}", how.before or data.baseline, base),
         flat(GuideRole.LIMIT, "limit", tail, base + limit),
     )
     status = Status.PASS if level - base <= limit else Status.FAIL
@@ -109,7 +150,7 @@ def rate_after_rise(
     if over <= 0:
         why = f"{rose.words()}; no {per} in the load to spread what the cool-down kept over"
         return Check(how.name, Status.INCONCLUSIVE, None, how.limit, rate_unit, data.load, why)
-    total = Judging(how.name, how.limit * over, how.unit, how.recovery_s, how.calls)
+    total = replace(how, limit=how.limit * over)
     kept = growth_after_rise(curve, data, total, rose)
     if kept.figure is None:
         return replace(kept, limit=how.limit, unit=rate_unit)
@@ -118,7 +159,7 @@ def rate_after_rise(
     def rate(value: float) -> str:
         return human.per_hour(value, how.unit) if per == "s" else human.rate(value, how.unit, per)
 
-    spread = human.duration(over) if per == "s" else f"{human.count(over)} {per}s"
-    detail = (f"{kept.detail}: {human.amount(kept.figure, how.unit)} kept over {spread} of load "
+    spread = f"{human.duration(over)} of load" if per == "s" else f"{human.count(over)} {per}s"
+    detail = (f"{kept.detail}: {human.amount(kept.figure, how.unit)} kept over {spread} "
               f"= {rate(figure)}, limit {rate(how.limit)}")  # fmt: skip
     return replace(kept, figure=figure, limit=how.limit, unit=rate_unit, detail=detail)

@@ -10,12 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum, auto
 
+import numpy as np
+
 from harness.analysis.level_checks import growth, peak, residual, sustained
 from harness.analysis.model import Check, Curve, RunData, Span, Status
+from harness.analysis.pauses import LATENCY_SHARE, WINDOW_SHARE, material, outside_pauses, pause_at
 from harness.analysis.rising_load import Judging, growth_after_rise, load_rise, rate_after_rise
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour, slope_per_request
 from harness.analysis.windows import rise_over, value_at
 from harness.config import Thresholds
+from shared import human
 from vocab import metrics as names
 from vocab.metrics import Metric
 
@@ -89,6 +93,28 @@ RULES = (
 )
 
 
+# Figures a stalled event loop moves directly: its own delay and temp files it cannot delete yet
+# (a pause of half the limit counts), sockets the peer closed that it cannot close yet (a pause of
+# a tenth of the window counts). Samples inside such pauses and their backlog are judged apart.
+PAUSE_BOUND = {"loop_delay_p99": True, "temp_file_age": True, "tcp_close_wait": False}  # check -> against the limit
+
+
+def _apart_from_pauses(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float) -> tuple[Curve, str]:
+    """The curve without the samples soak's own pauses touched, and what was left apart, in words."""
+    if rule.check not in PAUSE_BOUND or not data.pauses:
+        return curve, ""
+    min_s = limit * LATENCY_SHARE if PAUSE_BOUND[rule.check] else limits.window_s * WINDOW_SHARE
+    pauses = material(data.pauses, min_s)
+    kept, apart = outside_pauses(curve, pauses, limits.window_s)
+    if not apart.values.size:
+        return curve, ""
+    top = int(np.argmax(apart.values))
+    pause = pause_at(float(apart.t_s[top]), pauses, limits.window_s)
+    during = f", during {pause.label}" if pause is not None else ""
+    return kept, (f"; {apart.values.size} samples during soak's own pauses of the target or their backlog "
+                  f"judged apart (peak {human.amount(float(apart.values[top]), rule.unit)}{during})")  # fmt: skip
+
+
 def _whole_run(data: RunData) -> Span:
     start_s = data.baseline.start_s if data.baseline else data.load.start_s
     end_s = data.cooldown.end_s if data.cooldown else data.load.end_s
@@ -115,7 +141,8 @@ def judged_span(data: RunData, limits: Thresholds) -> Span:
 def _growth(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float) -> Check:
     """Last window against the first; on a load that rose, what is left after the cool-down."""
     judged = judged_span(data, limits)
-    if (rose := load_rise(data.load_rise, request_counter(data)[0], judged, limits.window_s)) is not None:
+    rose = load_rise(data.load_rise, request_counter(data)[0], judged, limits.window_s, data.pauses)
+    if rose is not None:
         how = Judging(rule.check, limit, rule.unit, limits.recovery_window_s, data.curves.get(REQUESTS))
         return growth_after_rise(curve, data, how, rose)
     return growth(
@@ -133,14 +160,20 @@ def _growth(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: 
 def _rate_after_rise(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float) -> Check | None:
     """On a load that rose, a slope or per-update limit judges what the cool-down kept (None: it did not rise)."""
     counter, label = request_counter(data)
-    rose = load_rise(data.load_rise, counter, judged_span(data, limits), limits.window_s)
+    rose = load_rise(data.load_rise, counter, judged_span(data, limits), limits.window_s, data.pauses)
     if rose is None:
         return None
-    how = Judging(rule.check, limit, rule.unit, limits.recovery_window_s, data.curves.get(REQUESTS))
+    # Kept from the end of the warm-up on (what the first requests build once is not growth), spread
+    # over the load after it; without a warm-up, from the idle baseline over the whole load.
+    judged = judged_span(data, limits)
+    before = Span(max(data.load.start_s, judged.start_s - limits.recovery_window_s), judged.start_s)
+    measured = judged if before.end_s > before.start_s else data.load
+    how = Judging(rule.check, limit, rule.unit, limits.recovery_window_s, data.curves.get(REQUESTS),
+                  before if measured is judged else None)  # fmt: skip
+    over_s = data.load.end_s - measured.start_s
     if rule.kind is Kind.SLOPE:
-        over_s = data.load.end_s - data.load.start_s
         return rate_after_rise(curve, data, how, rose, over=over_s, per="s", unit=judged_unit(rule))
-    updates = rise_over(counter, data.load) if counter is not None else 0.0
+    updates = rise_over(counter, Span(measured.start_s, data.load.end_s)) if counter is not None else 0.0
     return rate_after_rise(curve, data, how, rose, over=updates, per=label, unit=judged_unit(rule))
 
 
@@ -152,7 +185,7 @@ def evaluate_rule(
     return _evaluate_kind(rule, curve, data, limits, limit, metric=metric)
 
 
-def _evaluate_kind(  # noqa: PLR0911 (one return per kind of rule)
+def _evaluate_kind(
     rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float, *, metric: str | None
 ) -> Check:
     judged = judged_span(data, limits)
@@ -167,10 +200,15 @@ def _evaluate_kind(  # noqa: PLR0911 (one return per kind of rule)
             return slope_per_request(
                 rule.check, curve, per, judged, limit=limit, settings=settings, per=label, unit=rule.unit
             )
-        case Kind.PEAK:
-            return peak(rule.check, curve, _whole_run(data), limit, rule.unit)
-        case Kind.SUSTAINED:
-            return sustained(rule.check, curve, _whole_run(data), limit, window_s=limits.window_s, unit=rule.unit)
+        case Kind.PEAK | Kind.SUSTAINED:
+            outside, apart = _apart_from_pauses(rule, curve, data, limits, limit)
+            if rule.kind is Kind.PEAK:
+                check = peak(rule.check, outside, _whole_run(data), limit, rule.unit)
+            else:
+                check = sustained(
+                    rule.check, outside, _whole_run(data), limit, window_s=limits.window_s, unit=rule.unit
+                )
+            return replace(check, detail=check.detail + apart) if apart else check
         case Kind.GROWTH:
             return _growth(rule, curve, data, limits, limit)
         case Kind.RESIDUAL | Kind.RESIDUAL_ZERO:

@@ -48,6 +48,33 @@ def window_floors(curve: Curve, span: Span, window_s: float) -> tuple[FloatArray
     return _per_window(curve, span, window_s, floor=True)
 
 
+def held_through(curve: Curve, span: Span, window_s: float) -> tuple[FloatArray, FloatArray]:
+    """For each reading whose successors reach window_s later: its time and the lowest reading
+    from it to the first at least window_s later, the level every reading showed for that long.
+    Windows cut at fixed times would call a lone reading "held" when the probe skipped the rest of
+    its window (a TCP probe over budget on an overloaded machine)."""
+    t_s, values = within(curve, span)
+    ends = np.searchsorted(t_s, t_s + window_s, side="left")
+    starts = np.flatnonzero(ends < t_s.size)
+    if starts.size == 0:
+        return np.empty(0), np.empty(0)
+    return t_s[starts], _range_minima(values, starts, ends[starts])
+
+
+def _range_minima(values: FloatArray, starts: NDArray[np.intp], ends: NDArray[np.intp]) -> FloatArray:
+    """min(values[start : end + 1]) for each pair, by a sparse table (n log n, vectorised)."""
+    tables = [values]
+    while 2 * (width := 1 << (len(tables) - 1)) <= values.size:
+        tables.append(np.minimum(tables[-1][:-width], tables[-1][width:]))
+    levels = np.floor(np.log2(ends - starts + 1)).astype(np.intp)
+    minima = np.empty(starts.size)
+    for level in np.unique(levels):
+        pick = levels == level
+        table = tables[level]
+        minima[pick] = np.minimum(table[starts[pick]], table[ends[pick] - (1 << level) + 1])
+    return minima
+
+
 def _per_window(curve: Curve, span: Span, window_s: float, *, floor: bool) -> tuple[FloatArray, FloatArray]:
     t_s, values = within(curve, span)
     if t_s.size == 0:

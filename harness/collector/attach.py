@@ -122,7 +122,7 @@ def collect(request: CollectRequest, settings: CollectorSection | None = None) -
     t0 = time.monotonic()
     events = EventLog(request.out_dir, t0)
     writer = SampleWriter(request.out_dir / SAMPLES)
-    collector = Collector(writer, attachment, settings or CollectorSection(), request.interval_s, t0)
+    collector = Collector(writer, attachment, settings or CollectorSection(), request.interval_s, t0, events=events)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, _setter(stop)) for sig in (signal.SIGTERM, signal.SIGINT)}
     events.emit(PhaseEvent(phase=Phase.LOAD))

@@ -5,6 +5,12 @@ listeners leak; counting them shows the growth. Runtime.queryObjects finds every
 inheriting a prototype (V8 collects what it can, then walks the heap). Emitters that inherit
 EventEmitter.prototype are found in one walk; classes that mix its methods in instead (ioredis's
 Redis and Cluster) are found among the exports of loaded CommonJS modules, one more walk each.
+
+Each walk stops the target: measured on the reference bot under load here, 0.3-1.8 s per walk (a
+forced gc() of the same heap: 20-115 ms), and the bot has three classes to walk (EventEmitter,
+ioredis's Redis and Cluster): a census in one go stopped it for 1-5 s. So a census walks one class
+per call, on the probe's consecutive samples (a few seconds of service in between), and publishes
+its counts once every class found at its start has been walked (`python -m benchmarks.census_pause`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from harness.collector.store import Metric, Value
 
 Command = Callable[[str, dict[str, Any] | None], Awaitable[dict[str, Any]]]
 OBJECT_GROUP = "soak-census"
+PROTOTYPES_GROUP = "soak-census-prototypes"
 
 # EventEmitter.prototype first, then the prototypes of exported classes that copy its methods
 # without inheriting it. Only data properties of the exports are read: no getter runs.
@@ -65,8 +72,10 @@ def _value(result: dict[str, Any]) -> Any:
     return result["result"].get("value")
 
 
-async def _prototype_ids(command: Command) -> list[str]:
-    found = await command("Runtime.evaluate", {"expression": PROTOTYPES_JS, "objectGroup": OBJECT_GROUP})
+async def _prototypes(command: Command) -> list[str]:
+    """Object ids of EventEmitter.prototype, then of each mixed-in class's prototype (kept in their
+    own object group until the census is done: prototypes live as long as their class anyway)."""
+    found = await command("Runtime.evaluate", {"expression": PROTOTYPES_JS, "objectGroup": PROTOTYPES_GROUP})
     listing = await command("Runtime.getProperties", {"objectId": found["result"]["objectId"], "ownProperties": True})
     return [
         prop["value"]["objectId"]
@@ -85,17 +94,46 @@ async def _count(command: Command, prototype_id: str) -> tuple[int, int, int]:
     return int(emitters), int(listeners), int(most)
 
 
-async def listener_census(command: Command) -> dict[Metric, Value]:
-    """Live emitters, their listeners, and the most listeners on one event of one emitter."""
-    emitters = listeners = most = 0
-    try:
-        for prototype_id in await _prototype_ids(command):
-            found = await _count(command, prototype_id)
-            emitters, listeners, most = emitters + found[0], listeners + found[1], max(most, found[2])
-    finally:
-        await command("Runtime.releaseObjectGroup", {"objectGroup": OBJECT_GROUP})
-    return {
-        metrics.NODE_EMITTERS: float(emitters),
-        metrics.NODE_LISTENERS: float(listeners),
-        metrics.NODE_LISTENERS_MOST: float(most),
-    }
+class ListenerCensus:
+    """One heap walk per step(): a census takes as many steps as it found classes."""
+
+    def __init__(self) -> None:
+        self._pending: list[str] = []  # prototypes not walked yet in this census
+        self._counts: list[tuple[int, int, int]] = []
+
+    @property
+    def in_progress(self) -> bool:
+        return bool(self._pending)
+
+    def reset(self) -> None:
+        """Forget a census under way (its object ids die with the inspector connection)."""
+        self._pending, self._counts = [], []
+
+    async def step(self, command: Command) -> dict[Metric, Value] | None:
+        """Walk the next class; the census's figures once the last one is walked, else None."""
+        try:
+            if not self._pending:
+                self.reset()
+                self._pending = await _prototypes(command)
+            if self._pending:
+                self._counts.append(await _count(command, self._pending.pop(0)))
+        except BaseException:
+            self.reset()
+            raise
+        finally:
+            await command("Runtime.releaseObjectGroup", {"objectGroup": OBJECT_GROUP})
+        if self._pending:
+            return None
+        await command("Runtime.releaseObjectGroup", {"objectGroup": PROTOTYPES_GROUP})
+        counts, self._counts = self._counts, []
+        return {
+            metrics.NODE_EMITTERS: float(sum(c[0] for c in counts)),
+            metrics.NODE_LISTENERS: float(sum(c[1] for c in counts)),
+            metrics.NODE_LISTENERS_MOST: float(max((c[2] for c in counts), default=0)),
+        }
+
+    async def count(self, command: Command) -> dict[Metric, Value]:
+        """A whole census in one go (every class walked back to back: one long pause)."""
+        while (values := await self.step(command)) is None:
+            pass
+        return values

@@ -11,9 +11,10 @@ default 5 s cadence it is lost in the noise of the 1 Hz collector's ~0.6 % of a 
 GC (one full collection, see AFTER_GC_JS) blocks the target's event loop in proportion to its
 live heap: ~15-30 ms for a few MiB, 55-90 ms for 30 MiB here (`python -m benchmarks.node_gc_pause`:
 two collections 115-175 ms, CDP's collectGarbage 120-245 ms and not exact). The
-listener census (Runtime.queryObjects: V8 collects all it can, then walks the heap) runs before
-it on its own, slower cadence. Keep both slow (defaults 60 s and 5 min); `forced_gc_every = 0`
-turns both off.
+listener census (Runtime.queryObjects: V8 collects all it can, then walks the heap) starts before
+it on its own, slower cadence and walks one class per sample (node_census.py). Keep both slow
+(defaults 60 s and 5 min); `forced_gc_every = 0` turns both off. The census and forced GCs of
+100 ms or more are target_pause events (pause.py), which the judge sets apart.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ import aiohttp
 
 from harness.collector import metrics
 from harness.collector.cdp import CdpSession, InspectorError
-from harness.collector.node_census import listener_census
-from harness.collector.pause import INSPECTOR_PAUSE
+from harness.collector.node_census import ListenerCensus
+from harness.collector.pause import INSPECTOR_PAUSE, PauseLog, timed
 from harness.collector.store import Metric, Value
+from vocab.events import PauseCause
 
 # The histogram records each timer period, resolution included; we subtract it to get the delay.
 SNAPSHOT_JS = """(() => {
@@ -82,22 +84,34 @@ class NodeInspectorProbe:
     name = "node"
 
     def __init__(
-        self, ws_url: str, gc_every_s: float = 0.0, timeout_s: float = 1.0, *, census_every_s: float = 0.0
+        self,
+        ws_url: str,
+        gc_every_s: float = 0.0,
+        timeout_s: float = 1.0,
+        *,
+        census_every_s: float = 0.0,
+        pauses: PauseLog | None = None,
     ) -> None:
+        self._census = ListenerCensus()
+        self._pauses = pauses  # the census and long forced GCs stall the target: recorded as events
         self._gc_every_s = gc_every_s
         self._timeout_s = timeout_s
         self._census_every_s = census_every_s
         self._next_census = time.monotonic() + max(gc_every_s, census_every_s)
-        self._next_gc = time.monotonic() + gc_every_s
+        # The first forced GC at the first sample: memory after GC read before the load starts, however
+        # long the period (a knee run's 30 s against its 20 s baseline had none, so no level before load).
+        self._next_gc = time.monotonic()
         self._session = CdpSession(ws_url)
 
     def sample(self) -> dict[Metric, Value]:
-        # A full GC on a big heap takes longer than a plain sample: it gets a longer leash.
-        timeout_s = max(self._timeout_s, GC_TIMEOUT_S) if self._gc_due() else self._timeout_s
+        # A full GC or a heap walk on a big heap takes longer than a plain sample: a longer leash.
+        long = self._gc_due() or self._census.in_progress
+        timeout_s = max(self._timeout_s, GC_TIMEOUT_S) if long else self._timeout_s
         try:
             with INSPECTOR_PAUSE:  # not while a heap snapshot pauses the target (see pause.py)
                 return self._session.run(self._sample(), timeout_s)
         except (aiohttp.ClientError, OSError, TimeoutError, InspectorError):
+            self._census.reset()
             with contextlib.suppress(Exception):
                 self._session.run(self._session.disconnect(), self._timeout_s)
             return {metrics.NODE_INSPECTOR_UP: 0.0}
@@ -117,15 +131,25 @@ class NodeInspectorProbe:
             while self._next_gc <= time.monotonic():
                 self._next_gc += self._gc_every_s
             values.update(await self._after_gc())
+        elif self._census.in_progress:
+            values.update(await self._census_step())
         return values
 
+    async def _census_step(self) -> dict[Metric, Value]:
+        """One heap walk of the listener census (see node_census.py): its figures after the last."""
+        with timed(self._pauses, PauseCause.LISTENER_CENSUS):
+            return await self._census.step(self.command) or {}
+
     async def _after_gc(self) -> dict[Metric, Value]:
-        """Memory kept after a full GC, and the listener census when it is due (itself a full GC)."""
+        """Memory kept after a full GC, and a step of the listener census when one is due or under way."""
         values: dict[Metric, Value] = {}
-        if self._census_every_s > 0 and time.monotonic() >= self._next_census:
+        if self._census.in_progress:
+            values.update(await self._census_step())
+        elif self._census_every_s > 0 and time.monotonic() >= self._next_census:
             self._next_census = time.monotonic() + self._census_every_s
-            values.update(await listener_census(self.command))
-        heap, external, array_buffers = await self.evaluate(AFTER_GC_JS)
+            values.update(await self._census_step())
+        with timed(self._pauses, PauseCause.FORCED_GC):
+            heap, external, array_buffers = await self.evaluate(AFTER_GC_JS)
         values[metrics.NODE_HEAP_AFTER_GC] = float(heap)
         values[metrics.NODE_EXTERNAL_AFTER_GC] = float(external)
         values[metrics.NODE_ARRAY_BUFFERS_AFTER_GC] = float(array_buffers)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from harness.collector.mock_probe import MockProbe
 from harness.collector.node_probe import NodeInspectorProbe
+from harness.collector.pause import PauseLog
 from harness.collector.process_probe import ProcessProbe
 from harness.collector.redis_probe import RedisProbe
 from harness.collector.sampler import Probe, Sampler, Slow
@@ -17,6 +18,7 @@ from harness.collector.store import SampleWriter
 from harness.collector.tcp_probe import TcpProbe
 from harness.collector.tmp_probe import TempFilesProbe
 from harness.config import CollectorSection
+from harness.documents.events import EventLog
 from vocab.upstreams import Peer, peer_of
 
 log = logging.getLogger(__name__)
@@ -52,11 +54,20 @@ def peer_ports(attachment: Attachment) -> dict[int, str]:
 
 class Collector:
     """The process and self probes run inline every tick; everything else (mocks' HTTP stats,
-    TCP table, temp dir, Redis, inspector) on its own thread and cadence."""
+    TCP table, temp dir, Redis, inspector) on its own thread and cadence. With events, the pauses
+    the inspector probe imposes on the target are recorded there (target_pause)."""
 
     def __init__(
-        self, writer: SampleWriter, attachment: Attachment, settings: CollectorSection, interval_s: float, t0: float
+        self,
+        writer: SampleWriter,
+        attachment: Attachment,
+        settings: CollectorSection,
+        interval_s: float,
+        t0: float,
+        *,
+        events: EventLog | None = None,
     ) -> None:
+        self._pauses = PauseLog(events) if events is not None else None
         self.process = ProcessProbe(attachment.target_pid, attachment.tmp_dir, settings.memory_detail_every_s)
         self.self_probe = SelfProbe()
         inline: list[Probe] = [self.process, self.self_probe]
@@ -96,6 +107,7 @@ class Collector:
                 settings.forced_gc_every_s,
                 timeout_s=budget_s * 4,
                 census_every_s=settings.listener_census_every_s,
+                pauses=self._pauses,
             )
             self._closers.append(node)
             slow.append(Slow("node", node, settings.inspector_every_s, budget_s, share))

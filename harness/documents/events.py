@@ -84,6 +84,16 @@ class HeapSnapshotFailedEvent(Event):
     error: str | None = None
 
 
+class TargetPauseEvent(Event):
+    """soak stopped the target's JavaScript: from start_s (the run's clock) for duration_s, the wall
+    time of the inspector call(s), during which the target answered nothing."""
+
+    event: Literal[EventKind.TARGET_PAUSE] = EventKind.TARGET_PAUSE
+    cause: str  # vocab.events.PauseCause
+    start_s: Number
+    duration_s: Number
+
+
 class FaultWindowEvent(Event):
     """A profile fault's window opening or closing (the mocks write it)."""
 
@@ -134,6 +144,7 @@ MODELS: dict[str, type[Event]] = {
     EventKind.HARNESS_LOST: HarnessLostEvent,
     EventKind.HEAP_SNAPSHOT: HeapSnapshotEvent,
     EventKind.HEAP_SNAPSHOT_FAILED: HeapSnapshotFailedEvent,
+    EventKind.TARGET_PAUSE: TargetPauseEvent,
     EventKind.FAULT_WINDOW_START: FaultWindowEvent,
     EventKind.FAULT_WINDOW_END: FaultWindowEvent,
     EventKind.MOCK_FAULTS_SET: MockFaultsEvent,
@@ -165,6 +176,10 @@ class EventLog:
     def __init__(self, run_dir: Path, t0: float) -> None:
         self._path = run_dir / EVENTS
         self._t0 = t0
+
+    def run_s(self, monotonic_s: float) -> float:
+        """A time.monotonic() reading on the run's clock (the t_s of the events)."""
+        return monotonic_s - self._t0
 
     def emit(self, event: Event) -> None:
         fields = event.model_dump(mode="json", exclude={"event", "t_s", "time"})

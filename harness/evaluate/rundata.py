@@ -8,12 +8,21 @@ from pathlib import Path
 from harness.accounting.calls import accepted_curve, answer_latency_points, call_curves
 from harness.accounting.faults import fault_windows
 from harness.analysis.load_checks import EGRESS_REFUSED, LISTENER_WARNING
-from harness.analysis.model import Curve, MetricInfo, RunData, Span, TargetExit
+from harness.analysis.model import Curve, MetricInfo, Pause, RunData, Span, TargetExit
 from harness.collector.store import SampleReader
-from harness.documents.events import EgressRefusedEvent, Event, PhaseEvent, PreloadActiveEvent, TargetExitEvent
+from harness.documents.events import (
+    EgressRefusedEvent,
+    Event,
+    HeapSnapshotEvent,
+    PhaseEvent,
+    PreloadActiveEvent,
+    TargetExitEvent,
+    TargetPauseEvent,
+)
 from harness.evaluate.locust_history import UNITS as LOAD_UNITS
 from harness.evaluate.locust_history import history_curves
 from harness.evaluate.locust_stats import read_load_stats
+from vocab.events import PauseCause
 
 TARGET_LOG = "target.log"
 
@@ -87,6 +96,23 @@ def target_exit_of(events: Events) -> TargetExit | None:
     return None
 
 
+def pauses_of(events: Events) -> tuple[Pause, ...]:
+    """soak's own pauses of the target (target_pause), in time order. A run recorded before soak
+    wrote them still has its heap snapshots' pauses, placed back from the snapshot's end."""
+    pauses = [
+        Pause(event.cause, Span(float(event.start_s), float(event.start_s) + float(event.duration_s)))
+        for event in events
+        if isinstance(event, TargetPauseEvent)
+    ]
+    if not pauses:
+        for event in events:
+            if isinstance(event, HeapSnapshotEvent) and event.t_s is not None:
+                paused_s = float(event.pause_s) + float(event.gc_s or 0.0)
+                end_s = float(event.t_s)
+                pauses.append(Pause(PauseCause.HEAP_SNAPSHOT, Span(end_s - paused_s, end_s)))
+    return tuple(sorted(pauses, key=lambda pause: pause.span.start_s))
+
+
 def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunData:
     """events: the run's events.jsonl, read once by the caller (the notes use it too)."""
     curves = read_all_curves(reader)
@@ -103,6 +129,7 @@ def read_run_data(reader: SampleReader, run_dir: Path, events: Events) -> RunDat
         log_counts=count_log_warnings(run_dir) | count_egress_refusals(events),
         target_exit=target_exit_of(events),
         fault_windows=fault_windows(events, last_tick_s),
+        pauses=pauses_of(events),
         calls=call_curves(run_dir, wall_minus_run_s),
         catalogue=read_catalogue(reader),
         accepted=accepted_curve(run_dir, wall_minus_run_s),

@@ -12,7 +12,7 @@ the new objects they hold, so one leaked client with its socket, parser and buff
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from harness.analysis.heap_growth import HeapGrower, HeapGrowth, RetainerPath
 from harness.analysis.model import Span
+from harness.heapsnap.owners import Named, name_containers
 from harness.heapsnap.paths import NO_NODE, Tree, path_to, shortest_path_tree
 from harness.heapsnap.snapshot import Earlier, LoadedSnapshot, load_earlier, load_snapshot
 from harness.heapsnap.summary import KindGraph, KindStats
@@ -28,6 +29,7 @@ SAMPLES_PER_KIND = 9
 PATHS_PER_GROWER = 3
 CARRIED_KINDS = 5
 TOP_GROWERS = 10
+EMBEDDER_PREFIX = "Node / "
 MIN_UNEXPLAINED = 100  # objects gained that are not new: more means the ids were reset
 IDS_RESET = (
     "object ids were reset between the snapshots (an inspector session closed meanwhile), so new objects "
@@ -130,7 +132,9 @@ def root_kinds(
 
 
 def _carried(graph: KindGraph, anchor: NDArray[np.uint32], kind: int) -> tuple[str, ...]:
-    """The other kinds making up most of the new bytes held under roots of this kind."""
+    """The other kinds making up most of the new bytes held under roots of this kind; of V8's
+    own kinds only the embedder's native objects ("Node / TCPSocketWrap"): its property and
+    element stores, shapes and code say nothing of the program."""
     size = len(graph.kinds)
     held = np.zeros(size, np.float64)
     for start in range(0, graph.node_count, _CHUNK):
@@ -139,6 +143,7 @@ def _carried(graph: KindGraph, anchor: NDArray[np.uint32], kind: int) -> tuple[s
         mine = under[graph.node_kind[part[under]] == kind] + start
         held += np.bincount(graph.node_kind[mine], weights=graph.node_size[mine], minlength=size)
     held[kind] = 0
+    held[graph.machinery & ~np.char.startswith(np.array(graph.kinds, dtype=str), EMBEDDER_PREFIX)] = 0
     top = [k for k in np.argsort(-held, kind="stable")[:CARRIED_KINDS] if held[k] > 0]
     return tuple(graph.kinds[k] for k in top)
 
@@ -152,9 +157,9 @@ def root_nodes(anchor: NDArray[np.uint32]) -> NDArray[np.int64]:
     return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
 
-def _paths(graph: KindGraph, tree: Tree, roots: NDArray[np.int64], kind: int) -> tuple[RetainerPath, ...]:
-    roots = roots[graph.node_kind[roots] == kind]
-    picks = roots[np.unique(np.linspace(0, roots.size - 1, min(SAMPLES_PER_KIND, roots.size)).astype(np.int64))]
+def _paths(graph: KindGraph, tree: Tree, nodes: NDArray[np.int64]) -> tuple[RetainerPath, ...]:
+    """Retainer paths of a few of these nodes, spread over them."""
+    picks = nodes[np.unique(np.linspace(0, nodes.size - 1, min(SAMPLES_PER_KIND, nodes.size)).astype(np.int64))]
     shapes = Counter(
         tuple(graph.kinds[int(graph.node_kind[n])] for n in path)
         for node in picks
@@ -173,9 +178,19 @@ class _Walk:
 
 
 def _grower(
-    walk: _Walk, root: _RootKind, roots: NDArray[np.int64], earlier: Earlier, later: LoadedSnapshot
+    walk: _Walk,
+    root: _RootKind,
+    roots: NDArray[np.int64],
+    earlier: Earlier,
+    later: LoadedSnapshot,
+    *,
+    named: Named | None,
 ) -> HeapGrower:
-    name = walk.graph.kinds[root.kind]
+    kind, samples = root.kind, roots[walk.graph.node_kind[roots] == root.kind]
+    if named is not None:  # a plain container: named by what it holds (owners.py)
+        kind, samples = named.kind, named.samples
+        named = named if named.kind != root.kind else None
+    name = walk.graph.kinds[kind]
     before = earlier.summary.kinds.get(name, _NONE)
     after = later.summary.kinds.get(name, _NONE)
     return HeapGrower(
@@ -186,9 +201,29 @@ def _grower(
         objects_after=after.count,
         bytes_before=before.self_bytes,
         bytes_after=after.self_bytes,
-        carries=_carried(walk.graph, walk.anchor, root.kind),
-        paths=_paths(walk.graph, walk.tree, roots, root.kind),
+        carries=tuple(k for k in _carried(walk.graph, walk.anchor, root.kind) if k != name),
+        paths=_paths(walk.graph, walk.tree, samples),
+        holder="" if named is None else walk.graph.kinds[root.kind],
     )
+
+
+def _split(
+    root: _RootKind, groups: list[Named] | None, count_floor: float, bytes_floor: float
+) -> list[tuple[_RootKind, Named | None]]:
+    """A container kind's roots as one entry per name (owners.py), each with its share of the
+    kind's growth; those beyond noise, or the largest when none is on its own."""
+    if not groups:
+        return [(root, None)]
+    roots = sum(g.roots for g in groups) or 1
+    held = sum(g.held_bytes for g in groups) or 1
+    parts: list[tuple[_RootKind, Named | None]] = []
+    for g in groups:
+        share = replace(
+            root, grown=round(root.grown * g.roots / roots), retained_bytes=root.retained_bytes * g.held_bytes // held
+        )
+        parts.append((share, g))
+    kept = [(r, g) for r, g in parts if r.grown > 0 and (r.grown >= count_floor or r.retained_bytes >= bytes_floor)]
+    return kept or [(root, groups[0])]
 
 
 def ids_were_reset(earlier: Earlier, later: LoadedSnapshot) -> bool:
@@ -251,15 +286,18 @@ def heap_growth(
     )
     found = root_kinds(graph, walk.anchor, graph.node_new, net)
     listed = [r for r in found if r.grown > 0 and (r.grown >= count_floor or r.retained_bytes >= bytes_floor)]
-    # Many roots are the surest sign; bytes alone can be new connections a pool swapped in.
-    listed.sort(key=lambda r: r.grown < count_floor)
     roots = root_nodes(walk.anchor) if listed else np.empty(0, np.int64)
+    named = name_containers(graph, tree, walk.anchor, roots, [r.kind for r in listed])
+    entries = [entry for r in listed for entry in _split(r, named.get(r.kind), count_floor, bytes_floor)]
+    entries.sort(key=lambda e: (-e[0].retained_bytes, graph.kinds[e[0].kind]))
+    # Many roots are the surest sign; bytes alone can be new connections a pool swapped in.
+    entries.sort(key=lambda e: e[0].grown < count_floor)
     return HeapGrowth(
         before=earlier.name,
         after=later.name,
         span=span,
         updates=updates,
-        growers=tuple(_grower(walk, root, roots, earlier, later) for root in listed[:TOP_GROWERS]),
+        growers=tuple(_grower(walk, root, roots, earlier, later, named=n) for root, n in entries[:TOP_GROWERS]),
         noise=noise.describe(updates),
         pauses_s=pauses_s,
     )

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from harness.heapsnap.classes import PrototypeEdges, name_by_class
 from harness.heapsnap.stream import CHUNK_BYTES, JsonStream, SnapshotFormatError, decode_string
 
 NO_EDGE = np.uint32(0xFFFFFFFF)
@@ -55,6 +56,10 @@ class HeapGraph:
     big_sizes: dict[int, int] = field(default_factory=dict)  # self sizes over 4 GiB, by node
     locations: dict[str, NDArray[np.uint32]] = field(default_factory=dict)  # node, script, line, column
     names: dict[int, str] = field(default_factory=dict)
+    # While reading (classes.py): a bit per edge, set for an object's property edges (the last
+    # is its __proto__), and the functions' property edges (source, name index, target).
+    object_properties: NDArray[np.uint8] = field(default_factory=lambda: np.empty(0, np.uint8))
+    function_edges: NDArray[np.uint32] = field(default_factory=lambda: np.empty((0, 3), np.uint32))
 
     @property
     def node_count(self) -> int:
@@ -168,6 +173,7 @@ class _Builder:
         weak = meta.edge_types.index("weak")
         node_width = len(meta.node_fields)
         graph.edge_to = np.empty(meta.edge_count, np.uint32)
+        prototypes = PrototypeEdges(graph, type_col, fields.index("name_or_index"))
         filled = 0
         for rows in _rows(stream.integers(), len(fields)):
             end = filled + len(rows)
@@ -181,9 +187,11 @@ class _Builder:
             targets = (to_field // node_width).astype(np.uint32)
             targets[rows[:, type_col] == weak] = NO_EDGE
             graph.edge_to[filled:end] = targets
+            prototypes.add(filled, rows, targets)
             filled = end
         if filled != meta.edge_count:
             raise stream.fail(f"{filled} edges, the header says {meta.edge_count}")
+        prototypes.finish()
         self.edges_seen = True
 
     def locations(self, stream: JsonStream) -> None:
@@ -216,6 +224,7 @@ class _Builder:
             raise stream.fail("no nodes or edges: not a V8 heap snapshot")
         if self.pending_strings is not None:
             self.graph.names = _kept_names(self.graph, enumerate(self.pending_strings))
+        name_by_class(self.graph)
         return self.graph
 
 
@@ -240,8 +249,10 @@ def _rows(chunks: Any, width: int) -> Any:
 
 def _kept_names(graph: HeapGraph, tokens: Any) -> dict[int, str]:
     """Decode only the strings that name a non-string node: the kinds the summary groups by."""
-    wanted = np.zeros(int(graph.node_name.max()) + 1, dtype=bool)
+    edge_names = graph.function_edges[:, 1]
+    wanted = np.zeros(max(int(graph.node_name.max()), int(edge_names.max(initial=0))) + 1, dtype=bool)
     wanted[graph.node_name] = True
+    wanted[edge_names] = True
     names = {}
     for index, token in tokens:
         if index < wanted.size and wanted[index]:

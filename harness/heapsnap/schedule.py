@@ -17,10 +17,12 @@ import threading
 import time
 from pathlib import Path
 
+from harness.collector.pause import PauseLog
 from harness.config import SnapshotPlan
 from harness.documents.events import EventLog, HeapSnapshotEvent, HeapSnapshotFailedEvent
 from harness.heapsnap.files import SNAPSHOT_DIR, SNAPSHOT_SUFFIX
 from harness.heapsnap.take import InspectorSession, SnapshotError, Taken, take_snapshot
+from vocab.events import PauseCause
 
 END_TIMEOUT_S = 900.0  # a snapshot of a heap of GBs takes minutes; the run waits that long at most
 DRAIN_S = 6.0
@@ -45,6 +47,7 @@ class HeapSnapshots:
         self._dir = run_dir / SNAPSHOT_DIR
         self._every_s = plan.every_s
         self._events = events
+        self._pauses = PauseLog(events)
         self._first_after_s = max(0.0, warmup_s - max(window_s, warmup_s / 4))
         self._drain_s = min(DRAIN_S, cooldown_s)
         self._ended = threading.Event()
@@ -109,6 +112,7 @@ class HeapSnapshots:
             print(f"soak: heap snapshot {name} failed: {exc}", file=sys.stderr, flush=True)
             return
         self._events.emit(_snapshot_event(taken, self._dir.parent))
+        self._pauses.record(PauseCause.HEAP_SNAPSHOT, taken.started_monotonic, taken.gc_s + taken.pause_s)
         print(
             f"soak: heap snapshot {name}: {taken.size_bytes / 2**20:.1f} MiB, "
             f"the target was paused {taken.pause_s:.2f} s (+{taken.gc_s:.2f} s of forced GC)",

@@ -20,6 +20,9 @@ _BATCH = 1 << 18  # nodes per step: bounds the temporary arrays
 # V8's own structures: what it allocates to run the program, not what the program keeps.
 MACHINERY_TYPES = frozenset({"hidden", "array", "code", "object shape", "synthetic"})
 V8_CACHES = frozenset({"(Internalized strings)", "(Startup object cache)", "(Compilation cache)", "(Builtins)"})
+# Objects whose kind says nothing of what they are for: plain objects and the built-in collections.
+CONTAINERS = frozenset({"Object", "Array", "Map", "Set", "WeakMap", "WeakSet", "(object)"})
+_OWNER_TYPES = frozenset({"object", "native"})
 _FIXED = {
     "string": "(string)",
     "concatenated string": "(string)",
@@ -56,11 +59,16 @@ class KindGraph:
     `machinery[k]` is True for V8's own kinds (compiled code, shapes, internal arrays and
     system objects): V8 makes and grows them as it compiles and caches, never the program.
     `opaque[k]` is True for V8's code and caches: what they hold (a function's string
-    constants, interned names) is V8's too, though its kind is the program's."""
+    constants, interned names) is V8's too, though its kind is the program's.
+    `container[k]` is True for plain objects, the built-in collections and V8's contexts: a
+    leak root of such a kind is named after what it holds (see diff.py). `owner[k]` is True
+    for the other objects (class instances, native objects): what a container may be named by."""
 
     kinds: tuple[str, ...]
     machinery: NDArray[np.bool_]
     opaque: NDArray[np.bool_]
+    container: NDArray[np.bool_]
+    owner: NDArray[np.bool_]
     node_kind: NDArray[np.uint32]
     node_new: NDArray[np.bool_]
     node_size: NDArray[np.uint32]
@@ -97,12 +105,17 @@ class _Kinds:
         self.index: dict[str, int] = {}
         self.machinery: list[bool] = []
         self.opaque: list[bool] = []
+        self.container: list[bool] = []
+        self.owner: list[bool] = []
 
     def of(self, name: str, type_name: str = "") -> int:
         if name not in self.index:
             self.index[name] = len(self.index)
             self.machinery.append(type_name in MACHINERY_TYPES)
             self.opaque.append(type_name == "code" or (type_name == "synthetic" and name in V8_CACHES))
+            plain = name in CONTAINERS or name.startswith("system / ")
+            self.container.append(type_name == "object" and plain)
+            self.owner.append(type_name in _OWNER_TYPES and not plain)
         return self.index[name]
 
 
@@ -125,6 +138,8 @@ def classify(
         kinds=tuple(kinds.index),
         machinery=np.array(kinds.machinery, dtype=bool),
         opaque=np.array(kinds.opaque, dtype=bool),
+        container=np.array(kinds.container, dtype=bool),
+        owner=np.array(kinds.owner, dtype=bool),
         node_kind=node_kind,
         node_new=np.ones(graph.node_count, bool) if node_new is None else node_new,
         node_size=graph.node_size,

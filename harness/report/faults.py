@@ -9,12 +9,13 @@ from typing import Any
 
 from harness.analysis.churn_checks import UPSTREAMS
 from harness.analysis.flows import Accounting, FaultWork
-from harness.analysis.model import FaultWindow, Verdict
+from harness.analysis.model import FaultWindow, Pause, Verdict
 from harness.analysis.work_windows import checks_moved
 from harness.report.svg import Band
 from shared import human
 
 FAULT_COLOUR = "#d93025"
+PAUSE_COLOUR = "#8e44ad"  # soak's own pauses of the target: not the service's doing
 
 
 @dataclass(frozen=True)
@@ -92,3 +93,8 @@ def fault_rows(
 
 def fault_bands(windows: Sequence[FaultWindow]) -> list[Band]:
     return [Band(w.span.start_s, w.span.end_s, f"fault: {w.label}", FAULT_COLOUR) for w in windows]
+
+
+def pause_bands(pauses: Sequence[Pause]) -> list[Band]:
+    """soak's own pauses of the target (harness/analysis/pauses.py), shaded apart from faults."""
+    return [Band(p.span.start_s, p.span.end_s, f"soak paused the target: {p.label}", PAUSE_COLOUR) for p in pauses]

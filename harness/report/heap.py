@@ -43,7 +43,7 @@ class GrowerRow:
 def grower_rows(growth: HeapGrowth, top: int | None = None) -> list[GrowerRow]:
     return [
         GrowerRow(
-            kind=g.kind,
+            kind=f"{g.kind} (in {g.holder})" if g.holder else g.kind,
             new_roots=g.new_roots,
             per_1000=_rate(growth, g),
             retained=human.size(g.retained_bytes),

@@ -16,7 +16,7 @@ from harness.documents.verdict import (
     TargetExitDocument,
     VerdictDocument,
 )
-from harness.report.faults import FaultRow, fault_bands, fault_rows
+from harness.report.faults import FaultRow, fault_bands, fault_rows, pause_bands
 from harness.report.flow_rows import row_document
 from harness.report.heap import growth_terminal
 from harness.report.html import PHASE_COLOURS, PageExtras, render_html, report_tables
@@ -66,7 +66,7 @@ def write_outputs(run_dir: Path, verdict: Verdict, data: RunData) -> None:
     extras = PageExtras(
         phases=phase_bands(data, verdict.warmup_s),
         faults=faults,
-        fault_bands=fault_bands(data.fault_windows),
+        fault_bands=[*fault_bands(data.fault_windows), *pause_bands(data.pauses)],
         partial=partial,
         tables=tables,
     )

@@ -199,3 +199,28 @@ def test_heap_snapshots_name_the_culprit_on_the_failing_memory_check(tmp_path: P
     again = soak("report", str(run_dir))
     assert again.returncode == 1 and "heap growth: (string):" in again.stdout
     assert json.loads((run_dir / "verdict.json").read_text())["heap_growth"] == verdict["heap_growth"]
+
+
+def test_heap_snapshots_name_leaked_redis_clients_and_sockets(tmp_path: Path) -> None:
+    # Both switches at once, every update: a new ioredis client per update, and a new agent pair
+    # per upstream request kept in a plain object. At a few updates a second, the run stays far
+    # from the fd limit and each kind still gets well past the noise floor (100 roots).
+    text = shipped_profile_text("leak-socket.toml").replace('LEAKS = "socket:0.05"', 'LEAKS = "socket:1,redis:1"')
+    text = text.replace("users = 10", "users = 4")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("latency_p95_max"))
+    profile = tmp_path / "leak-redis-socket.toml"
+    profile.write_text(text)
+    result = soak(
+        "run", str(profile), "--duration", "40 s", "--results", str(tmp_path), "--set", "collector.heap_snapshots=ends"
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    run_dir = run_dir_of(result)
+    growers = json.loads((run_dir / "verdict.json").read_text())["heap_growth"]["growers"]
+    named = {(g["kind"], g["holder"]) for g in growers[:4]}
+    # ioredis's clients, which V8 calls EventEmitter, by their class; the plain objects holding
+    # the agents by the sockets they keep open (TLS to Telegram, plain to cursor-runner: two lines).
+    assert ("Redis", "") in named, growers
+    assert {("Socket", "Object"), ("TLSSocket", "Object")} & named, growers
+    assert "EventEmitter" not in {g["kind"] for g in growers}
+    summary = (run_dir / "summary.md").read_text()
+    assert "`Redis`" in summary and "Socket (in Object)`" in summary, summary

@@ -99,3 +99,16 @@ def test_external_after_gc_grows_by_what_is_kept_and_listeners_by_what_leaked(
     assert abs(external[-1] - external[0] - 4 * KEPT_PER_STEP) < GARBAGE_CHUNK + MIB / 4, [v / MIB for v in external]
     most = [values[metrics.NODE_LISTENERS_MOST] for values in readings]
     assert most == [10.0, 20.0, 30.0, 40.0, 50.0]
+
+
+def test_the_first_sample_reads_memory_after_gc_however_long_the_period(
+    leaking_node: tuple[subprocess.Popen[str], str],
+) -> None:
+    # A knee run's forced GC every 30 s against a 20 s baseline had no reading before the load.
+    _, url = leaking_node
+    probe = NodeInspectorProbe(url, gc_every_s=3600.0, timeout_s=5.0)
+    try:
+        first, second = probe.sample(), probe.sample()
+    finally:
+        probe.close()
+    assert metrics.NODE_HEAP_AFTER_GC in first and metrics.NODE_HEAP_AFTER_GC not in second

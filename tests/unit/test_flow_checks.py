@@ -5,6 +5,7 @@ from __future__ import annotations
 from harness.analysis.flow_checks import accounting_checks, pooled
 from harness.analysis.flow_table import FAULTED, STEADY, flow_rows
 from harness.analysis.flows import LATENCY_BOUNDS_S, Accounting, FlowWindow, latency_bucket
+from harness.analysis.knee import Knee, KneeStep, StepFigures
 from harness.analysis.model import Check, FaultWindow, RunData, Span, Status
 from harness.config import Thresholds
 
@@ -88,6 +89,29 @@ def test_lost_updates_fail_outside_faults_and_say_how_many_were_not_judged() -> 
     assert check.status is Status.FAIL and check.figure == 1.0
     assert "6 more not completed during injected faults" in check.detail
     assert "0 sent too late to be judged" in check.detail
+
+
+def _step(index: int, rate: float, *, held: bool) -> KneeStep:
+    figures = StepFigures(index, rate, Span(10.0 * index, 10.0 * index + 10), 10, 10, 0, 0.1, ())
+    return KneeStep(figures, 0.1, "text", held, () if held else ("webhook p95 900 ms > 500 ms",))
+
+
+def test_a_knee_runs_unfinished_work_past_the_knee_is_its_figure_and_below_it_is_lost() -> None:
+    # Steps of 10 s: 10/s held, 20/s failed alone (a stall), 30/s held, 40/s and 50/s did not hold.
+    steps = (_step(0, 10, held=True), _step(1, 20, held=False), _step(2, 30, held=True),
+             _step(3, 40, held=False), _step(4, 50, held=False))  # fmt: skip
+    knee = Knee(30.0, steps, "knee at 30 updates/s")
+    windows = [_window(0, [0.1] * 10), _window(10, [0.1] * 9, lost=1), _window(20, [0.1] * 10),
+               _window(30, [0.1] * 5, lost=5), _window(40, [0.1] * 2, lost=8)]  # fmt: skip
+    data = RunData({}, load=Span(0.0, 50.0), accounting=Accounting(tuple(windows), 60.0, 0), knee=knee)
+    (check,) = [c for c in accounting_checks(data, Thresholds.model_validate({"warmup": "0 s", "lost_updates_max": 0}))
+                if c.name == "lost_updates"]  # fmt: skip
+    assert check.status is Status.FAIL and check.figure == 1.0, check  # the stall's, below the knee
+    assert "13 more not completed in the steps past the knee (from 30 s" in check.detail, check.detail
+    held = RunData({}, load=Span(0.0, 50.0), accounting=Accounting(tuple(windows[2:]), 60.0, 0), knee=knee)
+    (check,) = [c for c in accounting_checks(held, Thresholds.model_validate({"warmup": "0 s", "lost_updates_max": 0}))
+                if c.name == "lost_updates"]  # fmt: skip
+    assert check.status is Status.PASS and check.figure == 0.0, check
 
 
 def test_the_flow_table_keeps_the_steady_state_and_fault_windows_apart() -> None:

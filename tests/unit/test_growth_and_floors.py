@@ -13,7 +13,7 @@ from harness.analysis.level_checks import growth, sustained
 from harness.analysis.model import Curve, RunData, Span, Status
 from harness.analysis.rules import HEAP_AFTER_GC, evaluate_rules
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour
-from harness.analysis.windows import window_floors, window_medians
+from harness.analysis.windows import held_through, window_floors, window_medians
 from harness.config import Thresholds
 
 MIB = 2.0**20
@@ -166,3 +166,28 @@ def test_files_leaking_under_wandering_sockets_are_found_on_the_other_fds() -> N
     assert check.status is Status.FAIL and "target.fds.socket left out" in check.detail
     clean = replace(data, curves={**curves, "target.fds": Curve(t, sockets + 20)})
     assert next(c for c in evaluate_rules(clean, limits) if c.name == "fds_growth").status is Status.PASS
+
+
+def test_a_lone_reading_in_a_window_the_probe_skipped_is_not_held() -> None:
+    # A TCP probe every 5 s over budget on an overloaded machine: 13 s between two readings, the
+    # later one saw a socket in CLOSE_WAIT, the next (7 s on) none. No reading shows it 10 s on.
+    t = np.asarray([300.0, 305.0, 310.0, 323.0, 328.0, 341.0, 348.0, 353.0, 359.0])
+    values = np.asarray([0.0, 0, 0, 0, 0, 1, 0, 0, 0])
+    check = sustained("tcp_close_wait", Curve(t, values), Span(300, 359), 0.0, window_s=10.0, unit="sockets")
+    assert check.status is Status.PASS and "momentary peak 1" in check.detail, check.detail
+    kept = np.where(t >= 341, 1.0, 0.0)  # still there at 348, 353 and 359: held 18 s
+    check = sustained("tcp_close_wait", Curve(t, kept), Span(300, 359), 0.0, window_s=10.0, unit="sockets")
+    assert check.status is Status.FAIL and check.figure == 1.0, check.detail
+
+
+def test_held_levels_match_a_plain_loop_on_random_readings() -> None:
+    rng = np.random.default_rng(7)
+    t = np.cumsum(rng.uniform(0.2, 3.0, 400))
+    values = rng.integers(0, 5, t.size).astype(float)
+    times, held = held_through(Curve(t, values), Span(float(t[0]), float(t[-1])), 6.0)
+    expected = []
+    for i, start in enumerate(t):
+        after = np.flatnonzero(t >= start + 6.0)
+        if after.size:
+            expected.append(values[i : after[0] + 1].min())
+    assert times.size == len(expected) and np.array_equal(held, np.asarray(expected))

@@ -153,8 +153,12 @@ def test_the_live_knee_check_counts_errors_against_the_limit() -> None:
     knee = KneeTracker(spec, KneeLimits(error_ratio_max=0.01), start_s=0.0)
     for record in _records(0.0, 10, 28, ms=5) + _records(28.0, 10, 2, ms=5, status=502):
         knee.observe(record)
+    # Updates cut short by the load's stop (status 0, no answer) are not the service's errors.
+    for record in _records(29.0, 10, 1, ms=5, status=0):
+        knee.observe({**record, "why": "load stopped"} | {"ms": None})
     result = knee.judge_next()
     assert not result.held and result.errors == 20 and "error ratio" in result.crossed[0]
+    assert result.sent == 300, result
     assert knee.judge_next().crossed == ("nothing was sent",)
 
 

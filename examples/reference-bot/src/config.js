@@ -21,7 +21,7 @@ function parseSeconds(name, raw, fallback) {
 }
 
 // Behaviour defects a real service may have (not leaks): BOT_DEFECTS="crash-on-redis-error".
-const DEFECTS = new Set(['crash-on-redis-error']);
+const DEFECTS = new Set(['crash-on-redis-error', 'answer-after-work']);
 
 function parseDefects(raw) {
   const defects = new Set((raw || '').split(',').map((s) => s.trim()).filter(Boolean));

@@ -74,8 +74,13 @@ function makeApp({ config, flows, telegram, emitters }) {
     if (config.webhookSecret && req.get('X-Telegram-Bot-Api-Secret-Token') !== config.webhookSecret) {
       return res.status(401).type('text/html').send('Unauthorized');
     }
-    res.status(200).type('text/html').send('OK');
-    flows.handleUpdate(req.body || {}).catch((err) => log('error', 'update failed', { err: errorText(err) }));
+    const answer = () => res.status(200).type('text/html').send('OK');
+    // answer-after-work: the 200 waits for the update's flow (a handler awaited before answering);
+    // a client that stops waiting does not stop the work.
+    const work = flows.handleUpdate(req.body || {})
+      .catch((err) => log('error', 'update failed', { err: errorText(err) }));
+    if (config.defects.has('answer-after-work')) work.finally(answer);
+    else answer();
   });
 
   app.post('/cursor-runner/callback', async (req, res, next) => {
