@@ -34,25 +34,22 @@ class HeldSockets:
         self.root_pid = root_pid
         self._exclude = exclude
         self._links: dict[int, dict[str, int]] = {}  # pid -> fd -> socket inode as last read (0: not a socket)
+        self._known: set[int] = set()  # every inode in _links
         self._foreign: frozenset[int] = frozenset()
 
     def held(self, live: frozenset[int]) -> Holding:
         """The inodes of live (sockets open now, with their inodes) that the tree holds."""
-        known = self._known()
-        missing = live - known - self._foreign
+        missing = live - self._known - self._foreign
         fds_read = 0
         if missing:
             fds_read = self._look_for(missing, live)
-            known = self._known()
-        self._foreign = live - known
-        return Holding(live & known, fds_read)
-
-    def _known(self) -> set[int]:
-        return set().union(*(links.values() for links in self._links.values()))
+            self._known = set().union(*(links.values() for links in self._links.values()))
+        self._foreign = live - self._known
+        return Holding(live & self._known, fds_read)
 
     def _look_for(self, missing: frozenset[int], live: frozenset[int]) -> int:
         """Reads the tree's fd links that may hold a missing socket until all are found; the fds
-        never read keep what they were last seen holding (trusted only while that socket lives)."""
+        not read keep what they were last seen holding (trusted only while that socket lives)."""
         pids = [pid for pid in (self.root_pid, *(descendants(self.root_pid) or ())) if pid not in self._exclude]
         self._links = {pid: links for pid, links in self._links.items() if pid in pids}
         wanted = set(missing)
@@ -64,13 +61,14 @@ class HeldSockets:
                 self._links.pop(pid, None)
                 continue
             before = self._links.get(pid, {})
-            links = {name: before[name] for name in names if before.get(name, 0) in live}
-            # Fds new since the last reading first: a leak's new sockets are there.
-            stale = sorted((name for name in names if name not in links), key=lambda name: name in before)
-            for name in stale:
+            present = set(names)
+            links = {name: inode for name, inode in before.items() if inode in live and name in present}
+            stale = [name for name in names if name not in links]
+            stale.sort(key=before.__contains__)  # fds new since the last reading first: a leak's are there
+            for at, name in enumerate(stale):
                 if not wanted:
-                    links[name] = before.get(name, 0)
-                    continue
+                    links.update((rest, before.get(rest, 0)) for rest in stale[at:])
+                    break
                 inode = _socket_inode(f"/proc/{pid}/fd/{name}")
                 if inode is not None:
                     links[name] = inode
