@@ -114,6 +114,10 @@ def _steps(url: str, port: int, holder: _Holder) -> dict[str, tuple[float, float
         time.sleep(0.1)  # connected, but not all accepted by Redis yet
     assert probe.sample()[metrics.REDIS_TARGET_CLIENTS] == holder.held == _before(client, port, pid)
     held = HeldSockets(pid)
+
+    def scan() -> object:
+        return probe._scan_step(time.monotonic() + 0.05)
+
     steps = {
         "INFO (all sections)": _median(client.info),
         "CLIENT LIST reply (raw)": _median(lambda: raw.execute_command("CLIENT LIST")),
@@ -125,10 +129,10 @@ def _steps(url: str, port: int, holder: _Holder) -> dict[str, tuple[float, float
         f"held sockets, {NEW_PER_SAMPLE} replaced": _median(
             lambda: held.held(established_toward(port, pid)), lambda: holder.replace(NEW_PER_SAMPLE)
         ),
-        "SCAN step (50 ms budget)": _median(lambda: probe._scan_step(time.monotonic() + 0.05)),
+        "SCAN step (50 ms budget)": _median(scan),
         "target's clients, before": _median(lambda: _before(client, port, pid)),
         "whole sample, before (+INFO, SCAN)": _median(
-            lambda: (client.info(), client.dbsize(), _before(client, port, pid), probe._scan_step(time.monotonic() + 0.05))
+            lambda: (client.info(), client.dbsize(), _before(client, port, pid), scan())
         ),
         f"whole sample, {NEW_PER_SAMPLE} replaced": _median(probe.sample, lambda: holder.replace(NEW_PER_SAMPLE)),
     }

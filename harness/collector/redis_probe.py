@@ -38,7 +38,8 @@ def established_toward(port: int, pid: int) -> frozenset[int]:
         return tcp_inodes(ESTABLISHED, port)
     except OSError:  # no sock_diag here: the text table, which costs more
         table = tcp_table(pid)
-        return frozenset(e.inode for e in table if e.remote_port == port and e.state is TcpState.ESTABLISHED and e.inode)
+        wanted = (e for e in table if e.remote_port == port and e.state is TcpState.ESTABLISHED)
+        return frozenset(e.inode for e in wanted if e.inode)
 
 
 class RedisProbe:

@@ -21,11 +21,23 @@ from tests.integration.node.support import node_env
 
 NODE_CLIENTS = Path(__file__).parent / "node" / "ioredis_clients.js"
 
+# Another process using the same server (Redis shared when attached with `soak collect`); the
+# target also starts one as its child, whose clients are the target's.
+_OTHER = """
+import sys, redis
+held = [redis.Redis(port=int(sys.argv[1]), single_connection_client=True) for _ in range(int(sys.argv[2]))]
+for c in held:
+    c.ping()
+print("ok", flush=True)
+sys.stdin.read()
+"""
+
+
 # The stand-in target: one command a line, then one JSON line with the clients it holds (its
 # child's included) and the server-side ids of its own.
 _TARGET = """
 import json, subprocess, sys, redis
-port = int(sys.argv[1])
+port, OTHER = int(sys.argv[1]), sys.argv[2]
 clients, files, children, subs = [], [], [], []
 def client():
     c = redis.Redis(port=port, single_connection_client=True)
@@ -48,8 +60,8 @@ for line in sys.stdin:
         pubsub.get_message(timeout=1)
         subs.append(pubsub)
     elif verb == "spawn":
-        code = f"import redis,sys; h=[redis.Redis(port={port}, single_connection_client=True) for _ in range({n})]; [c.ping() for c in h]; print('ok', flush=True); sys.stdin.read()"
-        child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        child = subprocess.Popen([sys.executable, "-c", OTHER, str(port), str(n)], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE)
         child.stdout.readline()
         children.append((child, n))
     held = len(clients) + len(subs) + sum(k for _, k in children)
@@ -57,21 +69,11 @@ for line in sys.stdin:
     print(json.dumps({"held": held, "ids": ids}), flush=True)
 """
 
-# Another process using the same server (Redis shared when attached with `soak collect`).
-_OTHER = """
-import sys, redis
-held = [redis.Redis(port=int(sys.argv[1]), single_connection_client=True) for _ in range(int(sys.argv[2]))]
-for c in held:
-    c.ping()
-print("ok", flush=True)
-sys.stdin.read()
-"""
-
 
 class _Target:
     def __init__(self, port: int) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _TARGET, str(port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", _TARGET, str(port), _OTHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
         self.ids: list[int] = []
 
@@ -174,7 +176,10 @@ def test_a_target_holding_clients_from_the_first_sample_and_a_shared_server(serv
 def test_ioredis_clients_and_a_subscriber_of_a_node_target(server: RedisHandle) -> None:
     """A Node service as services use Redis: two ioredis clients and a subscriber connection."""
     node = subprocess.Popen(
-        ["node", str(NODE_CLIENTS), str(server.port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        ["node", str(NODE_CLIENTS), str(server.port)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
         env=node_env({}),
     )
     try:
