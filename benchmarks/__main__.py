@@ -11,6 +11,7 @@ from benchmarks import (
     mocks_throughput,
     mocks_tls_bursts,
     node_gc_pause,
+    redis_clients,
     report_render,
     report_scale,
     self_soak,
@@ -18,6 +19,7 @@ from benchmarks import (
 
 if __name__ == "__main__":
     collector_tick.main()
+    redis_clients.main()
     live_view.main()
     node_gc_pause.main()
     mocks_throughput.main()
