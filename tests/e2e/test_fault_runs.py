@@ -51,8 +51,10 @@ def checks_of(run_dir: Path) -> dict[str, str]:
 def test_redis_down_window_on_the_clean_bot_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
     result = soak("run", str(profile_with(tmp_path, REDIS_DOWN)), "--duration", DURATION, "--results", str(tmp_path))
     run_dir = run_dir_of(result)
-    # The run went on (a harness error would be exit 2), and the outage lost no work outside it.
-    assert result.returncode in (0, 1), result.stdout + result.stderr
+    # The run went on (a harness error would be exit 2), and the outage lost no work outside it. The
+    # reconnect storm may leave a growth check inconclusive (exit 3: sockets rose in the window,
+    # came back in the cool-down); the residual checks judge what was kept.
+    assert result.returncode in (0, 1, 3), result.stdout + result.stderr
     assert json.loads((run_dir / "run.json").read_text())["outcome"] == "completed"
     assert checks_of(run_dir)["target_alive"] == "pass" and checks_of(run_dir)["lost_updates"] == "pass"
     # The verdict says what the window did: the bot could not record most updates sent during it, so

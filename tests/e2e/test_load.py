@@ -68,7 +68,8 @@ def _profile(tmp_path: Path, name: str, load: str, *, duration: str = "30 s", th
              cr_latency: str = "20 ms", cr_slots: int = 5, cooldown: str = "8 s") -> Path:  # fmt: skip
     path = tmp_path / f"{name}.toml"
     text = PROFILE.format(bot_dir=ROOT / "examples/reference-bot", name=name, duration=duration, load=load,
-                          thresholds=thresholds, cr_latency=cr_latency, cr_slots=cr_slots, cooldown=cooldown)  # fmt: skip
+                          thresholds=thresholds, cr_latency=cr_latency, cr_slots=cr_slots,
+                          cooldown=cooldown)  # fmt: skip
     path.write_text(text)
     return path
 

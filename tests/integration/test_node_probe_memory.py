@@ -4,7 +4,6 @@ EventEmitter's methods in (as ioredis's client does) as well as on one that inhe
 
 from __future__ import annotations
 
-import itertools
 import shutil
 import subprocess
 import time
@@ -22,6 +21,7 @@ pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs node
 
 MIB = 1 << 20
 KEPT_PER_STEP = 4 * MIB
+GARBAGE_CHUNK = 2 * MIB  # what the leaking script allocates and drops every 10 ms
 # A client class that mixes EventEmitter's methods in rather than inheriting them, as ioredis does.
 CLIENT_JS = """
 const { EventEmitter } = require('events');
@@ -90,8 +90,12 @@ def test_external_after_gc_grows_by_what_is_kept_and_listeners_by_what_leaked(
     finally:
         probe.close()
     external = [float(values[metrics.NODE_EXTERNAL_AFTER_GC]) for values in readings]  # type: ignore[arg-type]
-    steps = [later - earlier for earlier, later in itertools.pairwise(external)]
-    # Each step is the 4 MiB kept, to within 256 KiB, though 2 MiB of garbage is made every 10 ms.
-    assert all(abs(step - KEPT_PER_STEP) < MIB / 4 for step in steps), [step / MIB for step in steps]
+    # V8 frees dead ArrayBuffers' memory on a background sweeper after the GC, so on a busy machine
+    # one reading may still hold the last 2 MiB chunk of garbage (steps seen: 4, 6, 2, 4 MiB). What
+    # is kept shows as a line of 4 MiB per step under the readings, never more than one chunk above.
+    above_line = [value - KEPT_PER_STEP * step for step, value in enumerate(external)]
+    floor = min(above_line)
+    assert all(extra - floor < GARBAGE_CHUNK + MIB / 4 for extra in above_line), [v / MIB for v in external]
+    assert abs(external[-1] - external[0] - 4 * KEPT_PER_STEP) < GARBAGE_CHUNK + MIB / 4, [v / MIB for v in external]
     most = [values[metrics.NODE_LISTENERS_MOST] for values in readings]
     assert most == [10.0, 20.0, 30.0, 40.0, 50.0]
