@@ -4,8 +4,9 @@ The target's clients are its connections to Redis's port that are established no
 toward the port from a sock_diag dump, held by the target's process tree (held_sockets.py). A
 socket the server dropped is in CLOSE_WAIT, not established; the collector's own connections
 are in its own process, left out. CLIENT LIST (the server's view joined with the same sockets)
-said the same at 35 ms of CPU for 1,000 clients and 270 ms for 10,000, and the probe's CPU
-share then spaced readings a minute apart while a leak was growing (benchmarks/redis_clients.py).
+said the same for 36 ms of CPU a sample at 1,000 clients and 257 ms at 10,000 (this: 13 and 30
+ms, benchmarks/redis_clients.py), and the probe's CPU share then spaced readings up to 77 s
+apart while a leak was growing.
 
 Keys are counted by an incremental SCAN that stops at its time budget and resumes next sample;
 counts are published only for complete passes. What the server cannot tell (fakeredis has no
