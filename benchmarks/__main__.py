@@ -12,6 +12,7 @@ from benchmarks import (
     mocks_throughput,
     mocks_tls_bursts,
     node_gc_pause,
+    redis_clients,
     report_render,
     report_scale,
     self_soak,
@@ -19,6 +20,7 @@ from benchmarks import (
 
 if __name__ == "__main__":
     collector_tick.main()
+    redis_clients.main()
     live_view.main()
     node_gc_pause.main()
     census_pause.main()

@@ -350,7 +350,7 @@ class Thresholds(_Strict):
     )
     sockets_growth_max: float | None = Field(None, description=f"socket descriptors: {_GROWTH}")
     redis_clients_growth_max: float | None = Field(
-        None, description=f"the target's Redis connections (CLIENT LIST): {_GROWTH}"
+        None, description=f"the target's Redis connections (established, held by its processes): {_GROWTH}"
     )
     handles_growth_max: float | None = Field(None, description=f"Node's active handles: {_GROWTH}")
     timers_growth_max: float | None = Field(None, description=f"Node's active timers: {_GROWTH}")
@@ -496,7 +496,9 @@ class CollectorSection(_Strict):
     probe_budget_s: Seconds = Field(
         0.25, alias="probe_budget", gt=0, description="a slow probe taking longer is counted as over budget"
     )
-    probe_cpu_share: float = Field(0.002, gt=0, le=1, description="a slow probe costing more runs less often")
+    probe_cpu_share: float = Field(
+        0.002, gt=0, le=1, description="a slow probe costing more runs less often (mocks and Redis: 5 times this)"
+    )
     # Names inside the target's TMPDIR: a '/' would reach outside it.
     temp_patterns: list[Annotated[str, _shaped(r"[^/]+", "a file name pattern without '/'")]] = Field(
         default_factory=lambda: ["telegram_*", "elevenlabs_tts_*"],

@@ -1,18 +1,21 @@
 """Redis probe: clients (all and the target's), memory, DBSIZE, key counts per prefix.
 
-The target's clients are counted at each sample from three readings taken within milliseconds:
-CLIENT LIST (the server's view), the sockets toward Redis's port (sock_diag) and the socket
-inodes the target's process tree holds now. A map of ports kept from an older TCP sample lagged
-a Redis-client leak by hundreds of clients (1,607 read while connected_clients was 1,779).
+The target's clients are its connections to Redis's port that are established now: sockets
+toward the port from a sock_diag dump, held by the target's process tree (held_sockets.py). A
+socket the server dropped is in CLOSE_WAIT, not established; the collector's own connections
+are in its own process, left out. CLIENT LIST (the server's view joined with the same sockets)
+said the same for 36 ms of CPU a sample at 1,000 clients and 257 ms at 10,000 (this: 13 and 30
+ms, benchmarks/redis_clients.py), and the probe's CPU share then spaced readings up to 77 s
+apart while a leak was growing.
 
 Keys are counted by an incremental SCAN that stops at its time budget and resumes next sample;
 counts are published only for complete passes. What the server cannot tell (fakeredis has no
-INFO, and its CLIENT LIST is not the real client table) is recorded as missing, never as 0.
+INFO) is recorded as missing, never as 0.
 """
 
 from __future__ import annotations
 
-import re
+import os
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -21,25 +24,23 @@ from urllib.parse import urlsplit
 import redis
 
 from harness.collector import metrics
-from harness.collector.procfs import TcpState, descendants, socket_inodes, tcp_table
-from harness.collector.sockdiag import ALL_STATES, state_mask, tcp_sockets
+from harness.collector.held_sockets import HeldSockets
+from harness.collector.procfs import TcpState, tcp_table
+from harness.collector.sockdiag import state_mask, tcp_inodes
 from harness.collector.store import Metric, Missing, Value
 
-_ADDR = re.compile(r"^[\w.:\[\]-]*:(\d+)$")
 _SCAN_COUNT = 1000
-_LIVE = ALL_STATES & ~state_mask(TcpState.TIME_WAIT, TcpState.LISTEN)
+ESTABLISHED = state_mask(TcpState.ESTABLISHED)
 
 
-def target_ports_toward(root_pid: int, port: int) -> frozenset[int]:
-    """Local ports of the sockets that root_pid's process tree holds now toward a remote port."""
+def established_toward(port: int, pid: int) -> frozenset[int]:
+    """Inodes of the sockets established toward a remote port in pid's network namespace."""
     try:
-        candidates = tcp_sockets(_LIVE, port)
+        return tcp_inodes(ESTABLISHED, port)
     except OSError:  # no sock_diag here: the text table, which costs more
-        candidates = [e for e in tcp_table(root_pid) if e.remote_port == port and e.state is not TcpState.TIME_WAIT]
-    if not candidates:
-        return frozenset()
-    inodes = socket_inodes([root_pid, *(descendants(root_pid) or [])])
-    return frozenset(entry.local_port for entry in candidates if entry.inode in inodes)
+        table = tcp_table(pid)
+        wanted = (e for e in table if e.remote_port == port and e.state is TcpState.ESTABLISHED)
+        return frozenset(e.inode for e in wanted if e.inode)
 
 
 class RedisProbe:
@@ -54,12 +55,11 @@ class RedisProbe:
         parts = urlsplit(url)
         self._port = (parts.port or 6379) if parts.scheme in {"redis", "rediss"} else None
         self._prefixes = tuple(prefixes)
-        self._target_pid = target_pid
+        self._held = None if target_pid is None else HeldSockets(target_pid, exclude=frozenset({os.getpid()}))
         self._budget_s = budget_s
         self._cursor = 0
         self._partial: Counter[str] = Counter()
         self._info_error: str | None = None
-        self._own_id: int | None = None
 
     def sample(self) -> dict[Metric, Value]:
         try:
@@ -67,9 +67,10 @@ class RedisProbe:
             values.update(self._clients())
             values[metrics.REDIS_DBSIZE] = float(self._client.dbsize())
             values.update(self._scan_step(time.monotonic() + self._budget_s))
-        except redis.ConnectionError:
-            self._own_id = None
-            return {metrics.REDIS_UP: 0.0}
+        except redis.ConnectionError as exc:
+            # While the server is down its clients are being dropped: no count stands for the tick.
+            why = f"not counted while Redis does not answer (redis.up = 0): {exc}"
+            return {metrics.REDIS_UP: 0.0, metrics.REDIS_TARGET_CLIENTS: Missing(why[:200])}
         values[metrics.REDIS_UP] = 1.0
         return values
 
@@ -91,28 +92,14 @@ class RedisProbe:
         }
 
     def _clients(self) -> dict[Metric, Value]:
-        if self._info_error is not None:
-            # A server without INFO is fakeredis, whose CLIENT LIST is not the real client table
-            # (and sometimes drops the connection), so it is not asked.
-            return {metrics.REDIS_TARGET_CLIENTS: Missing(f"CLIENT LIST not trusted: {self._info_error}")}
-        if self._target_pid is None or self._port is None:
-            why = "no target process" if self._target_pid is None else "Redis is not reached over TCP"
+        if self._held is None or self._port is None:
+            why = "no target process" if self._held is None else "Redis is not reached over TCP"
             return {metrics.REDIS_TARGET_CLIENTS: Missing(f"target's Redis clients not counted: {why}")}
         try:
-            if self._own_id is None:
-                self._own_id = int(self._client.client_id())
-            clients = self._client.client_list()
-        except redis.ResponseError as exc:
-            return {metrics.REDIS_TARGET_CLIENTS: Missing(f"CLIENT LIST unsupported: {exc}")}
-        ports = []
-        for client in clients:
-            match = _ADDR.match(str(client.get("addr", "")))
-            if match is None:
-                return {metrics.REDIS_TARGET_CLIENTS: Missing("CLIENT LIST gives no client addresses (fakeredis)")}
-            if int(client.get("id", -1)) != self._own_id:
-                ports.append(int(match.group(1)))
-        held = target_ports_toward(self._target_pid, self._port)
-        return {metrics.REDIS_TARGET_CLIENTS: float(sum(1 for port in ports if port in held))}
+            holding = self._held.held(established_toward(self._port, self._held.root_pid))
+        except PermissionError as exc:
+            return {metrics.REDIS_TARGET_CLIENTS: Missing(f"the target's fds cannot be read: {exc}")}
+        return {metrics.REDIS_TARGET_CLIENTS: float(len(holding.inodes))}
 
     def _scan_step(self, deadline: float) -> dict[Metric, Value]:
         """Advance the SCAN (at least one batch) until the deadline; a completed pass publishes."""

@@ -1,5 +1,6 @@
 """The Redis probe on both backends: real figures from redis-server, and on fakeredis what it
-cannot tell is recorded as missing (with a reason), never as zero."""
+cannot tell is recorded as missing (with a reason), never as zero. The target's clients are its
+sockets, so they are counted on either (tests/integration/test_redis_target_clients.py)."""
 
 from __future__ import annotations
 
@@ -29,17 +30,27 @@ def _fill(handle: RedisHandle, callbacks: int, sessions: int) -> None:
 
 def test_fakeredis_records_what_it_can_and_marks_the_rest_missing(tmp_path: Path) -> None:
     handle = start_redis("fakeredis", tmp_path, tmp_path / "redis.log")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(handle.port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdin is not None and holder.stdout is not None
     try:
         _fill(handle, 30, 5)
-        probe = RedisProbe(handle.url, PREFIXES, os.getpid(), budget_s=0.5)
+        holder.stdin.write("4\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "4"
+        probe = RedisProbe(handle.url, PREFIXES, holder.pid, budget_s=0.5)
         values = probe.sample()
         probe.close()
     finally:
+        holder.kill()
+        holder.wait()
         handle.child.stop()
     assert values[metrics.REDIS_DBSIZE] == 35
     assert values[metrics.redis_keys_of("cursor_runner_callback:")] == 30
     assert values[metrics.redis_keys_of("session:")] == 5
-    for metric in (metrics.REDIS_CLIENTS, metrics.REDIS_USED_MEMORY, metrics.REDIS_TARGET_CLIENTS):
+    assert values[metrics.REDIS_TARGET_CLIENTS] == 4
+    for metric in (metrics.REDIS_CLIENTS, metrics.REDIS_USED_MEMORY):
         assert isinstance(values[metric], Missing), metric
     writer = SampleWriter(tmp_path / "s.db")
     writer.write_tick(1.0, 0.0, values)
