@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from harness.analysis.flows import Accounting, latency_quantile_s
+from harness.analysis.flows import CALLBACK_FLOW, Accounting, latency_quantile_s
 from harness.analysis.model import Curve
 from vocab.metrics import CALLS_PER_UPDATE_PREFIX, Metric, calls_per_update
 
@@ -35,13 +35,18 @@ def _by_window(accounting: Accounting) -> dict[float, _Window]:
     merged: dict[float, _Window] = {}
     for w in accounting.windows:
         into = merged.setdefault((w.span.start_s + w.span.end_s) / 2, _Window())
-        into.updates += w.updates
-        into.completed += w.completed
-        into.lost += w.lost
+        into.lost += w.lost  # as lost_updates counts them: a callback never answered is work lost
         into.explained += w.explained
         for key, count in w.calls.items():
             upstream = key.split(".", 1)[0]
             into.calls[upstream] = into.calls.get(upstream, 0) + count
+        # A cursor-runner callback belongs to an update already counted in its own flow: its calls
+        # are that update's cost, but it is no update sent (counted, it halved calls per update),
+        # and its latency runs from the callback, not from a send (its own check judges it).
+        if w.flow == CALLBACK_FLOW:
+            continue
+        into.updates += w.updates
+        into.completed += w.completed
         if len(into.latency_counts) < len(w.latency_counts):
             into.latency_counts += [0] * (len(w.latency_counts) - len(into.latency_counts))
         for index, count in enumerate(w.latency_counts):
