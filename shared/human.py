@@ -173,7 +173,17 @@ def amount(value: Figure, unit: str) -> str:
         return size(value)
     if unit == "s":
         return duration(value)
-    return _with_unit(count(value), unit) if unit in COUNT_UNITS else _with_unit(number(value), unit)
+    if unit in COUNT_UNITS:
+        text = count(value)
+        # "1 client", "1 fd": the noun in the singular when the count reads one.
+        return _with_unit(text, _singular(unit) if text in ("1", "-1") else unit)
+    return _with_unit(number(value), unit)
+
+
+def _singular(noun: str) -> str:
+    if noun.endswith("sses"):  # processes
+        return noun[:-2]
+    return noun[:-1] if noun.endswith("s") else noun
 
 
 COUNT_UNITS = frozenset(

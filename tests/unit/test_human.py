@@ -156,3 +156,9 @@ def test_rates_and_durations_read_back() -> None:
     assert human.size_per_hour(parse_size_rate_bytes_per_s("2 MiB/h")) == "2.00 MiB/h"
     assert human.duration(parse_duration_s("250 ms")) == "250 ms"
     assert human.duration(parse_duration_s("5 min")) == "5 min"
+
+
+def test_a_count_of_one_names_its_noun_in_the_singular() -> None:
+    assert human.amount(1, "clients") == "1 client" and human.amount(2, "clients") == "2 clients"
+    assert human.amount(1, "processes") == "1 process" and human.amount(0, "sockets") == "0 sockets"
+    assert human.amount(-1, "keys") == "-1 key" and human.amount(1, "count") == "1"
