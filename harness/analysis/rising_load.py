@@ -69,6 +69,17 @@ def load_rise(
     return None
 
 
+def paused_load(pauses: Sequence[Pause], span: Span, window_s: float) -> LoadRise | None:
+    """soak's own pauses in the judged span long enough to move a window's count (a catch-up burst
+    after each), in words; None without any."""
+    inside = [p for p in material(pauses, window_s * WINDOW_SHARE) if span.start_s <= p.span.start_s < span.end_s]
+    if not inside:
+        return None
+    longest = max(inside, key=lambda p: p.duration_s)
+    return LoadRise(f"soak paused the target {len(inside)} times in the judged span (longest {longest.label}), "
+                    "and the catch-up after each raised the concurrency")  # fmt: skip
+
+
 def _calls_per_s(calls: Curve | None, span: Span) -> float:
     if calls is None or span.end_s <= span.start_s:
         return 0.0

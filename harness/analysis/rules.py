@@ -15,7 +15,7 @@ import numpy as np
 from harness.analysis.level_checks import growth, peak, residual, sustained
 from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.pauses import LATENCY_SHARE, WINDOW_SHARE, material, outside_pauses, pause_at
-from harness.analysis.rising_load import Judging, growth_after_rise, load_rise, rate_after_rise
+from harness.analysis.rising_load import Judging, growth_after_rise, load_rise, paused_load, rate_after_rise
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour, slope_per_request
 from harness.analysis.windows import rise_over, value_at
 from harness.config import Thresholds
@@ -142,10 +142,10 @@ def _growth(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: 
     """Last window against the first; on a load that rose, what is left after the cool-down."""
     judged = judged_span(data, limits)
     rose = load_rise(data.load_rise, request_counter(data)[0], judged, limits.window_s, data.pauses)
+    how = Judging(rule.check, limit, rule.unit, limits.recovery_window_s, data.curves.get(REQUESTS))
     if rose is not None:
-        how = Judging(rule.check, limit, rule.unit, limits.recovery_window_s, data.curves.get(REQUESTS))
         return growth_after_rise(curve, data, how, rose)
-    return growth(
+    steady = growth(
         rule.check,
         curve,
         judged,
@@ -155,6 +155,14 @@ def _growth(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: 
         alpha=limits.significance,
         min_windows=limits.min_windows,
     )
+    paused = paused_load(data.pauses, judged, limits.window_s)
+    if steady.status is Status.PASS or paused is None or data.cooldown is None:
+        return steady
+    # The catch-up after each of soak's pauses opens connections and handles a steady load would
+    # not, and a pool kept busy keeps them: the level steps up after pauses. What the cool-down
+    # gives back was held by that work; what it keeps is judged as kept.
+    kept = growth_after_rise(curve, data, how, paused)
+    return kept if kept.status is not Status.INCONCLUSIVE else steady
 
 
 def _rate_after_rise(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float) -> Check | None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from harness.analysis.model import Check, Curve, MetricInfo, RunData, Span, Status
+from harness.analysis.model import Check, Curve, MetricInfo, Pause, RunData, Span, Status
 from harness.analysis.rules import evaluate_rules
 from harness.config import Thresholds
 
@@ -165,3 +165,26 @@ def test_a_curve_read_less_often_than_the_baseline_lasts_keeps_its_last_reading(
     leaking = np.interp(sparse_t, t, values) + np.asarray([0, 0, 10, 20, 30])  # kept and never given back
     check = _fds(replace(data, curves={**run.curves, "target.fds": Curve(tuple(sparse_t.tolist()), tuple(leaking))}))
     assert check.status is Status.FAIL and check.figure == 30, check
+
+
+def _paused_steady_run(*, kept_after: bool) -> RunData:
+    """A steady load (10 updates/s) that soak paused at 40 s and 70 s for 2 s each: the catch-up
+    after each opened 15 more sockets, which a busy pool keeps until the load stops."""
+    run = _run(rising=False)
+    t = np.asarray(run.curves["target.fds"].t_s)
+    during = (t >= LOAD.start_s) & (t <= LOAD.end_s)
+    steps = 15.0 * ((t >= 42) & during) + 15.0 * ((t >= 72) & during)
+    if kept_after:
+        steps = 15.0 * (t >= 42) + 15.0 * (t >= 72)  # never closed: the cool-down keeps them
+    fds = Curve(tuple(t.tolist()), tuple((30 + 30 * during + steps).tolist()))
+    pauses = (Pause("listener_census", Span(40, 42)), Pause("listener_census", Span(70, 72)))
+    return replace(run, curves={**run.curves, "target.fds": fds}, pauses=pauses)
+
+
+def test_sockets_a_pool_opened_after_soaks_pauses_pass_once_the_cool_down_gives_them_back() -> None:
+    given_back = _fds(_paused_steady_run(kept_after=False))
+    assert given_back.status is Status.PASS and "soak paused the target 2 times" in given_back.detail, given_back
+    kept = _fds(_paused_steady_run(kept_after=True))
+    assert kept.status is Status.FAIL and kept.figure == 30, kept
+    unpaused = _fds(replace(_paused_steady_run(kept_after=False), pauses=()))
+    assert unpaused.status is Status.FAIL and "window medians" in unpaused.detail, unpaused  # no pause: a trend
