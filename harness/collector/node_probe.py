@@ -12,7 +12,7 @@ GC (one full collection, see AFTER_GC_JS) blocks the target's event loop in prop
 live heap: ~15-30 ms for a few MiB, 55-90 ms for 30 MiB here (`python -m benchmarks.node_gc_pause`:
 two collections 115-175 ms, CDP's collectGarbage 120-245 ms and not exact). The
 listener census (Runtime.queryObjects: V8 collects all it can, then walks the heap) starts before
-it on its own, slower cadence and walks one class per sample (node_census.py). Keep both slow
+it on its own, slower cadence, every class in one go (node_census.py). Keep both slow
 (defaults 60 s and 5 min); `forced_gc_every = 0` turns both off. The census and forced GCs of
 100 ms or more are target_pause events (pause.py), which the judge sets apart.
 """
@@ -127,18 +127,19 @@ class NodeInspectorProbe:
         snap = await self.evaluate(SNAPSHOT_JS)
         values = _snapshot_values(snap)
         if self._gc_due():
-            # On deadlines, not after the sample, so the GC period does not drift (windows count on it).
+            values.update(await self._after_gc())
+            # On deadlines, not after the sample, so the GC period does not drift (windows count on it);
+            # moved on once read, so a reading the inspector did not give is asked for again next sample.
             while self._next_gc <= time.monotonic():
                 self._next_gc += self._gc_every_s
-            values.update(await self._after_gc())
         elif self._census.in_progress:
             values.update(await self._census_step())
         return values
 
     async def _census_step(self) -> dict[Metric, Value]:
-        """One heap walk of the listener census (see node_census.py): its figures after the last."""
+        """The listener census, every class in one go (see node_census.py): one pause, recorded."""
         with timed(self._pauses, PauseCause.LISTENER_CENSUS):
-            return await self._census.step(self.command) or {}
+            return await self._census.count(self.command)
 
     async def _after_gc(self) -> dict[Metric, Value]:
         """Memory kept after a full GC, and a step of the listener census when one is due or under way."""

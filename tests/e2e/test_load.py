@@ -155,8 +155,11 @@ def test_state_kept_per_chat_is_a_leak_with_new_chats_and_a_plateau_with_a_fixed
     pooled = soak("run", "profiles/leak-benign-per-chat-pool.toml", "--results", str(tmp_path))
     assert pooled.returncode in (0, 3), pooled.stdout + pooled.stderr
     checks = _checks(run_dir_of(pooled))
-    plateau = checks["external_per_request"]
+    # The fill (100 MiB in the first third of the span) is far above the hourly limit: only the
+    # plateau after it passes it. Per update, the fill spread over the whole span may pass alone.
+    plateau = checks["external_slope"]
     assert plateau["status"] == "pass" and "plateau" in str(plateau["detail"]), pooled.stdout
+    assert checks["external_per_request"]["status"] == "pass", pooled.stdout
     assert checks["rss_per_request"]["status"] != "fail", pooled.stdout
 
 

@@ -191,7 +191,9 @@ def test_heap_snapshots_name_the_culprit_on_the_failing_memory_check(tmp_path: P
     assert failing["status"] == "fail"
     top = failing["heap_growth"]["growers"][0]
     assert top["kind"] == "(string)" and top["new_roots"] > 100 and top["retained_bytes"] > 100 * 512 * 1024
-    assert top["per_1000_updates"] > 500 and top["paths"][0]["kinds"][-1] == "(string)"
+    # One string per update; 1,000 per 1,000 updates on a quiet machine, 376 and 474 seen with three
+    # test runs loading the machine (the figure divides by updates sent between the snapshots).
+    assert top["per_1000_updates"] > 200 and top["paths"][0]["kinds"][-1] == "(string)"
     assert all("heap_growth" not in check for check in verdict["checks"] if check["status"] == "pass")
     assert "## Heap growth between snapshots" in (run_dir / "summary.md").read_text()
     assert "retainer paths" in (run_dir / "report.html").read_text()

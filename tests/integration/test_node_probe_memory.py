@@ -66,12 +66,13 @@ def leaking_node(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
 
 
 def _after_gc(probe: NodeInspectorProbe) -> dict[Metric, Value]:
+    """A sample with memory after GC and a finished listener census (it walks one class per sample)."""
     for _ in range(20):
         values = probe.sample()
-        if metrics.NODE_EXTERNAL_AFTER_GC in values:
+        if metrics.NODE_EXTERNAL_AFTER_GC in values and metrics.NODE_LISTENERS_MOST in values:
             return values
         time.sleep(0.02)
-    raise AssertionError("no forced-GC sample")
+    raise AssertionError("no forced-GC sample with a finished census")
 
 
 def test_external_after_gc_grows_by_what_is_kept_and_listeners_by_what_leaked(
@@ -108,7 +109,10 @@ def test_the_first_sample_reads_memory_after_gc_however_long_the_period(
     _, url = leaking_node
     probe = NodeInspectorProbe(url, gc_every_s=3600.0, timeout_s=5.0)
     try:
-        first, second = probe.sample(), probe.sample()
+        # The inspector may not answer the very first call on a busy machine: that sample says so.
+        samples = [probe.sample() for _ in range(5)]
     finally:
         probe.close()
-    assert metrics.NODE_HEAP_AFTER_GC in first and metrics.NODE_HEAP_AFTER_GC not in second
+    answered = [values for values in samples if values.get(metrics.NODE_INSPECTOR_UP) != 0.0]
+    assert len(answered) >= 2, samples
+    assert metrics.NODE_HEAP_AFTER_GC in answered[0] and all(metrics.NODE_HEAP_AFTER_GC not in v for v in answered[1:])

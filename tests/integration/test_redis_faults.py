@@ -122,7 +122,13 @@ def test_slow_delays_every_command_by_up_to_the_stall(server: RedisHandle, tmp_p
         started = time.monotonic()
         while not _opened(tmp_path) and time.monotonic() - started < 4.0:
             time.sleep(0.05)
-        slow = [timed(lambda: client.get("k")) for _ in range(10)]
+        # Spaced like a service's commands, which arrive whenever its requests do: sent back to back,
+        # they ran in the moment between two stalls, before the player's thread (in this process,
+        # on a busy machine) had sent the next DEBUG SLEEP.
+        slow = []
+        for _ in range(10):
+            slow.append(timed(lambda: client.get("k")))
+            time.sleep(0.1)
         wait_until(6.5, t0)
         after = [timed(lambda: client.get("k")) for _ in range(10)]
     finally:
