@@ -11,16 +11,14 @@ on one target; read them as orders of magnitude on a shared machine.
 from __future__ import annotations
 
 import statistics
-import subprocess
-import tempfile
 import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
+from benchmarks.inspected import inspected_node
 from harness.collector.node_census import ListenerCensus
 from harness.collector.node_probe import AFTER_GC_JS, NodeInspectorProbe
-from harness.target import INSPECT_OPTION, inspector_url
 
 ROUNDS = 7
 BOT = Path(__file__).resolve().parents[1] / "examples" / "reference-bot"
@@ -59,31 +57,16 @@ def _measure(probe: NodeInspectorProbe) -> dict[str, float]:
     return {name: statistics.median(found) for name, found in samples.items()}
 
 
-BEFORE = "every class back to back (before): the pause"
-LONGEST = "one class per probe sample (soak): longest pause"
-ALL_STEPS = "one class per probe sample (soak): all pauses"
+BEFORE = "every class back to back (soak): the pause"
+LONGEST = "one class per probe sample (tried): longest pause"
+ALL_STEPS = "one class per probe sample (tried): all pauses"
 GC = "a forced gc() of the same heap"
 
 
 def main() -> None:
     print(f"listener census pause on a ~30 MiB heap with ioredis loaded, {ROUNDS} rounds (median wall time)")
-    with tempfile.TemporaryDirectory() as tmp:
-        script, log = Path(tmp) / "target.js", Path(tmp) / "target.log"
-        script.write_text(TARGET_JS)
-        with log.open("w") as stderr:
-            node = subprocess.Popen(["node", INSPECT_OPTION, str(script)], stderr=stderr, cwd=BOT)
-        try:
-            url = None
-            for _ in range(100):
-                url = url or inspector_url(log)
-                time.sleep(0.05)
-            assert url is not None, "the target printed no inspector URL"
-            probe = NodeInspectorProbe(url, timeout_s=30.0)
-            results = _measure(probe)
-            probe.close()
-        finally:
-            node.kill()
-            node.wait()
+    with inspected_node(TARGET_JS, cwd=BOT) as probe:
+        results = _measure(probe)
     before = results[BEFORE]
     for name, pause_s in results.items():
         print(f"  {name:52} pause {pause_s * 1000:7.1f} ms   {pause_s / before:5.2f} x before")

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
+from benchmarks.inspected import inspected_node
 from harness.collector.node_probe import AFTER_GC_JS, NodeInspectorProbe
-from harness.target import INSPECT_OPTION, inspector_url
 
 ROUNDS = 12
 KEPT_BYTES = 21_034
@@ -72,23 +69,8 @@ async def _measure(probe: NodeInspectorProbe) -> dict[str, tuple[float, float]]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        script, log = Path(tmp) / "target.js", Path(tmp) / "target.log"
-        script.write_text(TARGET_JS)
-        with log.open("w") as stderr:
-            node = subprocess.Popen(["node", INSPECT_OPTION, str(script)], stderr=stderr)
-        try:
-            url = None
-            for _ in range(100):
-                url = url or inspector_url(log)
-                time.sleep(0.05)
-            assert url is not None, "the target printed no inspector URL"
-            probe = NodeInspectorProbe(url, timeout_s=30.0)
-            results = probe.run(_measure(probe))
-            probe.close()
-        finally:
-            node.kill()
-            node.wait()
+    with inspected_node(TARGET_JS) as probe:
+        results = probe.run(_measure(probe))
     print(f"forced GC on a ~30 MiB heap, {ROUNDS} rounds (median pause; spread of external memory minus kept)")
     for name, (pause_s, spread) in results.items():
         print(f"  {name:48} pause {pause_s * 1000:7.1f} ms   garbage counted varies by {spread / 2**20:6.2f} MiB")

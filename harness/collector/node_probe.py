@@ -92,7 +92,6 @@ class NodeInspectorProbe:
         census_every_s: float = 0.0,
         pauses: PauseLog | None = None,
     ) -> None:
-        self._census = ListenerCensus()
         self._pauses = pauses  # the census and long forced GCs stall the target: recorded as events
         self._gc_every_s = gc_every_s
         self._timeout_s = timeout_s
@@ -105,13 +104,11 @@ class NodeInspectorProbe:
 
     def sample(self) -> dict[Metric, Value]:
         # A full GC or a heap walk on a big heap takes longer than a plain sample: a longer leash.
-        long = self._gc_due() or self._census.in_progress
-        timeout_s = max(self._timeout_s, GC_TIMEOUT_S) if long else self._timeout_s
+        timeout_s = max(self._timeout_s, GC_TIMEOUT_S) if self._gc_due() else self._timeout_s
         try:
             with INSPECTOR_PAUSE:  # not while a heap snapshot pauses the target (see pause.py)
                 return self._session.run(self._sample(), timeout_s)
         except (aiohttp.ClientError, OSError, TimeoutError, InspectorError):
-            self._census.reset()
             with contextlib.suppress(Exception):
                 self._session.run(self._session.disconnect(), self._timeout_s)
             return {metrics.NODE_INSPECTOR_UP: 0.0}
@@ -132,21 +129,17 @@ class NodeInspectorProbe:
             # moved on once read, so a reading the inspector did not give is asked for again next sample.
             while self._next_gc <= time.monotonic():
                 self._next_gc += self._gc_every_s
-        elif self._census.in_progress:
-            values.update(await self._census_step())
         return values
 
     async def _census_step(self) -> dict[Metric, Value]:
         """The listener census, every class in one go (see node_census.py): one pause, recorded."""
         with timed(self._pauses, PauseCause.LISTENER_CENSUS):
-            return await self._census.count(self.command)
+            return await ListenerCensus().count(self.command)
 
     async def _after_gc(self) -> dict[Metric, Value]:
-        """Memory kept after a full GC, and a step of the listener census when one is due or under way."""
+        """Memory kept after a full GC, and the listener census when it is due (itself a full GC)."""
         values: dict[Metric, Value] = {}
-        if self._census.in_progress:
-            values.update(await self._census_step())
-        elif self._census_every_s > 0 and time.monotonic() >= self._next_census:
+        if self._census_every_s > 0 and time.monotonic() >= self._next_census:
             self._next_census = time.monotonic() + self._census_every_s
             values.update(await self._census_step())
         with timed(self._pauses, PauseCause.FORCED_GC):

@@ -66,7 +66,7 @@ def leaking_node(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
 
 
 def _after_gc(probe: NodeInspectorProbe) -> dict[Metric, Value]:
-    """A sample with memory after GC and a finished listener census (it walks one class per sample)."""
+    """A sample with memory after GC and the listener census (a census that failed publishes none)."""
     for _ in range(20):
         values = probe.sample()
         if metrics.NODE_EXTERNAL_AFTER_GC in values and metrics.NODE_LISTENERS_MOST in values:
