@@ -43,8 +43,11 @@ TMP_OLDEST_AGE = Metric.TMP_OLDEST_AGE_S
 LOOP_DELAY_P99 = Metric.LOOP_DELAY_P99_S
 PENDING_RECORDS = names.PENDING_CALLBACKS  # the collector's count of cursor_runner_callback:*
 TIMERS = names.TIMERS  # from getActiveResourcesInfo(), which, unlike handles, lists timers
-# Memory read right after a forced GC: trends judge each window's floor (see windows.window_floors).
-AFTER_GC = frozenset({HEAP_AFTER_GC, EXTERNAL_AFTER_GC, Metric.ARRAY_BUFFERS_AFTER_GC_BYTES})
+# Memory judged at each window's floor (see windows.window_floors): readings right after a forced
+# GC, and RSS, whose saw-tooth above the floor is garbage the next full GC gives back (soak's own
+# census drops a Node target's RSS by megabytes every time; window medians then rose with the
+# teeth: rss_slope failed one clean 1-minute run in three).
+FLOORED = frozenset({RSS, HEAP_AFTER_GC, EXTERNAL_AFTER_GC, Metric.ARRAY_BUFFERS_AFTER_GC_BYTES})
 
 
 class Kind(Enum):
@@ -197,7 +200,7 @@ def _evaluate_kind(
     rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float, *, metric: str | None
 ) -> Check:
     judged = judged_span(data, limits)
-    settings = TrendSettings(limits.window_s, limits.min_windows, limits.significance, floors=metric in AFTER_GC)
+    settings = TrendSettings(limits.window_s, limits.min_windows, limits.significance, floors=metric in FLOORED)
     match rule.kind:
         case Kind.SLOPE | Kind.PER_REQUEST if kept := _rate_after_rise(rule, curve, data, limits, limit):
             return kept

@@ -146,7 +146,14 @@ def _one_line(message: str) -> None:
     assert message and "\n" not in message and "Traceback" not in message, message
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# Derandomized: the same 150 draws every run, so the outcome counts asserted below do not flake
+# (a random draw left "compared" under 5 about one run in ten).
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(data=st.data())
 def _damage_once(good_run: Path, data: st.DataObject) -> None:
     name, content = data.draw(damaged_file(good_run))
