@@ -12,11 +12,11 @@ import numpy as np
 
 from harness.analysis.guides import flat
 from harness.analysis.model import Check, Curve, GuideRole, Pause, RunData, Span, Status
-from harness.analysis.pauses import WINDOW_SHARE, material, pause_near
+from harness.analysis.pauses import WINDOW_SHARE, material
 from harness.analysis.windows import FloatArray, rise_over, within
 from shared import human
 
-RISE_FACTOR = 1.5  # the last window's rate over the first's; a steady load moves by less
+RISE_FACTOR = 1.5  # the last third's rate over the first's; a steady load moves by less
 MIN_RISE_PER_S = 1.0  # updates/s: below it, a few more requests in flight cannot show in counts
 # Calls at the mocks per second at the end of the cool-down above the baseline's: work still draining.
 DRAINING_PER_S = 0.5
@@ -30,38 +30,42 @@ class LoadRise:
         return self.why
 
 
-def _unpaused(window: Span, within: Span, pauses: Sequence[Pause], *, step_s: float) -> Span:
-    """This window, or the first one further on (step_s > 0) or back (step_s < 0) inside `within`
-    that none of soak's own pauses held up: a stalled target receives little from a closed-model
-    load, which is no rise. The window itself when every one met a pause."""
-    found, length_s = window, window.end_s - window.start_s
-    while pause_near(found, pauses, length_s) is not None:
-        found = Span(found.start_s + step_s, found.end_s + step_s)
-        if found.start_s < within.start_s - 1e-9 or found.end_s > within.end_s + 1e-9:
-            return window
-    return found
+def _rate_apart(counter: Curve, part: Span, pauses: Sequence[Pause], window_s: float) -> float | None:
+    """Updates per second over the part's time outside these pauses and the window after each (where
+    the work they held lands at once); None with less than a window of it left."""
+    t_s, counts = within(counter, part)
+    if t_s.size < 2:
+        return None
+    starts_s, sent = t_s[:-1], np.diff(counts)
+    held = np.zeros(starts_s.shape, dtype=bool)
+    for pause in pauses:
+        held |= (starts_s >= pause.span.start_s - 1.0) & (starts_s < pause.span.end_s + window_s)
+    free_s = float(np.diff(t_s)[~held].sum())
+    return float(sent[~held].sum()) / free_s if free_s >= window_s else None
 
 
 def load_rise(
     declared: str | None, counter: Curve | None, span: Span, window_s: float, pauses: Sequence[Pause] = ()
 ) -> LoadRise | None:
-    """The profile's word that it raises the load, or the judged span's first and last windows'
-    rates when the load rose between them (a locustfile of the user's own); windows that soak's own
-    pauses held up are passed over."""
+    """The profile's word that it raises the load, or the judged span's first and last thirds' rates
+    when the load rose between them (a locustfile of the user's own), soak's own long pauses left out."""
     if declared is not None:
         # A knee or a ramp may rise in the warm-up and overload the service after it, where the
         # rates of the judged windows no longer differ but the work queued does.
         return LoadRise(declared)
     if counter is None or counter.t_s.size < 2 or span.end_s - span.start_s < 2 * window_s:
         return None
-    last_start_s = span.start_s + np.floor((span.end_s - span.start_s) / window_s - 1e-9) * window_s
-    pauses = material(pauses, window_s * WINDOW_SHARE)
-    first_window = _unpaused(Span(span.start_s, span.start_s + window_s), span, pauses, step_s=window_s)
-    last_window = _unpaused(Span(last_start_s, span.end_s), span, pauses, step_s=-window_s)
-    if first_window.start_s >= last_window.start_s:
-        return None  # no two windows apart from soak's pauses: no rise can be told
-    first = rise_over(counter, first_window) / (first_window.end_s - first_window.start_s)
-    last = rise_over(counter, last_window) / (last_window.end_s - last_window.start_s)
+    # A third of the span, not one window: closed-model users fire in step (20 users at 0.25/s read
+    # as 20 updates every 4 s), so one 5 s window's rate read 0, 4 or 8 updates/s on a steady 5/s
+    # load and a clean run's memory was judged as a load that rose. Pauses shorter than a window (a
+    # census every few windows) leave a third's count as it was: users whose request waited out the
+    # pause wait that much less for the next. A longer one (a heap snapshot) is left out of it.
+    part_s = max(window_s, (span.end_s - span.start_s) / 3)
+    long_pauses = material(pauses, window_s)
+    first = _rate_apart(counter, Span(span.start_s, span.start_s + part_s), long_pauses, window_s)
+    last = _rate_apart(counter, Span(span.end_s - part_s, span.end_s), long_pauses, window_s)
+    if first is None or last is None:
+        return None  # soak's pauses held up most of a third: no rise can be told
     if last > RISE_FACTOR * first and last - first >= MIN_RISE_PER_S:
         return LoadRise(
             f"the load rose from {human.number(first)} to {human.number(last)} updates/s over the judged span"

@@ -163,11 +163,26 @@ def test_calls_per_update_windows_caught_up_after_a_pause_are_judged_apart() -> 
 
 
 def test_a_closed_load_held_up_by_a_pause_at_the_start_is_no_rise() -> None:
-    # Nothing sent while a snapshot stopped the target 60-70 s, then the usual 20/s: the judged span
-    # opens in the stall, which read as a load rising from 0 and sent growth checks to the cool-down.
-    updates = _cumulative({(60, 72): 0.0})
-    judged = Span(65.0, 145.0)
+    # Nothing sent while a snapshot stopped the target 60-80 s, then the usual 20/s: the judged span
+    # opens in the stall, which read as a load rising from 12.5 to 20/s and sent growth checks to the
+    # cool-down.
+    updates = _cumulative({(60, 80): 0.0}, length_s=190)
+    judged = Span(65.0, 185.0)
+    snapshot = (Pause(PauseCause.HEAP_SNAPSHOT, Span(60.0, 80.0)),)
     assert load_rise(None, updates, judged, 10.0) is not None
-    assert load_rise(None, updates, judged, 10.0, (Pause(PauseCause.HEAP_SNAPSHOT, Span(60.0, 70.0)),)) is None
-    rising = _cumulative({(60, 72): 0.0, (72, 110): 10.0})  # and a real rise after it stays one
-    assert load_rise(None, rising, judged, 10.0, (Pause(PauseCause.HEAP_SNAPSHOT, Span(60.0, 70.0)),)) is not None
+    assert load_rise(None, updates, judged, 10.0, snapshot) is None
+    rising = _cumulative({(60, 80): 0.0, (80, 110): 8.0}, length_s=190)  # and a real rise after it stays one
+    assert load_rise(None, rising, judged, 10.0, snapshot) is not None
+
+
+def test_users_firing_in_step_around_census_pauses_are_a_steady_load() -> None:
+    # 20 users at 0.25/s send 20 updates every 4 s; a census stops the target ~2 s every 10 s and
+    # the users catch up after it. One 5 s window's rate reads 0, 4 or 8/s; the load is 5/s.
+    t_s = np.arange(0.0, 90.0)
+    in_step = np.floor(t_s / 4.0) * 20.0
+    bursts = in_step + np.where((t_s % 10.0) >= 7.0, 10.0, 0.0) - np.where((t_s % 10.0) < 2.0, 10.0, 0.0)
+    censuses = tuple(Pause(PauseCause.LISTENER_CENSUS, Span(s, s + 2.0)) for s in range(10, 90, 10))
+    judged = Span(17.0, 84.6)
+    assert load_rise(None, Curve(t_s, np.maximum.accumulate(bursts)), judged, 5.0, censuses) is None
+    ramp = np.cumsum(np.where(t_s < 50.0, 4.0, 9.0))  # 4/s, then 9/s: a locustfile of the user's own
+    assert load_rise(None, Curve(t_s, ramp), judged, 5.0, censuses) is not None
