@@ -122,15 +122,16 @@ def _client_hooks(app: MockApp, jobs: Jobs) -> None:
         # them 15 s): a callback sent on one the target had just closed was lost to the race, not
         # to the service, and showed as a lost update on a healthy target.
         connector = aiohttp.TCPConnector(keepalive_timeout=CALLBACK_IDLE_S)
-        jobs.client = aiohttp.ClientSession(
-            connector=connector, timeout=aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT_S)
-        )
+        timeout = aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT_S)
+        jobs.client = aiohttp.ClientSession(connector=connector, timeout=timeout)
+        jobs.fresh_client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True), timeout=timeout)
 
     async def close_client() -> None:
         for task in list(jobs.tasks):
             task.cancel()
-        if jobs.client is not None:
-            await jobs.client.close()
+        for client in (jobs.client, jobs.fresh_client):
+            if client is not None:
+                await client.close()
 
     app.on_start.append(open_client)
     app.on_close.append(close_client)
