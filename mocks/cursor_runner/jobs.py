@@ -22,9 +22,6 @@ from mocks.config import CursorRunnerConfig, LatencySpec
 from mocks.cursor_runner import payloads
 from vocab.upstreams import Upstream
 
-# How a target hangs up on a request it never read: closed, or reset with it unread in the socket.
-HUNG_UP = frozenset({"ServerDisconnectedError", "ConnectionReset"})
-
 
 @dataclass
 class Jobs:
@@ -34,8 +31,6 @@ class Jobs:
     correlation: CorrelationLog
     slots: asyncio.Semaphore
     client: aiohttp.ClientSession | None = None
-    # A new connection for each request: the one resend after a kept-alive socket was found closed.
-    fresh_client: aiohttp.ClientSession | None = None
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     rng: random.Random = field(default_factory=random.Random)
     running: int = 0
@@ -118,17 +113,9 @@ class Jobs:
         return headers
 
     async def _post(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> None:
-        assert self.client is not None and self.fresh_client is not None
+        assert self.client is not None
         started_s = time.monotonic()
         status, error = await self._send(self.client, url, body, headers)
-        if error in HUNG_UP:
-            # The target closed a kept-alive socket it held idle as the callback went out (its
-            # keep-alive timer ran late when its event loop had stalled, and closed every idle
-            # socket at once, resetting those with the callback unread in them): it never read
-            # the request, so sending it again duplicates nothing. On a new connection: the
-            # pool's other sockets went in the same sweep (17 callbacks, 34 updates lost on a
-            # clean run, all in two sweeps).
-            status, error = await self._send(self.fresh_client, url, body, headers)
         if 200 <= status < 300:
             self.callbacks_sent += 1
         else:
