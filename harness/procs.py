@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -24,12 +25,45 @@ class HarnessError(Exception):
     """A failure of the harness or of a part it started (not a threshold verdict)."""
 
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST_PICKED_PORT = 10_000  # under it sit well-known services a developer's machine may run
+PICK_ATTEMPTS = 64
+
+
+def _ephemeral_range() -> tuple[int, int] | None:
+    try:
+        low, high = (int(part) for part in EPHEMERAL_RANGE.read_text(encoding="ascii").split())
+    except (OSError, ValueError):
+        return None
+    return low, high
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def free_port() -> int:
-    """A loopback port that was free a moment ago, for services that cannot bind port 0."""
+    """A free loopback port for a service that cannot bind port 0 and report it (the target,
+    redis-server, Locust's web UI): picked at random under the kernel's ephemeral range. A port
+    bind(0) returned is in that range, where every outgoing connection takes its local port: under
+    load (each cursor-runner callback a new connection) one took the target's port between soak's
+    pick and the target's listen (EADDRINUSE). Below the range only explicit binds compete."""
+    span = _ephemeral_range()
+    if span is not None and span[0] - LOWEST_PICKED_PORT >= 1_000:
+        picker = random.SystemRandom()
+        for _ in range(PICK_ATTEMPTS):
+            port = picker.randrange(LOWEST_PICKED_PORT, span[0])
+            if _bindable(port):
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        chosen: int = sock.getsockname()[1]
+        return chosen
 
 
 @dataclass
