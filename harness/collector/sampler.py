@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from harness.collector import metrics
+from harness.collector.budget import Governor
 from harness.collector.store import Metric, Missing, SampleWriter, Value
 
 log = logging.getLogger(__name__)
@@ -87,12 +88,13 @@ class _SlowRunner:
         return pending
 
     def _loop(self) -> None:
+        governor = Governor(self._slow.every_s, self._slow.cpu_share)
         first = True
         while not self._stop.is_set():
             started = time.monotonic()
             cpu_s = self._run_once()
             # The first run pays for connecting and priming: it does not set the pace.
-            period_s = self._slow.every_s if first else max(self._slow.every_s, cpu_s / self._slow.cpu_share)
+            period_s = self._slow.every_s if first else governor.spent(cpu_s, started)
             first = False
             self._stop.wait(max(0.0, started + period_s - time.monotonic()))
 
