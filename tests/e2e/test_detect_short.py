@@ -64,6 +64,11 @@ def test_no_check_on_what_the_service_holds_fails_on_a_clean_run(
         # closed wait in CLOSE_WAIT until it runs again. The matrix table counts it (an open
         # question for tcp_close_wait on a starved machine); a count held for ever is a leak.
         failures -= {"tcp_close_wait"}
+    if "error_ratio" in outcome.wolf_cries():
+        # Starved so far that the service failed requests (census pauses of 5-6 s, 16 % errors with
+        # other runs on the machine): the work it has queued grows its RSS through the span. Memory
+        # it keeps is judged on the heap and external memory after GC, still asserted here.
+        failures -= {"rss_slope", "rss_per_request"}
     assert not failures, _said(outcome)
 
 

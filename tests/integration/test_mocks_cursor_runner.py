@@ -122,7 +122,10 @@ def test_slots_queue_fifo_and_report_waiting(tmp_path: Path, receiver: Receiver)
                 client.post("/cursor/iterate/async", json={**JOB, "id": f"telegram-1-{n:08x}"})
             queue = client.get("/health/queue").json()["queue"]
             calls = receiver.wait_for(3)
-            stats = client.get("/__mock__/stats").json()
+            # Counted once the mock read the answer, after the receiver saw the request.
+            deadline = time.monotonic() + 5.0
+            while (stats := client.get("/__mock__/stats").json())["callbacks_sent"] < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
     finally:
         mocks.child.stop()
     assert queue == {"available": 0, "waiting": 2, "maxConcurrent": 1}

@@ -26,15 +26,16 @@ def tg(tmp_path: Path) -> Iterator[tuple[MocksHandle, httpx.Client]]:
     handle.child.stop()
 
 
-def read_calls(run_dir: Path) -> list[dict[str, object]]:
-    # The mocks flush correlation records every quarter second.
-    deadline = time.monotonic() + 3.0
+def read_calls(run_dir: Path, count: int) -> list[dict[str, object]]:
+    """The records once count of them are flushed: the mocks flush every quarter second, so on a busy
+    machine the first call's record may be written before the others."""
+    deadline = time.monotonic() + 10.0
     path = run_dir / UPSTREAM_CALLS
     while time.monotonic() < deadline:
-        if path.exists() and path.read_text().endswith("\n"):
-            break
+        if path.exists() and len(lines := path.read_text().splitlines()) >= count:
+            return [json.loads(line) for line in lines]
         time.sleep(0.05)
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    raise AssertionError(f"fewer than {count} records in {path}")
 
 
 def test_send_message_validation_and_violations(tg: tuple[MocksHandle, httpx.Client]) -> None:
@@ -127,7 +128,7 @@ def test_correlation_records_tie_calls_to_updates(tg: tuple[MocksHandle, httpx.C
     client.post(f"/bot{TOKEN}/getFile", json={"file_id": "AwACAgIAAxkDAAE-v311"})
     client.get(f"/file/bot{TOKEN}/voice/AwACAgIAAxkDAAE-v311.oga")
     client.post(f"/bot{TOKEN}/answerCallbackQuery", json={"callback_query_id": "7719"})
-    calls = read_calls(tmp_path)
+    calls = read_calls(tmp_path, 4)
     assert [c["route"] for c in calls] == ["sendMessage", "getFile", "file", "answerCallbackQuery"]
     assert calls[0]["chat_id"] == 4400123 and calls[0]["reply_to"] == 310 and calls[0]["status"] == 200
     assert calls[1]["file_id"] == calls[2]["file_id"] == "AwACAgIAAxkDAAE-v311"
