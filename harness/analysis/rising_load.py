@@ -20,6 +20,8 @@ RISE_FACTOR = 1.5  # the last third's rate over the first's; a steady load moves
 MIN_RISE_PER_S = 1.0  # updates/s: below it, a few more requests in flight cannot show in counts
 # Calls at the mocks per second at the end of the cool-down above the baseline's: work still draining.
 DRAINING_PER_S = 0.5
+# The counter is read about once a second: the sample interval that ends inside a pause is held up too.
+SAMPLE_SLACK_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def _rate_apart(counter: Curve, part: Span, pauses: Sequence[Pause], window_s: f
     starts_s, sent = t_s[:-1], np.diff(counts)
     held = np.zeros(starts_s.shape, dtype=bool)
     for pause in pauses:
-        held |= (starts_s >= pause.span.start_s - 1.0) & (starts_s < pause.span.end_s + window_s)
+        held |= (starts_s >= pause.span.start_s - SAMPLE_SLACK_S) & (starts_s < pause.span.end_s + window_s)
     free_s = float(np.diff(t_s)[~held].sum())
     return float(sent[~held].sum()) / free_s if free_s >= window_s else None
 

@@ -1,6 +1,6 @@
 """cursor-runner's job side: a few run slots with a FIFO queue, and callbacks sent once, never retried.
 
-Callbacks go through one pooled aiohttp client, like the real service's shared agent.
+Callbacks go out on a connection of their own each (see callback_client in app.py).
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ class Jobs:
     async def _post(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> None:
         assert self.client is not None
         started_s = time.monotonic()
-        status, error = await self._send(self.client, url, body, headers)
+        status, error = await self._send(url, body, headers)
         if 200 <= status < 300:
             self.callbacks_sent += 1
         else:
@@ -134,13 +134,11 @@ class Jobs:
             record["error"] = error
         self.correlation.add(record)
 
-    @staticmethod
-    async def _send(
-        client: aiohttp.ClientSession, url: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> tuple[int, str | None]:
+    async def _send(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, str | None]:
         """The answer's status, or 0 and the exception's name when none came."""
         try:
-            async with client.post(url, json=body, headers=headers) as response:
+            assert self.client is not None
+            async with self.client.post(url, json=body, headers=headers) as response:
                 await response.read()
                 return response.status, None
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
