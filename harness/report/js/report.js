@@ -243,6 +243,8 @@
       legend: {live: true},
       plugins: chart.x === "time" ? [bandsPlugin()] : [],
       hooks: {
+        // Values in the legend only while the cursor is on a chart: a row of dashes told nothing.
+        setLegend: [function (u) { u.root.classList.toggle("idle", u.cursor.idx == null); }],
         setSelect: [function (u) {
           if (u.select.width < 2) return;
           var lo = u.posToVal(u.select.left, "x"), hi = u.posToVal(u.select.left + u.select.width, "x");
@@ -253,6 +255,7 @@
     };
     opts.cursor.drag.setScale = false;
     var plot = new uPlot(opts, data, el);
+    plot.root.classList.toggle("idle", plot.cursor.idx == null);
     plot.over.addEventListener("dblclick", function () { zoomAll(g, null); }, {capture: true});
     g.plots.push(plot);
     window.soakCharts[el.dataset.chart] = plot;  // for a reader's console and the browser tests
