@@ -12,6 +12,7 @@ rendered through the same functions `soak report` uses. Medians of several loads
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -128,42 +129,64 @@ def render(data: RunData, units: dict[str, str], out: Path) -> tuple[float, floa
 
 
 # ms after navigation: first screen, every open chart, every chart; then the main thread's busy
-# ms by then (all its tasks, and of those its scripts)
-Marks = tuple[float, float, float, float, float]
+# ms by then (all its tasks, and of those its scripts); then the CPU ms of all Chromium's processes
+# while the page loaded and drew (what the page costs on a shared machine, whatever the load)
+Marks = tuple[float, float, float, float, float, float]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _chromium_cpu_s() -> float:
+    """CPU seconds used so far by the Chromium this process started and every process of its session
+    (renderers, GPU, zygote: tests/browser.py starts it in a session of its own), the processes that
+    ended included (a closed tab's renderer: its time moves to its parent's children's times)."""
+    stats = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        stats.append((int(stat.parent.name), int(fields[1]), int(fields[3]), sum(map(int, fields[11:15]))))
+    browsers = {pid for pid, parent, _, _ in stats if parent == os.getpid()}
+    return sum(ticks for _, _, session, ticks in stats if session in browsers) / CLOCK_TICKS
 
 
 def browse(pages: list[Path], runs: int) -> tuple[list[Marks], int, list[str]]:
     """Per page, medians of the marks; how many charts the first page has. The pages are loaded in
-    turn (A, B, A, B, ...) so each sees the same moments of a shared machine."""
+    turn (A, B, B, A, ...: each leads a round in its turn) so each sees the same moments of a shared
+    machine."""
     from tests.browser import browser, open_page
 
-    marks: list[list[list[float]]] = [[[] for _ in range(5)] for _ in pages]
+    marks: list[list[list[float]]] = [[[] for _ in range(6)] for _ in pages]
     errors: list[str] = []
     count = 0
     with browser() as url:
-        for _ in range(runs):
-            for page, found in zip(pages, marks, strict=True):
+        for run in range(runs):
+            turn = [*range(run % len(pages), len(pages)), *range(run % len(pages))]  # each page leads a round
+            for page, found in ((pages[i], marks[i]) for i in turn):
+                cpu_s = _chromium_cpu_s()
                 loaded = open_page(url, page, OPEN_ALL, size=(1400, 900))
+                cpu_s = _chromium_cpu_s() - cpu_s
                 assert loaded.rendered_ms is not None and isinstance(loaded.facts, dict)
                 busy = loaded.busy_s
                 values = (loaded.rendered_ms, loaded.facts["shown_ms"], loaded.facts["all_ms"],
-                          1e3 * busy["TaskDuration"], 1e3 * busy["ScriptDuration"])  # fmt: skip
+                          1e3 * busy["TaskDuration"], 1e3 * busy["ScriptDuration"], 1e3 * cpu_s)  # fmt: skip
                 for column, value in zip(found, values, strict=True):
                     column.append(float(value))
                 errors += loaded.errors
                 count = count or int(loaded.facts["charts"])
     medians: list[Marks] = []
     for found in marks:
-        first, shown, every, task, script = (statistics.median(column) for column in found)
-        medians.append((first, shown, every, task, script))
+        first, shown, every, task, script, cpu = (statistics.median(column) for column in found)
+        medians.append((first, shown, every, task, script, cpu))
     return medians, count, errors
 
 
 def _print_marks(name: str, found: Marks, runs: int, charts: int) -> None:
-    first_ms, shown_ms, every_ms, task_ms, script_ms = found
+    first_ms, shown_ms, every_ms, task_ms, script_ms, cpu_ms = found
     print(f"  {name} (medians of {runs}, ms after navigation): first screen drawn {first_ms:.0f} (target < 3 s), "
           f"every chart not collapsed {shown_ms:.0f}, all {charts} charts with every collapsed part opened "
-          f"{every_ms:.0f} (target < 3 s); main thread busy {task_ms:.0f}, in scripts {script_ms:.0f}")  # fmt: skip
+          f"{every_ms:.0f} (target < 3 s); main thread busy {task_ms:.0f}, in scripts {script_ms:.0f}; "
+          f"Chromium's CPU {cpu_ms:.0f}")  # fmt: skip
 
 
 def main() -> None:
@@ -195,7 +218,7 @@ def main() -> None:
         for other, marks in zip(args.against, found[1:], strict=True):
             _print_marks(f"{other} ({other.stat().st_size / 2**20:.2f} MiB)", marks, args.runs, charts)
             ratios = ", ".join(f"{mine / theirs:.2f}" for mine, theirs in zip(found[0], marks, strict=True))
-            print(f"    this page / that one (first screen, not collapsed, all, main thread, scripts): {ratios}")
+            print(f"    this page / that one (first screen, not collapsed, all, main thread, scripts, CPU): {ratios}")
         print(f"  console errors: {len(errors)}")
 
 

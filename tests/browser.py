@@ -189,6 +189,9 @@ async def _open(ws_url: str, visit: _Visit) -> Loaded:
         await asyncio.sleep(0.2)  # let late console messages arrive
         await session.evaluate("0")
         loaded.errors = _errors(session.events)
+        # Closed, so the next page does not share the browser with every page opened before it.
+        session.session_id = None
+        await session.call("Target.closeTarget", targetId=target["targetId"])
         return loaded
 
 
@@ -196,5 +199,5 @@ def open_page(
     ws_url: str, page: Path, facts: str = "null", *, size: tuple[int, int] = (1400, 3000), screenshot: bool = False,
     timeout_s: float = 60.0,
 ) -> Loaded:  # fmt: skip
-    """Load the page in a new tab, evaluate `facts` (a JS expression) after its load event."""
+    """Load the page in a new tab, evaluate `facts` (a JS expression) after its load event, close the tab."""
     return asyncio.run(_open(ws_url, _Visit(page, facts, size, screenshot, timeout_s)))
