@@ -173,6 +173,7 @@
   // The values judged as dots where they stand apart (a few hours, or zoomed in); a day of minute
   // windows is a line: 1,400 dots on 1,200 pixels hid each other and cost most of a chart's drawing.
   var POINT_SPACING_PX = 8;
+  var CURVE_PX = 1;
   function roomFor(u, si) {
     var values = u.data[si], shown = u.series[0].idxs, count = 0;
     for (var i = shown[0]; i <= shown[1]; i++) if (values[i] != null) count++;
@@ -189,10 +190,12 @@
         return Object.assign(base, {stroke: "#202124", width: 2, dash: [4, 4], points: {show: false}});
       case "judged":
         return Object.assign(base, {stroke: "#5f6368", width: 1, points: {show: roomFor, size: 5, fill: "#5f6368"}});
+      // Curves 1 px wide: a 1.5-px line of a day's 2,400 points cost Chromium twice the CPU to draw
+      // (benchmarks/README.md), for a line a reader does not see better.
       case "other":
-        return Object.assign(base, {stroke: "#e8710a", width: 1.5, points: {show: false}});
+        return Object.assign(base, {stroke: "#e8710a", width: CURVE_PX, points: {show: false}});
       default:
-        return Object.assign(base, {stroke: PALETTE[index % PALETTE.length], width: 1.5, points: {show: false}});
+        return Object.assign(base, {stroke: PALETTE[index % PALETTE.length], width: CURVE_PX, points: {show: false}});
     }
   }
 
