@@ -6,7 +6,9 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import time
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +168,42 @@ def test_settings_travel_as_json_intact() -> None:
     spec = ShapeSpec("knee", users=20, duration_s=300, spawn_rate=5, rate=10, peak_rate=50, step_rate=10, step_s=30)
     settings = LoadSettings(shape=spec, webhook_secret="s", new_chat_share=0.1, knee=KneeLimits(0.01, 0.5))
     assert LoadSettings.from_json(settings.to_json()) == settings
+
+
+def _texts(start_s: float, step_s: float, rate: float, first_msg: int) -> list[dict[str, object]]:
+    return [{"t": start_s + i / rate, "sched": start_s + i / rate, "kind": "text", "fwd": True, "status": 200,
+             "chat": 4400000 + first_msg + i, "msg": first_msg + i, "ms": 5.0}
+            for i in range(int(step_s * rate))]  # fmt: skip
+
+
+def _replies(updates: list[dict[str, object]], after_s: float) -> list[str]:
+    return [json.dumps({"t": float(u["t"]) + after_s, "up": "telegram", "route": "sendMessage", "status": 200,  # type: ignore[arg-type]
+                        "ms": 1.0, "chat_id": u["chat"], "reply_to": u["msg"], "mark": "ok"})
+            for u in updates]  # fmt: skip
+
+
+def test_the_live_knee_check_judges_end_to_end_from_the_mocks_records(tmp_path: Path) -> None:
+    """A service that answers its webhook at once while its work queues up fails its step live:
+    the mocks' records show the replies 20 s late against a 10 s limit."""
+    start_s = time.time() - 40.0
+    spec = ShapeSpec("knee", users=20, duration_s=300, spawn_rate=5, rate=10, peak_rate=50, step_rate=10, step_s=30)
+    calls = tmp_path / "upstream-calls.jsonl"
+    limits = KneeLimits(e2e_latency_p95_max_s=10.0, calls_path=str(calls))
+    knee = KneeTracker(spec, limits, start_s=start_s)
+    held = _texts(start_s, 30, 10, 1)
+    for record in held:
+        knee.observe(record)
+    calls.write_text("\n".join(_replies(held, 0.5)) + "\n")
+    assert not knee.due(40.0)  # the step's last updates are not yet 10 s past their records
+    knee.e2e.advance(start_s + 100.0)  # type: ignore[union-attr]
+    queued = _texts(start_s + 30, 30, 20, 1001)
+    for record in queued:
+        knee.observe(record)
+    with calls.open("a") as handle:
+        handle.write("\n".join(_replies(queued, 20.0)) + "\n")
+    knee.e2e.advance(start_s + 100.0)  # type: ignore[union-attr]
+    assert knee.e2e.ready(1)  # type: ignore[union-attr]
+    first, second = knee.judge_next(), knee.judge_next()
+    assert first.held and first.e2e_p95_ms is not None and first.e2e_p95_ms <= 1000, first
+    assert not second.held and second.crossed == () and "e2e p95 (text)" in second.e2e_crossed[0], second
+    assert knee.failed_in_a_row == 1
