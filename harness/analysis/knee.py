@@ -63,6 +63,16 @@ class Knee:
     steps: tuple[KneeStep, ...]
     verdict: str  # in words: the knee, or why there is none
 
+    @property
+    def overload_from_s(self) -> float | None:
+        """Where the first step above the knee that did not hold began: past it the run overloads
+        the service on purpose, so what piles up there (work, memory, connections) is the knee's
+        figure, not a defect; None when every step held."""
+        # A lone failed step below the knee (a stall, the next step held) is judged like any other.
+        failed = [step.figures.span.start_s for step in self.steps
+                  if not step.held and (self.rate is None or step.figures.rate > self.rate)]  # fmt: skip
+        return min(failed) if failed else None
+
 
 def _flow_p95_s(windows: Sequence[FlowWindow]) -> float | None:
     """p95 of one flow's updates in these windows; NOT_DONE when it falls on unfinished ones."""
