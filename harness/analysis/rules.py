@@ -38,6 +38,7 @@ EXTERNAL = Metric.EXTERNAL_BYTES
 REDIS_TARGET_CLIENTS = Metric.REDIS_TARGET_CLIENTS
 HANDLES = Metric.NODE_ACTIVE_HANDLES
 CLOSE_WAIT = Metric.TCP_CLOSE_WAIT
+CLOSE_WAIT_HELD = Metric.TCP_CLOSE_WAIT_HELD
 TMP_FILES = Metric.TMP_FILES
 TMP_OLDEST_AGE = Metric.TMP_OLDEST_AGE_S
 LOOP_DELAY_P99 = Metric.LOOP_DELAY_P99_S
@@ -87,7 +88,8 @@ RULES = (
     Rule("handles_growth", "handles_growth_max", Kind.GROWTH, (HANDLES,), "handles"),
     Rule("timers_growth", "timers_growth_max", Kind.GROWTH, (TIMERS,), "timers"),
     Rule("threads_growth", "threads_growth_max", Kind.GROWTH, (THREADS,), "threads"),
-    Rule("tcp_close_wait", "tcp_close_wait_max", Kind.SUSTAINED, (CLOSE_WAIT,), "sockets"),
+    # The same sockets at consecutive readings when recorded (runs before: any, count by count).
+    Rule("tcp_close_wait", "tcp_close_wait_max", Kind.SUSTAINED, (CLOSE_WAIT_HELD, CLOSE_WAIT), "sockets"),
     Rule("temp_file_age", "temp_file_age_max_s", Kind.PEAK, (TMP_OLDEST_AGE,), "s"),
     Rule("loop_delay_p99", "loop_delay_p99_max_s", Kind.PEAK, (LOOP_DELAY_P99,), "s"),
     Rule("fds_residual", "fds_residual_max", Kind.RESIDUAL, (FDS,), "fds"),
