@@ -67,6 +67,24 @@ def test_a_fixed_pool_is_seen_whole_at_once_then_never_grows_and_is_split_betwee
     assert len({half.chat_for(half.user_chat()) for _ in range(2000)}) == 25
 
 
+def test_callbacks_of_a_fixed_population_come_from_a_fixed_set_of_chats() -> None:
+    """A chat per callback grew the population by one every ~10 updates of the mixed scenario, and
+    a benign per-chat map (filled once by a fixed population) failed as a leak. A user chat's
+    buttons sit in 8 chats of its own, in turn: no two of its 8 callbacks in a row share a chat."""
+    payloads.use_id_block(3)
+    population = ChatPopulation(new_chat_share=0.0, pool_size=0)
+    users = [population.user_chat() for _ in range(20)]
+
+    def message_chat(user: int) -> int:
+        query = payloads.callback_update(population.chat_for(user), "/status")["callback_query"]
+        return int(query["message"]["chat"]["id"])
+
+    chats = {user: [message_chat(user) for _ in range(100)] for user in users}
+    assert len({chat for seen in chats.values() for chat in seen}) == 20 * payloads.BUTTON_CHATS
+    assert all(len(set(seen[i : i + 8])) == 8 for seen in chats.values() for i in range(0, 92))
+    assert not {chat for seen in chats.values() for chat in seen} & set(users)
+
+
 def test_workers_never_share_an_id() -> None:
     ids = []
     for block in (0, 1):
