@@ -42,6 +42,8 @@ class Metric(StrEnum):
     # Of those, the ones in CLOSE_WAIT at the probe's previous reading too (the same sockets)
     TCP_CLOSE_WAIT_HELD = "target.tcp.close_wait_held"
     TIME_WAIT_TO_MOCKS = "system.tcp.time_wait_to_mocks"
+    # The machine's 1-minute load average per core (collector/self_probe.py): a starved machine
+    LOAD_PER_CORE = "system.load_per_core"
     # Its temp files (collector/tmp_probe.py)
     TMP_FILES = "tmp.files"
     TMP_BYTES = "tmp.bytes"

@@ -17,6 +17,7 @@ from harness.analysis.notes import verdict_notes
 from harness.analysis.reach import silent_upstreams
 from harness.analysis.rules import ALIVE, RULES, evaluate_rules
 from harness.analysis.screen import screen
+from harness.analysis.starved import with_starvation
 from harness.analysis.work_checks import WORK_CHECKS
 from harness.config import Thresholds
 
@@ -53,6 +54,7 @@ def judge(data: RunData, limits: Thresholds) -> Verdict:
     checks.extend(accounting_checks(data, limits))
     evaluators = (*WORK_CHECKS, *LOAD_CHECKS)
     checks.extend(check for check in (evaluate(data, limits) for evaluate in evaluators) if check is not None)
+    checks = list(with_starvation(tuple(checks), data))
     checks.extend(screen(data, limits, judged={check.metric for check in checks if check.metric}))
     verdict = with_heap_growth(Verdict(status=overall(tuple(checks)), checks=tuple(checks)), data.heap_growth)
     # The answers to bad input come last, after the heap's evidence is attached (as it always was).

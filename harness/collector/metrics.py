@@ -23,6 +23,7 @@ TCP_CLOSE_WAIT = _fixed(M.TCP_CLOSE_WAIT, "tcp")
 TCP_CLOSE_WAIT_HELD = _fixed(M.TCP_CLOSE_WAIT_HELD, "tcp")
 # System-wide (TIME_WAIT sockets belong to no process): not a resource of the target.
 TIME_WAIT_TO_MOCKS = _fixed(M.TIME_WAIT_TO_MOCKS, "system")
+LOAD_PER_CORE = _fixed(M.LOAD_PER_CORE, "system")
 THREADS = _fixed(M.THREADS, "process")
 CPU = _fixed(M.CPU_PERCENT, "process")
 PROCESSES = _fixed(M.PROCESSES, "process")

@@ -1,5 +1,6 @@
 """The harness's own footprint: RSS and CPU of soak itself and of the Locust processes, so a
-leak in soak is never mistaken for one in the target."""
+leak in soak is never mistaken for one in the target; and the machine's load per core, so a
+service starved by other work is not mistaken for a slow one."""
 
 from __future__ import annotations
 
@@ -51,4 +52,6 @@ class SelfProbe:
             values[metrics.process_rss(role)] = rss
             values[metrics.process_cpu(role)] = cpu
         self._known = known
+        with contextlib.suppress(OSError):
+            values[metrics.LOAD_PER_CORE] = os.getloadavg()[0] / (os.cpu_count() or 1)
         return values
