@@ -21,7 +21,8 @@ import trustme
 from scipy.stats import theilslopes
 
 from benchmarks.mocks_memory import rss_bytes
-from mocks.config import MocksConfig, TelegramConfig, TlsFiles
+from mocks.common.allocator import TRIM_ENV
+from mocks.config import CursorRunnerConfig, MocksConfig, TelegramConfig, TlsFiles
 
 SAMPLE_EVERY_S = 5.0
 WARMUP_SHARE = 0.3
@@ -29,17 +30,23 @@ MIB = 2**20
 
 BURSTS_JS = r"""
 const https = require('https');
-const [url, token, durationS] = process.argv.slice(2);
+const http = require('http');
+const [url, token, durationS, cursorUrl, uniqueFiles] = process.argv.slice(2);
 const agent = new https.Agent({ keepAlive: true, timeout: 5000, rejectUnauthorized: false });
+const plainAgent = new http.Agent({ keepAlive: true, timeout: 5000 });
+// The callbacks' receiver: a Node server with its defaults (keep-alive, 5 s timeout).
+let callbacks = 0;
+const sink = http.createServer((req, res) => { req.on('data', () => {}); req.on('end', () => { callbacks++; res.end('{"ok":true}'); }); });
 let seed = 7;
 const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
 const endAt = Date.now() + Number(durationS) * 1000;
 let done = 0, errors = 0, n = 0;
-function call(path, body) {
+function call(path, body, base = url) {
   return new Promise((resolve) => {
     const data = body ? JSON.stringify(body) : null;
     const headers = data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {};
-    const req = https.request(url + path, { agent, method: data ? 'POST' : 'GET', headers }, (res) => {
+    const [lib, via] = base.startsWith('https') ? [https, agent] : [http, plainAgent];
+    const req = lib.request(base + path, { agent: via, method: data ? 'POST' : 'GET', headers }, (res) => {
       res.on('data', () => {});
       res.on('end', () => { done++; resolve(); });
     });
@@ -50,8 +57,14 @@ function call(path, body) {
 async function one(i) {
   await call(`/bot${token}/sendMessage`, { chat_id: 1000 + (i % 50), text: 'burst ' + i });
   if (i % 3 === 0) {
-    await call(`/bot${token}/getFile`, { file_id: 'f' + i });
-    await call(`/file/bot${token}/voice/f${i}.oga`);
+    // Unique file ids, as each new voice note of a user; or a few ids sent again and again.
+    const fileId = uniqueFiles === '1' ? 'f' + i : 'f' + (i % 50);
+    await call(`/bot${token}/getFile`, { file_id: fileId });
+    await call(`/file/bot${token}/voice/${fileId}.oga`);
+  }
+  if (i % 4 === 0) {
+    const callbackUrl = `http://127.0.0.1:${sink.address().port}/cursor-runner/callback`;
+    await call('/cursor/iterate', { id: 'job-' + i, prompt: 'burst ' + i, callbackUrl }, cursorUrl);
   }
 }
 async function burst() {
@@ -65,8 +78,8 @@ async function trickle() {
   await one(n++);
   setTimeout(trickle, 20);
 }
-burst(); trickle(); trickle();
-setTimeout(() => { console.log(JSON.stringify({ done, errors })); process.exit(0); }, Number(durationS) * 1000 + 2000);
+sink.listen(0, '127.0.0.1', () => { burst(); trickle(); trickle(); });
+setTimeout(() => { console.log(JSON.stringify({ done, errors, callbacks })); process.exit(0); }, Number(durationS) * 1000 + 2000);
 """
 
 
@@ -78,22 +91,37 @@ def _tls_files(work: Path) -> TlsFiles:
     return TlsFiles(cert_file=str(work / "chain.pem"), key_file=str(work / "key.pem"))
 
 
-def measure(duration_s: float, trim_every_s: float, work: Path) -> dict[str, float]:
-    """One mocks process under the bursts: RSS samples reduced to start, end, peak and slope."""
-    config = MocksConfig(telegram=TelegramConfig(tls=_tls_files(work)), correlation_file=str(work / "calls.jsonl"))
-    config_file, ready = work / "mocks.json", work / f"ready-{trim_every_s:g}.json"
+def _config(work: Path) -> MocksConfig:
+    """Telegram over TLS; cursor-runner as the self-soak sets it (a callback 20 ms after each 20 ms job)."""
+    cursor_runner = CursorRunnerConfig(mode="sync+callback", latency="20 ms", callback_delay="20 ms", max_concurrent=64)
+    return MocksConfig(telegram=TelegramConfig(tls=_tls_files(work)), cursor_runner=cursor_runner,
+                       correlation_file=str(work / "calls.jsonl"))  # fmt: skip
+
+
+def _start_mocks(work: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], dict[str, str], MocksConfig]:
+    config = _config(work)
+    config_file, ready = work / "mocks.json", work / "ready.json"
     config_file.write_text(config.model_dump_json())
-    env = {**os.environ, "SOAK_MOCKS_TRIM_EVERY_S": str(trim_every_s)}
     argv = [sys.executable, "-m", "mocks", "--config", str(config_file), "--ready-file", str(ready)]
-    mocks = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    mocks = subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not ready.exists():
+        mocks.kill()
+        raise RuntimeError("the mocks never announced themselves")
+    return mocks, json.loads(ready.read_text()), config
+
+
+def measure(duration_s: float, env: dict[str, str], work: Path, unique_files: bool = True) -> dict[str, float]:
+    """One mocks process (its environment plus env) under the bursts: RSS reduced to start, end, peak, slope."""
+    work.mkdir(parents=True, exist_ok=True)
+    mocks, urls, config = _start_mocks(work, env)
     try:
-        deadline = time.monotonic() + 20
-        while not ready.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        url = json.loads(ready.read_text())["telegram_tls"]
         (work / "bursts.js").write_text(BURSTS_JS, encoding="utf-8")
-        client = subprocess.Popen(["node", str(work / "bursts.js"), url, config.telegram.token, str(duration_s)],
-                                  stdout=subprocess.PIPE, text=True)  # fmt: skip
+        argv = ["node", str(work / "bursts.js"), urls["telegram_tls"], config.telegram.token, str(duration_s),
+                urls["cursor_runner"], "1" if unique_files else "0"]  # fmt: skip
+        client = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         started, samples = time.monotonic(), []
         while client.poll() is None:
             samples.append((time.monotonic() - started, float(rss_bytes(mocks.pid))))
@@ -105,18 +133,26 @@ def measure(duration_s: float, trim_every_s: float, work: Path) -> dict[str, flo
     steady = [(t, rss) for t, rss in samples if t >= WARMUP_SHARE * duration_s]
     slope = theilslopes([rss for _, rss in steady], [t for t, _ in steady]).slope if len(steady) > 2 else 0.0
     rss = [r for _, r in samples]
-    return {"requests": done["done"], "errors": done["errors"], "start_mib": rss[0] / MIB, "end_mib": rss[-1] / MIB,
-            "peak_mib": max(rss) / MIB, "slope_mib_per_h": slope * 3600 / MIB}  # fmt: skip
+    return {"requests": done["done"], "errors": done["errors"], "callbacks": done["callbacks"],
+            "start_mib": rss[0] / MIB, "end_mib": rss[-1] / MIB, "peak_mib": max(rss) / MIB,
+            "slope_mib_per_h": slope * 3600 / MIB}  # fmt: skip
 
 
-def main(duration_s: float = 120.0) -> None:
+# Label -> the mocks' extra environment.
+VARIANTS: dict[str, dict[str, str]] = {
+    "as shipped": {},
+    "no malloc_trim": {TRIM_ENV: "0"},
+}
+
+
+def main(duration_s: float = 120.0, variants: tuple[str, ...] = tuple(VARIANTS), unique_files: bool = True) -> None:
     print(f"mocks under TLS connection bursts: {duration_s:.0f} s each, RSS slope after {WARMUP_SHARE:.0%} (Theil-Sen)")
     with tempfile.TemporaryDirectory(prefix="soak-bench-bursts-") as tmp:
-        for label, trim_every_s in (("malloc_trim every 30 s (shipped)", 30.0), ("no malloc_trim", 0.0)):
-            f = measure(duration_s, trim_every_s, Path(tmp))
+        for index, label in enumerate(variants):
+            f = measure(duration_s, VARIANTS[label], Path(tmp) / str(index), unique_files)
             print(f"  {label:34} {f['requests']:8,.0f} requests ({f['errors']:.0f} errors), "
-                  f"RSS {f['start_mib']:.1f} -> {f['end_mib']:.1f} MiB (peak {f['peak_mib']:.1f}), "
-                  f"slope {f['slope_mib_per_h']:+.1f} MiB/h")  # fmt: skip
+                  f"{f['callbacks']:6,.0f} callbacks, RSS {f['start_mib']:.1f} -> {f['end_mib']:.1f} MiB "
+                  f"(peak {f['peak_mib']:.1f}), slope {f['slope_mib_per_h']:+.1f} MiB/h")  # fmt: skip
     if duration_s < 300:
         print("  (a short run's slope is mostly the first bursts' high-water mark; judge --duration-s 600)")
 
@@ -124,4 +160,7 @@ def main(duration_s: float = 120.0) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration-s", type=float, default=120.0)
-    main(parser.parse_args().duration_s)
+    parser.add_argument("--variant", action="append", choices=list(VARIANTS), help="default: every one")
+    parser.add_argument("--repeated-files", action="store_true", help="50 file ids again and again, not new ones")
+    arguments = parser.parse_args()
+    main(arguments.duration_s, tuple(arguments.variant or VARIANTS), not arguments.repeated_files)
