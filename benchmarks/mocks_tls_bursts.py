@@ -31,12 +31,15 @@ MIB = 2**20
 BURSTS_JS = r"""
 const https = require('https');
 const http = require('http');
-const [url, token, durationS, cursorUrl, uniqueFiles] = process.argv.slice(2);
+const [url, token, durationS, cursorUrl, uniqueFiles, cycleS] = process.argv.slice(2);
 const agent = new https.Agent({ keepAlive: true, timeout: 5000, rejectUnauthorized: false });
 const plainAgent = new http.Agent({ keepAlive: true, timeout: 5000 });
 // The callbacks' receiver: a Node server with its defaults (keep-alive, 5 s timeout).
 let callbacks = 0;
-const sink = http.createServer((req, res) => { req.on('data', () => {}); req.on('end', () => { callbacks++; res.end('{"ok":true}'); }); });
+const sink = http.createServer((req, res) => {
+  req.on('data', () => {});
+  req.on('end', () => { callbacks++; res.end('{"ok":true}'); });
+});
 let seed = 7;
 const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
 const endAt = Date.now() + Number(durationS) * 1000;
@@ -78,8 +81,20 @@ async function trickle() {
   await one(n++);
   setTimeout(trickle, 20);
 }
-sink.listen(0, '127.0.0.1', () => { burst(); trickle(); trickle(); });
-setTimeout(() => { console.log(JSON.stringify({ done, errors, callbacks })); process.exit(0); }, Number(durationS) * 1000 + 2000);
+// Cycles: the same burst every cycleS seconds and nothing between, so its connections close (5 s idle)
+// and a trim runs before the next: what is resident then is what the bursts left behind.
+async function cycle() {
+  if (Date.now() >= endAt) return;
+  setTimeout(cycle, Number(cycleS) * 1000);
+  await Promise.all(Array.from({ length: 160 }, () => one(n++)));
+}
+sink.listen(0, '127.0.0.1', () => {
+  if (Number(cycleS) > 0) { cycle(); } else { burst(); trickle(); trickle(); }
+});
+setTimeout(() => {
+  console.log(JSON.stringify({ done, errors, callbacks }));
+  process.exit(0);
+}, Number(durationS) * 1000 + 2000);
 """
 
 
@@ -113,29 +128,52 @@ def _start_mocks(work: Path, env: dict[str, str]) -> tuple[subprocess.Popen[byte
     return mocks, json.loads(ready.read_text()), config
 
 
-def measure(duration_s: float, env: dict[str, str], work: Path, unique_files: bool = True) -> dict[str, float]:
-    """One mocks process (its environment plus env) under the bursts: RSS reduced to start, end, peak, slope."""
+def measure(
+    duration_s: float, env: dict[str, str], work: Path, unique_files: bool = True, cycle_s: float = 0.0
+) -> dict[str, float]:
+    """One mocks process (its environment plus env) under the bursts: RSS reduced to start, end, peak,
+    slope; with cycle_s, also each cycle's lowest RSS (the floor between bursts) and its slope."""
     work.mkdir(parents=True, exist_ok=True)
     mocks, urls, config = _start_mocks(work, env)
     try:
         (work / "bursts.js").write_text(BURSTS_JS, encoding="utf-8")
         argv = ["node", str(work / "bursts.js"), urls["telegram_tls"], config.telegram.token, str(duration_s),
-                urls["cursor_runner"], "1" if unique_files else "0"]  # fmt: skip
+                urls["cursor_runner"], "1" if unique_files else "0", str(cycle_s)]  # fmt: skip
         client = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         started, samples = time.monotonic(), []
         while client.poll() is None:
             samples.append((time.monotonic() - started, float(rss_bytes(mocks.pid))))
-            time.sleep(SAMPLE_EVERY_S)
+            time.sleep(SAMPLE_EVERY_S if cycle_s <= 0 else 1.0)
         done = json.loads(client.communicate()[0])
     finally:
         mocks.terminate()
         mocks.wait(timeout=10)
-    steady = [(t, rss) for t, rss in samples if t >= WARMUP_SHARE * duration_s]
-    slope = theilslopes([rss for _, rss in steady], [t for t, _ in steady]).slope if len(steady) > 2 else 0.0
     rss = [r for _, r in samples]
-    return {"requests": done["done"], "errors": done["errors"], "callbacks": done["callbacks"],
-            "start_mib": rss[0] / MIB, "end_mib": rss[-1] / MIB, "peak_mib": max(rss) / MIB,
-            "slope_mib_per_h": slope * 3600 / MIB}  # fmt: skip
+    figures = {"requests": done["done"], "errors": done["errors"], "callbacks": done["callbacks"],
+               "start_mib": rss[0] / MIB, "end_mib": rss[-1] / MIB, "peak_mib": max(rss) / MIB,
+               "slope_mib_per_h": _slope_per_h([s for s in samples if s[0] >= WARMUP_SHARE * duration_s])}  # fmt: skip
+    if cycle_s > 0:
+        figures.update(_floors(samples, cycle_s, duration_s))
+    return figures
+
+
+def _slope_per_h(samples: list[tuple[float, float]]) -> float:
+    if len(samples) < 3:
+        return 0.0
+    return float(theilslopes([rss for _, rss in samples], [t for t, _ in samples]).slope) * 3600 / MIB
+
+
+def _floors(samples: list[tuple[float, float]], cycle_s: float, duration_s: float) -> dict[str, float]:
+    """Each whole cycle's lowest RSS after the first (the warm-up): first, last and Theil-Sen slope."""
+    floors = []
+    for index in range(1, int(duration_s // cycle_s)):
+        inside = [(t, rss) for t, rss in samples if index * cycle_s <= t < (index + 1) * cycle_s]
+        if inside:
+            floors.append(min(inside, key=lambda sample: sample[1]))
+    if not floors:
+        return {}
+    return {"floor_first_mib": floors[0][1] / MIB, "floor_last_mib": floors[-1][1] / MIB,
+            "floor_slope_mib_per_h": _slope_per_h(floors)}  # fmt: skip
 
 
 # Label -> the mocks' extra environment.
