@@ -1,9 +1,11 @@
 """Memory of the mocks under bursts of TLS connections, as a Node service whose event loop lags
 opens them (one keep-alive agent, 5 s idle timeout, 20-160 requests at once every 2-8 s, a steady
-trickle between): RSS over time, its slope after a warm-up, with the mocks' periodic malloc_trim on
-and off in the same run. This traffic grew the mocks' RSS by ~440 MiB/h before closed connections
-were freed at once and free heap pages handed back. `make bench` runs a short version; judge
-`python -m benchmarks.mocks_tls_bursts --duration-s 600`.
+trickle between; a cursor-runner job for every fourth, its callback to a Node server on a connection
+of its own): RSS over time, its slope after a warm-up, with allocator settings side by side. This
+traffic grew the mocks' RSS by ~440 MiB/h before closed connections were freed at once and free heap
+pages handed back. `make bench` runs a short version; judge `--duration-s 600`. A random run's slope
+mostly follows which bursts came late; `--cycle-s 60 --repeated-files` sends the same burst every
+minute and nothing between, and each cycle's lowest RSS (the floor) is what the bursts left behind.
 """
 
 from __future__ import annotations
@@ -176,21 +178,39 @@ def _floors(samples: list[tuple[float, float]], cycle_s: float, duration_s: floa
             "floor_slope_mib_per_h": _slope_per_h(floors)}  # fmt: skip
 
 
-# Label -> the mocks' extra environment.
+# Label -> the mocks' extra environment (the allocator settings tried against the shipped ones).
 VARIANTS: dict[str, dict[str, str]] = {
     "as shipped": {},
     "no malloc_trim": {TRIM_ENV: "0"},
+    "malloc_trim every 5 s": {TRIM_ENV: "5"},
+    "MALLOC_ARENA_MAX=2": {"MALLOC_ARENA_MAX": "2"},
+    "MALLOC_MMAP_THRESHOLD_=131072": {"MALLOC_MMAP_THRESHOLD_": "131072"},
 }
+DEFAULT_VARIANTS = ("as shipped", "no malloc_trim")
 
 
-def main(duration_s: float = 120.0, variants: tuple[str, ...] = tuple(VARIANTS), unique_files: bool = True) -> None:
-    print(f"mocks under TLS connection bursts: {duration_s:.0f} s each, RSS slope after {WARMUP_SHARE:.0%} (Theil-Sen)")
+def _line(label: str, f: dict[str, float]) -> str:
+    line = (f"  {label:30} {f['requests']:7,.0f} requests ({f['errors']:.0f} errors), "
+            f"{f['callbacks']:5,.0f} callbacks, RSS {f['start_mib']:.1f} -> {f['end_mib']:.1f} MiB (peak {f['peak_mib']:.1f}), "
+            f"slope {f['slope_mib_per_h']:+.1f} MiB/h")  # fmt: skip
+    if "floor_first_mib" in f:
+        line += (f"; floor {f['floor_first_mib']:.2f} -> {f['floor_last_mib']:.2f} MiB, "
+                 f"{f['floor_slope_mib_per_h']:+.1f} MiB/h")  # fmt: skip
+    return line
+
+
+def main(
+    duration_s: float = 120.0,
+    variants: tuple[str, ...] = DEFAULT_VARIANTS,
+    unique_files: bool = True,
+    cycle_s: float = 0.0,
+) -> None:
+    shape = f"a 160-request burst every {cycle_s:g} s" if cycle_s > 0 else "bursts of 20-160 and a trickle"
+    print(f"mocks under TLS connection bursts ({shape}): {duration_s:.0f} s each, RSS slope after "
+          f"{WARMUP_SHARE:.0%} (Theil-Sen)")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="soak-bench-bursts-") as tmp:
         for index, label in enumerate(variants):
-            f = measure(duration_s, VARIANTS[label], Path(tmp) / str(index), unique_files)
-            print(f"  {label:34} {f['requests']:8,.0f} requests ({f['errors']:.0f} errors), "
-                  f"{f['callbacks']:6,.0f} callbacks, RSS {f['start_mib']:.1f} -> {f['end_mib']:.1f} MiB "
-                  f"(peak {f['peak_mib']:.1f}), slope {f['slope_mib_per_h']:+.1f} MiB/h")  # fmt: skip
+            print(_line(label, measure(duration_s, VARIANTS[label], Path(tmp) / str(index), unique_files, cycle_s)))
     if duration_s < 300:
         print("  (a short run's slope is mostly the first bursts' high-water mark; judge --duration-s 600)")
 
@@ -198,7 +218,9 @@ def main(duration_s: float = 120.0, variants: tuple[str, ...] = tuple(VARIANTS),
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration-s", type=float, default=120.0)
-    parser.add_argument("--variant", action="append", choices=list(VARIANTS), help="default: every one")
+    parser.add_argument("--variant", action="append", choices=list(VARIANTS), help="default: shipped, no trim")
     parser.add_argument("--repeated-files", action="store_true", help="50 file ids again and again, not new ones")
+    parser.add_argument("--cycle-s", type=float, default=0.0, help="the same burst every N s, nothing between")
     arguments = parser.parse_args()
-    main(arguments.duration_s, tuple(arguments.variant or VARIANTS), not arguments.repeated_files)
+    main(arguments.duration_s, tuple(arguments.variant or DEFAULT_VARIANTS), not arguments.repeated_files,
+         arguments.cycle_s)  # fmt: skip
