@@ -191,8 +191,8 @@ DEFAULT_VARIANTS = ("as shipped", "no malloc_trim")
 
 def _line(label: str, f: dict[str, float]) -> str:
     line = (f"  {label:30} {f['requests']:7,.0f} requests ({f['errors']:.0f} errors), "
-            f"{f['callbacks']:5,.0f} callbacks, RSS {f['start_mib']:.1f} -> {f['end_mib']:.1f} MiB (peak {f['peak_mib']:.1f}), "
-            f"slope {f['slope_mib_per_h']:+.1f} MiB/h")  # fmt: skip
+            f"{f['callbacks']:5,.0f} callbacks, RSS {f['start_mib']:.1f} -> {f['end_mib']:.1f} MiB "
+            f"(peak {f['peak_mib']:.1f}), slope {f['slope_mib_per_h']:+.1f} MiB/h")  # fmt: skip
     if "floor_first_mib" in f:
         line += (f"; floor {f['floor_first_mib']:.2f} -> {f['floor_last_mib']:.2f} MiB, "
                  f"{f['floor_slope_mib_per_h']:+.1f} MiB/h")  # fmt: skip
