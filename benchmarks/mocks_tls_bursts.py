@@ -121,13 +121,22 @@ def _start_mocks(work: Path, env: dict[str, str]) -> tuple[subprocess.Popen[byte
     config_file.write_text(config.model_dump_json())
     argv = [sys.executable, "-m", "mocks", "--config", str(config_file), "--ready-file", str(ready)]
     mocks = subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a starved machine imports slowly
     while not ready.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     if not ready.exists():
         mocks.kill()
         raise RuntimeError("the mocks never announced themselves")
     return mocks, json.loads(ready.read_text()), config
+
+
+def _stop(mocks: subprocess.Popen[bytes]) -> None:
+    mocks.terminate()
+    try:
+        mocks.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # a starved machine: it never got to its shutdown
+        mocks.kill()
+        mocks.wait()
 
 
 def measure(
@@ -148,8 +157,7 @@ def measure(
             time.sleep(SAMPLE_EVERY_S if cycle_s <= 0 else 1.0)
         done = json.loads(client.communicate()[0])
     finally:
-        mocks.terminate()
-        mocks.wait(timeout=10)
+        _stop(mocks)
     rss = [r for _, r in samples]
     figures = {"requests": done["done"], "errors": done["errors"], "callbacks": done["callbacks"],
                "start_mib": rss[0] / MIB, "end_mib": rss[-1] / MIB, "peak_mib": max(rss) / MIB,
