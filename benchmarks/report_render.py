@@ -6,12 +6,13 @@ A 24 h run at 1 Hz is built in memory (about 100 curves with the names a real ru
 leaking RSS so one check fails, a fault window), judged with the soak profile's thresholds and
 rendered through the same functions `soak report` uses. Medians of several loads.
 
-    python -m benchmarks.report_render [--hours 24] [--runs 3] [--keep DIR]
+    python -m benchmarks.report_render [--hours 24] [--runs 3] [--keep DIR] [--against OLD/report.html]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -30,14 +31,18 @@ from harness.report.layout import chart_plan
 from harness.report.render import phase_bands
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every collapsed part opened at once; "all drawn" once no chart is left undrawn and the frame that
+# shows them is painted (a frame, then a task after it, as the page's own marks).
 OPEN_ALL = """(async () => {
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
   for (let i = 0; i < 600 && !document.documentElement.dataset.allDrawnMs; i++) await sleep(10);
   const shown = Number(document.documentElement.dataset.allDrawnMs);
   const start = performance.now();
   document.querySelectorAll("details").forEach((d) => { d.open = true; });
+  for (let i = 0; i < 600 && document.querySelector("[data-chart]:not([data-drawn])"); i++) await frame();
+  await frame();
   await sleep(0);
-  await new Promise((resolve) => requestAnimationFrame(() => resolve()));
   return {shown_ms: shown, all_ms: shown + performance.now() - start, charts: Object.keys(window.soakCharts).length};
 })()"""
 
@@ -123,23 +128,65 @@ def render(data: RunData, units: dict[str, str], out: Path) -> tuple[float, floa
     return judged_s, time.perf_counter() - started
 
 
-def browse(page: Path, runs: int) -> tuple[list[float], int, list[str]]:
-    """Medians (ms after navigation): first screen drawn, every open chart drawn, every chart drawn
-    once every collapsed part is opened too; and how many charts that is."""
+# ms after navigation: first screen, every open chart, every chart; then the main thread's busy
+# ms by then (all its tasks, and of those its scripts); then the CPU ms of all Chromium's processes
+# while the page loaded and drew (what the page costs on a shared machine, whatever the load)
+Marks = tuple[float, float, float, float, float, float]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _chromium_cpu_s() -> float:
+    """CPU seconds used so far by the Chromium this process started and every process of its session
+    (renderers, GPU, zygote: tests/browser.py starts it in a session of its own), the processes that
+    ended included (a closed tab's renderer: its time moves to its parent's children's times)."""
+    stats = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        stats.append((int(stat.parent.name), int(fields[1]), int(fields[3]), sum(map(int, fields[11:15]))))
+    browsers = {pid for pid, parent, _, _ in stats if parent == os.getpid()}
+    return sum(ticks for _, _, session, ticks in stats if session in browsers) / CLOCK_TICKS
+
+
+def browse(pages: list[Path], runs: int) -> tuple[list[Marks], int, list[str]]:
+    """Per page, medians of the marks; how many charts the first page has. The pages are loaded in
+    turn (A, B, B, A, ...: each leads a round in its turn) so each sees the same moments of a shared
+    machine."""
     from tests.browser import browser, open_page
 
-    marks: list[list[float]] = [[], [], []]
+    marks: list[list[list[float]]] = [[[] for _ in range(6)] for _ in pages]
     errors: list[str] = []
     count = 0
     with browser() as url:
-        for _ in range(runs):
-            loaded = open_page(url, page, OPEN_ALL, size=(1400, 900))
-            assert loaded.rendered_ms is not None and isinstance(loaded.facts, dict)
-            for found, value in zip(marks, (loaded.rendered_ms, loaded.facts["shown_ms"], loaded.facts["all_ms"]),
-                                    strict=True):  # fmt: skip
-                found.append(float(value))
-            count, errors = int(loaded.facts["charts"]), errors + loaded.errors
-    return [statistics.median(found) for found in marks], count, errors
+        for run in range(runs):
+            turn = [*range(run % len(pages), len(pages)), *range(run % len(pages))]  # each page leads a round
+            for page, found in ((pages[i], marks[i]) for i in turn):
+                cpu_s = _chromium_cpu_s()
+                loaded = open_page(url, page, OPEN_ALL, size=(1400, 900))
+                cpu_s = _chromium_cpu_s() - cpu_s
+                assert loaded.rendered_ms is not None and isinstance(loaded.facts, dict)
+                busy = loaded.busy_s
+                values = (loaded.rendered_ms, loaded.facts["shown_ms"], loaded.facts["all_ms"],
+                          1e3 * busy["TaskDuration"], 1e3 * busy["ScriptDuration"], 1e3 * cpu_s)  # fmt: skip
+                for column, value in zip(found, values, strict=True):
+                    column.append(float(value))
+                errors += loaded.errors
+                count = count or int(loaded.facts["charts"])
+    medians: list[Marks] = []
+    for found in marks:
+        first, shown, every, task, script, cpu = (statistics.median(column) for column in found)
+        medians.append((first, shown, every, task, script, cpu))
+    return medians, count, errors
+
+
+def _print_marks(name: str, found: Marks, runs: int, charts: int) -> None:
+    first_ms, shown_ms, every_ms, task_ms, script_ms, cpu_ms = found
+    print(f"  {name} (medians of {runs}, ms after navigation): first screen drawn {first_ms:.0f} (target < 3 s), "
+          f"every chart not collapsed {shown_ms:.0f}, all {charts} charts with every collapsed part opened "
+          f"{every_ms:.0f} (target < 3 s); main thread busy {task_ms:.0f}, in scripts {script_ms:.0f}; "
+          f"Chromium's CPU {cpu_ms:.0f}")  # fmt: skip
 
 
 def main() -> None:
@@ -149,6 +196,8 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, default=None)
+    parser.add_argument("--against", type=Path, action="append", default=[],
+                        help="an older report.html (from --keep) drawn in turn with this one")  # fmt: skip
     args, _ = parser.parse_known_args()
     with tempfile.TemporaryDirectory(prefix="soak-bench-render-") as tmp:
         folder = args.keep or Path(tmp)
@@ -163,11 +212,14 @@ def main() -> None:
             print("  Chromium: not installed (make setup installs it as root): not drawn")
             return
         print(f"  before drawing: {load_line()}")
-        (first_ms, shown_ms, every_ms), charts, errors = browse(page, args.runs)
+        found, charts, errors = browse([page, *args.against], args.runs)
         print(f"  after drawing: {load_line()}")
-        print(f"  Chromium (medians of {args.runs}, ms after navigation): first screen drawn {first_ms:.0f} "
-              f"(target < 3 s), every chart not collapsed {shown_ms:.0f}, all {charts} charts with every collapsed "
-              f"part opened {every_ms:.0f}; console errors: {len(errors)}")  # fmt: skip
+        _print_marks("this page", found[0], args.runs, charts)
+        for other, marks in zip(args.against, found[1:], strict=True):
+            _print_marks(f"{other} ({other.stat().st_size / 2**20:.2f} MiB)", marks, args.runs, charts)
+            ratios = ", ".join(f"{mine / theirs:.2f}" for mine, theirs in zip(found[0], marks, strict=True))
+            print(f"    this page / that one (first screen, not collapsed, all, main thread, scripts, CPU): {ratios}")
+        print(f"  console errors: {len(errors)}")
 
 
 if __name__ == "__main__":

@@ -357,7 +357,8 @@ class Thresholds(_Strict):
     threads_growth_max: float | None = Field(None, description=f"threads of the process tree: {_GROWTH}")
     tcp_close_wait_max: float | None = Field(
         None,
-        description="sockets in CLOSE_WAIT (peer closed, target did not): highest count held through a whole window",
+        description="sockets in CLOSE_WAIT (peer closed, target did not): the highest count of the same sockets "
+        "held through a whole window",
     )
     temp_file_age_max_s: Seconds | None = Field(
         None, alias="temp_file_age_max", gt=0, description="age of the oldest matching temp file: highest sample"

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.accounting.calls import UPDATES
+from harness.accounting.records import UPDATES, UPSTREAM_CALLS
 from harness.config import LoadSection, RunSpec
 from harness.procs import Child, HarnessError, free_port, start_child
 from scenarios.settings import ENV, KneeLimits, LoadSettings
@@ -59,7 +59,8 @@ def shape_spec(load: LoadSection, duration_s: float) -> ShapeSpec:
     )
 
 
-def load_settings(spec: RunSpec, duration_s: float) -> LoadSettings:
+def load_settings(spec: RunSpec, duration_s: float, calls_path: Path | None = None) -> LoadSettings:
+    """calls_path: the mocks' call records, for a knee judged end to end live (none: webhook only)."""
     load, limits = spec.load, spec.thresholds
     return LoadSettings(
         shape=shape_spec(load, duration_s),
@@ -71,7 +72,13 @@ def load_settings(spec: RunSpec, duration_s: float) -> LoadSettings:
         file_reuse_share=load.file_reuse_share,
         bad_input_share=load.bad_input_share,
         bad_input_mix={str(kind): weight for kind, weight in load.bad_input_mix.items()},
-        knee=KneeLimits(error_ratio_max=limits.error_ratio_max, latency_p95_max_s=limits.latency_p95_max_s),
+        knee=KneeLimits(
+            error_ratio_max=limits.error_ratio_max,
+            latency_p95_max_s=limits.latency_p95_max_s,
+            e2e_latency_p95_max_s=limits.e2e_latency_p95_max_s,
+            calls_path=str(calls_path or ""),
+            results_by_callback=spec.mocks.cursor_runner.mode != "sync",
+        ),
     )
 
 
@@ -134,7 +141,7 @@ def start_locust(spec: RunSpec, host: str, duration_s: float, run_dir: Path) -> 
     locustfiles = f"{locustfile},{ENTRY}"
     host = f"http://{load.public_host}:{host.rpartition(':')[2]}" if load.public_host else host
     env = _env(run_dir)
-    env[ENV] = load_settings(spec, duration_s).to_json()
+    env[ENV] = load_settings(spec, duration_s, run_dir / UPSTREAM_CALLS).to_json()
     local_workers = load.workers
     argv = _main_argv(locustfiles, host, out_dir)
     if local_workers == 0 and load.remote_workers == 0:

@@ -1,6 +1,7 @@
 """The knee, live: each step's webhook figures from the update records as they arrive (on the
-master with workers), judged against the profile's limits a moment after the step ends, so the
-load stops once two steps in a row did not hold. Pure: no Locust import.
+master with workers), and its end-to-end latency from the mocks' records (scenarios/knee_e2e.py),
+judged against the profile's limits once the step's last updates are past them, so the load stops
+once two steps in a row did not hold. Pure: no Locust import.
 
 A step is judged on the updates due in its last two thirds, once the service has settled into the
 new rate (and, for the first, once Locust's connections are up): what counts is whether the rate
@@ -14,9 +15,11 @@ import json
 import math
 import os
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from scenarios.kinds import BAD_INPUT, LOAD_STOPPED
+from scenarios.knee_e2e import LiveE2E
 from scenarios.settings import KneeLimits
 from scenarios.shape_math import ShapeSpec, knee_rate, knee_step, knee_steps
 
@@ -36,6 +39,10 @@ class StepResult:
     # The machine's 1-minute load average as the step was judged: a knee moves with the CPU the
     # service gets, so a busier machine gives a lower one.
     load_average: float | None = None
+    # The worst flow's end-to-end p95 (ms; inf: past the limit unfinished), judged live when the
+    # profile limits it; the harness judges it again from the whole run's accounting.
+    e2e_p95_ms: float | None = None
+    e2e_crossed: tuple[str, ...] = ()
 
 
 SETTLED_FROM = 1 / 3  # share of a step after which its updates are judged
@@ -69,8 +76,11 @@ class KneeTracker:
         self._steps: dict[int, _Tally] = {}
         self.judged = 0  # steps judged so far, in order
         self.failed_in_a_row = 0
+        self.e2e = _live_e2e(spec, limits, start_s)
 
     def observe(self, record: dict[str, Any]) -> None:
+        if self.e2e is not None:
+            self.e2e.observe(record)
         if record.get("kind") == BAD_INPUT or record.get("why") == LOAD_STOPPED:
             return  # bad input is judged apart; an update the stop cut short says nothing of the rate
         due = record.get("sched", record.get("t"))
@@ -107,22 +117,49 @@ class KneeTracker:
         tally = self._steps.pop(step, _Tally())
         p95_ms = p95(tally.latencies_ms)
         crossed = self._crossed(tally, p95_ms)
-        self.failed_in_a_row = self.failed_in_a_row + 1 if crossed else 0
+        e2e_ms, e2e_crossed = self._e2e(step)
+        failed = bool(crossed or e2e_crossed)
+        self.failed_in_a_row = self.failed_in_a_row + 1 if failed else 0
         start = self.start_s + step * self.spec.step_s
         return StepResult(step, knee_rate(self.spec, step), round(start, 3), round(start + self.spec.step_s, 3),
                           tally.sent, tally.judged, tally.errors, None if p95_ms is None else round(p95_ms, 2),
-                          not crossed, crossed, _load_average())  # fmt: skip
+                          not failed, crossed, _load_average(), e2e_ms, e2e_crossed)  # fmt: skip
+
+    def _e2e(self, step: int) -> tuple[float | None, tuple[str, ...]]:
+        if self.e2e is None:
+            return None, ()
+        p95_s, flow = self.e2e.step_p95(step)
+        if p95_s is None:
+            return None, ()
+        limit_s = self.e2e.limit_s
+        if p95_s <= limit_s:
+            return round(p95_s * 1000, 1), ()
+        figure = "unfinished past the limit" if math.isinf(p95_s) else f"{p95_s:.1f} s"
+        return (None if math.isinf(p95_s) else round(p95_s * 1000, 1)), (f"e2e p95 ({flow}) {figure} > {limit_s:g} s",)
 
     def due(self, elapsed_s: float) -> bool:
-        """Whether the next step ended at least settle_s ago (and is a step the knee plays)."""
+        """Whether the next step ended at least settle_s ago (and, judged end to end, its last
+        updates are past the e2e limit), and is a step the knee plays."""
+        if self.judged >= knee_steps(self.spec):
+            return False
         ended_s = (self.judged + 1) * self.spec.step_s + self.limits.settle_s
-        return self.judged < knee_steps(self.spec) and elapsed_s >= ended_s
+        if self.e2e is None:
+            return elapsed_s >= ended_s
+        self.e2e.advance()
+        return elapsed_s >= ended_s and self.e2e.ready(self.judged)
 
     def finished(self, elapsed_s: float) -> bool:
         """Every step played and judged, or the limit found (failed steps in a row)."""
         if self.failed_in_a_row >= CONFIRMING_STEPS:
             return True
         return self.judged >= knee_steps(self.spec) and elapsed_s >= knee_steps(self.spec) * self.spec.step_s
+
+
+def _live_e2e(spec: ShapeSpec, limits: KneeLimits, start_s: float) -> LiveE2E | None:
+    if limits.e2e_latency_p95_max_s is None or not limits.calls_path:
+        return None
+    return LiveE2E(Path(limits.calls_path), limits.e2e_latency_p95_max_s, spec.step_s, start_s,
+                   by_callback=limits.results_by_callback)  # fmt: skip
 
 
 def _load_average() -> float | None:

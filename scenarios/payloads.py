@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 import time
+from collections import deque
 from typing import Any
 
 ID_BLOCK = 1_000_000_000  # ids per process; chat ids stay far below 2**53 with a thousand workers
@@ -20,6 +21,13 @@ _update_ids = itertools.count(90_000_001)
 _message_ids = itertools.count(1)
 _chat_ids = itertools.count(4_400_001)
 _file_serial = itertools.count(1)
+# A reply without reply_to (the acknowledgement of a local button) names only its chat, so the
+# accounting needs each callback's message in a chat where nothing else is going on. A new chat per
+# callback did that, but grew the chat population by one every ~10 updates, and with it any state
+# the service keeps per chat. So each user chat has BUTTON_CHATS chats for its buttons, in turn.
+BUTTON_CHATS = 8
+MAX_BUTTON_OWNERS = 10_000  # user chats remembered; past it the oldest gets new ones (new-chat runs)
+_button_chats: dict[int, deque[int]] = {}
 
 
 def use_id_block(block: int) -> None:
@@ -30,6 +38,7 @@ def use_id_block(block: int) -> None:
     _message_ids = itertools.count(1 + block * ID_BLOCK)
     _chat_ids = itertools.count(4_400_001 + block * ID_BLOCK)
     _file_serial = itertools.count(1)
+    _button_chats.clear()
 
 
 def new_update_id() -> int:
@@ -39,6 +48,18 @@ def new_update_id() -> int:
 def new_chat_id() -> int:
     """A chat id never used before in this run."""
     return next(_chat_ids)
+
+
+def button_chat(user_chat: int) -> int:
+    """The chat of the message a callback's button is on: one of BUTTON_CHATS of this user chat's, in
+    turn, so a chat is taken again only BUTTON_CHATS callbacks later, its last one long finished."""
+    chats = _button_chats.get(user_chat)
+    if chats is None:
+        if len(_button_chats) >= MAX_BUTTON_OWNERS:
+            del _button_chats[next(iter(_button_chats))]
+        chats = _button_chats[user_chat] = deque(new_chat_id() for _ in range(BUTTON_CHATS))
+    chats.rotate(-1)
+    return chats[0]
 
 
 def _message(chat_id: int, **fields: Any) -> dict[str, Any]:
@@ -94,14 +115,14 @@ def _is_local(text: str) -> bool:
 
 
 def callback_update(user_id: int, data: str) -> dict[str, Any]:
-    """A button pressed by this user, on a message in a chat of its own.
+    """A button pressed by this user, on a message in one of its button chats (button_chat).
 
     Free-text data carries its message's tag, as prompts do, so its cursor-runner job is traced. The
-    chat of its own lets a reply without reply_to (the acknowledgement of empty or local-command
-    data, §1.1 Q) be told from another update's apology in the user's chat.
+    button chat lets a reply without reply_to (the acknowledgement of empty or local-command data,
+    §1.1 Q) be told from another update's apology in the user's chat.
     """
     query_id = str(7_719_000_000_000_000_000 + next(_update_ids))
-    chat_id = new_chat_id()
+    chat_id = button_chat(user_id)
     message = _message(chat_id, text="Choose:")
     if not _is_local(data):
         data = f"{data} [soak m{message['message_id']}]"

@@ -23,6 +23,10 @@ class KneeLimits:
     error_ratio_max: float | None = None
     latency_p95_max_s: float | None = None
     settle_s: float = 2.0  # after a step ends, how long its last answers may take to reach the master
+    # End to end, from the mocks' call records (scenarios/knee_e2e.py); judged live when both are set.
+    e2e_latency_p95_max_s: float | None = None
+    calls_path: str = ""  # the mocks' upstream-calls.jsonl, on the master's machine
+    results_by_callback: bool = True  # False: cursor-runner "sync", the job's answer is the result
 
 
 @dataclass(frozen=True)

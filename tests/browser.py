@@ -38,6 +38,8 @@ FLAGS = [
     "--remote-debugging-port=0",
     "--remote-debugging-address=127.0.0.1",
 ]
+# The main thread's time in tasks, in scripts, in style and layout (seconds since the tab opened).
+BUSY = ("TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration")
 LISTENING = re.compile(r"DevTools listening on (ws://\S+)")
 
 
@@ -53,6 +55,7 @@ class Loaded:
     facts: Any = None
     rendered_ms: float | None = None  # the page's own mark when its first charts were drawn
     screenshot: bytes = b""
+    busy_s: dict[str, float] = field(default_factory=dict)  # the renderer's main thread: Performance.getMetrics
 
 
 @contextlib.contextmanager
@@ -169,7 +172,7 @@ async def _open(ws_url: str, visit: _Visit) -> Loaded:
         target = await session.call("Target.createTarget", url="about:blank")
         attached = await session.call("Target.attachToTarget", targetId=target["targetId"], flatten=True)
         session.session_id = attached["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in ("Page", "Runtime", "Log", "Performance"):
             await session.call(f"{domain}.enable")
         await session.call("Emulation.setDeviceMetricsOverride", width=visit.size[0], height=visit.size[1],
                            deviceScaleFactor=1, mobile=False)  # fmt: skip
@@ -181,9 +184,14 @@ async def _open(ws_url: str, visit: _Visit) -> Loaded:
             picture = await session.call("Page.captureScreenshot", format="png")
             loaded.screenshot = base64.b64decode(picture["data"])
         loaded.facts = await session.evaluate(visit.facts)
+        metrics = (await session.call("Performance.getMetrics"))["metrics"]
+        loaded.busy_s = {m["name"]: float(m["value"]) for m in metrics if m["name"] in BUSY}
         await asyncio.sleep(0.2)  # let late console messages arrive
         await session.evaluate("0")
         loaded.errors = _errors(session.events)
+        # Closed, so the next page does not share the browser with every page opened before it.
+        session.session_id = None
+        await session.call("Target.closeTarget", targetId=target["targetId"])
         return loaded
 
 
@@ -191,5 +199,5 @@ def open_page(
     ws_url: str, page: Path, facts: str = "null", *, size: tuple[int, int] = (1400, 3000), screenshot: bool = False,
     timeout_s: float = 60.0,
 ) -> Loaded:  # fmt: skip
-    """Load the page in a new tab, evaluate `facts` (a JS expression) after its load event."""
+    """Load the page in a new tab, evaluate `facts` (a JS expression) after its load event, close the tab."""
     return asyncio.run(_open(ws_url, _Visit(page, facts, size, screenshot, timeout_s)))

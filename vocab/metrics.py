@@ -39,6 +39,8 @@ class Metric(StrEnum):
     # Its TCP sockets (collector/tcp_probe.py); TIME_WAIT belongs to no process: system-wide
     TCP_CONNECTIONS = "target.tcp_connections"
     TCP_CLOSE_WAIT = "target.tcp.close_wait"
+    # Of those, the ones in CLOSE_WAIT at the probe's previous reading too (the same sockets)
+    TCP_CLOSE_WAIT_HELD = "target.tcp.close_wait_held"
     TIME_WAIT_TO_MOCKS = "system.tcp.time_wait_to_mocks"
     # Its temp files (collector/tmp_probe.py)
     TMP_FILES = "tmp.files"

@@ -48,7 +48,7 @@ def lost_updates(data: RunData, limits: Thresholds, accounting: Accounting) -> l
     if not any(w.updates for w in accounting.windows):
         why = f"no update sent after the {human.duration(limits.warmup_s)} warm-up to judge; {late}"
         return [Check("lost_updates", Status.INCONCLUSIVE, None, float(limit), "updates", _span(accounting), why)]
-    overload_s = _overload_from_s(data)
+    overload_s = data.knee.overload_from_s if data.knee else None
     held = [w for w in accounting.windows if overload_s is None or _mid_s(w.span) < overload_s]
     past_knee = sum(w.lost for w in accounting.windows) - sum(w.lost for w in held)
     lost = sum(w.lost for w in held)
@@ -68,18 +68,6 @@ def lost_updates(data: RunData, limits: Thresholds, accounting: Accounting) -> l
     guides = (_lost_so_far(accounting),) + ((flat(GuideRole.LIMIT, "limit", span, limit),) if span else ())
     return [Check("lost_updates", status, float(lost), float(limit), "updates", span, detail,
                   peak_span=peak, guides=guides)]  # fmt: skip
-
-
-def _overload_from_s(data: RunData) -> float | None:
-    """Where a knee run's first step that did not hold began: past it the run overloads the
-    service on purpose, so work not finished there is the knee's figure, not lost work."""
-    if data.knee is None:
-        return None
-    # A lone failed step below the knee (a stall, the next step held) is judged like any other.
-    rate = data.knee.rate
-    failed = [step.figures.span.start_s for step in data.knee.steps
-              if not step.held and (rate is None or step.figures.rate > rate)]  # fmt: skip
-    return min(failed) if failed else None
 
 
 def _mid_s(span: Span) -> float:

@@ -24,7 +24,7 @@ KNEE_NOTE = (
     "knee run: error_ratio_max, latency_p95_max and e2e_latency_p95_max are the limits each step must hold "
     "(the knee table), not checks over the run, which crosses them on purpose"
 )
-MIN_COMPLETIONS = 10  # a flow with fewer completed updates in a step says nothing about its p95
+MIN_UPDATES = 10  # a flow with fewer updates in a step says nothing of its p95
 NOT_DONE = float("inf")  # an e2e p95 that falls on updates never completed
 
 
@@ -63,17 +63,30 @@ class Knee:
     steps: tuple[KneeStep, ...]
     verdict: str  # in words: the knee, or why there is none
 
+    @property
+    def overload_from_s(self) -> float | None:
+        """Where the first step above the knee that did not hold began: past it the run overloads
+        the service on purpose, so what piles up there (work, memory, connections) is the knee's
+        figure, not a defect; None when every step held."""
+        # A lone failed step below the knee (a stall, the next step held) is judged like any other.
+        failed = [step.figures.span.start_s for step in self.steps
+                  if not step.held and (self.rate is None or step.figures.rate > self.rate)]  # fmt: skip
+        return min(failed) if failed else None
+
 
 def _flow_p95_s(windows: Sequence[FlowWindow]) -> float | None:
     """p95 of one flow's updates in these windows; NOT_DONE when it falls on unfinished ones."""
     updates = sum(w.updates for w in windows)
     completed = sum(w.completed for w in windows)
-    if completed < MIN_COMPLETIONS:
+    if updates < MIN_UPDATES:
         return None
+    # The p95 of all updates lies among the completed ones only if enough completed (a step whose
+    # work all queued up completes none: slower than any limit, not unjudged).
+    rank = 0.95 * updates
+    if completed < rank:
+        return NOT_DONE
     counts = [sum(column) for column in zip(*(w.latency_counts for w in windows), strict=True)]
-    # The q-quantile of all updates lies among the completed ones only if enough completed.
-    q = 0.95 * updates / completed
-    return NOT_DONE if q > 1 else latency_quantile_s(tuple(counts), q)
+    return latency_quantile_s(tuple(counts), rank / completed)
 
 
 def step_e2e(windows: Sequence[FlowWindow]) -> tuple[float | None, str | None]:

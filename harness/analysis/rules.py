@@ -17,7 +17,7 @@ from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.pauses import LATENCY_SHARE, WINDOW_SHARE, material, outside_pauses, pause_at
 from harness.analysis.rising_load import Judging, growth_after_rise, load_rise, paused_load, rate_after_rise
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour, slope_per_request
-from harness.analysis.windows import rise_over, value_at
+from harness.analysis.windows import rise_over, value_at, within
 from harness.config import Thresholds
 from shared import human
 from vocab import metrics as names
@@ -38,6 +38,7 @@ EXTERNAL = Metric.EXTERNAL_BYTES
 REDIS_TARGET_CLIENTS = Metric.REDIS_TARGET_CLIENTS
 HANDLES = Metric.NODE_ACTIVE_HANDLES
 CLOSE_WAIT = Metric.TCP_CLOSE_WAIT
+CLOSE_WAIT_HELD = Metric.TCP_CLOSE_WAIT_HELD
 TMP_FILES = Metric.TMP_FILES
 TMP_OLDEST_AGE = Metric.TMP_OLDEST_AGE_S
 LOOP_DELAY_P99 = Metric.LOOP_DELAY_P99_S
@@ -87,7 +88,8 @@ RULES = (
     Rule("handles_growth", "handles_growth_max", Kind.GROWTH, (HANDLES,), "handles"),
     Rule("timers_growth", "timers_growth_max", Kind.GROWTH, (TIMERS,), "timers"),
     Rule("threads_growth", "threads_growth_max", Kind.GROWTH, (THREADS,), "threads"),
-    Rule("tcp_close_wait", "tcp_close_wait_max", Kind.SUSTAINED, (CLOSE_WAIT,), "sockets"),
+    # The same sockets at consecutive readings when recorded (runs before: any, count by count).
+    Rule("tcp_close_wait", "tcp_close_wait_max", Kind.SUSTAINED, (CLOSE_WAIT_HELD, CLOSE_WAIT), "sockets"),
     Rule("temp_file_age", "temp_file_age_max_s", Kind.PEAK, (TMP_OLDEST_AGE,), "s"),
     Rule("loop_delay_p99", "loop_delay_p99_max_s", Kind.PEAK, (LOOP_DELAY_P99,), "s"),
     Rule("fds_residual", "fds_residual_max", Kind.RESIDUAL, (FDS,), "fds"),
@@ -122,6 +124,22 @@ def _whole_run(data: RunData) -> Span:
     start_s = data.baseline.start_s if data.baseline else data.load.start_s
     end_s = data.cooldown.end_s if data.cooldown else data.load.end_s
     return Span(start_s, end_s)
+
+
+def _up_to_overload(rule: Rule, curve: Curve, data: RunData) -> tuple[Span, str]:
+    """A knee run's peaks up to the first step past the knee: beyond it the run overloads the
+    service on purpose, and the backlog it queues (memory, sockets its clients gave up on) is the
+    knee's figure; the residual checks judge what the cool-down gives back. The peak there is said."""
+    whole = _whole_run(data)
+    overload_s = data.knee.overload_from_s if data.knee else None
+    if overload_s is None or not whole.start_s < overload_s < whole.end_s:
+        return whole, ""
+    _, past = within(curve, Span(overload_s, whole.end_s))
+    top = f": peak {human.amount(float(past.max()), rule.unit)}" if past.size else ""
+    return Span(whole.start_s, overload_s), (
+        f"; from {human.duration(overload_s)} on, past the knee (overload on purpose, judged by the knee table "
+        f"and the cool-down's residual checks){top}"
+    )
 
 
 def judged_unit(rule: Rule) -> str:
@@ -213,13 +231,12 @@ def _evaluate_kind(
             )
         case Kind.PEAK | Kind.SUSTAINED:
             outside, apart = _apart_from_pauses(rule, curve, data, limits, limit)
+            span, beyond = _up_to_overload(rule, outside, data)
             if rule.kind is Kind.PEAK:
-                check = peak(rule.check, outside, _whole_run(data), limit, rule.unit)
+                check = peak(rule.check, outside, span, limit, rule.unit)
             else:
-                check = sustained(
-                    rule.check, outside, _whole_run(data), limit, window_s=limits.window_s, unit=rule.unit
-                )
-            return replace(check, detail=check.detail + apart) if apart else check
+                check = sustained(rule.check, outside, span, limit, window_s=limits.window_s, unit=rule.unit)
+            return replace(check, detail=check.detail + apart + beyond) if apart or beyond else check
         case Kind.GROWTH:
             return _growth(rule, curve, data, limits, limit)
         case Kind.RESIDUAL | Kind.RESIDUAL_ZERO:

@@ -61,6 +61,7 @@ FAMILIES: tuple[tuple[str, ...], ...] = (
     _EXTERNAL,
     (Metric.SOCKETS, Metric.TCP_CONNECTIONS, TCP_PREFIX, node_resource("TCPSocketWrap")),
     (Metric.REDIS_TARGET_CLIENTS, Metric.REDIS_CLIENTS),
+    (Metric.TCP_CLOSE_WAIT_HELD, Metric.TCP_CLOSE_WAIT),
 )
 
 

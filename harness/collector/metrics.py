@@ -20,6 +20,7 @@ PSS = _fixed(M.PSS_BYTES, "process")
 FDS = _fixed(M.FDS, "process")
 TCP = _fixed(M.TCP_CONNECTIONS, "tcp")
 TCP_CLOSE_WAIT = _fixed(M.TCP_CLOSE_WAIT, "tcp")
+TCP_CLOSE_WAIT_HELD = _fixed(M.TCP_CLOSE_WAIT_HELD, "tcp")
 # System-wide (TIME_WAIT sockets belong to no process): not a resource of the target.
 TIME_WAIT_TO_MOCKS = _fixed(M.TIME_WAIT_TO_MOCKS, "system")
 THREADS = _fixed(M.THREADS, "process")

@@ -47,6 +47,10 @@ class TcpProbe:
         self._inspector_port = inspector_port
         self._lock = threading.Lock()
         self._local_ports: dict[str, frozenset[int]] | None = None
+        # A socket its peer closed stays in CLOSE_WAIT until the target closes it too: for a moment
+        # on a busy service, for ever on a leak. Counts alone cannot tell a socket held between two
+        # readings from two passing ones (readings on a loaded machine come 5-20 s apart).
+        self._close_wait: frozenset[int] = frozenset()
 
     def local_ports(self, peer: str) -> frozenset[int] | None:
         """The target's local ports of its connections to peer as of the last sample; None
@@ -73,17 +77,22 @@ class TcpProbe:
         states: Counter[TcpState] = Counter()
         by_peer: Counter[str] = Counter()
         local_ports: dict[str, set[int]] = {}
+        close_wait: set[int] = set()
         for entry in live:
             if entry.inode not in inodes:
                 continue
             states[entry.state] += 1
+            if entry.state is TcpState.CLOSE_WAIT:
+                close_wait.add(entry.inode)
             if entry.state is not TcpState.LISTEN:
                 peer = self._peer(entry.local_port, entry.remote_port)
                 by_peer[peer] += 1
                 local_ports.setdefault(peer, set()).add(entry.local_port)
         with self._lock:
             self._local_ports = {peer: frozenset(ports) for peer, ports in local_ports.items()}
-        return self._values(states, by_peer, time_wait_to_mocks)
+        held = len(close_wait & self._close_wait)
+        self._close_wait = frozenset(close_wait)
+        return {**self._values(states, by_peer, time_wait_to_mocks), metrics.TCP_CLOSE_WAIT_HELD: float(held)}
 
     def _peer(self, local_port: int, remote_port: int) -> str:
         if local_port in self._inbound_ports:

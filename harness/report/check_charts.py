@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from harness.analysis.guides import flat
 from harness.analysis.model import Check, Curve, Guide, GuideRole
 from harness.report.chartspec import ChartSpec, Role, SeriesSpec
+from harness.report.readable import limit_text
 from vocab.metrics import Metric, mock_requests
 
 # Checks judged on Locust's whole-run statistics: the history curve shown beside them.
@@ -36,6 +37,14 @@ def _guides(check: Check, with_limit: bool) -> list[Guide]:
     return guides
 
 
+def _label(check: Check, guide: Guide) -> str:
+    """The threshold line says which limit it draws: a dashed line that rises is a limit on a slope
+    or a rate ("limit (256 MiB/h)"), not a level the curve must stay under."""
+    if guide.role is GuideRole.LIMIT and guide.label == "limit":
+        return f"limit ({limit_text(check)})"
+    return guide.label
+
+
 def check_chart(
     check: Check, series: Mapping[str, Curve], unit_of: Callable[[str], str]
 ) -> tuple[ChartSpec, dict[str, Curve]] | None:
@@ -49,7 +58,7 @@ def check_chart(
         return None
     lines = {f"check:{check.name}:{index}": guide for index, guide in enumerate(guides)}
     specs = [SeriesSpec(metric, metric)] if metric is not None else []
-    specs += [SeriesSpec(key, guide.label, _ROLE[guide.role]) for key, guide in lines.items()]
+    specs += [SeriesSpec(key, _label(check, guide), _ROLE[guide.role]) for key, guide in lines.items()]
     unit = unit_of(metric) if metric is not None else _AXIS_OF.get(check.unit, check.unit)
     chart = ChartSpec(chart_id(check.name), check.name, unit, tuple(specs))
     return chart, {key: Curve(guide.t_s, guide.values) for key, guide in lines.items()}

@@ -178,6 +178,10 @@ def test_knee_run_names_the_highest_rate_held_with_its_step_table(tmp_path: Path
     assert knee["rate"] == 10 and [step["rate"] for step in knee["steps"]] == [10, 30], knee
     assert knee["steps"][0]["held"] and abs(knee["steps"][0]["achieved_rate"] - 10) < 1, knee
     assert not knee["steps"][1]["held"] and "e2e p95" in " ".join(knee["steps"][1]["crossed"]), knee
+    # Judged end to end live too, from the mocks' records, so a queue stops the load in time.
+    live = [json.loads(line) for line in (run_dir / "knee.jsonl").read_text().splitlines()]
+    assert live[0]["e2e_crossed"] == [] and live[0]["e2e_p95_ms"] is not None, live
+    assert "e2e p95" in " ".join(live[1]["e2e_crossed"]), live
     assert "| 30 |" in (run_dir / "summary.md").read_text() and "<h3>Knee</h3>" in (run_dir / "report.html").read_text()
     checks = _checks(run_dir)
     assert "latency_p95" not in checks and "error_ratio" not in checks  # the knee's limits, not the run's

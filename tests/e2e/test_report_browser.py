@@ -82,7 +82,7 @@ def test_a_failing_run_report_shows_the_failure_first_with_its_threshold(runs: d
     assert facts["rows"][0] == ["rss_per_request", "fail"]  # type: ignore[index]
     assert "checks failed" in str(facts["lead"]) and "rss_per_request" in str(facts["lead"])
     chart = facts["checks"]["check-rss_per_request"]  # type: ignore[index]
-    assert chart["labels"][1:] == ["target.rss_bytes", "window floors", "Theil-Sen fit", "limit"]
+    assert chart["labels"][1:] == ["target.rss_bytes", "window floors", "Theil-Sen fit", "limit (128 KiB/update)"]
     assert chart["points"][3] >= 2  # the threshold line is drawn over the judged span
     assert (run_dir / "report.png").stat().st_size > 10_000
 

@@ -75,12 +75,15 @@ def test_close_wait_by_peer_and_time_wait_to_mocks(closing_listener: int) -> Non
             inbound_ports=frozenset(),
             mock_ports=frozenset({mock_port}),
         )
+        first = probe.sample()
         values = probe.sample()
     finally:
         node.kill()
         node.wait()
         mock.close()
     assert values[metrics.TCP_CLOSE_WAIT] == CLOSE_WAITS
+    # Held: the same sockets at two readings (none at the first, which has nothing before it).
+    assert first[metrics.TCP_CLOSE_WAIT_HELD] == 0 and values[metrics.TCP_CLOSE_WAIT_HELD] == CLOSE_WAITS
     assert values[metrics.tcp_by_state("CLOSE_WAIT")] == CLOSE_WAITS
     assert values[metrics.tcp_by_peer("cursor-runner")] == CLOSE_WAITS
     assert values[metrics.tcp_by_peer("telegram")] == 0

@@ -103,6 +103,9 @@ def test_every_shipped_profile_limits_heap_and_external_memory_after_gc() -> Non
     for path in sorted((ROOT / "profiles").glob("*.toml")):
         spec = load_profile(path)
         limits = spec.thresholds
-        assert None not in (limits.heap_slope_max, limits.heap_per_request_max), path
-        assert None not in (limits.external_slope_max, limits.external_per_request_max), path
+        assert None not in (limits.heap_per_request_max, limits.external_per_request_max), path
+        # Per hour too, but on a knee: its load lasts as long as its knee is high, so a rate per
+        # hour of what it kept is no figure to compare (profiles/peak.toml).
+        if spec.load.shape != "knee":
+            assert None not in (limits.heap_slope_max, limits.external_slope_max), path
         assert spec.collector.forced_gc_every_s > 0, f"{path}: no forced GC, so no memory after GC"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from harness.analysis.flow_checks import accounting_checks, pooled
 from harness.analysis.flow_table import FAULTED, STEADY, flow_rows
 from harness.analysis.flows import LATENCY_BOUNDS_S, Accounting, FlowWindow, latency_bucket
 from harness.analysis.knee import Knee, KneeStep, StepFigures
-from harness.analysis.model import Check, FaultWindow, RunData, Span, Status
+from harness.analysis.model import Check, Curve, FaultWindow, RunData, Span, Status
+from harness.analysis.rules import evaluate_rules
 from harness.config import Thresholds
+from vocab.metrics import Metric
 
 FAULT = FaultWindow("telegram", "sendMessage", "error", Span(40.0, 50.0))
 
@@ -123,3 +127,20 @@ def test_the_flow_table_keeps_the_steady_state_and_fault_windows_apart() -> None
     assert (steady.updates, steady.completed, steady.per_update()) == (20, 20, {"cursor_runner": 1.0, "telegram": 2.0})
     assert (faulted.updates, faulted.explained, faulted.per_update()["telegram"]) == (10, 6, 3.5)
     assert steady.p95_s is not None and 0.1 <= steady.p95_s < 0.125
+
+
+def test_a_knee_runs_peaks_are_judged_up_to_the_knee_and_the_overload_past_it_is_said() -> None:
+    """Past the knee the backlog grows memory and sockets on purpose: a peak there is the knee's
+    figure (said in the evidence), one below the knee fails as on any run."""
+    steps = (_step(0, 10, held=True), _step(1, 20, held=True), _step(2, 30, held=False), _step(3, 40, held=False))
+    knee = Knee(20.0, steps, "knee at 20 updates/s")
+    t_s = np.arange(0.0, 60.0, 1.0)
+    rss = np.where(t_s < 20, 100e6, np.where(t_s < 40, 300e6, 900e6))  # MB: 100, 300 up to the knee; 900 past it
+    data = RunData({Metric.RSS_BYTES: Curve(t_s, rss)}, load=Span(0.0, 40.0), cooldown=Span(40.0, 60.0), knee=knee)
+    limits = Thresholds.model_validate({"warmup": "0 s", "rss_max": "500 MB"})
+    (check,) = [c for c in evaluate_rules(data, limits) if c.name == "rss_max"]
+    assert check.status is Status.PASS and check.figure == 300e6, check
+    assert "from 20 s on, past the knee" in check.detail and "peak 858 MiB" in check.detail, check.detail
+    tight = Thresholds.model_validate({"warmup": "0 s", "rss_max": "200 MB"})
+    (check,) = [c for c in evaluate_rules(data, tight) if c.name == "rss_max"]
+    assert check.status is Status.FAIL and check.figure == 300e6, check

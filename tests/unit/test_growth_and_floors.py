@@ -191,3 +191,24 @@ def test_held_levels_match_a_plain_loop_on_random_readings() -> None:
         if after.size:
             expected.append(values[i : after[0] + 1].min())
     assert times.size == len(expected) and np.array_equal(held, np.asarray(expected))
+
+
+def test_close_wait_is_judged_on_the_same_sockets_at_consecutive_readings_when_recorded() -> None:
+    """benign-gc-lazy (matrix): readings 18 s apart each caught 2 passing sockets in CLOSE_WAIT, and
+    the counts alone read as 2 held for 18 s. The probe now says how many were there at the previous
+    reading too: none of those, so it passes; one socket kept across readings still fails."""
+    t = np.asarray([340.0, 361.2, 379.1, 398.1, 417.0, 436.0])
+    counts = Curve(t, np.asarray([0.0, 2, 2, 3, 0, 0]))
+    passing = Curve(t, np.zeros(t.size))
+    limits = Thresholds.model_validate({"warmup": "0 s", "window": "10 s", "tcp_close_wait_max": 0})
+
+    def judged(held: Curve) -> tuple[Status, str | None]:
+        curves = {"target.tcp.close_wait": counts, "target.tcp.close_wait_held": held}
+        check = next(c for c in evaluate_rules(RunData(curves=curves, load=Span(340, 436)), limits)
+                     if c.name == "tcp_close_wait")  # fmt: skip
+        return check.status, check.metric
+
+    assert judged(passing) == (Status.PASS, "target.tcp.close_wait_held")
+    assert judged(Curve(t, np.asarray([0.0, 0, 1, 1, 1, 0])))[0] is Status.FAIL
+    counts_only = RunData(curves={"target.tcp.close_wait": counts}, load=Span(340, 436))
+    assert next(c for c in evaluate_rules(counts_only, limits) if c.name == "tcp_close_wait").status is Status.FAIL

@@ -64,6 +64,8 @@ def test_e2e_p95_falls_on_unfinished_updates_when_too_few_completed() -> None:
     unfinished = _window("text", [0.1] * 90, updates=100)  # 10 % never completed: p95 is among them
     assert step_e2e([unfinished]) == (NOT_DONE, "text")
     assert step_e2e([_window("text", [0.1] * 5)]) == (None, None)  # too few to say
+    # A step whose work all queued up completed almost none: slower than any limit, not unjudged.
+    assert step_e2e([_window("text", [0.1] * 3, updates=500)]) == (NOT_DONE, "text")
 
 
 def test_bad_input_answered_outside_the_contract_fails_with_locusts_words(tmp_path: Path) -> None:

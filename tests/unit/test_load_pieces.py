@@ -6,7 +6,9 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import time
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +65,24 @@ def test_a_fixed_pool_is_seen_whole_at_once_then_never_grows_and_is_split_betwee
     assert {population.chat_for(own) for _ in range(2000)} == first
     half = ChatPopulation(new_chat_share=0.0, pool_size=50, pool_share=0.5)
     assert len({half.chat_for(half.user_chat()) for _ in range(2000)}) == 25
+
+
+def test_callbacks_of_a_fixed_population_come_from_a_fixed_set_of_chats() -> None:
+    """A chat per callback grew the population by one every ~10 updates of the mixed scenario, and
+    a benign per-chat map (filled once by a fixed population) failed as a leak. A user chat's
+    buttons sit in 8 chats of its own, in turn: no two of its 8 callbacks in a row share a chat."""
+    payloads.use_id_block(3)
+    population = ChatPopulation(new_chat_share=0.0, pool_size=0)
+    users = [population.user_chat() for _ in range(20)]
+
+    def message_chat(user: int) -> int:
+        query = payloads.callback_update(population.chat_for(user), "/status")["callback_query"]
+        return int(query["message"]["chat"]["id"])
+
+    chats = {user: [message_chat(user) for _ in range(100)] for user in users}
+    assert len({chat for seen in chats.values() for chat in seen}) == 20 * payloads.BUTTON_CHATS
+    assert all(len(set(seen[i : i + 8])) == 8 for seen in chats.values() for i in range(0, 92))
+    assert not {chat for seen in chats.values() for chat in seen} & set(users)
 
 
 def test_workers_never_share_an_id() -> None:
@@ -166,3 +186,42 @@ def test_settings_travel_as_json_intact() -> None:
     spec = ShapeSpec("knee", users=20, duration_s=300, spawn_rate=5, rate=10, peak_rate=50, step_rate=10, step_s=30)
     settings = LoadSettings(shape=spec, webhook_secret="s", new_chat_share=0.1, knee=KneeLimits(0.01, 0.5))
     assert LoadSettings.from_json(settings.to_json()) == settings
+
+
+def _texts(start_s: float, step_s: float, rate: float, first_msg: int) -> list[dict[str, object]]:
+    return [{"t": start_s + i / rate, "sched": start_s + i / rate, "kind": "text", "fwd": True, "status": 200,
+             "chat": 4400000 + first_msg + i, "msg": first_msg + i, "ms": 5.0}
+            for i in range(int(step_s * rate))]  # fmt: skip
+
+
+def _replies(updates: list[dict[str, object]], after_s: float) -> list[str]:
+    return [json.dumps({"t": float(u["t"]) + after_s, "up": "telegram", "route": "sendMessage", "status": 200,  # type: ignore[arg-type]
+                        "ms": 1.0, "chat_id": u["chat"], "reply_to": u["msg"], "mark": "ok"})
+            for u in updates]  # fmt: skip
+
+
+def test_the_live_knee_check_judges_end_to_end_from_the_mocks_records(tmp_path: Path) -> None:
+    """A service that answers its webhook at once while its work queues up fails its step live:
+    the mocks' records show the replies 20 s late against a 10 s limit."""
+    start_s = time.time() - 40.0
+    spec = ShapeSpec("knee", users=20, duration_s=300, spawn_rate=5, rate=10, peak_rate=50, step_rate=10, step_s=30)
+    calls = tmp_path / "upstream-calls.jsonl"
+    limits = KneeLimits(e2e_latency_p95_max_s=10.0, calls_path=str(calls))
+    knee = KneeTracker(spec, limits, start_s=start_s)
+    held = _texts(start_s, 30, 10, 1)
+    for record in held:
+        knee.observe(record)
+    calls.write_text("\n".join(_replies(held, 0.5)) + "\n")
+    assert not knee.due(40.0)  # the step's last updates are not yet 10 s past their records
+    knee.e2e.advance(start_s + 100.0)  # type: ignore[union-attr]
+    queued = _texts(start_s + 30, 30, 20, 1001)
+    for record in queued:
+        knee.observe(record)
+    with calls.open("a") as handle:
+        handle.write("\n".join(_replies(queued, 20.0)) + "\n")
+    knee.e2e.advance(start_s + 100.0)  # type: ignore[union-attr]
+    assert knee.e2e.ready(1)  # type: ignore[union-attr]
+    first, second = knee.judge_next(), knee.judge_next()
+    assert first.held and first.e2e_p95_ms is not None and first.e2e_p95_ms <= 1000, first
+    assert not second.held and second.crossed == () and "e2e p95 (text)" in second.e2e_crossed[0], second
+    assert knee.failed_in_a_row == 1

@@ -188,3 +188,18 @@ def test_sockets_a_pool_opened_after_soaks_pauses_pass_once_the_cool_down_gives_
     assert kept.status is Status.FAIL and kept.figure == 30, kept
     unpaused = _fds(replace(_paused_steady_run(kept_after=False), pauses=()))
     assert unpaused.status is Status.FAIL and "window medians" in unpaused.detail, unpaused  # no pause: a trend
+
+
+def test_what_a_short_rising_load_keeps_once_is_no_rate_per_hour() -> None:
+    """A knee that stopped after minutes kept what its highest rate sized once (0.75 MiB here, from
+    the 30 updates/s step on): spread over 70 s of load that reads as 33 MiB/h, past the limit;
+    the per-update figure judges it, the per-hour one says why it cannot."""
+    run = _heap_run(kept_per_update_bytes=0.0)
+    curve = run.curves[HEAP]
+    t = np.asarray(curve.t_s)
+    kept = np.asarray(curve.values) + np.where(t >= 60, 0.75 * 2**20, 0.0)
+    checks = _memory(replace(run, curves={**run.curves, HEAP: Curve(curve.t_s, tuple(kept.tolist()))}))
+    slope = checks["heap_slope"]
+    assert slope.status is Status.INCONCLUSIVE and "not judged per hour" in slope.detail, slope
+    assert slope.figure is not None and slope.figure > 32 * 2**20 / 3600
+    assert checks["heap_per_request"].status is Status.PASS, checks["heap_per_request"]

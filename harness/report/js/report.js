@@ -74,7 +74,21 @@
       default: return function (v) { return num(v) + " " + unit; };
     }
   }
+  // Axis ticks are formatted again at every redraw (and while uPlot sizes the axes): once per value.
+  var tickTexts = {};
   function tickFormatter(unit) {
+    var seen = tickTexts[unit];
+    if (!seen) {
+      var format = tickFormat(unit);
+      seen = tickTexts[unit] = {map: new Map(), format: function (v) {
+        var text = seen.map.get(v);
+        if (text === undefined) seen.map.set(v, text = format(v));
+        return text;
+      }};
+    }
+    return seen.format;
+  }
+  function tickFormat(unit) {
     if (unit === "count") return shortCount;
     // ticks of one axis read alike ("0.5 ms", "1 ms", "1.5 ms", not "1.50 ms"), and a unit of
     // several words ("calls/update") is in the chart's title, not squeezed beside every tick
@@ -121,26 +135,49 @@
     g.plots.forEach(function (p) { p.setScale("x", {min: shown[0], max: shown[1]}); });
   }
 
+  // Phases and fault windows as elements under the plot's canvas, placed again when the x scale
+  // or the size changes: painting them into the canvas on every redraw cost more than the curves.
   function bandsPlugin() {
+    var boxes = [];
+    function place(u) {
+      var width = u.bbox.width / uPlot.pxRatio;
+      boxes.forEach(function (box) {
+        var x0 = Math.max(0, u.valToPos(box.band.start, "x")), x1 = Math.min(width, u.valToPos(box.band.end, "x"));
+        box.el.style.display = x1 > x0 ? "" : "none";
+        box.el.style.left = x0 + "px";
+        box.el.style.width = Math.max(0, x1 - x0) + "px";
+      });
+    }
     return {
       hooks: {
-        drawClear: [function (u) {
-          var ctx = u.ctx, box = u.bbox;
-          doc.bands.forEach(function (b) {
-            var x0 = Math.max(box.left, u.valToPos(b.start, "x", true));
-            var x1 = Math.min(box.left + box.width, u.valToPos(b.end, "x", true));
-            if (!(x1 > x0)) return;
-            ctx.fillStyle = b.colour + (b.fault ? "38" : "24");
-            ctx.fillRect(x0, box.top, x1 - x0, box.height);
-            if (b.fault) {
-              ctx.fillStyle = b.colour;
-              ctx.font = Math.round(10 * uPlot.pxRatio) + "px system-ui, sans-serif";
-              ctx.fillText(b.label, x0 + 3 * uPlot.pxRatio, box.top + 11 * uPlot.pxRatio);
+        init: [function (u) {
+          doc.bands.forEach(function (band) {
+            var el = document.createElement("div");
+            el.className = "band" + (band.fault ? " fault" : "");
+            el.style.background = band.colour + (band.fault ? "38" : "24");
+            if (band.fault) {
+              el.style.color = band.colour;
+              el.textContent = band.label;
             }
+            u.under.appendChild(el);
+            boxes.push({el: el, band: band});
           });
         }],
+        ready: [place],
+        setSize: [place],
+        setScale: [function (u, key) { if (key === "x") place(u); }],
       },
     };
+  }
+
+  // The values judged as dots where they stand apart (a few hours, or zoomed in); a day of minute
+  // windows is a line: 1,400 dots on 1,200 pixels hid each other and cost most of a chart's drawing.
+  var POINT_SPACING_PX = 8;
+  var CURVE_PX = 1;
+  function roomFor(u, si) {
+    var values = u.data[si], shown = u.series[0].idxs, count = 0;
+    for (var i = shown[0]; i <= shown[1]; i++) if (values[i] != null) count++;
+    return count * POINT_SPACING_PX <= u.bbox.width / uPlot.pxRatio;
   }
 
   function seriesOptions(spec, index, unit) {
@@ -152,16 +189,35 @@
       case "fit":
         return Object.assign(base, {stroke: "#202124", width: 2, dash: [4, 4], points: {show: false}});
       case "judged":
-        return Object.assign(base, {stroke: "#5f6368", width: 1, points: {show: true, size: 5, fill: "#5f6368"}});
+        return Object.assign(base, {stroke: "#5f6368", width: 1, points: {show: roomFor, size: 5, fill: "#5f6368"}});
+      // Curves 1 px wide: a 1.5-px line of a day's 2,400 points cost Chromium twice the CPU to draw
+      // (benchmarks/README.md), for a line a reader does not see better.
       case "other":
-        return Object.assign(base, {stroke: "#e8710a", width: 1.5, points: {show: false}});
+        return Object.assign(base, {stroke: "#e8710a", width: CURVE_PX, points: {show: false}});
       default:
-        return Object.assign(base, {stroke: PALETTE[index % PALETTE.length], width: 1.5, points: {show: false}});
+        return Object.assign(base, {stroke: PALETTE[index % PALETTE.length], width: CURVE_PX, points: {show: false}});
     }
   }
 
+  // A long curve comes as its values on its axis's shared grid (two places per pixel column); the
+  // grid's x values are made once, so uPlot.join sees one x array and merges nothing.
+  var gridX = {};
+  function gridOf(axis) {
+    if (!gridX[axis]) {
+      var g = doc.grids[axis], width = g.span / g.columns, n = g.slots.length, x = new Array(n * g.columns);
+      for (var c = 0; c < g.columns; c++) {
+        for (var k = 0; k < n; k++) x[n * c + k] = g.start + (c + g.slots[k]) * width;
+      }
+      gridX[axis] = x;
+    }
+    return gridX[axis];
+  }
   function tables(chart) {
-    return chart.series.map(function (s) { return doc.series[s.key] || [[], []]; });
+    return chart.series.map(function (s) {
+      var found = doc.series[s.key];
+      if (!found) return [[], []];
+      return found.grid ? [gridOf(found.grid), found.y] : found;
+    });
   }
 
   function build(el, width) {
@@ -190,6 +246,8 @@
       legend: {live: true},
       plugins: chart.x === "time" ? [bandsPlugin()] : [],
       hooks: {
+        // Values in the legend only while the cursor is on a chart: a row of dashes told nothing.
+        setLegend: [function (u) { u.root.classList.toggle("idle", u.cursor.idx == null); }],
         setSelect: [function (u) {
           if (u.select.width < 2) return;
           var lo = u.posToVal(u.select.left, "x"), hi = u.posToVal(u.select.left + u.select.width, "x");
@@ -200,6 +258,7 @@
     };
     opts.cursor.drag.setScale = false;
     var plot = new uPlot(opts, data, el);
+    plot.root.classList.toggle("idle", plot.cursor.idx == null);
     plot.over.addEventListener("dblclick", function () { zoomAll(g, null); }, {capture: true});
     g.plots.push(plot);
     window.soakCharts[el.dataset.chart] = plot;  // for a reader's console and the browser tests
@@ -240,8 +299,20 @@
     document.documentElement.dataset.chartsDrawn = String(count);
     afterPaint(function () { mark("allDrawnMs"); });
   });
+  // Parts opened together (a reader's "open all", a link into a collapsed section) are drawn in one
+  // batch before the next frame: a layout of the page for the batch, not one per part.
+  var batched = false;
+  function drawOpened() {
+    batched = false;
+    count += draw(pending(document));
+    document.documentElement.dataset.chartsDrawn = String(count);
+  }
   document.querySelectorAll("details").forEach(function (d) {
-    d.addEventListener("toggle", function () { if (d.open) draw(pending(d)); });
+    d.addEventListener("toggle", function () {
+      if (!d.open || batched) return;
+      batched = true;
+      requestAnimationFrame(drawOpened);
+    });
   });
   window.addEventListener("resize", function () {
     Object.keys(groups).forEach(function (name) {
