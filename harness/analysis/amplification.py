@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from harness.analysis.flows import Accounting
 from harness.analysis.guides import steps
 from harness.analysis.model import Check, Curve, Guide, GuideRole, Pause, RunData, Span, Status
 from harness.analysis.pauses import WINDOW_SHARE, material, named, pause_near, pause_within
 from harness.analysis.rules import UPDATES
-from harness.analysis.work_windows import WindowRatio, where, window_ratios, work_windows, worst
+from harness.analysis.work_windows import WindowRatio, behind_s, where, window_ratios, work_windows, worst
 from harness.config import Thresholds
 from shared import human
 
@@ -33,13 +34,26 @@ def _part(label: str, found: WindowRatio, limit: float) -> str:
     return f"{label} max {human.number(found.ratio)} at {where(found)} ({counts}), limit {human.number(limit)}"
 
 
+def _behind(ratios: list[WindowRatio], accounting: Accounting | None) -> str:
+    """The steady windows where the service was behind by more than a window, in words (or "")."""
+    late = [(r, lag_s) for r in ratios if r.fault is None and (lag_s := behind_s(r.span, accounting)) is not None]
+    if not late:
+        return ""
+    top, lag_s = max(late, key=lambda pair: pair[0].ratio)
+    return (f"; {len(late)} windows where the service was behind by more than a window (its updates' median "
+            f"end-to-end time), whose calls are earlier updates' too, judged apart: max {top.ratio:.2f} at "
+            f"{where(top)} ({human.duration(lag_s)} behind)")  # fmt: skip
+
+
 def _judge_key(key: str, limit: float, ratios: list[WindowRatio], factor: float, span: Span, *,
-               pauses: Sequence[Pause] = ()) -> Check:  # fmt: skip
+               pauses: Sequence[Pause] = (), accounting: Accounting | None = None) -> Check:  # fmt: skip
     name = f"upstream_calls_per_update.{key}"
     # A pause of soak's own holds calls back and its backlog lands them in a later window than
-    # their updates: those windows are shown, not judged (analysis/pauses.py).
+    # their updates: those windows are shown, not judged (analysis/pauses.py). So are windows where
+    # the service fell further behind than a window, for the same reason.
     held = [r for r in ratios if r.fault is None and pause_near(r.span, pauses, r.span.end_s - r.span.start_s)]
-    steady = worst([r for r in ratios if r.fault is None and r not in held])
+    late = [r for r in ratios if r.fault is None and r not in held and behind_s(r.span, accounting) is not None]
+    steady = worst([r for r in ratios if r.fault is None and r not in held and r not in late])
     faulted = worst([r for r in ratios if r.fault is not None])
     candidates = (("steady", steady, limit), ("during faults", faulted, limit * factor))
     parts = [(label, r, lim) for label, r, lim in candidates if r is not None]
@@ -48,9 +62,10 @@ def _judge_key(key: str, limit: float, ratios: list[WindowRatio], factor: float,
         near = pause_within(paused.span, pauses, paused.span.end_s - paused.span.start_s)
         apart = (f"; windows touching soak's own pauses of the target, judged apart: max {paused.ratio:.2f} at "
                  f"{where(paused)} ({named(near)})")  # fmt: skip
+    apart += _behind(late, accounting)
     if not parts:
         why = f"no work window with {MIN_UPDATES_PER_WINDOW} updates sent" + (
-            f" outside soak's own pauses{apart}" if apart else ""
+            f" outside soak's own pauses and backlogs{apart}" if apart else ""
         )
         return Check(name, Status.INCONCLUSIVE, None, limit, UNIT, span, why)
     detail = "; ".join(_part(label, r, lim) for label, r, lim in parts) + apart
@@ -92,6 +107,8 @@ def calls_per_update_max(data: RunData, limits: Thresholds) -> list[Check]:
             _curves_of(key, dict(data.calls)), updates, windows, data.fault_windows, min_updates=MIN_UPDATES_PER_WINDOW
         )
         pauses = material(data.pauses, limits.work_window_s * WINDOW_SHARE)
-        check = _judge_key(key, limit, ratios, limits.fault_calls_factor, span, pauses=pauses)
+        check = _judge_key(
+            key, limit, ratios, limits.fault_calls_factor, span, pauses=pauses, accounting=data.accounting
+        )
         checks.append(check)
     return checks

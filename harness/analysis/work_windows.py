@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from harness.analysis.flows import Accounting, latency_quantile_s
 from harness.analysis.model import Check, Curve, FaultWindow, Span
 from harness.analysis.windows import rise_over
 from shared import human
@@ -64,6 +65,22 @@ def window_ratios(
         grace_s = window.end_s - window.start_s
         ratios.append(WindowRatio(window, counted(curves, window), sent, touching(window, faults, grace_s)))
     return ratios
+
+
+def behind_s(window: Span, accounting: Accounting | None) -> float | None:
+    """How far behind the service was in this window, when more than the window's length: the median
+    end-to-end time of the updates sent in it and in the one before. Calls then land windows after
+    their updates, so a window's calls are not its updates' (a backlog draining counts double)."""
+    if accounting is None:
+        return None
+    length_s = window.end_s - window.start_s
+    since_s = window.start_s - length_s
+    counts = [w.latency_counts for w in accounting.windows
+              if w.flow != "callback" and w.span.start_s < window.end_s and w.span.end_s > since_s]  # fmt: skip
+    if not counts:
+        return None
+    p50_s = latency_quantile_s(tuple(map(sum, zip(*counts, strict=True))), 0.5)
+    return p50_s if p50_s is not None and p50_s > length_s else None
 
 
 def worst(ratios: Sequence[WindowRatio]) -> WindowRatio | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from harness.analysis.flows import LATENCY_BOUNDS_S, Accounting, FlowWindow, latency_bucket
 from harness.analysis.model import Curve, FaultWindow, RunData, Span, Status
 from harness.analysis.verdict import judge
 from harness.config import Thresholds
@@ -84,3 +85,27 @@ def test_the_scenarios_send_times_are_the_denominator_when_recorded() -> None:
     ].status is Status.FAIL  # fmt: skip
     checks = _checks(replace(data, curves={"load.updates_total": lagging}, accepted=exact))
     assert checks["upstream_calls_per_update.cursor_runner"].figure == 1.0
+
+
+def _accounting(lag_s_by_window: dict[int, float]) -> Accounting:
+    """Text updates sent each 10-s window from 10 s, completed after the given median lag (1 s else)."""
+    windows = []
+    for start in range(10, 150, 10):
+        counts = [0] * (len(LATENCY_BOUNDS_S) + 1)
+        counts[latency_bucket(lag_s_by_window.get(start, 1.0))] = 200
+        windows.append(FlowWindow("text", Span(start, start + 10), 200, 200, 0, 0, {}, 0, 0, 0, tuple(counts)))
+    return Accounting(tuple(windows), 60.0, 200 * len(windows))
+
+
+def test_a_backlog_draining_counts_earlier_updates_calls_and_is_judged_apart() -> None:
+    """leak-repro on a starved machine: the service 23 s behind, a window's 649 Telegram calls were
+    the calls of 399 updates and of earlier ones. The window is shown, not judged; the same ratio in a
+    window where the service kept up still fails."""
+    drained = _calls(2.0, storm_per_update=3.0)  # 3 calls/update counted in 60-90 s: a backlog landing
+    lags = {50: 23.0, 60: 23.0, 70: 23.0, 80: 23.0}
+    behind = replace(_run(drained, _calls(1.0), faults=()), accounting=_accounting(lags))
+    check = _checks(behind)["upstream_calls_per_update.telegram"]
+    assert check.status is Status.PASS, check
+    assert "behind by more than a window" in check.detail and "judged apart: max 3" in check.detail, check.detail
+    kept_up = replace(behind, accounting=_accounting({}))
+    assert _checks(kept_up)["upstream_calls_per_update.telegram"].status is Status.FAIL
