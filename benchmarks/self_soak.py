@@ -24,6 +24,7 @@ from pathlib import Path
 import psutil
 from scipy.stats import theilslopes
 
+from benchmarks import self_soak_mocks
 from harness.analysis.model import Curve, Span
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour
 
@@ -121,7 +122,8 @@ def _pid(info: dict[str, object], part: str) -> int:
     return int(entry["pid"])
 
 
-def measure(duration_s: float, users: int, rate_per_user: float, work: Path) -> tuple[list[Part], Path]:
+def measure(duration_s: float, users: int, rate_per_user: float, work: Path) -> tuple[list[Part], Path, float]:
+    """Every part's RSS samples, the run directory, and the wall-clock time samples count from."""
     profile = work / "self-soak.toml"
     profile.write_text(profile_text(duration_s, users, rate_per_user))
     run = subprocess.Popen([SOAK, "run", str(profile), "--results", str(work / "results")], cwd=ROOT,
@@ -143,7 +145,7 @@ def measure(duration_s: float, users: int, rate_per_user: float, work: Path) -> 
         Part("redis (not soak's code; for reference)", _pid(info, "redis")),
         Part("target (the reference bot; for reference)", _pid(info, "target"), tree=True),
     ]
-    started = time.monotonic()
+    started, started_wall = time.monotonic(), time.time()
     while run.poll() is None and time.monotonic() - started < duration_s + 120:
         t_s = time.monotonic() - started
         if t_s <= duration_s:
@@ -153,7 +155,7 @@ def measure(duration_s: float, users: int, rate_per_user: float, work: Path) -> 
     collect.send_signal(signal.SIGINT)
     collect.wait(timeout=30)
     run.communicate(timeout=120)
-    return parts, run_dir
+    return parts, run_dir, started_wall
 
 
 def slope_mib_per_h(samples: list[tuple[float, float]], from_s: float) -> tuple[float, float, float] | None:
@@ -175,12 +177,13 @@ def updates_sent(run_dir: Path) -> int:
     return 0
 
 
-def save_samples(parts: list[Part], path: Path) -> None:
-    """Every RSS sample, one row per part and time: the curve behind each slope."""
+def save_samples(parts: list[Part], path: Path, started_wall: float) -> None:
+    """Every RSS sample, one row per part and time: the curve behind each slope (time: wall clock)."""
     with path.open("w", encoding="utf-8") as handle:
-        handle.write("part,t_s,rss_bytes\n")
+        handle.write("part,t_s,time,rss_bytes\n")
         for part in parts:
-            handle.writelines(f"{part.label},{t_s:.1f},{rss:.0f}\n" for t_s, rss in part.samples)
+            rows = (f"{part.label},{t_s:.1f},{started_wall + t_s:.1f},{rss:.0f}\n" for t_s, rss in part.samples)
+            handle.writelines(rows)
 
 
 def judged(part: Part, from_s: float, to_s: float) -> str:
@@ -220,9 +223,10 @@ def main(duration_s: float | None = None, users: int = 40, rate_per_user: float 
     with tempfile.TemporaryDirectory(prefix="soak-self-soak-") as tmp:
         work = Path(keep) if keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        parts, run_dir = measure(duration_s, users, rate_per_user, work)
-        save_samples(parts, run_dir / "self-soak-rss.csv")
+        parts, run_dir, started_wall = measure(duration_s, users, rate_per_user, work)
+        save_samples(parts, run_dir / "self-soak-rss.csv", started_wall)
         report(parts, run_dir, duration_s)
+        print(f"  {self_soak_mocks.describe(run_dir, duration_s / 3)}")
 
 
 if __name__ == "__main__":
