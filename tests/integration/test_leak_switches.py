@@ -181,6 +181,9 @@ def test_buffer_keeps_each_downloaded_file_in_external_memory(run_bot: Callable[
     def memory() -> dict[str, int]:
         return {key: int(value) for key, value in runtime(driver.bot, gc=True)["memory"].items()}
 
+    # What the first updates build once (compiled code, pools: ~400 KiB of heap on a busy machine)
+    # is no leak: measured from after a warm-up.
+    driver.post(20)
     before = memory()
     driver.post(100)
     after = memory()
