@@ -24,12 +24,13 @@ _file_serial = itertools.count(1)
 # A reply without reply_to (the acknowledgement of a local button) names only its chat, so the
 # accounting needs each callback's message in a chat where nothing else is going on. A new chat per
 # callback did that, but grew the chat population by one every ~10 updates, and with it any state
-# the service keeps per chat. So each user chat has chats for its buttons, taken again only once
-# their last callback is BUTTON_REUSE_S old (twice the default completion timeout): as many as
-# the user sends callbacks in that time, a fixed number at a steady rate.
-BUTTON_REUSE_S = 120.0
+# the service keeps per chat. So each user chat has BUTTON_CHATS chats for its buttons, in turn: a
+# chat is taken again 16 callbacks later, which at 1 update/s per user is minutes, long after the
+# last one finished (a chat taken again whenever its last use was 2 minutes old grew the population
+# with the busiest minutes of the run, slowly, as a leak grows).
+BUTTON_CHATS = 16
 MAX_BUTTON_OWNERS = 10_000  # user chats remembered; past it the oldest gets new ones (new-chat runs)
-_button_chats: dict[int, deque[tuple[int, float]]] = {}  # user chat -> (button chat, last used), oldest first
+_button_chats: dict[int, deque[int]] = {}
 
 
 def use_id_block(block: int) -> None:
@@ -52,18 +53,16 @@ def new_chat_id() -> int:
     return next(_chat_ids)
 
 
-def button_chat(user_chat: int, now_s: float | None = None) -> int:
-    """The chat of the message a callback's button is on: this user chat's button chat used longest
-    ago, if that was BUTTON_REUSE_S ago or more (its last callback long finished), else a new one."""
-    now_s = time.time() if now_s is None else now_s
+def button_chat(user_chat: int) -> int:
+    """The chat of the message a callback's button is on: one of BUTTON_CHATS of this user chat's,
+    in turn."""
     chats = _button_chats.get(user_chat)
     if chats is None:
         if len(_button_chats) >= MAX_BUTTON_OWNERS:
             del _button_chats[next(iter(_button_chats))]
-        chats = _button_chats[user_chat] = deque()
-    chat = chats.popleft()[0] if chats and now_s - chats[0][1] >= BUTTON_REUSE_S else new_chat_id()
-    chats.append((chat, now_s))
-    return chat
+        chats = _button_chats[user_chat] = deque(new_chat_id() for _ in range(BUTTON_CHATS))
+    chats.rotate(-1)
+    return chats[0]
 
 
 def _message(chat_id: int, **fields: Any) -> dict[str, Any]:

@@ -5,8 +5,8 @@ makes the updates of every user come from K chats in turn instead: each chat is 
 first K updates, and the population stays that size. `new_chat_share = s` sends exactly that
 share of updates from a chat never seen before, as a real bot meets new users all day: state kept
 per chat (a per-user map, cache or rate limiter) grows with them, and only with them. A callback's
-message sits in a chat of its user's for buttons, taken again once its last callback is 2 minutes
-old (payloads.button_chat): a fixed population at a steady rate shows the service a fixed number.
+message sits in one of 16 chats of its user's for buttons, in turn (payloads.button_chat): a fixed
+population shows the service 17 chats per user chat, never more.
 Pure: no Locust import.
 """
 

@@ -69,23 +69,21 @@ def test_a_fixed_pool_is_seen_whole_at_once_then_never_grows_and_is_split_betwee
 
 def test_callbacks_of_a_fixed_population_come_from_a_fixed_set_of_chats() -> None:
     """A chat per callback grew the population by one every ~10 updates of the mixed scenario, and
-    a benign per-chat map (filled once by a fixed population) failed as a leak. A user chat's
-    buttons sit in chats of its own, each taken again only once its last callback is 2 minutes old:
-    at a steady rate, a fixed number of them."""
+    a benign per-chat map (filled once by a fixed population) failed as a leak; so did chats taken
+    again only 2 minutes after their last use, more slowly. A user chat's buttons sit in 16 chats of
+    its own, in turn: no two of its 16 callbacks in a row share a chat, and there are never more."""
     payloads.use_id_block(3)
-    users = [payloads.new_chat_id() for _ in range(20)]
-    seen: dict[int, list[tuple[float, int]]] = {user: [] for user in users}
-    for second in range(1800):  # half an hour, a callback from each user every 10 s
-        for user in users[second % 10 :: 10]:
-            seen[user].append((float(second), payloads.button_chat(user, now_s=float(second))))
-    first_pass = {chat for pairs in seen.values() for t_s, chat in pairs if t_s < payloads.BUTTON_REUSE_S + 10}
-    assert {chat for pairs in seen.values() for _, chat in pairs} == first_pass  # no new chat after the first 2 min
-    assert len(first_pass) == 20 * 12 and not first_pass & set(users)  # 120 s / 10 s each
-    for pairs in seen.values():  # a chat is taken again only 2 minutes after its last callback
-        last: dict[int, float] = {}
-        for t_s, chat in pairs:
-            assert t_s - last.get(chat, -1e9) >= payloads.BUTTON_REUSE_S
-            last[chat] = t_s
+    population = ChatPopulation(new_chat_share=0.0, pool_size=0)
+    users = [population.user_chat() for _ in range(20)]
+
+    def message_chat(user: int) -> int:
+        query = payloads.callback_update(population.chat_for(user), "/status")["callback_query"]
+        return int(query["message"]["chat"]["id"])
+
+    chats = {user: [message_chat(user) for _ in range(200)] for user in users}
+    assert len({chat for seen in chats.values() for chat in seen}) == 20 * payloads.BUTTON_CHATS
+    assert all(len(set(seen[i : i + 16])) == 16 for seen in chats.values() for i in range(0, 184))
+    assert not {chat for seen in chats.values() for chat in seen} & set(users)
 
 
 def test_workers_never_share_an_id() -> None:
