@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections import defaultdict
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,8 @@ import msgspec
 from harness.accounting.join import SLACK_S, Join, JoinSettings
 from harness.accounting.records import CallRecord, UpdateRecord
 from harness.accounting.tally import Window
-from harness.analysis.flows import FlowWindow
-from harness.analysis.knee import step_e2e
+from harness.analysis.knee import THIRDS, judged_by_step, step_e2e
 
-THIRDS = 3  # a step is judged on its last two thirds, as the webhook figures are
 # How long after a call ends its record may reach the file: the mocks flush every 0.25 s, and a
 # busy loop runs its flush late.
 FLUSH_LAG_S = 2.0
@@ -105,9 +102,5 @@ class LiveE2E:
 
     def step_p95(self, step: int) -> tuple[float | None, str | None]:
         """The worst flow's e2e p95 over the step's last two thirds (inf: past the limit unfinished)."""
-        by_step: dict[int, list[FlowWindow]] = defaultdict(list)
-        for window in self._join.tally.result().windows:
-            index = self._window.index(window.span.start_s + self._window.length_s / 2)
-            if index // THIRDS == step and index % THIRDS:
-                by_step[step].append(window)
-        return step_e2e(by_step[step])
+        windows = self._join.tally.result().windows
+        return step_e2e(judged_by_step(windows, self._window.origin_s, self._window.length_s).get(step, []))

@@ -99,6 +99,20 @@ def step_e2e(windows: Sequence[FlowWindow]) -> tuple[float | None, str | None]:
     return worst
 
 
+THIRDS = 3  # a step is judged on its last two thirds (scenarios/knee_live.py)
+
+
+def judged_by_step(windows: Sequence[FlowWindow], origin_s: float, third_s: float) -> dict[int, list[FlowWindow]]:
+    """Accounting windows a third of a step long, from origin_s, grouped by step; each step's first
+    third (the service settling into the new rate) left out."""
+    by_step: dict[int, list[FlowWindow]] = {}
+    for window in windows:
+        index = round((window.span.start_s - origin_s) / third_s)
+        if index % THIRDS:
+            by_step.setdefault(index // THIRDS, []).append(window)
+    return by_step
+
+
 def _e2e_text(p95_s: float) -> str:
     return "beyond the completion timeout" if p95_s == NOT_DONE else human.duration(p95_s)
 

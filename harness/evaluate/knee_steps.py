@@ -4,20 +4,17 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from harness.accounting.join import JoinSettings, account
 from harness.accounting.tally import Window
-from harness.analysis.flows import FlowWindow
-from harness.analysis.knee import Knee, StepFigures, find_knee, step_e2e
+from harness.analysis.knee import THIRDS, Knee, StepFigures, find_knee, judged_by_step, step_e2e
 from harness.analysis.model import Span
 from harness.config import RunSpec
 
 KNEE_FILE = "knee.jsonl"
-THIRDS = 3  # a step is judged on its last two thirds (scenarios/knee_live.py)
 
 
 def _figures(row: dict[str, Any], wall_minus_run_s: float) -> StepFigures:
@@ -59,11 +56,7 @@ def _e2e_by_step(
     accounting = account(run_dir, aligned)
     if accounting is None:
         return {}
-    by_step: dict[int, list[FlowWindow]] = defaultdict(list)
-    for window in accounting.windows:
-        index = round((window.span.start_s - aligned.window.origin_s) / third_s)
-        if index % THIRDS:  # the first third of each step is not judged
-            by_step[index // THIRDS].append(window)
+    by_step = judged_by_step(accounting.windows, aligned.window.origin_s, third_s)
     return {step: step_e2e(windows) for step, windows in by_step.items()}
 
 
