@@ -7,9 +7,8 @@ A retry storm or duplicate processing raises the ratio above the contract's budg
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from harness.analysis.flows import Accounting
 from harness.analysis.guides import steps
 from harness.analysis.model import Check, Curve, Guide, GuideRole, Pause, RunData, Span, Status
 from harness.analysis.pauses import WINDOW_SHARE, material, named, pause_near, pause_within
@@ -34,25 +33,26 @@ def _part(label: str, found: WindowRatio, limit: float) -> str:
     return f"{label} max {human.number(found.ratio)} at {where(found)} ({counts}), limit {human.number(limit)}"
 
 
-def _behind(ratios: list[WindowRatio], accounting: Accounting | None) -> str:
+def _behind(late: list[WindowRatio], lags_s: Mapping[Span, float]) -> str:
     """The steady windows where the service was behind by more than a window, in words (or "")."""
-    late = [(r, lag_s) for r in ratios if r.fault is None and (lag_s := behind_s(r.span, accounting)) is not None]
     if not late:
         return ""
-    top, lag_s = max(late, key=lambda pair: pair[0].ratio)
+    top = max(late, key=lambda r: r.ratio)
+    lag_s = lags_s[top.span]
     return (f"; {len(late)} windows where the service was behind by more than a window (its updates' median "
             f"end-to-end time), whose calls are earlier updates' too, judged apart: max {top.ratio:.2f} at "
             f"{where(top)} ({human.duration(lag_s)} behind)")  # fmt: skip
 
 
 def _judge_key(key: str, limit: float, ratios: list[WindowRatio], factor: float, span: Span, *,
-               pauses: Sequence[Pause] = (), accounting: Accounting | None = None) -> Check:  # fmt: skip
+               pauses: Sequence[Pause] = (), lags_s: Mapping[Span, float] | None = None) -> Check:  # fmt: skip
     name = f"upstream_calls_per_update.{key}"
     # A pause of soak's own holds calls back and its backlog lands them in a later window than
     # their updates: those windows are shown, not judged (analysis/pauses.py). So are windows where
     # the service fell further behind than a window, for the same reason.
     held = [r for r in ratios if r.fault is None and pause_near(r.span, pauses, r.span.end_s - r.span.start_s)]
-    late = [r for r in ratios if r.fault is None and r not in held and behind_s(r.span, accounting) is not None]
+    lags_s = lags_s or {}
+    late = [r for r in ratios if r.fault is None and r not in held and r.span in lags_s]
     steady = worst([r for r in ratios if r.fault is None and r not in held and r not in late])
     faulted = worst([r for r in ratios if r.fault is not None])
     candidates = (("steady", steady, limit), ("during faults", faulted, limit * factor))
@@ -62,7 +62,7 @@ def _judge_key(key: str, limit: float, ratios: list[WindowRatio], factor: float,
         near = pause_within(paused.span, pauses, paused.span.end_s - paused.span.start_s)
         apart = (f"; windows touching soak's own pauses of the target, judged apart: max {paused.ratio:.2f} at "
                  f"{where(paused)} ({named(near)})")  # fmt: skip
-    apart += _behind(late, accounting)
+    apart += _behind(late, lags_s)
     if not parts:
         why = f"no work window with {MIN_UPDATES_PER_WINDOW} updates sent" + (
             f" outside soak's own pauses and backlogs{apart}" if apart else ""
@@ -101,14 +101,14 @@ def calls_per_update_max(data: RunData, limits: Thresholds) -> list[Check]:
             for key, limit in table.items()
         ]
     windows = work_windows(span, limits.work_window_s)
+    # How far behind the service was in each window: the same for every upstream, read once.
+    lags_s = {w: lag_s for w in windows if (lag_s := behind_s(w, data.accounting)) is not None}
     checks = []
     for key, limit in table.items():
         ratios = window_ratios(
             _curves_of(key, dict(data.calls)), updates, windows, data.fault_windows, min_updates=MIN_UPDATES_PER_WINDOW
         )
         pauses = material(data.pauses, limits.work_window_s * WINDOW_SHARE)
-        check = _judge_key(
-            key, limit, ratios, limits.fault_calls_factor, span, pauses=pauses, accounting=data.accounting
-        )
+        check = _judge_key(key, limit, ratios, limits.fault_calls_factor, span, pauses=pauses, lags_s=lags_s)
         checks.append(check)
     return checks
