@@ -36,6 +36,10 @@ class Metric(StrEnum):
     CPU_PERCENT = "target.cpu_percent"
     PROCESSES = "target.processes"
     ALIVE = "target.alive"
+    # Its processes' main threads (for Node, the event loop), from /proc/PID/schedstat: seconds on a
+    # CPU, and seconds runnable but waiting for one, per second of wall time (a service starved of CPU)
+    MAIN_THREAD_RUN_RATIO = "target.main_thread.on_cpu_ratio"
+    MAIN_THREAD_WAIT_RATIO = "target.main_thread.cpu_wait_ratio"
     # Its TCP sockets (collector/tcp_probe.py); TIME_WAIT belongs to no process: system-wide
     TCP_CONNECTIONS = "target.tcp_connections"
     TCP_CLOSE_WAIT = "target.tcp.close_wait"
@@ -104,6 +108,8 @@ UNITS: dict[Metric, Unit] = {
     Metric.REDIS_UP: Unit.BOOL,
     Metric.NODE_INSPECTOR_UP: Unit.BOOL,
     Metric.ERROR_RATIO: Unit.RATIO,
+    Metric.MAIN_THREAD_RUN_RATIO: Unit.RATIO,
+    Metric.MAIN_THREAD_WAIT_RATIO: Unit.RATIO,
 }
 
 

@@ -28,6 +28,8 @@ THREADS = _fixed(M.THREADS, "process")
 CPU = _fixed(M.CPU_PERCENT, "process")
 PROCESSES = _fixed(M.PROCESSES, "process")
 ALIVE = _fixed(M.ALIVE, "process")
+MAIN_THREAD_RUN = _fixed(M.MAIN_THREAD_RUN_RATIO, "process")
+MAIN_THREAD_WAIT = _fixed(M.MAIN_THREAD_WAIT_RATIO, "process")
 TMP_FDS = _fixed(M.TMPDIR_FDS, "process")
 MOCK_REQUESTS = _fixed(M.MOCK_REQUESTS_TOTAL, "mocks")
 

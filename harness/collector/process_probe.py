@@ -1,8 +1,9 @@
 """Process-tree probe: the target and its descendants, re-discovered every tick.
 
-Every tick: RSS, CPU %, threads and the fd count (the size of /proc/PID/fd, O(1) on Linux
->= 6.2). Fds by kind need a readlink per fd and USS/PSS read smaps: both run every tick while
-cheap and are spaced out by their CPU share when they are not (see budget.py).
+Every tick: RSS, CPU %, the main threads' time on and waiting for a CPU, threads and the fd count
+(the size of /proc/PID/fd, O(1) on Linux >= 6.2). Fds by kind need a readlink per fd and USS/PSS
+read smaps: both run every tick while cheap and are spaced out by their CPU share when they are
+not (see budget.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import psutil
 
 from harness.collector import metrics
 from harness.collector.budget import Governor
+from harness.collector.cpu_wait import MainThreadClock
 from harness.collector.procfs import FdKind, descendants, fd_census
 from harness.collector.store import Metric, Value
 
@@ -37,6 +39,7 @@ class ProcessProbe:
         self._detail = Governor(memory_detail_every_s, DETAIL_CPU_SHARE)
         self._lock = threading.Lock()
         self._socket_inodes: frozenset[int] = frozenset()
+        self._main_threads = MainThreadClock()
         self.gone = False
 
     @property
@@ -83,6 +86,7 @@ class ProcessProbe:
             self.gone = True
             return {metrics.ALIVE: 0.0}
         values = self._basics(procs, new_pids)
+        values.update(self._main_threads.sample(proc.pid for proc in procs))
         if self._census.due():
             values.update(self._fd_census(procs))
         if self._detail.due():

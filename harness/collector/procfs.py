@@ -144,6 +144,17 @@ def environ(pid: int) -> dict[str, str]:
     return {key: value for key, _, value in pairs}
 
 
+def schedstat_ns(pid: int) -> tuple[int, int] | None:
+    """The main thread's nanoseconds on a CPU and runnable but waiting for one, since it started;
+    None where the kernel keeps no such figures (no CONFIG_SCHED_INFO)."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as handle:
+            fields = handle.read().split()
+    except (FileNotFoundError, ProcessLookupError):  # no such figures, or the process is gone
+        return None
+    return int(fields[0]), int(fields[1])
+
+
 def descendants(pid: int) -> list[int] | None:
     """pid's descendants from /proc/PID/task/*/children (cheaper than psutil's scan of every
     process on the machine); None where the kernel lacks that file."""

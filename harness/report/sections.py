@@ -126,6 +126,9 @@ WORK = SectionDef(
                                                  Metric.LOOP_DELAY_MAX_S),
               {Metric.LOOP_DELAY_P50_S: "p50", Metric.LOOP_DELAY_P99_S: "p99", Metric.LOOP_DELAY_MAX_S: "max"}),
         Group("cpu", "Target CPU", (Metric.CPU_PERCENT,), {Metric.CPU_PERCENT: "CPU"}),
+        Group("cpu-wait", "Target's main thread: seconds on a CPU and waiting for one, per second",
+              (Metric.MAIN_THREAD_RUN_RATIO, Metric.MAIN_THREAD_WAIT_RATIO),
+              {Metric.MAIN_THREAD_RUN_RATIO: "on a CPU", Metric.MAIN_THREAD_WAIT_RATIO: "waiting for a CPU"}),
         Group("users", "Simulated users", (Metric.USERS,), {Metric.USERS: "users"}),
     ),
 )  # fmt: skip

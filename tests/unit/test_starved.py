@@ -39,3 +39,32 @@ def test_without_the_machines_load_recorded_checks_stand() -> None:
     data = RunData({}, load=Span(0.0, 900.0))
     (check,) = with_starvation((_failed("lost_updates", Span(595.0, 625.0)),), data)
     assert check.status is Status.FAIL
+
+
+def _target(wait: np.ndarray, run: np.ndarray) -> RunData:
+    t_s = np.arange(0.0, float(wait.size))
+    curves = {Metric.MAIN_THREAD_WAIT_RATIO: Curve(t_s, wait), Metric.MAIN_THREAD_RUN_RATIO: Curve(t_s, run)}
+    return RunData(curves, load=Span(0.0, float(wait.size)))
+
+
+def test_work_lost_while_the_targets_main_thread_waited_for_a_cpu_is_inconclusive_with_why() -> None:
+    """Where the load average says nothing (a container's CPU quota, a many-core host), the target's
+    own wait for a CPU does: a lost-update window in which it waited longer than it ran."""
+    wait, run = np.full(900, 0.05), np.full(900, 0.2)
+    wait[610:640] = 0.6  # runnable but waiting 0.6 s in every second, running 0.2
+    data = _target(wait, run)
+    (lost,) = with_starvation((_failed("lost_updates", Span(595.0, 625.0)),), data)
+    assert lost.status is Status.INCONCLUSIVE
+    assert "waited for a CPU 0.60 s per second and ran 0.20 s" in lost.detail
+    (quiet,) = with_starvation((_failed("lost_updates", Span(100.0, 130.0)),), data)
+    assert quiet.status is Status.FAIL
+
+
+def test_a_busy_target_that_waits_less_than_it_runs_still_fails() -> None:
+    """A service slow on its own CPU work runs most of the time: its wait is no starvation."""
+    wait, run = np.full(900, 0.3), np.full(900, 0.9)
+    (e2e,) = with_starvation((_failed("e2e_latency_p95.text", Span(595.0, 625.0)),), _target(wait, run))
+    assert e2e.status is Status.FAIL
+    light_wait, light_run = np.full(900, 0.15), np.full(900, 0.05)  # waits more than it runs, but briefly
+    (e2e,) = with_starvation((_failed("e2e_latency_p95.text", Span(595.0, 625.0)),), _target(light_wait, light_run))
+    assert e2e.status is Status.FAIL
