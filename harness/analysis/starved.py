@@ -14,9 +14,10 @@ from harness.analysis.windows import within
 from vocab.metrics import Metric
 
 # Runnable tasks per core (1-minute load average), which starves soak's mocks and Locust as well as
-# the target, and stands where the kernel keeps no schedstat. A run at a high rate keeps about 2 per core busy on a 2-core machine itself (target,
-# Locust, mocks, Redis, collector); clean matrix runs held their work at up to 5; lost work and
-# 20-70 s end-to-end times were measured at 7-9 with other suites.
+# the target, and stands where the kernel keeps no schedstat. A run at a high rate keeps about 2 per
+# core busy on a 2-core machine itself (target, Locust, mocks, Redis, collector); clean matrix runs
+# held their work at up to 5; lost work and 20-70 s end-to-end times were measured at 7-9 with other
+# suites.
 STARVED_LOAD_PER_CORE = 4.0
 LAG_S = 60.0  # the 1-minute average trails what it averages; work judged late trails its cause
 # Seconds the target's main thread (the event loop) waited for a CPU per second, in a 10-s window,
