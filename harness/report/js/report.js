@@ -137,15 +137,24 @@
 
   // Phases and fault windows as elements under the plot's canvas, placed again when the x scale
   // or the size changes: painting them into the canvas on every redraw cost more than the curves.
+  var LABEL_PX_PER_CHAR = 6, LABEL_GAP_PX = 8;  // 10 px sans-serif
   function bandsPlugin() {
     var boxes = [];
+    // A label spills past its band (a short fault window still names itself), but not over the
+    // label before it: dozens of pauses in a row wrote over each other. Its width is estimated from
+    // its length, as measuring hundreds of labels on every zoom would cost a layout each.
     function place(u) {
-      var width = u.bbox.width / uPlot.pxRatio;
+      var width = u.bbox.width / uPlot.pxRatio, labelFreeFrom = -Infinity;
       boxes.forEach(function (box) {
         var x0 = Math.max(0, u.valToPos(box.band.start, "x")), x1 = Math.min(width, u.valToPos(box.band.end, "x"));
         box.el.style.display = x1 > x0 ? "" : "none";
         box.el.style.left = x0 + "px";
         box.el.style.width = Math.max(0, x1 - x0) + "px";
+        if (box.band.fault && x1 > x0) {
+          var roomy = x0 >= labelFreeFrom;
+          box.el.classList.toggle("unlabelled", !roomy);
+          if (roomy) labelFreeFrom = x0 + box.band.label.length * LABEL_PX_PER_CHAR + LABEL_GAP_PX;
+        }
       });
     }
     return {
@@ -162,6 +171,7 @@
             u.under.appendChild(el);
             boxes.push({el: el, band: band});
           });
+          boxes.sort(function (a, b) { return a.band.start - b.band.start; });
         }],
         ready: [place],
         setSize: [place],
