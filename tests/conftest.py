@@ -48,3 +48,24 @@ def shipped_profile_text(name: str) -> str:
     relative = 'cwd = "../examples/reference-bot"'
     assert relative in text, f"profiles/{name} no longer starts the reference bot from {relative}"
     return text.replace(relative, f'cwd = "{BOT_DIR}"')
+
+
+def cpu_quota_group(name: str, share: float) -> Path | None:
+    """A cgroup holding processes to share of one CPU (v1 or v2), where this machine lets us make one."""
+    v2, v1 = Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/cpu")
+    try:
+        controllers = v2 / "cgroup.subtree_control"
+        if controllers.exists() and "cpu" in controllers.read_text().split():
+            group = v2 / name
+            group.mkdir(exist_ok=True)
+            (group / "cpu.max").write_text(f"{int(share * 100_000)} 100000")
+            return group
+        if (v1 / "cpu.cfs_quota_us").exists():
+            group = v1 / name
+            group.mkdir(exist_ok=True)
+            (group / "cpu.cfs_period_us").write_text("100000")
+            (group / "cpu.cfs_quota_us").write_text(str(int(share * 100_000)))
+            return group
+    except OSError:
+        return None
+    return None

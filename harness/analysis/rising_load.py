@@ -93,6 +93,14 @@ def _calls_per_s(calls: Curve | None, span: Span) -> float:
     return rise_over(calls, span) / (span.end_s - span.start_s)
 
 
+def draining_per_s(calls: Curve | None, tail: Span, baseline: Span | None) -> float:
+    """Calls per second at the mocks in the tail of the cool-down above the idle baseline's: the
+    service still working through what the load left it (0 where either is unknown)."""
+    if baseline is None:
+        return 0.0
+    return _calls_per_s(calls, tail) - _calls_per_s(calls, baseline)
+
+
 @dataclass(frozen=True)
 class Judging:
     """What a growth check needs to judge a run whose load rose."""
@@ -137,7 +145,7 @@ def growth_after_rise(curve: Curve, data: RunData, how: Judging, rose: LoadRise)
             f"{rose.words()}; no samples {'at the end of the cool-down' if end_values.size == 0 else 'before the load'}"
         )
         return Check(name, Status.INCONCLUSIVE, None, limit, unit, tail, why)
-    draining = _calls_per_s(how.calls, tail) - _calls_per_s(how.calls, data.baseline)
+    draining = draining_per_s(how.calls, tail, data.baseline)
     if draining > DRAINING_PER_S:
         why = (f"{rose.words()}, and work was still in flight at the end of the cool-down "
                f"({human.number(draining)} calls/s "

@@ -15,7 +15,15 @@ import numpy as np
 from harness.analysis.level_checks import growth, peak, residual, sustained
 from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.pauses import LATENCY_SHARE, WINDOW_SHARE, material, outside_pauses, pause_at
-from harness.analysis.rising_load import Judging, growth_after_rise, load_rise, paused_load, rate_after_rise
+from harness.analysis.rising_load import (
+    DRAINING_PER_S,
+    Judging,
+    draining_per_s,
+    growth_after_rise,
+    load_rise,
+    paused_load,
+    rate_after_rise,
+)
 from harness.analysis.trend_checks import TrendSettings, slope_per_hour, slope_per_request
 from harness.analysis.windows import rise_over, value_at, within
 from harness.config import Thresholds
@@ -241,7 +249,7 @@ def _evaluate_kind(
             return _growth(rule, curve, data, limits, limit)
         case Kind.RESIDUAL | Kind.RESIDUAL_ZERO:
             baseline = data.baseline if rule.kind is Kind.RESIDUAL else None
-            return residual(
+            check = residual(
                 rule.check,
                 curve,
                 cooldown=data.cooldown,
@@ -250,6 +258,20 @@ def _evaluate_kind(
                 recovery_s=limits.recovery_window_s,
                 unit=rule.unit,
             )
+            return _unless_draining(check, data)
+
+
+def _unless_draining(check: Check, data: RunData) -> Check:
+    """A residual above its limit while the service still called its upstreams at the end of the
+    cool-down is the backlog it was working through (a slow or starved service), not what it kept."""
+    if check.status is not Status.FAIL or check.span is None:
+        return check
+    draining = draining_per_s(data.curves.get(REQUESTS), check.span, data.baseline)
+    if draining <= DRAINING_PER_S:
+        return check
+    why = (f"; work was still in flight at the end of the cool-down ({human.number(draining)} calls/s at the "
+           "mocks above the baseline): lengthen the cool-down to judge what is kept")  # fmt: skip
+    return replace(check, status=Status.INCONCLUSIVE, detail=check.detail + why)
 
 
 def evaluate_rules(data: RunData, limits: Thresholds) -> list[Check]:

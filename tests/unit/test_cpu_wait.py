@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -9,8 +10,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from harness.collector import metrics
 from harness.collector.cpu_wait import MainThreadClock
+from tests.conftest import cpu_quota_group
 
 BUSY = "while True: pass"
 
@@ -64,3 +68,21 @@ def test_processes_gone_between_readings_give_no_figure() -> None:
     clock.sample([proc.pid])
     proc.wait()
     assert clock.sample([proc.pid]) == {}
+
+
+def test_a_thread_throttled_by_a_cpu_quota_waits_for_what_the_quota_withholds() -> None:
+    """In a container whose CPU quota is spent, the load average says nothing; the wait does."""
+    group = cpu_quota_group(f"soak-test-{os.getpid()}", share=0.2)
+    if group is None:
+        pytest.skip("no writable cgroup cpu controller here")
+    busy = subprocess.Popen([sys.executable, "-c", BUSY])
+    try:
+        (group / "cgroup.procs").write_text(str(busy.pid))
+        time.sleep(0.3)
+        run, wait = _ratios(busy.pid, over_s=1.5)
+    finally:
+        busy.kill()
+        busy.wait()
+        with contextlib.suppress(OSError):
+            group.rmdir()
+    assert run <= 0.3 and wait >= 0.6, (run, wait)  # measured here: run 0.20, wait 0.78

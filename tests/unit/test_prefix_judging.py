@@ -46,7 +46,7 @@ def make_run(path: Path, *, ticks: int, finished: bool) -> Path:
             metrics.RSS: 80e6 + 1000 * math.sin(tick),
             metrics.FDS: 30.0 + leaked,
             metrics.ALIVE: 1.0,
-            metrics.MOCK_REQUESTS: 10.0 * max(0.0, tick - LOAD_START_S),
+            metrics.MOCK_REQUESTS: 10.0 * max(0.0, min(tick, LOAD_END_S) - LOAD_START_S),  # none in the cool-down
         }
         writer.write_tick(float(tick), 0.001, values)
     writer.close()
