@@ -12,6 +12,7 @@ from enum import Enum, auto
 
 import numpy as np
 
+from harness.analysis.backlog import fell_behind
 from harness.analysis.level_checks import growth, peak, residual, sustained
 from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.pauses import LATENCY_SHARE, WINDOW_SHARE, material, outside_pauses, pause_at
@@ -168,7 +169,8 @@ def judged_span(data: RunData, limits: Thresholds) -> Span:
 
 
 def _growth(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: float) -> Check:
-    """Last window against the first; on a load that rose, what is left after the cool-down."""
+    """Last window against the first; on a load that rose, or a service that fell behind, what is left
+    after the cool-down."""
     judged = judged_span(data, limits)
     rose = load_rise(data.load_rise, request_counter(data)[0], judged, limits.window_s, data.pauses)
     how = Judging(rule.check, limit, rule.unit, limits.recovery_window_s, data.curves.get(REQUESTS))
@@ -184,8 +186,15 @@ def _growth(rule: Rule, curve: Curve, data: RunData, limits: Thresholds, limit: 
         alpha=limits.significance,
         min_windows=limits.min_windows,
     )
+    if steady.status is Status.PASS:
+        return steady  # more work in flight at the end only adds: a backlog cannot hide a leak
+    behind = fell_behind(data.accounting, judged)
+    if behind is not None:
+        # Its last windows hold the backlog's sockets, handles and records: what the cool-down
+        # gives back was that work's; what it keeps is judged as kept.
+        return growth_after_rise(curve, data, how, behind)
     paused = paused_load(data.pauses, judged, limits.window_s)
-    if steady.status is Status.PASS or paused is None or data.cooldown is None:
+    if paused is None or data.cooldown is None:
         return steady
     # The catch-up after each of soak's pauses opens connections and handles a steady load would
     # not, and a pool kept busy keeps them: the level steps up after pauses. What the cool-down
