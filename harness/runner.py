@@ -54,6 +54,7 @@ from harness.runstate import harness_identity, make_private_dir, remove_private_
 from harness.target import TargetHandle, inspector_url, start_target
 from harness.watchdog import Watchdog
 from mocks.config import MocksConfig
+from vocab.metrics import LOCUST_ROLE, MOCKS_ROLE
 from vocab.upstreams import Upstream
 
 
@@ -270,6 +271,8 @@ class Run:
         self.info["collector"] = {"inspector_url": attachment.inspector_url}
         spec = self.spec
         sampler = Collector(writer, attachment, spec.collector, spec.run.interval_s, self.t0, events=self.events)
+        if "mocks" in self.info:
+            sampler.watch(MOCKS_ROLE, self.info["mocks"]["pid"])
         sampler.start()
         stack.callback(sampler.stop)
         return sampler
@@ -305,7 +308,7 @@ class Run:
 
     def _record_locust(self, group: LocustGroup, sampler: Collector) -> None:
         self.info["locust"] = {"pid": group.main.pid, "locustfiles": group.locustfiles}
-        sampler.watch("locust", group.main.pid)
+        sampler.watch(LOCUST_ROLE, group.main.pid)
         if group.workers:
             self.info["locust"]["worker_pids"] = [child.pid for child in group.workers]
         for index, child in enumerate(group.workers, start=1):

@@ -200,13 +200,30 @@ def redis_keys_of(slug: str) -> str:
 PENDING_CALLBACKS = redis_keys_of("cursor_runner_callback")  # the collector counts cursor_runner_callback:*
 
 
-# soak's own processes and the collector's probes
+# soak's own processes and the collector's probes. The roles whose main thread answers the target
+# (the mocks' event loop) or times it (Locust's): saturated, they make a service look slow.
+MOCKS_ROLE = "mocks_server"
+TARGET_ROLE = "target"  # main_thread_run(TARGET_ROLE) is Metric.MAIN_THREAD_RUN_RATIO, read by the process probe
+LOCUST_ROLE = "locust"
+TIMING_ROLES = (MOCKS_ROLE, LOCUST_ROLE)
+
+
 def process_rss(role: str) -> str:
     return f"{role}.rss_bytes"
 
 
 def process_cpu(role: str) -> str:
     return f"{role}.cpu_percent"
+
+
+def main_thread_run(role: str) -> str:
+    """Seconds the role's main thread ran on a CPU per second (its event loop, for the mocks)."""
+    return f"{role}.main_thread.on_cpu_ratio"
+
+
+def main_thread_wait(role: str) -> str:
+    """Seconds the role's main thread was runnable but waited for a CPU per second."""
+    return f"{role}.main_thread.cpu_wait_ratio"
 
 
 def probe_metric(probe: str, figure: str) -> str:

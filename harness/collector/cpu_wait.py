@@ -1,6 +1,7 @@
-"""How much of the wall time the target's main threads ran on a CPU, and how much they were runnable
-but waited for one: what tells a service starved of CPU by other work from a slow one, on any
-machine (a load average is machine-wide, and says nothing inside a container's CPU quota)."""
+"""How much of the wall time a process's main threads ran on a CPU, and how much they were runnable
+but waited for one: what tells a service starved of CPU by other work from a slow one, and soak's
+own mocks or Locust saturated from a slow service, on any machine (a load average is machine-wide,
+and says nothing inside a container's CPU quota)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ NS_PER_S = 1e9
 class MainThreadClock:
     """Per process, the last schedstat reading; each reading after the first gives ratios."""
 
-    def __init__(self) -> None:
+    def __init__(self, run: Metric = metrics.MAIN_THREAD_RUN, wait: Metric = metrics.MAIN_THREAD_WAIT) -> None:
         self._last: dict[int, tuple[int, int, float]] = {}
+        self._run, self._wait = run, wait
 
     def sample(self, pids: Iterable[int]) -> dict[Metric, Value]:
         now_s = time.monotonic()
@@ -39,4 +41,4 @@ class MainThreadClock:
         self._last = read
         if not counted:
             return {}
-        return {metrics.MAIN_THREAD_RUN: run_ratio, metrics.MAIN_THREAD_WAIT: wait_ratio}
+        return {self._run: run_ratio, self._wait: wait_ratio}

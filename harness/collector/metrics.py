@@ -121,6 +121,14 @@ def process_cpu(role: str) -> Metric:
     return Metric(names.process_cpu(role), Unit.PERCENT, "self")
 
 
+def main_thread_run(role: str) -> Metric:
+    return Metric(names.main_thread_run(role), Unit.RATIO, "self")
+
+
+def main_thread_wait(role: str) -> Metric:
+    return Metric(names.main_thread_wait(role), Unit.RATIO, "self")
+
+
 def probe_cost(probe: str) -> Metric:
     return Metric(names.probe_metric(probe, "cost_s"), Unit.SECONDS, "collector")
 

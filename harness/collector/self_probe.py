@@ -1,6 +1,7 @@
-"""The harness's own footprint: RSS and CPU of soak itself and of the Locust processes, so a
-leak in soak is never mistaken for one in the target; and the machine's load per core, so a
-service starved by other work is not mistaken for a slow one."""
+"""The harness's own footprint: RSS and CPU of soak itself, the mocks and the Locust processes, so a
+leak in soak is never mistaken for one in the target; their main threads' time on and waiting for a
+CPU, and the machine's load per core, so a service whose mocks or load generator were saturated, or
+which was starved by other work, is not mistaken for a slow one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import threading
 import psutil
 
 from harness.collector import metrics
+from harness.collector.cpu_wait import MainThreadClock
 from harness.collector.store import Metric, Value
 
 
@@ -23,6 +25,7 @@ class SelfProbe:
         self._lock = threading.Lock()
         self._roots: dict[str, psutil.Process] = {"harness": psutil.Process(os.getpid())}
         self._known: dict[int, psutil.Process] = {}
+        self._clocks: dict[str, MainThreadClock] = {}
 
     def watch(self, role: str, pid: int) -> None:
         with contextlib.suppress(psutil.NoSuchProcess), self._lock:
@@ -51,6 +54,10 @@ class SelfProbe:
                 known[proc.pid] = previous
             values[metrics.process_rss(role)] = rss
             values[metrics.process_cpu(role)] = cpu
+            clock = self._clocks.setdefault(
+                role, MainThreadClock(metrics.main_thread_run(role), metrics.main_thread_wait(role))
+            )
+            values.update(clock.sample([root.pid]))
         self._known = known
         with contextlib.suppress(OSError):
             values[metrics.LOAD_PER_CORE] = os.getloadavg()[0] / (os.cpu_count() or 1)

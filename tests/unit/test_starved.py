@@ -6,7 +6,7 @@ import numpy as np
 
 from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.starved import STARVED_LOAD_PER_CORE, with_starvation
-from vocab.metrics import Metric
+from vocab.metrics import MOCKS_ROLE, Metric, main_thread_run, main_thread_wait
 
 
 def _data(load_per_core: np.ndarray) -> RunData:
@@ -68,3 +68,31 @@ def test_a_busy_target_that_waits_less_than_it_runs_still_fails() -> None:
     light_wait, light_run = np.full(900, 0.15), np.full(900, 0.05)  # waits more than it runs, but briefly
     (e2e,) = with_starvation((_failed("e2e_latency_p95.text", Span(595.0, 625.0)),), _target(light_wait, light_run))
     assert e2e.status is Status.FAIL
+
+
+def _parts(role: str, wait: np.ndarray, run: np.ndarray) -> RunData:
+    t_s = np.arange(0.0, float(wait.size))
+    curves = {main_thread_wait(role): Curve(t_s, wait), main_thread_run(role): Curve(t_s, run)}
+    return RunData(curves, load=Span(0.0, float(wait.size)))
+
+
+def test_work_late_while_soaks_own_mocks_had_no_time_to_spare_is_inconclusive_with_why() -> None:
+    """The mocks answer the target and send its callbacks: an event loop of theirs busy all the time
+    makes the service look slow, however well it runs."""
+    wait, run = np.full(900, 0.02), np.full(900, 0.3)
+    run[600:640] = 0.93  # the mocks' loop never idle
+    data = _parts(MOCKS_ROLE, wait, run)
+    (e2e,) = with_starvation((_failed("e2e_latency_p95.text", Span(595.0, 625.0)),), data)
+    assert e2e.status is Status.INCONCLUSIVE
+    assert "soak's own mocks' event loop was runnable 0.95 s per second" in e2e.detail
+    (quiet,) = with_starvation((_failed("e2e_latency_p95.text", Span(100.0, 130.0)),), data)
+    assert quiet.status is Status.FAIL
+
+
+def test_a_locust_worker_starved_makes_its_timings_inconclusive_and_the_harness_itself_does_not() -> None:
+    wait, run = np.full(900, 0.6), np.full(900, 0.2)  # starved, not saturated: runnable 0.8 s/s
+    (latency,) = with_starvation((_failed("latency_p95", Span(595.0, 625.0)),), _parts("locust_worker_1", wait, run))
+    assert latency.status is Status.INCONCLUSIVE and "locust_worker_1" in latency.detail
+    # soak's own runner and collector neither answer the target nor time it.
+    (latency,) = with_starvation((_failed("latency_p95", Span(595.0, 625.0)),), _parts("harness", wait, run))
+    assert latency.status is Status.FAIL

@@ -116,3 +116,11 @@ def test_every_upstream_names_its_connections_and_every_metric_has_a_unit() -> N
     assert metrics.unit_of(Metric.REQUESTS_PER_S) == "per_s" and metrics.unit_of(Metric.FDS) == "count"
     assert metrics.probe_of_error(metrics.probe_metric("tcp", "first_error")) == "tcp"
     assert metrics.probe_of_error(metrics.probe_metric("tcp", "errors_total")) is None
+
+
+def test_the_targets_main_thread_metrics_are_its_roles() -> None:
+    """The process probe records the fixed names; the starvation rule reads them by role."""
+    from vocab.metrics import TARGET_ROLE, Metric, main_thread_run, main_thread_wait
+
+    assert main_thread_run(TARGET_ROLE) == Metric.MAIN_THREAD_RUN_RATIO
+    assert main_thread_wait(TARGET_ROLE) == Metric.MAIN_THREAD_WAIT_RATIO
