@@ -82,8 +82,8 @@ def _starved(wait: np.ndarray, run: np.ndarray) -> np.ndarray:
 
 def starved_window(data: RunData, span: Span) -> tuple[float, float] | None:
     """Of the 10-s windows around the span where the target's main thread waited for a CPU at least
-    STARVED_WAIT_RATIO and STARVED_WAIT_PER_RUN times what it ran, the one where it waited longest: its (wait,
-    run) seconds per second. None if there is none, or nothing was recorded."""
+    STARVED_WAIT_RATIO and STARVED_WAIT_PER_RUN times what it ran, the one where it waited longest:
+    its (wait, run) seconds per second. None if there is none, or nothing was recorded."""
     windows = _main_thread_windows(data, TARGET_ROLE, span)
     if windows is None:
         return None
@@ -101,7 +101,7 @@ def saturated_part(data: RunData, span: Span) -> tuple[str, float, float] | None
             continue
         wait, run = windows
         busy = wait + run
-        found = _worst(wait, run, (busy >= SATURATED_RATIO) | (_starved(wait, run)), busy)
+        found = _worst(wait, run, (busy >= SATURATED_RATIO) | _starved(wait, run), busy)
         if found is not None:
             return (role, *found)
     return None
@@ -124,7 +124,8 @@ def _window_means(curve: Curve, span: Span) -> np.ndarray:
 
 
 def with_starvation(checks: tuple[Check, ...], data: RunData) -> tuple[Check, ...]:
-    """The failing timed checks made inconclusive where the target was starved when they failed."""
+    """The failing timed checks made inconclusive where the target, soak's mocks or Locust were
+    starved or saturated when they failed."""
     return tuple(_judged(check, data) for check in checks)
 
 
