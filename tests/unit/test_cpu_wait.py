@@ -77,7 +77,10 @@ def test_a_thread_throttled_by_a_cpu_quota_waits_for_what_the_quota_withholds() 
         pytest.skip("no writable cgroup cpu controller here")
     busy = subprocess.Popen([sys.executable, "-c", BUSY])
     try:
-        (group / "cgroup.procs").write_text(str(busy.pid))
+        try:
+            (group / "cgroup.procs").write_text(str(busy.pid))
+        except OSError as error:  # a nested container may let us make a group but not join it
+            pytest.skip(f"cannot move a process into a cgroup here: {error}")
         time.sleep(0.3)
         run, wait = _ratios(busy.pid, over_s=1.5)
     finally:
