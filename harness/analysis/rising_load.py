@@ -93,6 +93,19 @@ def _calls_per_s(calls: Curve | None, span: Span) -> float:
     return rise_over(calls, span) / (span.end_s - span.start_s)
 
 
+def last_work_s(calls: Curve | None, span: Span, baseline: Span | None) -> float | None:
+    """When, in the span, the mocks last got more calls between two readings than the baseline's
+    rate brings plus one (a service polling in the background is not working); None if never."""
+    if calls is None or baseline is None:
+        return None
+    base_per_s = max(_calls_per_s(calls, baseline), 0.0)
+    t_s, counts = within(calls, span)
+    if t_s.size < 2:
+        return None
+    worked = np.diff(counts) > base_per_s * np.diff(t_s) + 1.0
+    return float(t_s[1:][worked][-1]) if worked.any() else None
+
+
 def draining_per_s(calls: Curve | None, tail: Span, baseline: Span | None) -> float:
     """Calls per second at the mocks in the tail of the cool-down above the idle baseline's: the
     service still working through what the load left it (0 where either is unknown)."""

@@ -21,6 +21,7 @@ from harness.analysis.rising_load import (
     Judging,
     draining_per_s,
     growth_after_rise,
+    last_work_s,
     load_rise,
     paused_load,
     rate_after_rise,
@@ -270,16 +271,31 @@ def _evaluate_kind(
             return _unless_draining(check, data)
 
 
+# How long a client keeps an idle keep-alive connection (Node's default agent, axios's): the
+# connections a service's last calls used close this long after them.
+KEEPALIVE_IDLE_S = 5.0
+
+
 def _unless_draining(check: Check, data: RunData) -> Check:
     """A residual above its limit while the service still called its upstreams at the end of the
-    cool-down is the backlog it was working through (a slow or starved service), not what it kept."""
-    if check.status is not Status.FAIL or check.span is None:
+    cool-down, or so late that the connections those calls used had not idled out by the residual's
+    window, is the backlog it was working through (a slow or starved service), not what it kept."""
+    if check.status is not Status.FAIL or check.span is None or data.cooldown is None:
         return check
-    draining = draining_per_s(data.curves.get(REQUESTS), check.span, data.baseline)
-    if draining <= DRAINING_PER_S:
+    calls = data.curves.get(REQUESTS)
+    draining = draining_per_s(calls, check.span, data.baseline)
+    if draining > DRAINING_PER_S:
+        why = (f"; work was still in flight at the end of the cool-down ({human.number(draining)} calls/s at "
+               "the mocks above the baseline): lengthen the cool-down to judge what is kept")  # fmt: skip
+        return replace(check, status=Status.INCONCLUSIVE, detail=check.detail + why)
+    last_s = last_work_s(calls, data.cooldown, data.baseline)
+    middle_s = (check.span.start_s + check.span.end_s) / 2
+    if last_s is None or last_s + KEEPALIVE_IDLE_S <= middle_s:
         return check
-    why = (f"; work was still in flight at the end of the cool-down ({human.number(draining)} calls/s at the "
-           "mocks above the baseline): lengthen the cool-down to judge what is kept")  # fmt: skip
+    before_end = human.duration(data.cooldown.end_s - last_s)
+    why = (f"; the service's last upstream calls came {before_end} before the end of the cool-down, and an idle "
+           f"keep-alive connection lives {KEEPALIVE_IDLE_S:g} s (Node's default agent): what those calls used may "
+           "not be released yet, lengthen the cool-down to judge what is kept")  # fmt: skip
     return replace(check, status=Status.INCONCLUSIVE, detail=check.detail + why)
 
 

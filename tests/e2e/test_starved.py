@@ -49,7 +49,8 @@ def test_a_target_held_to_a_tenth_of_a_cpu_is_inconclusive_on_its_timing_not_fai
     # Measured: p95 7.5 s against the 2 s limit, the loop waiting 0.90 s per second, running 0.06.
     assert e2e["status"] == "inconclusive", e2e
     assert "main thread waited for a CPU" in e2e["detail"], e2e
-    assert result.returncode == 3, result.stdout[-2000:] + result.stderr[-2000:]
+    failing = {name: check["detail"] for name, check in checks.items() if check["status"] == "fail"}
+    assert result.returncode == 3 and not failing, (result.returncode, failing, result.stderr[-2000:])
     # What the service holds is judged as ever.
     assert checks["fds_growth"]["status"] == "pass" and checks["rss_max"]["status"] == "pass"
 

@@ -61,6 +61,29 @@ def test_sockets_still_up_while_the_service_works_through_its_backlog_are_inconc
     assert check.status is Status.FAIL and check.figure == 68
 
 
+def _with_calls(data: RunData, calls_per_s: list[float]) -> RunData:
+    calls = _curve(list(np.cumsum(calls_per_s)))
+    return RunData({**data.curves, rules.REQUESTS: calls}, data.load, data.baseline, data.cooldown)
+
+
+def test_sockets_of_calls_too_late_to_have_idled_out_are_inconclusive_and_a_poller_is_no_work() -> None:
+    """The reference bot held to a tenth of a CPU finished its backlog 4 s before the end of a 12 s
+    cool-down: no calls left in the residual's window, but its sockets closed only a keep-alive
+    timeout (5 s) after their last use, after the run had ended."""
+    leaky = [12.0] * 10 + list(np.linspace(12, 80, 60)) + [80.0] * 20
+    data = _run(leaky, [0.0] * 90)
+    late = [0.0] * 10 + [20.0] * 60 + [5.0] * 13 + [0.0] * 7  # last calls at 83 s, the window 84-89 s
+    check = next(c for c in judge(_with_calls(data, late), LIMITS).checks if c.name == "sockets_residual")
+    assert check.status is Status.INCONCLUSIVE and "last upstream calls came" in check.detail, check.detail
+    early = [0.0] * 10 + [20.0] * 62 + [0.0] * 18  # done 2 s into the cool-down
+    check = next(c for c in judge(_with_calls(data, early), LIMITS).checks if c.name == "sockets_residual")
+    assert check.status is Status.FAIL
+    # A service polling an upstream every 2 s, before the load as after it, is not working through anything.
+    polling = [0.5] * 10 + [20.5] * 62 + [0.5] * 18
+    check = next(c for c in judge(_with_calls(data, polling), LIMITS).checks if c.name == "sockets_residual")
+    assert check.status is Status.FAIL
+
+
 def test_temp_files_left_after_cool_down_fail() -> None:
     files = [0.0] * 10 + [3.0] * 60 + [2.0] * 20  # two files never deleted
     check = next(c for c in judge(_run([10.0] * 90, files), LIMITS).checks if c.name == "temp_files_residual")
