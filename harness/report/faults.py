@@ -95,6 +95,28 @@ def fault_bands(windows: Sequence[FaultWindow]) -> list[Band]:
     return [Band(w.span.start_s, w.span.end_s, f"fault: {w.label}", FAULT_COLOUR) for w in windows]
 
 
+def pause_legend(pauses: Sequence[Pause]) -> list[Band]:
+    """One legend entry per kind of pause, with how many and how long: a forced GC every 4 s made
+    dozens of chips above the verdict, one per pause."""
+    by_cause: dict[str, list[Pause]] = {}
+    for pause in pauses:
+        by_cause.setdefault(pause.cause, []).append(pause)
+    entries = []
+    for cause, same in by_cause.items():
+        if len(same) == 1:
+            label = same[0].label
+        else:
+            shortest, longest = min(p.duration_s for p in same), max(p.duration_s for p in same)
+            lasting = (
+                f"{shortest:.1f} s" if f"{shortest:.1f}" == f"{longest:.1f}" else f"{shortest:.1f}-{longest:.1f} s"
+            )
+            label = f"{cause}, {len(same)} times, {lasting} each"
+        entries.append(
+            Band(same[0].span.start_s, same[-1].span.end_s, f"soak paused the target: {label}", PAUSE_COLOUR)
+        )
+    return entries
+
+
 def pause_bands(pauses: Sequence[Pause]) -> list[Band]:
     """soak's own pauses of the target (harness/analysis/pauses.py), shaded apart from faults."""
     return [Band(p.span.start_s, p.span.end_s, f"soak paused the target: {p.label}", PAUSE_COLOUR) for p in pauses]

@@ -20,7 +20,7 @@ from harness.analysis.heap_growth import HeapGrowth
 from harness.analysis.model import RunData, Status, Verdict
 from harness.report.assets import assets
 from harness.report.chartspec import ChartPlan, Table
-from harness.report.faults import FaultRow
+from harness.report.faults import FaultRow, fault_bands, pause_legend
 from harness.report.flow_rows import calls_text, latency_text
 from harness.report.heap import grower_rows, heading
 from harness.report.page_data import page_document, script_json, time_range
@@ -144,7 +144,7 @@ def render_html(
         faults=extras.faults,
         notes=notes,
         flat=[(f.name, human.figure(f.value, _figure_unit(f.unit)), f.samples) for f in plan.flat],
-        bands=[*extras.phases, *extras.fault_bands],
+        bands=[*extras.phases, *fault_bands(data.fault_windows), *pause_legend(data.pauses)],
         data_json=script_json(document),
         script=code.script,
         style=code.style,

@@ -7,8 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from harness.analysis.flows import Accounting, FaultWork
-from harness.analysis.model import Check, Curve, FaultWindow, RunData, Span, Status, Verdict
-from harness.report.faults import FAULT_COLOUR, fault_bands, fault_rows
+from harness.analysis.model import Check, Curve, FaultWindow, Pause, RunData, Span, Status, Verdict
+from harness.report.faults import FAULT_COLOUR, fault_bands, fault_rows, pause_bands, pause_legend
 from harness.report.html import PageExtras, render_html
 from harness.report.layout import chart_plan
 from harness.report.render import verdict_document
@@ -83,3 +83,23 @@ def test_every_chart_shades_the_fault_window() -> None:
 def test_a_run_without_faults_says_nothing_of_them() -> None:
     assert "Fault windows" not in summary_markdown("run-1", VERDICT)
     assert verdict_document(Path("run-1"), VERDICT, []).document()["fault_windows"] == []
+
+
+def test_the_legend_names_each_kind_of_pause_once_and_every_chart_still_shades_each() -> None:
+    """A forced GC every 4 s in a starved run made 32 chips above the verdict, one per pause."""
+    pauses = tuple(Pause("forced_gc", Span(t_s, t_s + (0.3 if t_s % 8 else 0.5))) for t_s in range(12, 140, 4))
+    census = Pause("listener_census", Span(50.0, 50.4))
+    legend = [band.label for band in pause_legend((*pauses, census))]
+    assert legend == ["soak paused the target: forced_gc, 32 times, 0.3-0.5 s each",
+                      "soak paused the target: listener_census at 50 s, 0.4 s"]  # fmt: skip
+    curves = {"target.fds": Curve((0.0, 150.0), (1.0, 2.0))}
+    data = RunData(curves=curves, load=Span(0.0, 150.0), pauses=(*pauses, census))
+    unsure = Verdict(Status.INCONCLUSIVE, (Check("fds_growth", Status.INCONCLUSIVE, None, 16.0, "fds", None, "why"),))
+    extras = PageExtras(fault_bands=pause_bands(data.pauses))
+    page = render_html("run-1", unsure, data, [], chart_plan(unsure, data, {}), extras=extras)
+    legend_html = page[page.index('<p class="legend">') : page.index("Drag across")]
+    assert legend_html.count("soak paused the target") == 2
+    document = json.loads(page.split('id="soak-data">', 1)[1].split("</script>", 1)[0])
+    assert len(document["bands"]) == 33  # the charts shade every pause
+    # Checks that could not tell are not dressed as failures.
+    assert '<a class="unsure-check" href="#check-fds_growth">' in page and '<a class="failed-check"' not in page
