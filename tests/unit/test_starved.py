@@ -6,7 +6,7 @@ import numpy as np
 
 from harness.analysis.model import Check, Curve, RunData, Span, Status
 from harness.analysis.starved import STARVED_LOAD_PER_CORE, with_starvation
-from vocab.metrics import MOCKS_ROLE, Metric, main_thread_run, main_thread_wait
+from vocab.metrics import MOCKS_ROLE, TARGET_ROLE, Metric, main_thread_run, main_thread_wait
 
 
 def _data(load_per_core: np.ndarray) -> RunData:
@@ -41,9 +41,9 @@ def test_without_the_machines_load_recorded_checks_stand() -> None:
     assert check.status is Status.FAIL
 
 
-def _target(wait: np.ndarray, run: np.ndarray) -> RunData:
+def _main_threads(role: str, wait: np.ndarray, run: np.ndarray) -> RunData:
     t_s = np.arange(0.0, float(wait.size))
-    curves = {Metric.MAIN_THREAD_WAIT_RATIO: Curve(t_s, wait), Metric.MAIN_THREAD_RUN_RATIO: Curve(t_s, run)}
+    curves = {main_thread_wait(role): Curve(t_s, wait), main_thread_run(role): Curve(t_s, run)}
     return RunData(curves, load=Span(0.0, float(wait.size)))
 
 
@@ -52,7 +52,7 @@ def test_work_lost_while_the_targets_main_thread_waited_for_a_cpu_is_inconclusiv
     own wait for a CPU does: a lost-update window in which it waited longer than it ran."""
     wait, run = np.full(900, 0.05), np.full(900, 0.2)
     wait[610:640] = 0.6  # runnable but waiting 0.6 s in every second, running 0.2
-    data = _target(wait, run)
+    data = _main_threads(TARGET_ROLE, wait, run)
     (lost,) = with_starvation((_failed("lost_updates", Span(595.0, 625.0)),), data)
     assert lost.status is Status.INCONCLUSIVE
     assert "waited for a CPU 0.60 s per second and ran 0.20 s" in lost.detail
@@ -63,17 +63,15 @@ def test_work_lost_while_the_targets_main_thread_waited_for_a_cpu_is_inconclusiv
 def test_a_busy_target_that_waits_less_than_it_runs_still_fails() -> None:
     """A service slow on its own CPU work runs most of the time: its wait is no starvation."""
     wait, run = np.full(900, 0.3), np.full(900, 0.9)
-    (e2e,) = with_starvation((_failed("e2e_latency_p95.text", Span(595.0, 625.0)),), _target(wait, run))
+    (e2e,) = with_starvation(
+        (_failed("e2e_latency_p95.text", Span(595.0, 625.0)),), _main_threads(TARGET_ROLE, wait, run)
+    )
     assert e2e.status is Status.FAIL
     light_wait, light_run = np.full(900, 0.15), np.full(900, 0.05)  # waits more than it runs, but briefly
-    (e2e,) = with_starvation((_failed("e2e_latency_p95.text", Span(595.0, 625.0)),), _target(light_wait, light_run))
+    (e2e,) = with_starvation(
+        (_failed("e2e_latency_p95.text", Span(595.0, 625.0)),), _main_threads(TARGET_ROLE, light_wait, light_run)
+    )
     assert e2e.status is Status.FAIL
-
-
-def _parts(role: str, wait: np.ndarray, run: np.ndarray) -> RunData:
-    t_s = np.arange(0.0, float(wait.size))
-    curves = {main_thread_wait(role): Curve(t_s, wait), main_thread_run(role): Curve(t_s, run)}
-    return RunData(curves, load=Span(0.0, float(wait.size)))
 
 
 def test_work_late_while_soaks_own_mocks_had_no_time_to_spare_is_inconclusive_with_why() -> None:
@@ -81,7 +79,7 @@ def test_work_late_while_soaks_own_mocks_had_no_time_to_spare_is_inconclusive_wi
     makes the service look slow, however well it runs."""
     wait, run = np.full(900, 0.02), np.full(900, 0.3)
     run[600:640] = 0.93  # the mocks' loop never idle
-    data = _parts(MOCKS_ROLE, wait, run)
+    data = _main_threads(MOCKS_ROLE, wait, run)
     (e2e,) = with_starvation((_failed("e2e_latency_p95.text", Span(595.0, 625.0)),), data)
     assert e2e.status is Status.INCONCLUSIVE
     assert "soak's own mocks' event loop was runnable 0.95 s per second" in e2e.detail
@@ -91,8 +89,10 @@ def test_work_late_while_soaks_own_mocks_had_no_time_to_spare_is_inconclusive_wi
 
 def test_a_locust_worker_starved_makes_its_timings_inconclusive_and_the_harness_itself_does_not() -> None:
     wait, run = np.full(900, 0.6), np.full(900, 0.2)  # starved, not saturated: runnable 0.8 s/s
-    (latency,) = with_starvation((_failed("latency_p95", Span(595.0, 625.0)),), _parts("locust_worker_1", wait, run))
+    (latency,) = with_starvation(
+        (_failed("latency_p95", Span(595.0, 625.0)),), _main_threads("locust_worker_1", wait, run)
+    )
     assert latency.status is Status.INCONCLUSIVE and "locust_worker_1" in latency.detail
     # soak's own runner and collector neither answer the target nor time it.
-    (latency,) = with_starvation((_failed("latency_p95", Span(595.0, 625.0)),), _parts("harness", wait, run))
+    (latency,) = with_starvation((_failed("latency_p95", Span(595.0, 625.0)),), _main_threads("harness", wait, run))
     assert latency.status is Status.FAIL
